@@ -1,0 +1,32 @@
+"""Why a change was refused. The web answers each with a status and a translated sentence."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    ROUND_CLOSED = "round_closed"
+    """The round does not take submissions now (or the participant may not edit any more)."""
+    VOTING_CLOSED = "voting_closed"
+    NOT_VOTED = "not_voted"
+    UNKNOWN_ITEM = "unknown_item"
+    OWN_ITEM = "own_item"
+    OVER_CAP = "over_cap"
+    OVER_BUDGET = "over_budget"
+    OUT_OF_SCALE = "out_of_scale"
+    NOT_YOURS = "not_yours"
+    UNKNOWN_GROUP = "unknown_group"
+    UNKNOWN_LANGUAGE = "unknown_language"
+    NOT_FOUND = "not_found"
+
+
+class Refused(Exception):
+    """A change the session's rules do not allow. Nothing was stored."""
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,199 @@
+"""The session's records, as stored (one TinyDB table each) and as the rest of the app sees them.
+
+Records are plain dataclasses that convert to and from the JSON documents in the session file.
+Nothing is ever deleted: hiding and merging set fields and keep the original text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+SCHEMA_VERSION = 1
+
+
+class Source(StrEnum):
+    WEB = "web"
+    """Sent by a participant from their phone."""
+    TUI = "tui"
+    """Typed in by the facilitator, e.g. from a paper card."""
+
+
+class Flag(StrEnum):
+    BOLD = "bold"
+    PRACTICAL = "practical"
+
+
+@dataclass(slots=True, kw_only=True)
+class Record:
+    """A document in one of the session's tables. ``id`` is TinyDB's document id (0 = not stored)."""
+
+    TABLE: ClassVar[str] = ""
+    id: int = 0
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "id"}
+        for key, value in doc.items():
+            if isinstance(value, tuple):
+                doc[key] = list(value)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc_id: int, doc: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in names}
+        return cls(id=doc_id, **values)
+
+
+@dataclass(slots=True, kw_only=True)
+class SessionInfo(Record):
+    """The one document of the ``session`` table."""
+
+    TABLE: ClassVar[str] = "session"
+    session_id: str
+    title: str
+    lang: str
+    template_id: str
+    template: dict[str, Any]
+    """A snapshot of the template, so a later edit of the file cannot change a past session."""
+    join_token: str
+    created: float
+    place: str = ""
+    current_round: int = 0
+    view_state: dict[str, Any] = field(default_factory=dict)
+    """The facilitator's screen state (selection, filters), so a resumed session looks the same."""
+    schema_version: int = SCHEMA_VERSION
+
+
+@dataclass(slots=True, kw_only=True)
+class RoundState(Record):
+    """What is open in a round and where its timer stands (one document per template round)."""
+
+    TABLE: ClassVar[str] = "rounds"
+    round_id: str
+    submissions_open: bool = False
+    voting_open: bool = False
+    results_shown: bool = False
+    started: bool = False
+    duration_s: float = 0.0
+    """The timebox, template minutes plus any minutes the facilitator added."""
+    timer_started_at: float | None = None
+    """Wall-clock time the timer last started running, or None while paused or not started."""
+    elapsed_s: float = 0.0
+    """Seconds run before the last start (the timer's state while paused)."""
+
+    def remaining(self, now: float) -> float:
+        running = now - self.timer_started_at if self.timer_started_at is not None else 0.0
+        return self.duration_s - self.elapsed_s - running
+
+    @property
+    def timer_running(self) -> bool:
+        return self.timer_started_at is not None
+
+
+@dataclass(slots=True, kw_only=True)
+class Participant(Record):
+    TABLE: ClassVar[str] = "participants"
+    device_id: str
+    lang: str
+    stakeholder: str = ""
+    """A stakeholder group id of the template, or "" for prefer not to say."""
+    name: str = ""
+    consent_named: bool = False
+    table_group: str = ""
+    joined: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class Contribution(Record):
+    TABLE: ClassVar[str] = "contributions"
+    round_id: str
+    text: str
+    source: str = Source.WEB.value
+    author: str = ""
+    """The device id of the participant who sent it; "" when the facilitator typed it in."""
+    stakeholder: str = ""
+    """The author's stakeholder group when it was sent (kept even if they change it later)."""
+    table_group: str = ""
+    theme_id: int = 0
+    links: tuple[int, ...] = ()
+    """For ideas: the ids of the bottleneck contributions it answers."""
+    flags: tuple[str, ...] = ()
+    hidden: bool = False
+    approved: bool = True
+    """False while it waits for the facilitator's approval in a moderated round."""
+    merged_into: int = 0
+    """The id of the contribution this duplicate was merged into (0 = not merged)."""
+    created: float = 0.0
+    edited: float = 0.0
+    original_text: str = ""
+    """The text as first sent, kept when it is edited."""
+
+    @property
+    def visible(self) -> bool:
+        """Shown in the round's list: not hidden and not merged into another one."""
+        return not self.hidden and not self.merged_into
+
+
+@dataclass(slots=True, kw_only=True)
+class Vote(Record):
+    TABLE: ClassVar[str] = "votes"
+    round_id: str
+    contribution_id: int
+    device_id: str
+    weight: int
+    """Dots given, or the score."""
+    created: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class Theme(Record):
+    TABLE: ClassVar[str] = "themes"
+    round_id: str
+    name: str
+    created: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class Action(Record):
+    TABLE: ClassVar[str] = "actions"
+    text: str
+    owner: str = ""
+    due: str = ""
+    """An ISO date (YYYY-MM-DD) or ""."""
+    contribution_id: int = 0
+    """The idea or tip this action came from (0 = none)."""
+    round_id: str = ""
+    created: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class Note(Record):
+    TABLE: ClassVar[str] = "notes"
+    round_id: str
+    text: str
+    created: float = 0.0
+
+
+RECORD_TYPES: tuple[type[Record], ...] = (
+    SessionInfo,
+    RoundState,
+    Participant,
+    Contribution,
+    Vote,
+    Theme,
+    Action,
+    Note,
+)
+TABLES: dict[str, type[Record]] = {cls.TABLE: cls for cls in RECORD_TYPES}
+
+
+@dataclass(slots=True, frozen=True)
+class Change:
+    """What one commit changed in one table, published to subscribers after it is on disk."""
+
+    table: str
+    ids: tuple[int, ...]
+    inserted: bool = False

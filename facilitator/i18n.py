@@ -1,0 +1,47 @@
+"""Translations from gettext ``.po`` catalogs, compiled in memory with Babel when first used.
+
+Catalogs live in ``facilitator/locale/<lang>/LC_MESSAGES/<domain>.po``; one domain per face of
+the app (``web``, ``tui``, ``report``), so each can grow on its own.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from facilitator.paths import locale_dir
+
+PARTICIPANT_LANGUAGES: dict[str, str] = {
+    "nl": "Nederlands",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "uk": "Українська",
+}
+"""Languages of the participant page, each named in itself."""
+RTL_LANGUAGES = frozenset({"ar", "fa"})
+FACILITATOR_LANGUAGES = ("nl", "en")
+"""Languages of the TUI and the report."""
+
+
+@cache
+def translations(domain: str, lang: str) -> gettext.NullTranslations:
+    """The catalog for ``lang``; English source strings when there is none."""
+    path = locale_dir() / lang / "LC_MESSAGES" / f"{domain}.po"
+    if not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=domain)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def direction(lang: str) -> str:
+    """``rtl`` or ``ltr`` for the HTML ``dir`` attribute."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"

@@ -1,0 +1,56 @@
+"""Which addresses phones might reach this laptop on, and the join URL built from one."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+import psutil
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    interface: str
+    address: str
+
+
+def lan_candidates() -> list[Candidate]:
+    """Every IPv4 address of an interface that is up and not loopback, private ranges first.
+
+    Venue Wi-Fi often isolates clients; the facilitator sees all candidates so they can pick the
+    one of a phone hotspot or travel router instead.
+    """
+    stats = psutil.net_if_stats()
+    found: list[Candidate] = []
+    for name, addresses in psutil.net_if_addrs().items():
+        if name in stats and not stats[name].isup:
+            continue
+        for addr in addresses:
+            if addr.family != socket.AF_INET:
+                continue
+            ip = ipaddress.ip_address(addr.address)
+            if ip.is_loopback or ip.is_link_local:
+                continue
+            found.append(Candidate(name, addr.address))
+    return sorted(found, key=lambda c: (not ipaddress.ip_address(c.address).is_private, c.interface))
+
+
+def default_host() -> str:
+    """The address to bind by default: the first LAN candidate, else loopback."""
+    candidates = lan_candidates()
+    return candidates[0].address if candidates else "127.0.0.1"
+
+
+def base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def join_url(base: str, token: str) -> str:
+    """The URL in the QR code: the participant page of one session."""
+    return f"{base.rstrip('/')}/j/{token}"
+
+
+def wall_url(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/wall/{token}"

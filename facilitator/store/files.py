@@ -1,0 +1,123 @@
+"""The session file on disk: atomic writes, the single-writer lock, the last good copy."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import orjson
+
+
+class StoreError(Exception):
+    """A session file that cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class SessionLocked(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path,
+            f"{path}: this session is open in another facilitator process; "
+            "close that one first (only one process may write a session).",
+        )
+
+
+class SessionCorrupt(StoreError):
+    def __init__(self, path: Path, problem: str) -> None:
+        self.backup = backup_path(path)
+        hint = (
+            f" The last good copy is {self.backup}; to use it, move the damaged file aside "
+            f"and copy the backup to {path.name}."
+            if self.backup.exists()
+            else " No backup copy exists."
+        )
+        super().__init__(path, f"{path}: not a readable session file ({problem}); "
+                         f"it was left untouched.{hint}")
+
+
+class WriteFailed(StoreError):
+    """The change could not be made durable (disk full, read-only disk...). It was not stored."""
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+class SessionLock:
+    """An exclusive ``flock`` beside the session file; the kernel drops it if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = lock_path(path)
+        self._fd: int | None = None
+
+    def acquire(self, session_path: Path) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SessionLocked(session_path) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:
+    """Parse a session file; raise :class:`SessionCorrupt` rather than guess at a damaged one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(path, f"{path}: no such session file") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SessionCorrupt(path, f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise SessionCorrupt(path, "the top level is not a TinyDB document of tables")
+    if "session" not in data or len(data["session"]) != 1:
+        raise SessionCorrupt(path, "the 'session' table must hold exactly one document")
+    return data
+
+
+def write_atomic(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
+    """Write ``data`` so that ``path`` is always either the old or the new complete file.
+
+    temp file + fsync + ``os.replace`` + fsync of the directory. With ``keep_backup`` the current
+    file first becomes the ``.bak`` (by a hard link, so no copy is made).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    if keep_backup and path.exists():
+        link = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+        link.unlink(missing_ok=True)
+        os.link(path, link)
+        os.replace(link, backup_path(path))
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
