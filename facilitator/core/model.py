@@ -7,6 +7,7 @@ Nothing is ever deleted: hiding and merging set fields and keep the original tex
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Self
@@ -34,17 +35,23 @@ class Record:
     id: int = 0
 
     def to_doc(self) -> dict[str, Any]:
-        doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "id"}
-        for key, value in doc.items():
-            if isinstance(value, tuple):
-                doc[key] = list(value)
+        doc = {}
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            doc[name] = list(value) if isinstance(value, tuple) else value
         return doc
 
     @classmethod
     def from_doc(cls, doc_id: int, doc: dict[str, Any]) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _field_names(cls)
         values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in names}
         return cls(id=doc_id, **values)
+
+
+@functools.cache
+def _field_names(cls: type[Record]) -> tuple[str, ...]:
+    """The stored fields of a record type, in declaration order (``id`` is the document key)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "id")
 
 
 @dataclass(slots=True, kw_only=True)

@@ -9,10 +9,11 @@ from enum import StrEnum
 MAX_CONTRIBUTION_CHARS = 500
 MAX_NAME_CHARS = 60
 
-# C0/C1 controls except tab and newline; bidi embeddings, overrides and isolates; zero-width
-# characters and the byte-order mark. Arabic and Farsi need none of these to display correctly.
+# C0/C1 controls except tab and newline; bidi marks, embeddings, overrides and isolates; the
+# zero-width space and the byte-order mark. The zero-width (non-)joiners U+200C/U+200D are kept:
+# Farsi spelling needs the ZWNJ (می‌خواهم), and emoji sequences need the ZWJ.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
 )
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")

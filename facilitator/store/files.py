@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -91,8 +92,9 @@ def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:
     return data
 
 
-def write_atomic(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
-    """Write ``data`` so that ``path`` is always either the old or the new complete file.
+def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool = False) -> None:
+    """Write ``data`` (bytes, or chunks written in order) so that ``path`` is always either the
+    old or the new complete file.
 
     temp file + fsync + ``os.replace`` + fsync of the directory. With ``keep_backup`` the current
     file first becomes the ``.bak`` (by a hard link, so no copy is made).
@@ -100,10 +102,11 @@ def write_atomic(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        for chunk in [data] if isinstance(data, bytes) else data:
+            view = memoryview(chunk)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
         os.fsync(fd)
     except BaseException:
         os.close(fd)
