@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,8 +31,9 @@ def _formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     unknown = [f for f in formats if f not in REPORT_FORMATS]
     if unknown or not formats:
+        choices = ",".join(REPORT_FORMATS)
         raise argparse.ArgumentTypeError(
-            f"unknown format {', '.join(unknown) or value!r}; choose from {','.join(REPORT_FORMATS)}"
+            f"unknown format {', '.join(unknown) or value!r}; choose from {choices}"
         )
     return formats
 
@@ -45,24 +47,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"facilitator {__version__}")
     parser.add_argument("--data-dir", type=Path, help="where sessions are kept")
-    parser.add_argument("--templates", type=Path, metavar="DIR",
-                        help="a folder of your own session templates (*.toml)")
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help="a folder of your own session templates (*.toml)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def server_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--host", help="address to listen on (default: this laptop's LAN address)")
-        sub.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
-        sub.add_argument("--public-url", metavar="URL",
-                         help="the address phones use, when it differs (reverse proxy, hotspot)")
+        sub.add_argument(
+            "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+        )
+        sub.add_argument(
+            "--public-url",
+            metavar="URL",
+            help="the address phones use, when it differs (reverse proxy, hotspot)",
+        )
 
     demo = commands.add_parser("demo", help="open a demo session filled with sample input")
     demo.add_argument("--lang", choices=("nl", "en"), help="language of the facilitator screens")
     server_options(demo)
 
     run = commands.add_parser("run", help="run a session in the terminal, with the phone page")
-    run.add_argument("target", nargs="?", metavar="TEMPLATE|SESSION",
-                     help="a template starts a new session, a session id resumes one; "
-                     "none: the home screen")
+    run.add_argument(
+        "target",
+        nargs="?",
+        metavar="TEMPLATE|SESSION",
+        help="a template starts a new session, a session id resumes one; none: the home screen",
+    )
     run.add_argument("--title", help="title of a new session")
     run.add_argument("--lang", choices=("nl", "en"), help="language of the facilitator screens")
     server_options(run)
@@ -82,11 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="write the session report")
     report.add_argument("session", metavar="SESSION")
-    report.add_argument("--format", type=_formats, default=["md", "html", "pdf"],
-                        help="comma-separated: md,html,pdf,csv (default: md,html,pdf)")
+    report.add_argument(
+        "--format",
+        type=_formats,
+        default=["md", "html", "pdf"],
+        help="comma-separated: md,html,pdf,csv (default: md,html,pdf)",
+    )
     report.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
-    report.add_argument("--names", action="store_true",
-                        help="name participants who consented to be named")
+    report.add_argument(
+        "--names", action="store_true", help="name participants who consented to be named"
+    )
 
     cards = commands.add_parser("cards", help="printable QR table cards (PDF)")
     cards.add_argument("session", metavar="SESSION")
@@ -112,16 +131,19 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
     for template, path in sorted(good, key=lambda item: item[0].id):
         title = template.title.get(template.default_lang, template.id)
         rounds = " → ".join(spec.id for spec in template.rounds)
-        print(f"{template.id:<22} {title}\n{'':<22} {len(template.rounds)} rounds: {rounds}\n"
-              f"{'':<22} {path}")
+        print(
+            f"{template.id:<22} {title}\n{'':<22} {len(template.rounds)} rounds: {rounds}\n"
+            f"{'':<22} {path}"
+        )
     for error in bad:
         print(f"error: {error}", file=sys.stderr)
     return EXIT_USAGE if bad else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) -> int:
-    store = library.create(templates.load(args.template), title=args.title, lang=args.lang,
-                           place=args.place)
+    store = library.create(
+        templates.load(args.template), title=args.title, lang=args.lang, place=args.place
+    )
     asyncio.run(store.close())
     print(store.session_id)
     print(store.path)
@@ -137,8 +159,10 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
 
     for entry in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
-        print(f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
-              f"{entry.contributions:>5} contributions  {entry.title}")
+        print(
+            f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
+            f"{entry.contributions:>5} contributions  {entry.title}"
+        )
     return EXIT_OK
 
 
@@ -171,10 +195,8 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
         finally:
             await store.close()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
 
 
@@ -188,9 +210,19 @@ def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) ->
             template = templates.load(args.target)
         else:
             session = library.resolve(args.target)
-    return run_tui(library=library, templates=templates, session=session, template=template,
-                   title=args.title, lang=args.lang, host=args.host, port=args.port,
-                   public_url=args.public_url)
+    return int(
+        run_tui(
+            library=library,
+            templates=templates,
+            session=session,
+            template=template,
+            title=args.title,
+            lang=args.lang,
+            host=args.host,
+            port=args.port,
+            public_url=args.public_url,
+        )
+    )
 
 
 def cmd_demo(args: argparse.Namespace, library: Library, templates: Templates) -> int:
@@ -198,16 +230,27 @@ def cmd_demo(args: argparse.Namespace, library: Library, templates: Templates) -
     from facilitator.tui.app import run_tui
 
     session = create_demo(library, templates)
-    return run_tui(library=library, templates=templates, session=session, template=None,
-                   title=None, lang=args.lang, host=args.host, port=args.port,
-                   public_url=args.public_url)
+    return int(
+        run_tui(
+            library=library,
+            templates=templates,
+            session=session,
+            template=None,
+            title=None,
+            lang=args.lang,
+            host=args.host,
+            port=args.port,
+            public_url=args.public_url,
+        )
+    )
 
 
 def cmd_report(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     from facilitator.report import write_report
 
-    written = write_report(library.resolve(args.session), formats=args.format, out_dir=args.out,
-                           names=args.names)
+    written = write_report(
+        library.resolve(args.session), formats=args.format, out_dir=args.out, names=args.names
+    )
     for path in written:
         print(path)
     return EXIT_OK

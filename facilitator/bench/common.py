@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,14 +30,21 @@ def make_session_file(
     now = time.time()
     data: dict[str, dict[str, object]] = {name: {} for name in TABLES}
     data["session"]["1"] = SessionInfo(
-        session_id=path.stem, title="Benchmark", lang="nl", template_id=template.id,
-        template=template.model_dump(mode="json"), join_token=new_join_token(), created=now,
+        session_id=path.stem,
+        title="Benchmark",
+        lang="nl",
+        template_id=template.id,
+        template=template.model_dump(mode="json"),
+        join_token=new_join_token(),
+        created=now,
         current_round=[r.id for r in template.rounds].index(round_id),
     ).to_doc()
     for index, spec in enumerate(template.rounds, start=1):
         is_open = spec.id == round_id
         data["rounds"][str(index)] = RoundState(
-            round_id=spec.id, started=is_open, submissions_open=is_open,
+            round_id=spec.id,
+            started=is_open,
+            submissions_open=is_open,
             duration_s=spec.minutes * 60.0,
         ).to_doc()
     groups = [g.id for g in template.groups]
@@ -46,10 +54,12 @@ def make_session_file(
         ).to_doc()
     for i in range(1, contributions + 1):
         data["contributions"][str(i)] = Contribution(
-            round_id=round_id, author=f"device-{i % devices + 1}",
+            round_id=round_id,
+            author=f"device-{i % devices + 1}",
             text=f"Knelpunt {i}: de subsidieregels vragen te veel verantwoording van kleine "
             "initiatieven, en de taal van de gemeente is voor nieuwkomers lastig te volgen.",
-            stakeholder=groups[i % len(groups)], created=now,
+            stakeholder=groups[i % len(groups)],
+            created=now,
         ).to_doc()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, orjson.dumps(data))
@@ -79,7 +89,7 @@ class StallProbe:
         self._task: asyncio.Task[None] | None = None
         self._original_run = asyncio.events.Handle._run
 
-    def _timed_run(self_probe: StallProbe) -> Any:  # noqa: N805 - closes over the probe
+    def _timed_run(self_probe: StallProbe) -> Any:
         original = self_probe._original_run
 
         def run(handle: asyncio.events.Handle) -> None:
@@ -103,10 +113,8 @@ class StallProbe:
         asyncio.events.Handle._run = self._original_run  # type: ignore[method-assign]
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         return self.longest
 
 

@@ -42,7 +42,8 @@ class Figures:
 
     def line(self, label: str) -> str:
         return (
-            f"{label:<28} {self.per_second:>9,.0f}/s  p50 {percentile(self.latencies, 50) * 1e3:7.1f} ms"
+            f"{label:<28} {self.per_second:>9,.0f}/s"
+            f"  p50 {percentile(self.latencies, 50) * 1e3:7.1f} ms"
             f"  p99 {percentile(self.latencies, 99) * 1e3:7.1f} ms"
             f"  loop stall {self.stall * 1e3:6.1f} ms (sleeper late {self.lateness * 1e3:6.1f} ms)"
             f"  [{self.writes} writes]"
@@ -75,6 +76,7 @@ async def _drive(write: object, budget_writes: int, budget_s: float) -> Figures:
 async def ours(path: Path, round_id: str, budget_writes: int, budget_s: float) -> Figures:
     store = SessionStore.open(path)
     try:
+
         async def write(n: int) -> None:
             await store.add_contribution(round_id, f"{TEXT} ({n})", author=f"device-{n % 300 + 1}")
 
@@ -88,8 +90,15 @@ async def stock(path: Path, round_id: str, budget_writes: int, budget_s: float) 
     table = db.table("contributions")
 
     async def write(n: int) -> None:
-        table.insert(Contribution(round_id=round_id, text=f"{TEXT} ({n})", source=Source.WEB.value,
-                                  author=f"device-{n % 300 + 1}", created=time.time()).to_doc())
+        table.insert(
+            Contribution(
+                round_id=round_id,
+                text=f"{TEXT} ({n})",
+                source=Source.WEB.value,
+                author=f"device-{n % 300 + 1}",
+                created=time.time(),
+            ).to_doc()
+        )
         await asyncio.sleep(0)  # let the other writers and the stall probe run, as a server would
 
     try:

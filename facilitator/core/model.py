@@ -7,7 +7,6 @@ Nothing is ever deleted: hiding and merging set fields and keep the original tex
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Self
@@ -29,7 +28,7 @@ class Flag(StrEnum):
 
 @dataclass(slots=True, kw_only=True)
 class Record:
-    """A document in one of the session's tables. ``id`` is TinyDB's document id (0 = not stored)."""
+    """A document in one of the session's tables; ``id`` is its TinyDB document id (0: new)."""
 
     TABLE: ClassVar[str] = ""
     id: int = 0
@@ -48,10 +47,15 @@ class Record:
         return cls(id=doc_id, **values)
 
 
-@functools.cache
+_FIELD_NAMES: dict[type[Record], tuple[str, ...]] = {}
+
+
 def _field_names(cls: type[Record]) -> tuple[str, ...]:
     """The stored fields of a record type, in declaration order (``id`` is the document key)."""
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "id")
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name != "id")
+    return names
 
 
 @dataclass(slots=True, kw_only=True)

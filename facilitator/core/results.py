@@ -75,13 +75,17 @@ def rank_round(
         items[cid].voters = len(devices)
 
     if spec.voting.rule == "score":
+
         def key(i: RankedItem) -> tuple[float, ...]:
             return (-i.mean_score, -i.voters, i.contribution.id)
+
         def value(i: RankedItem) -> tuple[float, ...]:
             return (i.mean_score, i.voters)
     else:
+
         def key(i: RankedItem) -> tuple[float, ...]:
             return (-i.votes, -i.count, i.contribution.id)
+
         def value(i: RankedItem) -> tuple[float, ...]:
             return (i.votes, i.count)
 
@@ -115,7 +119,9 @@ def by_theme(ranked: Sequence[RankedItem], themes: Iterable[Theme]) -> list[Them
         group.votes += item.votes
         for c in (item.contribution, *item.duplicates):
             group.stakeholders[c.stakeholder] += 1
-    ordered = sorted(groups.values(), key=lambda g: (-g.votes, -len(g.items), g.theme.id if g.theme else 0))
+    ordered = sorted(
+        groups.values(), key=lambda g: (-g.votes, -len(g.items), g.theme.id if g.theme else 0)
+    )
     return [*ordered, unsorted] if unsorted.items else ordered
 
 
@@ -168,7 +174,9 @@ class Audit:
 
     @property
     def missing(self) -> list[str]:
-        return [g for flag, g in self.flags if flag in (AuditFlag.ABSENT, AuditFlag.ABSENT_REQUIRED)]
+        return [
+            g for flag, g in self.flags if flag in (AuditFlag.ABSENT, AuditFlag.ABSENT_REQUIRED)
+        ]
 
 
 def _share(part: int, whole: int) -> float:
@@ -248,7 +256,10 @@ def themes_by_group(
     for figures in audit_result.groups:
         if not figures.linkable:
             continue
-        raised = [(g, g.stakeholders[figures.group_id]) for g in groups
-                  if g.stakeholders[figures.group_id]]
+        raised = [
+            (g, g.stakeholders[figures.group_id])
+            for g in groups
+            if g.stakeholders[figures.group_id]
+        ]
         result[figures.group_id] = sorted(raised, key=lambda pair: -pair[1])
     return result

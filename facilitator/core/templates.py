@@ -108,14 +108,15 @@ class Template(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Template:
-        for what, items in (("rounds", self.rounds), ("groups", self.groups)):
+        ids = {"rounds": [r.id for r in self.rounds], "groups": [g.id for g in self.groups]}
+        for what, values in ids.items():
             seen: set[str] = set()
-            for index, item in enumerate(items):
-                if item.id in seen:
+            for index, value in enumerate(values):
+                if value in seen:
                     raise _KeyProblem(
-                        f"{what}[{index}].id", f"duplicate id {item.id!r}; each id must be unique"
+                        f"{what}[{index}].id", f"duplicate id {value!r}; each id must be unique"
                     )
-                seen.add(item.id)
+                seen.add(value)
         return self
 
     def round(self, round_id: str) -> RoundSpec:
@@ -129,7 +130,7 @@ class Template(_Strict):
 
 
 class _KeyProblem(ValueError):
-    """A validation problem that knows its own key path (pydantic cannot locate cross-field ones)."""
+    """A validation problem that knows its own key path (pydantic cannot place cross-field ones)."""
 
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(problem)
@@ -212,7 +213,11 @@ def parse_template(data: dict[str, Any], path: Path | str = "<template>") -> Tem
     missing = _missing_translations(template)
     if missing:
         key, lang = missing
-        raise TemplateError(path, f"{key}.{lang}", f"missing the {lang!r} translation; every text needs {' and '.join(LANGUAGES)}")
+        raise TemplateError(
+            path,
+            f"{key}.{lang}",
+            f"missing the {lang!r} translation; every text needs {' and '.join(LANGUAGES)}",
+        )
     return template
 
 

@@ -36,8 +36,9 @@ class SessionCorrupt(StoreError):
             if self.backup.exists()
             else " No backup copy exists."
         )
-        super().__init__(path, f"{path}: not a readable session file ({problem}); "
-                         f"it was left untouched.{hint}")
+        super().__init__(
+            path, f"{path}: not a readable session file ({problem}); it was left untouched.{hint}"
+        )
 
 
 class WriteFailed(StoreError):

@@ -97,7 +97,11 @@ class Library:
                 return session_id
 
     def create(
-        self, template: Template, *, title: str | None = None, lang: str | None = None,
+        self,
+        template: Template,
+        *,
+        title: str | None = None,
+        lang: str | None = None,
         place: str = "",
     ) -> SessionStore:
         """A new session from a template, open and locked for writing."""
@@ -190,11 +194,15 @@ def _read_export(file: Path) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         raise StoreError(file, f"{file}: not valid JSON ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        raise StoreError(file, f"{file}: format: expected {EXPORT_FORMAT!r}; "
-                         "is this a file from `facilitator export`?")
+        raise StoreError(
+            file,
+            f"{file}: format: expected {EXPORT_FORMAT!r}; "
+            "is this a file from `facilitator export`?",
+        )
     if document.get("version") != EXPORT_VERSION:
-        raise StoreError(file, f"{file}: version: expected {EXPORT_VERSION}, "
-                         f"got {document.get('version')!r}")
+        raise StoreError(
+            file, f"{file}: version: expected {EXPORT_VERSION}, got {document.get('version')!r}"
+        )
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise StoreError(file, f"{file}: tables: expected an object of tables")

@@ -62,6 +62,7 @@ T = TypeVar("T")
 
 Subscriber = Callable[[tuple[Change, ...]], None]
 
+_SAID_ON_JOINING = ("lang", "stakeholder", "name", "consent_named", "table_group")
 ENCODE_BLOCK = 256
 """Documents per block of encoded bytes (see :meth:`SessionStore._serialise`)."""
 BACKUP_EVERY_S = 10.0
@@ -93,6 +94,7 @@ class _BatchTable(Table):
     def put(self, docs: Mapping[int, dict[str, Any] | None]) -> None:
         """Set (or, for None, remove) many documents in one table update."""
         tables = self._storage.read()
+        assert tables is not None, "_MemoryStorage always holds a document"
         table = tables.setdefault(self.name, {})
         for doc_id, doc in docs.items():
             if doc is None:
@@ -240,7 +242,7 @@ class SessionStore:
             lock.acquire(path)
         try:
             data = read_session_file(path)
-            version = next(iter(data["session"].values())).get("schema_version", 0)
+            version = int(next(iter(data["session"].values())).get("schema_version", 0))  # type: ignore[call-overload]
             store = cls(path, migrate(path, data, version), lock)
         except (KeyError, TypeError, ValueError, StopIteration) as exc:
             if lock is not None:
@@ -461,7 +463,9 @@ class SessionStore:
 
     def merged_into(self, contribution_id: int) -> list[Contribution]:
         """The duplicates merged into this contribution."""
-        return [c for c in self.contributions(visible_only=False) if c.merged_into == contribution_id]
+        return [
+            c for c in self.contributions(visible_only=False) if c.merged_into == contribution_id
+        ]
 
     def participant(self, device_id: str) -> Participant | None:
         return self._by_device.get(device_id)
@@ -514,17 +518,19 @@ class SessionStore:
         clean_name = clean_text(name, multiline=False)[:MAX_NAME_CHARS]
 
         def change(batch: _Batch) -> Participant:
-            fields = dict(
+            said = Participant(
+                device_id=device_id,
                 lang=lang,
                 stakeholder=stakeholder,
                 name=clean_name,
                 consent_named=consent_named and bool(clean_name),
                 table_group=table_group,
+                joined=time.time(),
             )
             existing = self._by_device.get(device_id)
             if existing is not None:
-                return batch.update(existing, **fields)
-            return batch.insert(Participant(device_id=device_id, joined=time.time(), **fields))
+                return batch.update(existing, **{k: getattr(said, k) for k in _SAID_ON_JOINING})
+            return batch.insert(said)
 
         return await self._submit(change)
 
@@ -554,8 +560,12 @@ class SessionStore:
                     text=clean,
                     source=source.value,
                     author=author,
-                    stakeholder=stakeholder if stakeholder is not None else (who.stakeholder if who else ""),
-                    table_group=table_group if table_group is not None else (who.table_group if who else ""),
+                    stakeholder=stakeholder
+                    if stakeholder is not None
+                    else (who.stakeholder if who else ""),
+                    table_group=table_group
+                    if table_group is not None
+                    else (who.table_group if who else ""),
                     theme_id=theme_id,
                     approved=not (spec.moderated and source is Source.WEB),
                     created=time.time(),
@@ -609,8 +619,15 @@ class SessionStore:
                     if existing[cid].weight != weight:
                         batch.update(existing[cid], weight=weight, created=now)
                 elif weight:
-                    batch.insert(Vote(round_id=round_id, contribution_id=cid,
-                                      device_id=device_id, weight=weight, created=now))
+                    batch.insert(
+                        Vote(
+                            round_id=round_id,
+                            contribution_id=cid,
+                            device_id=device_id,
+                            weight=weight,
+                            created=now,
+                        )
+                    )
             for cid, vote in list(existing.items()):
                 if cid not in ballot and vote.weight:
                     batch.update(vote, weight=0, created=now)
@@ -704,15 +721,24 @@ class SessionStore:
 
         return await self._submit(change)
 
-    async def set_timer(self, round_id: str, *, running: bool | None = None,
-                        add_minutes: float = 0.0, reset: bool = False) -> RoundState:
+    async def set_timer(
+        self,
+        round_id: str,
+        *,
+        running: bool | None = None,
+        add_minutes: float = 0.0,
+        reset: bool = False,
+    ) -> RoundState:
         """Pause or resume a round's timer, add time, or start it over."""
 
         def change(batch: _Batch) -> RoundState:
             state = self.round_state(round_id)
             now = time.time()
-            elapsed = 0.0 if reset else state.elapsed_s + (
-                now - state.timer_started_at if state.timer_started_at is not None else 0.0
+            elapsed = (
+                0.0
+                if reset
+                else state.elapsed_s
+                + (now - state.timer_started_at if state.timer_started_at is not None else 0.0)
             )
             go = state.timer_running if running is None else running
             return batch.update(
@@ -724,21 +750,35 @@ class SessionStore:
 
         return await self._submit(change)
 
-    async def add_action(self, text: str, *, owner: str = "", due: str = "",
-                         contribution_id: int = 0, round_id: str = "") -> Action:
+    async def add_action(
+        self,
+        text: str,
+        *,
+        owner: str = "",
+        due: str = "",
+        contribution_id: int = 0,
+        round_id: str = "",
+    ) -> Action:
         clean = _checked_text(text)
 
         def change(batch: _Batch) -> Action:
-            return batch.insert(Action(text=clean, owner=clean_text(owner, multiline=False),
-                                       due=due, contribution_id=contribution_id,
-                                       round_id=round_id, created=time.time()))
+            return batch.insert(
+                Action(
+                    text=clean,
+                    owner=clean_text(owner, multiline=False),
+                    due=due,
+                    contribution_id=contribution_id,
+                    round_id=round_id,
+                    created=time.time(),
+                )
+            )
 
         return await self._submit(change)
 
     async def update_action(self, action_id: int, **fields: Any) -> Action:
         def change(batch: _Batch) -> Action:
             action = self._records["actions"].get(action_id)
-            if action is None:
+            if not isinstance(action, Action):
                 raise Refused(Reason.NOT_FOUND, f"action {action_id}")
             return batch.update(action, **fields)
 
@@ -799,8 +839,10 @@ def migrate(path: Path, data: dict[str, dict[str, Any]], version: int) -> dict[s
     """
     if version > SCHEMA_VERSION:
         raise SessionCorrupt(
-            path, f"written by a newer facilitator (schema {version}, this one reads up to "
-            f"{SCHEMA_VERSION}); upgrade facilitator to open it")
+            path,
+            f"written by a newer facilitator (schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION}); upgrade facilitator to open it",
+        )
     if version < 1:
         raise SessionCorrupt(path, f"unknown schema version {version!r}")
     for name in TABLES:
