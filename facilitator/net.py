@@ -33,7 +33,9 @@ def lan_candidates() -> list[Candidate]:
             if ip.is_loopback or ip.is_link_local:
                 continue
             found.append(Candidate(name, addr.address))
-    return sorted(found, key=lambda c: (not ipaddress.ip_address(c.address).is_private, c.interface))
+    return sorted(
+        found, key=lambda c: (not ipaddress.ip_address(c.address).is_private, c.interface)
+    )
 
 
 def default_host() -> str:

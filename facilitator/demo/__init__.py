@@ -30,27 +30,38 @@ def _device(key: str) -> str:
 async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
     """Replay the sample into a fresh kennisatelier session."""
     people = sample["participants"]
-    await asyncio.gather(*[
-        store.join(_device(p["key"]), lang=p["lang"], stakeholder=p["stakeholder"],
-                   name=p.get("name", ""), consent_named=p.get("consent_named", False),
-                   table_group=p.get("table", ""))
-        for p in people
-    ])
-    themes = await asyncio.gather(*[store.add_theme(t["round"], t["name"])
-                                    for t in sample["themes"]])
+    await asyncio.gather(
+        *[
+            store.join(
+                _device(p["key"]),
+                lang=p["lang"],
+                stakeholder=p["stakeholder"],
+                name=p.get("name", ""),
+                consent_named=p.get("consent_named", False),
+                table_group=p.get("table", ""),
+            )
+            for p in people
+        ]
+    )
+    themes = await asyncio.gather(
+        *[store.add_theme(t["round"], t["name"]) for t in sample["themes"]]
+    )
     theme_ids = {t["key"]: theme.id for t, theme in zip(sample["themes"], themes, strict=True)}
     items = sample["contributions"]
     for spec in store.template.rounds:
         await store.update_round(spec.id, submissions_open=True)
-    added = await asyncio.gather(*[
-        store.add_contribution(
-            c["round"], c["text"],
-            source=Source.WEB if c["author"] else Source.TUI,
-            author=_device(c["author"]) if c["author"] else "",
-            theme_id=theme_ids.get(c.get("theme", ""), 0),
-        )
-        for c in items
-    ])
+    added = await asyncio.gather(
+        *[
+            store.add_contribution(
+                c["round"],
+                c["text"],
+                source=Source.WEB if c["author"] else Source.TUI,
+                author=_device(c["author"]) if c["author"] else "",
+                theme_id=theme_ids.get(c.get("theme", ""), 0),
+            )
+            for c in items
+        ]
+    )
     ids = {c["key"]: item.id for c, item in zip(items, added, strict=True)}
     for c in items:
         fields: dict[str, Any] = {}
@@ -74,12 +85,18 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
         await store.update_round(round_id, voting_open=True)
     await asyncio.gather(*[store.cast_ballot(_device(p), r, b) for (p, r), b in ballots.items()])
 
-    await asyncio.gather(*[
-        store.add_action(a["text"], owner=a.get("owner", ""), due=a.get("due", ""),
-                         contribution_id=ids.get(a.get("idea", ""), 0),
-                         round_id=rounds.get(a.get("idea", ""), ""))
-        for a in sample.get("actions", [])
-    ])
+    await asyncio.gather(
+        *[
+            store.add_action(
+                a["text"],
+                owner=a.get("owner", ""),
+                due=a.get("due", ""),
+                contribution_id=ids.get(a.get("idea", ""), 0),
+                round_id=rounds.get(a.get("idea", ""), ""),
+            )
+            for a in sample.get("actions", [])
+        ]
+    )
     await asyncio.gather(*[store.add_note(n["round"], n["text"]) for n in sample.get("notes", [])])
 
     # Mid-day: earlier rounds closed with results shown, the ideas round open for input and votes.
@@ -87,9 +104,10 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
     current = order.index(CURRENT_ROUND)
     for round_id in order[:current]:
         voted = store.template.round(round_id).voting.rule != "none"
-        await store.update_round(round_id, started=True, submissions_open=False,
-                                 voting_open=False, results_shown=voted)
-    for round_id in order[current + 1:]:
+        await store.update_round(
+            round_id, started=True, submissions_open=False, voting_open=False, results_shown=voted
+        )
+    for round_id in order[current + 1 :]:
         await store.update_round(round_id, submissions_open=False, voting_open=False)
     await store.go_to_round(current)
     await store.update_round(CURRENT_ROUND, submissions_open=True, voting_open=True)
@@ -98,8 +116,11 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
 def create_demo(library: Library, templates: Templates, *, title: str | None = None) -> Path:
     """Create a new demo session and return its file (closed, ready to open)."""
     sample = tomllib.loads(SAMPLE.read_text(encoding="utf-8"))
-    store = library.create(templates.load(DEMO_TEMPLATE),
-                           title=title or "Kennisatelier Utrecht (demo)", place="Utrecht")
+    store = library.create(
+        templates.load(DEMO_TEMPLATE),
+        title=title or "Kennisatelier Utrecht (demo)",
+        place="Utrecht",
+    )
 
     async def fill() -> None:
         try:

@@ -217,6 +217,8 @@ def _read_export(file: Path) -> dict[str, Any]:
             try:
                 if not re.fullmatch(r"[1-9][0-9]*", doc_id):
                     raise ValueError(f"document id {doc_id!r} is not a positive number")
+                if not isinstance(doc, dict):
+                    raise ValueError(f"expected an object of fields, got {type(doc).__name__}")
                 cls.from_doc(int(doc_id), doc)
             except (TypeError, ValueError) as exc:
                 raise StoreError(file, f"{file}: tables.{name}.{doc_id}: {exc}") from None

@@ -244,7 +244,7 @@ class SessionStore:
             data = read_session_file(path)
             version = int(next(iter(data["session"].values())).get("schema_version", 0))  # type: ignore[call-overload]
             store = cls(path, migrate(path, data, version), lock)
-        except (KeyError, TypeError, ValueError, StopIteration) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, StopIteration) as exc:
             if lock is not None:
                 lock.release()
             raise SessionCorrupt(path, f"unexpected content: {exc!r}") from None
