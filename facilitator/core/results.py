@@ -26,10 +26,12 @@ class RankedItem:
     """Dots received, or the sum of scores."""
     voters: int
     rank: int = 0
+    scores: int = 0
+    """How many non-zero votes were folded in (one device may have scored merged duplicates)."""
 
     @property
     def mean_score(self) -> float:
-        return self.votes / self.voters if self.voters else 0.0
+        return self.votes / self.scores if self.scores else 0.0
 
     @property
     def count(self) -> int:
@@ -65,11 +67,12 @@ def rank_round(
     voters: dict[int, set[str]] = defaultdict(set)
     for vote in votes:
         target_contribution = everything.get(vote.contribution_id)
-        if target_contribution is None or not vote.weight:
+        if target_contribution is None or target_contribution.hidden or not vote.weight:
             continue
         target = items.get(root(target_contribution).id)
         if target is not None:
             target.votes += vote.weight
+            target.scores += 1
             voters[target.contribution.id].add(vote.device_id)
     for cid, devices in voters.items():
         items[cid].voters = len(devices)

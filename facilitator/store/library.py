@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter, ValidationError
 
 from facilitator.core.model import TABLES, SessionInfo
 from facilitator.core.templates import (
@@ -219,7 +220,13 @@ def _read_export(file: Path) -> dict[str, Any]:
                     raise ValueError(f"document id {doc_id!r} is not a positive number")
                 if not isinstance(doc, dict):
                     raise ValueError(f"expected an object of fields, got {type(doc).__name__}")
-                cls.from_doc(int(doc_id), doc)
+                TypeAdapter(cls).validate_python({**doc, "id": int(doc_id)})
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                key = ".".join(str(part) for part in error["loc"])
+                raise StoreError(
+                    file, f"{file}: tables.{name}.{doc_id}.{key}: {error['msg'].lower()}"
+                ) from None
             except (TypeError, ValueError) as exc:
                 raise StoreError(file, f"{file}: tables.{name}.{doc_id}: {exc}") from None
     if len(tables["session"]) != 1:

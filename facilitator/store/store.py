@@ -44,7 +44,7 @@ from facilitator.core.model import (
     Theme,
     Vote,
 )
-from facilitator.core.templates import RoundSpec, Template, parse_template
+from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
 from facilitator.store.files import (
@@ -138,10 +138,10 @@ class _Batch:
         while len(self.log) > to:
             (table, doc_id), prior = self.log.pop()
             current = self.store._records[table].get(doc_id)
-            if current is not None:
-                self.store._unindex(current)
             if prior is not None:
                 self.store._put(prior)
+            elif current is not None:
+                self.store._unindex(current)
 
     def touched(self) -> dict[tuple[str, int], Record | None]:
         """Each record the batch changed, with what it was before (None: inserted)."""
@@ -244,7 +244,14 @@ class SessionStore:
             data = read_session_file(path)
             version = int(next(iter(data["session"].values())).get("schema_version", 0))  # type: ignore[call-overload]
             store = cls(path, migrate(path, data, version), lock)
-        except (KeyError, TypeError, ValueError, AttributeError, StopIteration) as exc:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            StopIteration,
+            TemplateError,
+        ) as exc:
             if lock is not None:
                 lock.release()
             raise SessionCorrupt(path, f"unexpected content: {exc!r}") from None
@@ -288,14 +295,15 @@ class SessionStore:
 
     async def _commit_loop(self) -> None:
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._queue:
-                batch, self._queue = self._queue, []
-                await self._commit(batch)
-                await asyncio.sleep(0)  # let the woken callers run before the next batch
-            elif self._closed:
-                return
+            if not self._queue:
+                if self._closed:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            batch, self._queue = self._queue, []
+            await self._commit(batch)
+            await asyncio.sleep(0)  # let the woken callers run before the next batch
 
     async def _commit(self, pending: list[_Pending]) -> None:
         batch = _Batch(self)
@@ -303,7 +311,12 @@ class SessionStore:
         for item in pending:
             mark = len(batch.log)
             try:
-                results.append((item, item.change(batch)))
+                result = item.change(batch)
+                for (table, doc_id), _ in batch.log[mark:]:
+                    record = self._records[table].get(doc_id)
+                    if record is not None:
+                        orjson.dumps(record.to_doc())  # refuse what cannot be written
+                results.append((item, result))
             except Exception as exc:  # a refused change: undo its partial effects, keep the rest
                 batch.undo(mark)
                 if not item.future.cancelled():
@@ -406,7 +419,7 @@ class SessionStore:
     def _put(self, record: Record) -> None:
         table = self._records[record.TABLE]
         old = table.get(record.id)
-        if old is not None:
+        if old is not None and _index_key(old) != _index_key(record):
             self._unindex(old)
         table[record.id] = record
         match record:
@@ -820,6 +833,18 @@ class SessionStore:
             if not self._accepts_submissions(item.round_id) or item.hidden:
                 raise Refused(Reason.ROUND_CLOSED)
         return item
+
+
+def _index_key(record: Record) -> tuple[Any, ...]:
+    """What a record is indexed by besides its id; an update that keeps it stays in place."""
+    match record:
+        case Contribution():
+            return (record.round_id,)
+        case Participant():
+            return (record.device_id,)
+        case Vote():
+            return (record.round_id, record.device_id, record.contribution_id)
+    return ()
 
 
 def _checked_text(text: str, *, multiline: bool = True) -> str:

@@ -1,0 +1,41 @@
+"""Shared fixtures: an isolated data dir, a Library, a fresh kennisatelier session store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data dir (and user config dir), so no test sees the real user's sessions."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("FACILITATOR_DATA_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return folder
+
+
+@pytest.fixture
+def library(data_dir: Path) -> Library:
+    return Library(data_dir)
+
+
+@pytest.fixture
+def templates(data_dir: Path) -> Templates:
+    return Templates()
+
+
+@pytest.fixture
+async def store(library: Library, templates: Templates) -> AsyncIterator[SessionStore]:
+    """A new kennisatelier session, open for writing; closed (and unlocked) after the test."""
+    session = library.create(templates.load("kennisatelier"), title="Test session")
+    try:
+        yield session
+    finally:
+        await session.close()

@@ -1,0 +1,66 @@
+"""Architecture (DESIGN): dependencies point inward; core is pure, store has no UI or server."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
+    """Every module a file imports, top-level or nested (in functions, under TYPE_CHECKING),
+    with relative imports resolved against the file's package."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(folder.rglob("*.py")):
+        package = list(path.relative_to(root).with_suffix("").parts[:-1])
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                names.add(module)
+                names.update(f"{module}.{alias.name}" for alias in node.names)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+                  and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+                  and node.args and isinstance(node.args[0], ast.Constant)):
+                names.add(str(node.args[0].value))
+        found[str(path.relative_to(root))] = names
+    return found
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "facilitator.store",
+                  "facilitator.tui", "facilitator.web", "facilitator.report"}),
+        ("store", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
+                   "facilitator.report"}),
+    ],
+)
+def test_dependencies_point_inward(package: str, forbidden: set[str]) -> None:
+    folder = ROOT / "facilitator" / package
+    imports = _imports(folder)
+    assert imports, f"no modules found under {folder}"
+    bad = {
+        file: sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden))
+        for file, names in imports.items()
+    }
+    assert {f: n for f, n in bad.items() if n} == {}
+
+
+def test_the_import_scanner_sees_nested_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "facilitator" / "core"
+    pkg.mkdir(parents=True)
+    (pkg / "m.py").write_text(
+        "def f():\n    import textual.app\n    from aiohttp import web\n"
+        "if False:\n    import importlib; importlib.import_module('tinydb')\n"
+        "from ..store import store\nfrom . import text\n"
+    )
+    names = _imports(tmp_path, tmp_path)["facilitator/core/m.py"]
+    assert {"textual.app", "aiohttp", "tinydb", "facilitator.store.store",
+            "facilitator.core.text"} <= names

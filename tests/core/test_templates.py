@@ -1,0 +1,204 @@
+"""Templates: the shipped ones load; every bad one is refused with file, key path and problem."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from facilitator.cli import main
+from facilitator.core.templates import RoundKind, TemplateError, load_template, parse_template
+from facilitator.paths import builtin_templates_dir, user_templates_dir
+
+SHIPPED = sorted(builtin_templates_dir().glob("*.toml"))
+
+MINI = """\
+id = "mini"
+default_lang = "en"
+title = { nl = "Mini", en = "Mini" }
+description = { nl = "Kort", en = "Short" }
+
+[[groups]]
+id = "a"
+name = { nl = "A", en = "A" }
+
+[[rounds]]
+id = "one"
+kind = "bottleneck"
+minutes = 10
+title = { nl = "Een", en = "One" }
+prompt = { nl = "Wat?", en = "What?" }
+
+[rounds.voting]
+rule = "dots"
+
+[[rounds]]
+id = "two"
+kind = "ideas"
+minutes = 10
+title = { nl = "Twee", en = "Two" }
+prompt = { nl = "Hoe?", en = "How?" }
+
+[rounds.voting]
+rule = "score"
+"""
+
+
+def _variant(old: str, new: str, count: int = 1) -> str:
+    assert old in MINI, old
+    return MINI.replace(old, new, count)
+
+
+# name → (template text, expected key path, words the problem must contain)
+BAD = {
+    "unknown_top_key": ('colour = "red"\n' + MINI, "colour", ["unknown key"]),
+    "unknown_nested_key": (
+        _variant('[rounds.voting]\nrule = "score"', '[rounds.votng]\nrule = "score"'),
+        "rounds[1].votng",
+        ["unknown key"],
+    ),
+    "wrong_type": (_variant("minutes = 10", 'minutes = "ten"'), "rounds[0].minutes",
+                   ["integer", "ten"]),
+    "missing_translation": (
+        _variant('prompt = { nl = "Wat?", en = "What?" }', 'prompt = { nl = "Wat?" }'),
+        "rounds[0].prompt.en",
+        ["'en'", "translation"],
+    ),
+    "duplicate_round_id": (_variant('id = "two"', 'id = "one"'), "rounds[1].id",
+                           ["duplicate", "'one'"]),
+    "unknown_round_kind": (_variant('kind = "ideas"', 'kind = "brainstorm"'), "rounds[1].kind",
+                           ["brainstorm", "bottleneck"]),
+    "invalid_toml": (_variant("minutes = 10", "minutes = "), "", ["not valid TOML", "line 13"]),
+    "inconsistent_voting": (
+        _variant('rule = "dots"', 'rule = "dots"\ndots = 2\nper_item_cap = 3'),
+        "rounds[0].voting",
+        ["per_item_cap"],
+    ),
+    "id_not_file_name": (_variant('id = "mini"', 'id = "other"'), "id", ["'mini'", "'other'"]),
+}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_template_loads(path: Path) -> None:
+    template = load_template(path)
+    assert template.id == path.stem
+    assert template.rounds and template.groups
+    for spec in template.rounds:
+        assert spec.title["nl"] and spec.title["en"]
+
+
+def test_five_templates_ship_covering_every_kind_that_carries_the_method() -> None:
+    assert {p.stem for p in SHIPPED} == {
+        "aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"
+    }
+    kinds = {spec.kind for p in SHIPPED for spec in load_template(p).rounds}
+    assert {RoundKind.BOTTLENECK, RoundKind.IDEAS, RoundKind.AUDIT} <= kinds
+
+
+def test_minimal_template_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI)
+    template = load_template(path)
+    assert [r.id for r in template.rounds] == ["one", "two"]
+    assert template.round("two").voting.rule == "score"
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_template_error_names_file_key_and_problem(tmp_path: Path, case: str) -> None:
+    text, key, words = BAD[case]
+    path = tmp_path / "mini.toml"
+    path.write_text(text)
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    error = caught.value
+    assert error.path == path
+    assert error.key == key
+    message = str(error)
+    assert str(path) in message
+    if key:
+        assert f"{path}: {key}: " in message
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_cli_new_with_bad_template_exits_2_and_creates_nothing(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    text, key, words = BAD[case]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mini.toml").write_text(text)
+    with pytest.raises(SystemExit) as caught:
+        main(["--templates", str(folder), "new", "mini"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert str(folder / "mini.toml") in err
+    assert key in err
+    for word in words:
+        assert word in err, err
+    sessions = data_dir / "sessions"
+    assert not sessions.exists() or not any(sessions.iterdir())
+
+
+def test_cli_new_bad_template_in_a_real_process(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mini.toml").write_text(BAD["unknown_nested_key"][0])
+    result = subprocess.run(
+        [sys.executable, "-m", "facilitator", "--templates", str(folder), "new", "mini"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
+    )
+    assert result.returncode == 2, result
+    assert f"{folder / 'mini.toml'}: rounds[1].votng: unknown key" in result.stderr
+    assert result.stdout == ""
+    assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())
+
+
+def test_parse_template_reports_nested_wrong_types() -> None:
+    import tomllib
+
+    data = tomllib.loads(_variant('id = "a"', 'id = "a"\nexpected = "yes"'))
+    with pytest.raises(TemplateError) as caught:
+        parse_template(data, "x.toml")
+    assert caught.value.key == "groups[0].expected"
+    assert "boolean" in caught.value.problem
+
+
+def test_user_templates_show_in_templates_command(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user_dir = user_templates_dir()
+    assert str(user_dir).startswith(str(tmp_path)), "XDG_CONFIG_HOME is not honoured"
+    user_dir.mkdir(parents=True)
+    (user_dir / "mine.toml").write_text(_variant('id = "mini"', 'id = "mine"'))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "mini.toml").write_text(MINI)
+
+    assert main(["--templates", str(extra), "templates"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mine", "mini", "kennisatelier", "team-retro"):
+        assert any(line.startswith(f"{name} ") for line in out.splitlines()), (name, out)
+    assert str(user_dir / "mine.toml") in out
+    assert str(extra / "mini.toml") in out
+
+    # a user template can be used to start a session
+    assert main(["new", "mine", "--title", "Mine"]) == 0
+    assert len(list((data_dir / "sessions").glob("mine-*.json"))) == 1
+
+
+def test_templates_command_reports_a_broken_user_template(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "mini.toml").write_text(BAD["wrong_type"][0])
+    assert main(["--templates", str(extra), "templates"]) == 2
+    captured = capsys.readouterr()
+    assert "kennisatelier" in captured.out  # the good ones are still listed
+    assert f"{extra / 'mini.toml'}: rounds[0].minutes" in captured.err

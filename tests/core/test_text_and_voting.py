@@ -1,0 +1,165 @@
+"""Participant text on arrival, and the ballot rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from facilitator.core.templates import VotingRule
+from facilitator.core.text import (
+    MAX_CONTRIBUTION_CHARS,
+    MAX_NAME_CHARS,
+    TextProblem,
+    check_text,
+    clean_text,
+)
+from facilitator.core.voting import BallotProblem, check_ballot
+
+# -- clean_text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a\x00b\x07c\x1fd\x7fe\x85f\x9fg", "abcdefg"),  # C0, DEL and C1 controls
+        ("evil\u202etxt.exe", "eviltxt.exe"),  # right-to-left override
+        ("x\u202ay\u202bz\u202c\u202d", "xyz"),  # embeddings and pop
+        ("a\u2066b\u2067c\u2068d\u2069", "abcd"),  # isolates
+        ("zero\u200bwidth\ufeff\u2060", "zerowidth"),  # zero-width space, BOM, word joiner
+        ("\u200e\u200fmark", "mark"),  # LRM / RLM
+        ("\x1b[31mred\x1b[0m", "[31mred[0m"),  # ESC goes, so no terminal sequence survives
+        ("\x1b]0;title\x07x", "]0;titlex"),  # OSC title sequence: ESC and BEL removed
+    ],
+)
+def test_clean_text_strips_invisible_and_control_characters(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "التعاون بين البلدية والمنظمات",  # Arabic
+        "همکاری بین شهرداری و سازمان‌ها",  # Farsi with ZWNJ (U+200C)
+        "Співпраця між муніципалітетом і громадою",  # Ukrainian
+        "Samenwerking met de gemeente: één knelpunt",
+    ],
+)
+def test_clean_text_keeps_scripts(text: str) -> None:
+    assert clean_text(text) == text
+
+
+def test_clean_text_keeps_the_joiners_farsi_and_emoji_need() -> None:
+    # Persian spelling puts a zero-width non-joiner inside words ("I want", "organisations");
+    # dropping it changes how the word is written. Emoji sequences are held together by ZWJ.
+    for word in ("می\u200cخواهم", "سازمان\u200cها", "👩\u200d👩\u200d👧"):
+        assert clean_text(word) == word
+
+
+def test_clean_text_keeps_newlines_and_tidies_space() -> None:
+    assert clean_text("  line one \r\nline\ttwo\r\rthree\n\n\n\nfour  ") == (
+        "line one\nline two\n\nthree\n\nfour"
+    )
+    assert clean_text("a\nb", multiline=False) == "a b"
+    assert clean_text("tab\tkept\tas space") == "tab kept as space"
+
+
+def test_clean_text_normalises_to_nfc() -> None:
+    assert clean_text("e\u0301e\u0301n") == "één"
+
+
+def test_only_invisible_input_is_empty() -> None:
+    cleaned = clean_text("\u200b\u202e\x00 \n\t ")
+    assert cleaned == ""
+    assert check_text(cleaned) is TextProblem.EMPTY
+
+
+def test_limits() -> None:
+    assert check_text("x" * MAX_CONTRIBUTION_CHARS) is None
+    assert check_text("x" * (MAX_CONTRIBUTION_CHARS + 1)) is TextProblem.TOO_LONG
+    assert check_text("x" * MAX_NAME_CHARS, MAX_NAME_CHARS) is None
+    assert check_text("x" * (MAX_NAME_CHARS + 1), MAX_NAME_CHARS) is TextProblem.TOO_LONG
+    assert check_text("") is TextProblem.EMPTY
+
+
+_DANGEROUS = set(range(0x00, 0x09)) | set(range(0x0B, 0x20)) | set(range(0x7F, 0xA0)) | {
+    0x200B, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+    0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF,
+}
+
+
+@given(st.text(max_size=200))
+def test_clean_text_never_leaves_controls_or_bidi(raw: str) -> None:
+    cleaned = clean_text(raw)
+    assert not any(ord(ch) in _DANGEROUS for ch in cleaned)
+    assert "\r" not in cleaned
+    assert cleaned == cleaned.strip()
+    assert clean_text(cleaned) == cleaned  # idempotent
+
+
+# -- check_ballot ------------------------------------------------------------------------------
+
+DOTS = VotingRule(rule="dots", dots=5, per_item_cap=2)
+SCORE = VotingRule(rule="score", scale_min=1, scale_max=5, own_items=False)
+VOTABLE = {1, 2, 3, 4}
+
+
+@pytest.mark.parametrize(
+    ("ballot", "problem"),
+    [
+        ({}, None),
+        ({1: 2, 2: 2, 3: 1}, None),  # exactly the budget
+        ({1: 2, 2: 2, 3: 2}, BallotProblem.OVER_BUDGET),
+        ({1: 3}, BallotProblem.OVER_CAP),
+        ({1: -1}, BallotProblem.OVER_CAP),
+        ({1: 0, 2: 0}, None),  # 0 = no vote
+        ({9: 1}, BallotProblem.UNKNOWN_ITEM),
+        ({9: 0}, None),  # withdrawing a vote on an item that is gone is fine
+        ({1: 2, 2: 2, 3: 1, 4: 0}, None),
+    ],
+)
+def test_dots(ballot: dict[int, int], problem: BallotProblem | None) -> None:
+    assert check_ballot(DOTS, ballot, votable=VOTABLE, own={1}) is problem
+
+
+def test_dots_own_items() -> None:
+    no_own = VotingRule(rule="dots", dots=5, per_item_cap=2, own_items=False)
+    assert check_ballot(no_own, {1: 1}, votable=VOTABLE, own={1}) is BallotProblem.OWN_ITEM
+    assert check_ballot(no_own, {2: 1}, votable=VOTABLE, own={1}) is None
+    assert check_ballot(no_own, {1: 0}, votable=VOTABLE, own={1}) is None
+    assert check_ballot(DOTS, {1: 1}, votable=VOTABLE, own={1}) is None
+
+
+@pytest.mark.parametrize(
+    ("ballot", "problem"),
+    [
+        ({2: 1, 3: 5, 4: 3}, None),
+        ({2: 6}, BallotProblem.OUT_OF_SCALE),
+        ({2: -1}, BallotProblem.OUT_OF_SCALE),
+        ({2: 0}, None),
+        ({1: 3}, BallotProblem.OWN_ITEM),
+        ({7: 3}, BallotProblem.UNKNOWN_ITEM),
+        ({2: 5, 3: 5, 4: 5}, None),  # scores have no budget
+    ],
+)
+def test_score(ballot: dict[int, int], problem: BallotProblem | None) -> None:
+    assert check_ballot(SCORE, ballot, votable=VOTABLE, own={1}) is problem
+
+
+def test_score_scale_from_zero() -> None:
+    rule = VotingRule(rule="score", scale_min=0, scale_max=10)
+    assert check_ballot(rule, {1: 10}, votable=VOTABLE, own=set()) is None
+    assert check_ballot(rule, {1: 11}, votable=VOTABLE, own=set()) is BallotProblem.OUT_OF_SCALE
+
+
+def test_no_voting() -> None:
+    assert check_ballot(VotingRule(), {}, votable=VOTABLE, own=set()) is BallotProblem.NOT_VOTED
+
+
+@given(st.dictionaries(st.integers(1, 6), st.integers(-3, 6), max_size=6))
+def test_accepted_dot_ballots_always_fit_the_rule(ballot: dict[int, int]) -> None:
+    if check_ballot(DOTS, ballot, votable=VOTABLE, own=set()) is None:
+        given_ = {c: w for c, w in ballot.items() if w}
+        assert sum(given_.values()) <= DOTS.dots
+        assert all(0 < w <= DOTS.per_item_cap for w in given_.values())
+        assert set(given_) <= VOTABLE

@@ -1,0 +1,262 @@
+"""The command line contract (DESIGN "Command line"): real processes, exit codes, messages."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from facilitator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = {"aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"}
+HEAVY = ("textual", "aiohttp", "weasyprint")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "facilitator", *args], capture_output=True,
+                          text=True, env=env, timeout=60)
+
+
+def new_session(env: dict[str, str], *args: str) -> tuple[str, Path]:
+    result = cli(env, "new", "kennisatelier", *args)
+    assert result.returncode == 0, result.stderr
+    session_id, file = result.stdout.splitlines()
+    return session_id, Path(file)
+
+
+# -- the happy path ----------------------------------------------------------------------------
+
+
+def test_templates_lists_the_five(env: dict[str, str]) -> None:
+    result = cli(env, "templates")
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line and line[0] != " "}
+    assert listed == SHIPPED
+    assert result.stderr == ""
+
+
+def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:
+    session_id, file = new_session(env, "--title", "Kennisatelier Utrecht")
+    assert re.fullmatch(r"kennisatelier-\d{8}-[0-9a-f]{4}", session_id)
+    assert file == tmp_path / "data" / "sessions" / f"{session_id}.json"
+    info = orjson.loads(file.read_bytes())["session"]["1"]
+    assert info["title"] == "Kennisatelier Utrecht" and info["lang"] == "nl"
+    assert info["template"]["id"] == "kennisatelier"
+
+    listed = cli(env, "list")
+    assert listed.returncode == 0, listed.stderr
+    (line,) = [x for x in listed.stdout.splitlines() if session_id in x]
+    assert "Kennisatelier Utrecht" in line
+
+    exported = tmp_path / "s.json"
+    with exported.open("w") as out:  # `facilitator export ID > s.json`
+        result = subprocess.run([sys.executable, "-m", "facilitator", "export", session_id],
+                                stdout=out, stderr=subprocess.PIPE, text=True, env=env,
+                                timeout=60)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(exported.read_text())
+    assert document["tables"] == orjson.loads(file.read_bytes())
+
+    imported = cli(env, "import", str(exported))
+    assert imported.returncode == 0, imported.stderr
+    new_id, new_file = imported.stdout.splitlines()
+    assert new_id != session_id  # the id was taken: a fresh one, nothing overwritten
+    copy = orjson.loads(Path(new_file).read_bytes())
+    assert copy["session"]["1"]["session_id"] == new_id
+    copy["session"]["1"]["session_id"] = session_id
+    assert copy == document["tables"]
+    listed = cli(env, "list").stdout
+    assert session_id in listed and new_id in listed
+
+
+def test_new_with_language_and_prefix_resolution(env: dict[str, str], tmp_path: Path) -> None:
+    session_id, file = new_session(env, "--lang", "en")
+    assert orjson.loads(file.read_bytes())["session"]["1"]["title"].startswith("Think-tank day")
+    out = tmp_path / "x.json"
+    result = cli(env, "export", session_id[:-2], "--out", str(out))  # a unique start is enough
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["tables"]["session"]["1"]["session_id"] == session_id
+
+
+def test_list_without_sessions(env: dict[str, str]) -> None:
+    result = cli(env, "list")
+    assert result.returncode == 0 and "No sessions yet" in result.stdout
+
+
+# -- startup -----------------------------------------------------------------------------------
+
+HELP_PROBE = """
+import sys, time
+start = time.perf_counter()
+from facilitator.cli import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+elapsed = time.perf_counter() - start
+sys.stderr.write(repr((elapsed, sorted(sys.modules))))
+"""
+
+
+def test_help_imports_nothing_heavy_and_starts_fast(env: dict[str, str]) -> None:
+    best = best_in_process = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-c", HELP_PROBE], capture_output=True,
+                                text=True, env=env, timeout=60)
+        best = min(best, time.perf_counter() - started)
+        assert result.returncode == 0, result.stderr
+        assert "usage: facilitator" in result.stdout
+        in_process, modules = ast.literal_eval(result.stderr)
+        best_in_process = min(best_in_process, in_process)
+        heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+        assert heavy == [], f"--help imports {heavy[:5]}"
+    assert best_in_process < 0.3, f"--help took {best_in_process:.3f}s in process (best of 5)"
+    assert best < 0.6, f"`python -m facilitator --help` took {best:.2f}s (best of 5)"
+
+
+def test_list_does_not_import_the_ui_or_server(env: dict[str, str]) -> None:
+    probe = ("import sys\nfrom facilitator.cli import main\nmain(['list'])\n"
+             "sys.stderr.write(repr(sorted(m for m in sys.modules\n"
+             f"                             if m.split('.')[0] in {HEAVY!r})))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert ast.literal_eval(result.stderr) == []
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def test_unknown_session_exits_2_with_a_message(env: dict[str, str]) -> None:
+    result = cli(env, "export", "no-such-session")
+    assert result.returncode == 2
+    assert "no session 'no-such-session'" in result.stderr
+    assert "facilitator list" in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_template_exits_2_naming_the_known_ones(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    result = cli(env, "new", "brainstorm")
+    assert result.returncode == 2
+    assert "no template 'brainstorm'" in result.stderr and "kennisatelier" in result.stderr
+    assert not (tmp_path / "data" / "sessions").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("frobnicate",), ("new",), ("export",), ("report", "x", "--format", "doc"),
+     ("new", "kennisatelier", "--lang", "de"), ("--bogus",)],
+    ids=["unknown-command", "new-no-template", "export-no-session", "bad-format", "bad-lang",
+         "unknown-option"],
+)
+def test_bad_usage_exits_2(env: dict[str, str], args: tuple[str, ...]) -> None:
+    result = cli(env, *args)
+    assert result.returncode == 2, result
+    assert "usage:" in result.stderr or "error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_damaged_session_exits_2_naming_the_file(env: dict[str, str]) -> None:
+    session_id, file = new_session(env)
+    file.write_bytes(file.read_bytes()[:40])
+    result = cli(env, "export", session_id)
+    assert result.returncode == 2
+    assert str(file) in result.stderr and "left untouched" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- import: bad files are refused before anything is written ----------------------------------
+
+
+def _export_doc(data_dir: Path) -> dict:
+    sessions = sorted((data_dir / "sessions").glob("*.json"))
+    return {"format": "facilitator-session", "version": 1,
+            "tables": orjson.loads(sessions[0].read_bytes())}
+
+
+def _mutate(doc: dict, case: str) -> bytes | dict:
+    tables = doc["tables"]
+    if case == "not_json":
+        return b"{nope"
+    if case == "wrong_format":
+        doc["format"] = "something-else"
+    elif case == "wrong_version":
+        doc["version"] = 99
+    elif case == "tables_not_object":
+        doc["tables"] = []
+    elif case == "unknown_table":
+        tables["secrets"] = {}
+    elif case == "bad_doc_id":
+        tables["rounds"]["x1"] = tables["rounds"].pop("1")
+    elif case == "doc_not_object":
+        tables["notes"]["1"] = "a note"
+    elif case == "missing_field":
+        tables["notes"]["1"] = {"text": "no round"}
+    elif case == "wrong_field_type":
+        tables["notes"]["1"] = {"round_id": "knelpunten", "text": 5}
+    elif case == "two_sessions":
+        tables["session"]["2"] = tables["session"]["1"]
+    elif case == "bad_template":
+        tables["session"]["1"]["template"]["rounds"][1]["votng"] = {}
+    return doc
+
+
+IMPORT_CASES = {
+    "not_json": "not valid JSON",
+    "wrong_format": "format: expected 'facilitator-session'",
+    "wrong_version": "version: expected 1, got 99",
+    "tables_not_object": "tables: expected an object",
+    "unknown_table": "tables.secrets: unknown table",
+    "bad_doc_id": "tables.rounds.x1",
+    "doc_not_object": "tables.notes.1",
+    "missing_field": "tables.notes.1",
+    "wrong_field_type": "tables.notes.1.text: input should be a valid string",
+    "two_sessions": "tables.session: expected exactly one document",
+    "bad_template": "rounds[1].votng: unknown key",
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMPORT_CASES))
+def test_bad_import_file_exits_2_naming_the_key(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    assert main(["new", "kennisatelier"]) == 0
+    capsys.readouterr()
+    before = sorted(p.name for p in (data_dir / "sessions").iterdir())
+    bad = _mutate(_export_doc(data_dir), case)
+    file = tmp_path / "bad.json"
+    file.write_bytes(bad if isinstance(bad, bytes) else orjson.dumps(bad))
+    with pytest.raises(SystemExit) as caught:
+        main(["import", str(file)])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert str(file) in err and IMPORT_CASES[case] in err, err
+    assert sorted(p.name for p in (data_dir / "sessions").iterdir()) == before
+
+
+def test_import_of_a_missing_file_exits_2(env: dict[str, str], tmp_path: Path) -> None:
+    result = cli(env, "import", str(tmp_path / "nothing.json"))
+    assert result.returncode == 2
+    assert "nothing.json" in result.stderr and "cannot be read" in result.stderr
