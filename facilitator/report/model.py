@@ -1,0 +1,506 @@
+"""The one report model: everything the organisers read, built once from a session, rendered four
+ways (Markdown, HTML, PDF, CSV).
+
+Figures come from :mod:`facilitator.core.results` (ranking, themes, the audit); this module only
+selects, labels and translates. Anonymous by default: a contribution is linked to its stakeholder
+group only when that group is at or above the template's anonymity threshold, and to a name only
+when the report is made with ``names=True`` and the participant consented to be named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from babel.dates import format_date
+from babel.numbers import format_percent, get_decimal_symbol
+
+from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
+from facilitator.core.results import (
+    UNDISCLOSED,
+    Audit,
+    AuditFlag,
+    GroupFigures,
+    RankedItem,
+    ThemeGroup,
+    audit,
+    by_theme,
+    rank_round,
+    themes_by_group,
+)
+from facilitator.core.templates import RoundKind, RoundSpec, Template, localized
+from facilitator.i18n import FACILITATOR_LANGUAGES, translations
+from facilitator.store.store import SessionStore
+
+DOMAIN = "report"
+TOP_N = 5
+"""How many bottlenecks and ideas the summary shows."""
+ITEMS_PER_THEME = 10
+"""How many contributions a theme shows in its round; the appendix lists every one. A printed
+report with thousands of rows twice helps nobody (and would take WeasyPrint minutes)."""
+IDEAS_SHOWN = 30
+"""How many ideas the Ideas section shows in full (ideas with actions are always shown)."""
+
+
+@dataclass(slots=True)
+class ActionView:
+    text: str
+    owner: str
+    due: str
+    idea: str = ""
+    """The text of the idea or tip the action came from ("" = none)."""
+
+
+@dataclass(slots=True)
+class ItemView:
+    """One contribution as the report shows it (a ranked item: merged duplicates folded in)."""
+
+    id: int
+    round_title: str
+    text: str
+    rank: int
+    voting: str
+    """The round's voting rule: "dots", "score" or "none"."""
+    votes: str
+    """Dots received, or the mean score, formatted in the report's language ("" = not voted)."""
+    voters: int
+    count: int
+    """How many times the room said it: itself plus merged duplicates."""
+    theme: str
+    group: str
+    """The stakeholder group's name, only when the group may be linked to content."""
+    author: str = ""
+    bold: bool = False
+    practical: bool = False
+    links: list[str] = field(default_factory=list)
+    """For ideas: the bottlenecks it answers."""
+    actions: list[ActionView] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ThemeView:
+    name: str
+    votes: str
+    items: list[ItemView]
+    more: int = 0
+    """Contributions of the theme not shown here (beyond :data:`ITEMS_PER_THEME`)."""
+    sorted: bool = True
+    """False for the contributions not sorted into a theme."""
+
+
+@dataclass(slots=True)
+class RoundView:
+    index: int
+    round_id: str
+    kind: str
+    title: str
+    prompt: str
+    voting: str
+    """"dots", "score" or "none"."""
+    themes: list[ThemeView]
+    notes: list[str]
+    shown: int
+    """Distinct contributions shown (merged duplicates folded in)."""
+    said: int
+    """Contributions that count (not hidden), duplicates included."""
+    hidden: int
+
+
+@dataclass(slots=True)
+class GroupThemes:
+    """What one stakeholder group raised in one bottleneck round."""
+
+    group: str
+    round_title: str
+    themes: list[tuple[str, int]]
+
+
+@dataclass(slots=True)
+class GroupRow:
+    group_id: str
+    name: str
+    expected: bool
+    required: bool
+    missing: bool
+    present: int
+    contributions: int
+    votes_won: int
+    presence_share: float
+    voice_share: float
+    votes_share: float
+
+
+@dataclass(slots=True)
+class AppendixItem:
+    id: int
+    rank: str
+    """The rank of the item it counts towards ("" when hidden in ranking, e.g. unvoted)."""
+    text: str
+    theme: str
+    group: str
+    votes: str
+    status: str
+    """"" for a visible contribution, else e.g. "merged into #12"."""
+    author: str = ""
+    view: ItemView | None = None
+    """The ranked item, for a contribution that is not merged into another."""
+
+
+@dataclass(slots=True)
+class AppendixRound:
+    title: str
+    items: list[AppendixItem]
+    hidden: int
+
+
+@dataclass(slots=True)
+class VoteRow:
+    """One vote, for the CSV: never the voter's device, only the group when it may be linked."""
+
+    round_id: str
+    round_title: str
+    contribution_id: int
+    theme: str
+    group: str
+    """The contribution's group (when linkable)."""
+    voter_group: str
+    """The voter's group (when linkable)."""
+    weight: int
+
+
+@dataclass(slots=True)
+class Report:
+    lang: str
+    session_id: str
+    title: str
+    date: str
+    place: str
+    template_title: str
+    participants: int
+    contributions: int
+    votes: int
+    hidden: int
+    top_bottlenecks: list[ItemView]
+    top_ideas: list[ItemView]
+    actions: list[ActionView]
+    finding: str
+    """The audit's main finding, one sentence."""
+    findings: list[str]
+    rounds: list[RoundView]
+    groups_themes: list[GroupThemes]
+    ideas: list[ItemView]
+    ideas_more: int
+    """Ideas not shown in full in the Ideas section (they are in the appendix)."""
+    groups: list[GroupRow]
+    missing: list[str]
+    audit_notes: list[str]
+    audit_actions: list[ActionView]
+    appendix: list[AppendixRound]
+    named: list[str]
+    """Participants who consented to be named (only with ``names``)."""
+    vote_rows: list[VoteRow]
+    anonymity_threshold: int
+    names: bool
+
+
+def report_language(store: SessionStore, lang: str | None) -> str:
+    chosen = lang or store.info.lang
+    return chosen if chosen in FACILITATOR_LANGUAGES else "en"
+
+
+def build_report(store: SessionStore, *, names: bool = False, lang: str | None = None) -> Report:
+    """The report model of a session (open read-only; it may still be running elsewhere)."""
+    return _Builder(store, names=names, lang=report_language(store, lang)).build()
+
+
+def _counted(items: Iterable[Contribution]) -> list[Contribution]:
+    """Contributions still waiting for approval count as hidden: nobody has vetted them yet."""
+    return [c if c.approved or c.hidden else dataclasses.replace(c, hidden=True) for c in items]
+
+
+class _Builder:
+    def __init__(self, store: SessionStore, *, names: bool, lang: str) -> None:
+        self.store = store
+        self.names = names
+        self.lang = lang
+        trans = translations(DOMAIN, lang)
+        self._: Callable[[str], str] = trans.gettext
+        self.template: Template = store.template
+        self.everything = _counted(store.contributions(visible_only=False))
+        self.by_id = {c.id: c for c in self.everything}
+        self.participants: list[Participant] = store.participants()
+        self.people = {p.device_id: p for p in self.participants}
+        self.all_votes = store.votes()
+        self.audit: Audit = audit(self.template, self.participants, self.everything,
+                                  self.all_votes)
+        self.linkable = {g.group_id for g in self.audit.groups if g.linkable}
+        self._group_names: dict[str, str] = {}
+        self._decimal = get_decimal_symbol(lang)
+        self.theme_names = {t.id: t.name for t in store.themes()}
+        self.actions = sorted(store.actions(), key=lambda a: a.id)
+        self.actions_by_item: dict[int, list[Action]] = {}
+        for action in self.actions:
+            if action.contribution_id:
+                self.actions_by_item.setdefault(action.contribution_id, []).append(action)
+
+    # -- small helpers -------------------------------------------------------------------------
+
+    def text(self, value: dict[str, str]) -> str:
+        return localized(value, self.lang)
+
+    def group_name(self, group_id: str) -> str:
+        name = self._group_names.get(group_id)
+        if name is None:
+            if group_id == UNDISCLOSED:
+                name = self._("Prefer not to say")
+            else:
+                group = self.template.group(group_id)
+                name = self.text(group.name) if group else group_id
+            self._group_names[group_id] = name
+        return name
+
+    def linked_group(self, group_id: str) -> str:
+        """The group's name when it may be linked to what it said, else ""."""
+        return self.group_name(group_id) if group_id in self.linkable else ""
+
+    def author(self, contribution: Contribution) -> str:
+        if not self.names:
+            return ""
+        person = self.people.get(contribution.author)
+        return person.name if person and person.consent_named and person.name else ""
+
+    def votes_label(self, spec: RoundSpec, item: RankedItem) -> str:
+        if spec.voting.rule == "score":
+            if not item.voters:
+                return "–"
+            return f"{item.mean_score:.1f}".replace(".", self._decimal)
+        if spec.voting.rule == "dots":
+            return str(item.votes)
+        return ""
+
+    def action_view(self, action: Action) -> ActionView:
+        idea = self.by_id.get(action.contribution_id)
+        return ActionView(action.text, action.owner, action.due,
+                          idea.text if idea is not None and not idea.hidden else "")
+
+    def theme_name(self, theme_id: int) -> str:
+        return self.theme_names.get(theme_id, "")
+
+    def item_view(self, spec: RoundSpec, item: RankedItem) -> ItemView:
+        c = item.contribution
+        links = [self.by_id[i].text for i in c.links
+                 if i in self.by_id and not self.by_id[i].hidden]
+        return ItemView(
+            id=c.id,
+            round_title=self.text(spec.title),
+            text=c.text,
+            rank=item.rank,
+            voting=spec.voting.rule,
+            votes=self.votes_label(spec, item),
+            voters=item.voters,
+            count=item.count,
+            theme=self.theme_name(c.theme_id),
+            group=self.linked_group(c.stakeholder),
+            author=self.author(c),
+            bold=Flag.BOLD.value in c.flags,
+            practical=Flag.PRACTICAL.value in c.flags,
+            links=links,
+            actions=[self.action_view(a) for a in self.actions_by_item.get(c.id, [])],
+        )
+
+    # -- the report ----------------------------------------------------------------------------
+
+    def build(self) -> Report:
+        _ = self._
+        info = self.store.info
+        rounds: list[RoundView] = []
+        ranked_by_round: dict[str, list[RankedItem]] = {}
+        groups_themes: list[GroupThemes] = []
+        bottlenecks: list[tuple[int, int, ItemView]] = []
+        ideas: list[tuple[int, int, ItemView]] = []
+        appendix: list[AppendixRound] = []
+        vote_rows: list[VoteRow] = []
+        contributions_by_round: dict[str, list[Contribution]] = {}
+        for c in self.everything:
+            contributions_by_round.setdefault(c.round_id, []).append(c)
+
+        for index, spec in enumerate(self.template.rounds, start=1):
+            items = contributions_by_round.get(spec.id, [])
+            votes = self.store.votes(spec.id)
+            ranked = rank_round(spec, items, votes)
+            ranked_by_round[spec.id] = ranked
+            themed = by_theme(ranked, self.store.themes(spec.id))
+            views = {item.contribution.id: self.item_view(spec, item) for item in ranked}
+            themes = [self.theme_view(spec, group, views) for group in themed]
+            hidden = sum(1 for c in items if c.hidden)
+            rounds.append(RoundView(
+                index=index,
+                round_id=spec.id,
+                kind=spec.kind.value,
+                title=self.text(spec.title),
+                prompt=self.text(spec.prompt),
+                voting=spec.voting.rule,
+                themes=themes,
+                notes=[n.text for n in sorted(self.store.notes(spec.id), key=lambda n: n.id)],
+                shown=len(ranked),
+                said=len(items) - hidden,
+                hidden=hidden,
+            ))
+            if spec.kind is RoundKind.BOTTLENECK:
+                bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
+                for group_id, raised in themes_by_group(self.audit, themed).items():
+                    groups_themes.append(GroupThemes(
+                        self.group_name(group_id), self.text(spec.title),
+                        [(self.theme_label(g), count) for g, count in raised]))
+            elif spec.kind is RoundKind.IDEAS:
+                ideas += [(item.rank, index, views[item.contribution.id]) for item in ranked]
+            appendix.append(self.appendix_round(spec, items, ranked, views, themed))
+            vote_rows += self.vote_rows(spec, votes)
+
+        groups = [self.group_row(g) for g in self.audit.groups]
+        findings = self.findings()
+        audit_rounds = {s.id for s in self.template.rounds if s.kind is RoundKind.AUDIT}
+        audit_actions = [
+            self.action_view(a) for a in self.actions
+            if a.round_id in audit_rounds
+            or (a.contribution_id in self.by_id
+                and self.by_id[a.contribution_id].round_id in audit_rounds)
+        ]
+        named = []
+        if self.names:
+            named = sorted(p.name for p in self.participants if p.consent_named and p.name)
+        ranked_ideas = [view for _rank, _index, view in sorted(ideas, key=lambda t: t[:2])]
+        shown_ideas = [v for n, v in enumerate(ranked_ideas) if n < IDEAS_SHOWN or v.actions]
+        return Report(
+            lang=self.lang,
+            session_id=info.session_id,
+            title=info.title,
+            date=format_date(dt.datetime.fromtimestamp(info.created).date(), format="long",
+                             locale=self.lang),
+            place=info.place,
+            template_title=self.text(self.template.title),
+            participants=len(self.participants),
+            contributions=self.audit.contributions,
+            votes=len(self.all_votes),
+            hidden=sum(1 for c in self.everything if c.hidden),
+            top_bottlenecks=[v for _r, _i, v in sorted(bottlenecks, key=lambda t: t[:2])][:TOP_N],
+            top_ideas=ranked_ideas[:TOP_N],
+            actions=[self.action_view(a) for a in self.actions],
+            finding=findings[0],
+            findings=findings,
+            rounds=rounds,
+            groups_themes=groups_themes,
+            ideas=shown_ideas,
+            ideas_more=len(ranked_ideas) - len(shown_ideas),
+            groups=groups,
+            missing=[self.group_name(g) for g in self.audit.missing],
+            audit_notes=[n.text for n in sorted(self.store.notes(), key=lambda n: n.id)
+                         if n.round_id in audit_rounds],
+            audit_actions=audit_actions,
+            appendix=appendix,
+            named=named,
+            vote_rows=vote_rows,
+            anonymity_threshold=self.template.anonymity_threshold,
+            names=self.names,
+        )
+
+    def theme_label(self, group: ThemeGroup) -> str:
+        return group.theme.name if group.theme is not None else self._("Not sorted into a theme")
+
+    def theme_view(self, spec: RoundSpec, group: ThemeGroup,
+                   views: dict[int, ItemView]) -> ThemeView:
+        votes = str(group.votes) if spec.voting.rule == "dots" else ""
+        shown = group.items[:ITEMS_PER_THEME]
+        return ThemeView(self.theme_label(group), votes,
+                         [views[item.contribution.id] for item in shown],
+                         more=len(group.items) - len(shown), sorted=group.theme is not None)
+
+    def appendix_round(self, spec: RoundSpec, items: list[Contribution],
+                       ranked: list[RankedItem], views: dict[int, ItemView],
+                       themed: list[ThemeGroup]) -> AppendixRound:
+        """Every contribution of the round but the hidden ones, by theme (in the round's theme
+        order), then in the order they arrived."""
+        _ = self._
+        labels = {item.contribution.id: self.votes_label(spec, item) for item in ranked}
+        ranks = {item.contribution.id: item.rank for item in ranked}
+        voted = spec.voting.rule != "none"
+        order = {g.theme.id: n for n, g in enumerate(themed) if g.theme is not None}
+        shown = []
+        for c in sorted(items, key=lambda c: (order.get(c.theme_id, len(order)), c.id)):
+            if c.hidden:
+                continue
+            status = _("merged into #{id}").format(id=c.merged_into) if c.merged_into else ""
+            rank = ranks.get(c.id)
+            shown.append(AppendixItem(
+                id=c.id, rank=str(rank) if voted and rank else "", text=c.text,
+                theme=self.theme_name(c.theme_id),
+                group=self.linked_group(c.stakeholder), votes=labels.get(c.id, ""),
+                status=status, author=self.author(c), view=views.get(c.id)))
+        return AppendixRound(self.text(spec.title), shown, len(items) - len(shown))
+
+    def vote_rows(self, spec: RoundSpec, votes: list[Vote]) -> list[VoteRow]:
+        title = self.text(spec.title)
+        rows = []
+        for vote in sorted(votes, key=lambda v: v.id):
+            target = self.by_id.get(vote.contribution_id)
+            if target is None or target.hidden:
+                continue
+            voter = self.people.get(vote.device_id)
+            rows.append(VoteRow(spec.id, title, vote.contribution_id,
+                                self.theme_name(target.theme_id),
+                                self.linked_group(target.stakeholder),
+                                self.linked_group(voter.stakeholder) if voter else "",
+                                vote.weight))
+        return rows
+
+    def group_row(self, figures: GroupFigures) -> GroupRow:
+        group = self.template.group(figures.group_id)
+        return GroupRow(
+            group_id=figures.group_id,
+            name=self.group_name(figures.group_id),
+            expected=figures.expected,
+            required=bool(group and group.must_be_present),
+            missing=figures.group_id in self.audit.missing,
+            present=figures.present,
+            contributions=figures.contributions,
+            votes_won=figures.votes_won,
+            presence_share=figures.presence_share,
+            voice_share=figures.voice_share,
+            votes_share=figures.votes_share,
+        )
+
+    def findings(self) -> list[str]:
+        """The audit's flags as sentences, the most important first."""
+        _ = self._
+        order = [AuditFlag.ABSENT_REQUIRED, AuditFlag.NO_LIVED_EXPERIENCE, AuditFlag.DOMINANT,
+                 AuditFlag.ABSENT]
+        sentences = []
+        for kind in order:
+            for flag, group_id in self.audit.flags:
+                if flag is not kind:
+                    continue
+                name = self.group_name(group_id)
+                if flag is AuditFlag.ABSENT_REQUIRED:
+                    sentences.append(_("Nobody from “{group}” was at the table, although this "
+                                       "group must be heard.").format(group=name))
+                elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
+                    sentences.append(_("No refugee-led or lived-experience voice was heard."))
+                elif flag is AuditFlag.DOMINANT:
+                    figures = self.audit.figures(group_id)
+                    share = format_percent(figures.voice_share if figures else 0.0,
+                                           locale=self.lang)
+                    sentences.append(_("“{group}” filled more than half of the contributions "
+                                       "({share}).").format(group=name, share=share))
+                else:
+                    sentences.append(_("“{group}” was expected but nobody from it was "
+                                       "present.").format(group=name))
+        if not self.participants:
+            return [_("Nobody has joined this session yet.")]
+        return sentences or [_("Every expected group was at the table and no group dominated "
+                               "the conversation.")]
+
+
+def percent(value: float, lang: str) -> str:
+    return format_percent(value, locale=lang)

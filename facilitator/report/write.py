@@ -1,0 +1,111 @@
+"""Write the report files of a session: what ``facilitator report`` and the TUI's export call.
+
+Files in ``out_dir``, named after the session id:
+
+=============================  ============================================================
+``<id>.md``                     Markdown
+``<id>.html``                   one self-contained HTML file (inline CSS and SVG)
+``<id>.pdf``                    the HTML printed to A4 by WeasyPrint
+``<id>-contributions.csv``      one row per shown contribution (format ``csv``)
+``<id>-votes.csv``              one row per vote (format ``csv``)
+=============================  ============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from facilitator.report.model import Report, build_report
+from facilitator.store.files import StoreError
+from facilitator.store.store import SessionStore
+
+FORMATS = ("md", "html", "pdf", "csv")
+
+
+class ReportError(StoreError):
+    """The report could not be written completely; the message says why and what to do."""
+
+
+def build_markdown(store: SessionStore, *, names: bool = False) -> str:
+    """The report as Markdown (the TUI's in-app preview)."""
+    from facilitator.report.markdown import render_markdown
+
+    return render_markdown(build_report(store, names=names))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.replace(path)
+    return path
+
+
+def render(report: Report, fmt: str) -> str:
+    """One text format of the report: ``md`` or ``html``."""
+    if fmt == "md":
+        from facilitator.report.markdown import render_markdown
+
+        return render_markdown(report)
+    from facilitator.report.html import render_html
+
+    return render_html(report)
+
+
+def write_report(
+    session_path: Path,
+    *,
+    formats: Sequence[str],
+    out_dir: Path,
+    names: bool = False,
+    lang: str | None = None,
+) -> list[Path]:
+    """Write the report in each of ``formats`` (md, html, pdf, csv); return the files written.
+
+    The session is opened read-only, so this works while the session runs. When the PDF cannot
+    be made (WeasyPrint or its system libraries missing), the other formats are still written
+    and then :class:`ReportError` says which packages to install.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    store = SessionStore.open(session_path, read_only=True)
+    report = build_report(store, names=names, lang=lang)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"{out_dir}: cannot create the folder ({exc.strerror})"
+        raise ReportError(out_dir, message) from None
+    stem = out_dir / report.session_id
+    written: list[Path] = []
+    html: str | None = None
+    pdf_problem: str | None = None
+    try:
+        if "md" in formats:
+            written.append(_write_text(stem.with_name(f"{stem.name}.md"), render(report, "md")))
+        if "html" in formats or "pdf" in formats:
+            html = render(report, "html")
+        if "html" in formats and html is not None:
+            written.append(_write_text(stem.with_name(f"{stem.name}.html"), html))
+        if "csv" in formats:
+            from facilitator.report.csv_out import contributions_csv, votes_csv
+
+            written.append(_write_text(stem.with_name(f"{stem.name}-contributions.csv"),
+                                       contributions_csv(report)))
+            written.append(_write_text(stem.with_name(f"{stem.name}-votes.csv"),
+                                       votes_csv(report)))
+        if "pdf" in formats and html is not None:
+            from facilitator.report.pdf import PdfUnavailable, write_pdf
+
+            pdf = stem.with_name(f"{stem.name}.pdf")
+            try:
+                written.append(write_pdf(html, pdf))
+            except PdfUnavailable as exc:
+                pdf_problem = str(exc)
+    except OSError as exc:
+        raise ReportError(out_dir, f"{exc.filename or out_dir}: cannot write the report "
+                          f"({exc.strerror})") from None
+    if pdf_problem is not None:
+        done = ", ".join(str(p) for p in written) or "nothing else was asked for"
+        raise ReportError(session_path, f"{pdf_problem} Written: {done}.")
+    return written

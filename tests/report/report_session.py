@@ -1,0 +1,148 @@
+"""A small, fixed session for the report tests (conftest.py and the tests use it).
+
+Every text, id and time is the same on every run.
+
+Built through the store's own API (as a live session would be), then the creation time is set
+to a fixed moment so the golden Markdown is stable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from facilitator.core.model import Flag, Source
+from facilitator.core.templates import parse_template
+from facilitator.store.store import SessionStore
+
+SESSION_ID = "golden-20261123"
+JOIN_TOKEN = "golden-join-token"
+CREATED = 1_795_430_000.0
+"""2026-11-23 around 10:00 UTC: the same date in every time zone from UTC-10 to UTC+12."""
+
+SCRIPT = "<script>alert(1)</script>"
+MARKUP = ("**not bold** [a link](http://evil.example) | pipe _under_ `code` <b>tag</b>\n"
+          "# not a heading")
+FORMULA = "=HYPERLINK(\"http://evil.example\",\"click\")"
+DUTCH = "Er is één loket nodig, want de regels zijn ondoorzichtig voor nieuwkomers."
+ARABIC = "لا نعرف من هو المسؤول في البلدية"
+FARSI = "ما نمی‌دانیم چه کسی در شهرداری مسئول است"
+HIDDEN = "This hidden remark must never be printed"
+
+TEMPLATE: dict[str, Any] = {
+    "id": "golden",
+    "default_lang": "nl",
+    "title": {"nl": "Gouden sjabloon", "en": "Golden template"},
+    "description": {"nl": "Voor de tests.", "en": "For the tests."},
+    "anonymity_threshold": 3,
+    "table_groups": ["A", "B"],
+    "groups": [
+        {"id": "municipality", "name": {"nl": "Gemeente", "en": "Municipality"}},
+        {"id": "refugee_led", "name": {"nl": "Initiatief van vluchtelingen",
+                                        "en": "Refugee-led initiative"},
+         "must_be_present": True, "lived_experience": True},
+        {"id": "civil_society", "name": {"nl": "Maatschappelijke organisatie",
+                                          "en": "Civil-society organisation"}},
+        {"id": "funder", "name": {"nl": "Fonds", "en": "Funder"}, "expected": False},
+    ],
+    "rounds": [
+        {"id": "knelpunten", "kind": "bottleneck", "minutes": 30,
+         "title": {"nl": "Knelpunten", "en": "Bottlenecks"},
+         "prompt": {"nl": "Wat zit de samenwerking in de weg?",
+                    "en": "What gets in the way of working together?"},
+         "voting": {"rule": "dots", "dots": 5, "per_item_cap": 3}},
+        {"id": "ideeen", "kind": "ideas", "minutes": 30,
+         "title": {"nl": "Ideeën", "en": "Ideas"},
+         "prompt": {"nl": "Wat zou je doen als de regels even niet golden?",
+                    "en": "What would you do if the rules did not apply?"},
+         "voting": {"rule": "score", "scale_min": 1, "scale_max": 5}},
+        {"id": "aan-tafel", "kind": "audit", "minutes": 15,
+         "title": {"nl": "Wie zit er aan tafel?", "en": "Who is at the table?"},
+         "prompt": {"nl": "Wie ontbreekt er?", "en": "Who is missing?"}},
+    ],
+}
+
+
+@dataclass
+class Fixed:
+    path: Path
+    ids: dict[str, int]
+
+
+async def _fill(store: SessionStore) -> dict[str, int]:
+    people = [
+        ("m1", "municipality", "Sanne", True),
+        ("m2", "municipality", "Piet", False),
+        ("m3", "municipality", "", False),
+        ("m4", "municipality", "", False),
+        ("r1", "refugee_led", "Amal", True),
+        ("u1", "", "", False),
+    ]
+    for device, group, name, consent in people:
+        await store.join(device, lang="nl", stakeholder=group, name=name, consent_named=consent)
+    for spec in store.template.rounds:
+        await store.update_round(spec.id, submissions_open=True, voting_open=True)
+    rules = await store.add_theme("knelpunten", "Regels & <formulieren>")
+    contact = await store.add_theme("knelpunten", "Contact")
+    ids: dict[str, int] = {}
+
+    async def add(key: str, round_id: str, text: str, author: str = "", theme: int = 0) -> None:
+        item = await store.add_contribution(
+            round_id, text, author=author, theme_id=theme,
+            source=Source.WEB if author else Source.TUI)
+        ids[key] = item.id
+
+    await add("dutch", "knelpunten", DUTCH, "m1", rules.id)
+    await add("arabic", "knelpunten", ARABIC, "r1", contact.id)
+    await add("script", "knelpunten", SCRIPT, "m2", contact.id)
+    await add("markup", "knelpunten", MARKUP, "m3", rules.id)
+    await add("dup", "knelpunten", "Te veel formulieren, en ze zijn alleen in het Nederlands.",
+              "m4", rules.id)
+    await add("formula", "knelpunten", FORMULA, "u1")
+    await add("hidden", "knelpunten", HIDDEN, "m2")
+    await add("farsi", "knelpunten", FARSI, "u1", contact.id)
+    await add("idea1", "ideeen", "Eén loket voor alle aanvragen, met een vaste contactpersoon.",
+              "m1")
+    await add("idea2", "ideeen", "Laat initiatieven zelf de subsidieregels mee schrijven.", "r1")
+    await add("audit1", "aan-tafel", "Ervaringsdeskundigen ontbraken; nodig ze persoonlijk uit.",
+              "m3")
+
+    await store.update_contributions([ids["idea1"]], links=(ids["dutch"], ids["arabic"]))
+    await store.toggle_flag(ids["idea2"], Flag.BOLD)
+    await store.toggle_flag(ids["idea1"], Flag.PRACTICAL)
+
+    await store.cast_ballot("m1", "knelpunten", {ids["dutch"]: 2, ids["arabic"]: 1})
+    await store.cast_ballot("m2", "knelpunten", {ids["arabic"]: 2, ids["dup"]: 1})
+    await store.cast_ballot("r1", "knelpunten", {ids["script"]: 1, ids["markup"]: 1,
+                                                 ids["hidden"]: 1})
+    await store.merge(ids["dutch"], [ids["dup"]])
+    await store.update_contributions([ids["hidden"]], hidden=True)
+    await store.cast_ballot("m3", "ideeen", {ids["idea1"]: 4, ids["idea2"]: 5})
+    await store.cast_ballot("m4", "ideeen", {ids["idea1"]: 5, ids["idea2"]: 3})
+
+    await store.add_action("Eén loket uitwerken als proef in de wijk", owner="Gemeente | team",
+                           due="2027-03-31", contribution_id=ids["idea1"], round_id="ideeen")
+    await store.add_action("Ervaringsdeskundigen persoonlijk uitnodigen", owner="Welzijn",
+                           round_id="aan-tafel")
+    await store.add_note("knelpunten", "Veel herkenning *aan alle tafels*.")
+    await store.add_note("aan-tafel", "Niemand van een fonds was er.")
+    await store.update_session(created=CREATED)
+    return ids
+
+
+def make_fixed_session(folder: Path) -> Fixed:
+    """Write the fixed session to ``folder/sessions/<id>.json`` (a data dir the CLI can use)."""
+    path = folder / "sessions" / f"{SESSION_ID}.json"
+    store = SessionStore.create(path, parse_template(TEMPLATE), session_id=SESSION_ID,
+                                title="Kennisatelier <Utrecht> & co", lang="nl",
+                                join_token=JOIN_TOKEN, place="Utrecht, Stadskantoor")
+
+    async def run() -> dict[str, int]:
+        try:
+            return await _fill(store)
+        finally:
+            await store.close()
+
+    return Fixed(path, asyncio.run(run()))
