@@ -1,0 +1,23 @@
+"""The participant server: phone pages, the projector wall and live updates (aiohttp).
+
+Routes (``{token}`` is the session's secret join token; nothing else is reachable):
+
+=========================================  ====================================================
+``GET  /j/{token}``                        join page on the first visit, then the current round
+``GET  /j/{token}/me``                     change language, group, name, table
+``POST /j/{token}/join``                   say who you are (all optional)
+``POST /j/{token}/send``                   a contribution to the current round
+``POST /j/{token}/edit/{id}``              edit your own, while the round is open
+``POST /j/{token}/withdraw/{id}``          withdraw your own (hidden, never deleted)
+``POST /j/{token}/vote``                   your whole ballot: ``v<id>=<dots or score>``
+``GET  /j/{token}/events``                 server-sent events: round changes and the timer
+``GET  /j/{token}/qr.svg``, ``qr.png``     the join QR code
+``GET  /wall/{token}``                     the projector wall (``?lang=en``)
+``GET  /wall/{token}/events``              server-sent events for the wall
+``GET  /static/...``, ``/healthz``         the page's own CSS and script; a health check
+=========================================  ====================================================
+
+Every POST answers ``303`` back to the page (plain forms) or JSON ``{"ok", "message"}`` when the
+request accepts ``application/json`` (the page's script); refusals carry a status and a sentence
+in the participant's language (see :mod:`facilitator.web.messages`).
+"""

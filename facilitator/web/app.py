@@ -1,0 +1,617 @@
+"""The participant pages and the projector wall: thin handlers that validate, call the store and
+render.
+
+Every POST passes the same gate in the same order: known session (404), body size (413), own
+origin and the device's CSRF token (403), rate limit (429); then the store decides (400, 409) and
+the disk has the last word (503). A refusal stores nothing and is answered in the participant's
+language, as a page for plain forms or as JSON for the page's script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from facilitator.core.errors import Reason, Refused
+from facilitator.core.model import Contribution, Participant
+from facilitator.core.templates import RoundSpec, localized
+from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
+from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
+from facilitator.net import join_url
+from facilitator.qr import qr_png, qr_svg
+from facilitator.store.files import WriteFailed
+from facilitator.store.store import SessionStore
+from facilitator.web import messages as say
+from facilitator.web.guard import (
+    COOKIE_MAX_AGE,
+    DEVICE_COOKIE,
+    LANG_COOKIE,
+    SECURITY_HEADERS,
+    Limits,
+    RateLimiter,
+    csrf_ok,
+    csrf_token,
+    new_device_id,
+    same_origin,
+    valid_device_id,
+)
+from facilitator.web.live import LiveHub, round_key
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024
+HERE = Path(__file__).resolve().parent
+WALL_ITEMS = 60
+"""The wall shows the newest contributions; older ones scroll off (the TUI has them all)."""
+
+CONFIRMATIONS = {
+    "sent": say.SENT,
+    "edited": say.EDITED,
+    "withdrawn": say.WITHDRAWN,
+    "voted": say.VOTED,
+    "welcome": say.WELCOME,
+}
+
+STORE: web.AppKey[SessionStore] = web.AppKey("store", SessionStore)
+HUB: web.AppKey[LiveHub] = web.AppKey("hub", LiveHub)
+CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-type]
+LANG = web.RequestKey("lang", str)
+"""The language this request is answered in, once known."""
+SESSION_OK = web.RequestKey("session_ok", bool)
+NEW_DEVICE = web.RequestKey("new_device", str)
+REMEMBER_LANG = web.RequestKey("remember_lang", str)
+DRAFT = web.RequestKey("draft", str)
+"""The text a refused form carried, shown back so nothing typed is lost without JavaScript."""
+
+
+@dataclass(slots=True)
+class Config:
+    public_url: str | None
+    """The address phones use (a reverse proxy, a hotspot); None: the address they asked for."""
+    limits: Limits
+    devices: set[str]
+    """Distinct devices that loaded the participant page."""
+    rate: RateLimiter
+    join_base: str | None = None
+    """Where phones reach the server (set once it listens), for the QR code: a wall opened on
+    the laptop itself as 127.0.0.1 must still show the address phones can use."""
+
+
+class Refusal(Exception):
+    """Answer the request with this status and sentence; nothing was stored."""
+
+    def __init__(self, answer: say.Answer, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(answer.sentence)
+        self.answer = answer
+        self.headers = headers or {}
+
+
+# -- languages and rendering -------------------------------------------------------------------
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    """One Jinja environment per language, its gettext installed once."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations("web", lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def translate(lang: str, message: str) -> str:
+    return translations("web", lang).gettext(message)
+
+
+def accept_language(header: str) -> str | None:
+    """The first participant language in an Accept-Language header, by preference."""
+    choices: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in PARTICIPANT_LANGUAGES and weight > 0:
+            choices.append((-weight, index, primary))
+    return min(choices)[2] if choices else None
+
+
+def pick_language(request: web.Request, participant: Participant | None = None) -> str:
+    """The page's language: asked for now, said on joining, remembered, or the browser's."""
+    asked = request.query.get("lang", "")
+    if asked in PARTICIPANT_LANGUAGES:
+        return asked
+    if participant is not None and participant.lang in PARTICIPANT_LANGUAGES:
+        return participant.lang
+    remembered = request.cookies.get(LANG_COOKIE, "")
+    if remembered in PARTICIPANT_LANGUAGES:
+        return remembered
+    browser = accept_language(request.headers.get("Accept-Language", ""))
+    if browser:
+        return browser
+    store = request.app[STORE]
+    return store.info.lang if store.info.lang in PARTICIPANT_LANGUAGES else "en"
+
+
+def render(
+    request: web.Request, name: str, lang: str, status: int = 200, **context: Any
+) -> web.Response:
+    context.update(
+        lang=lang,
+        dir=direction(lang),
+        languages=PARTICIPANT_LANGUAGES,
+        max_chars=MAX_CONTRIBUTION_CHARS,
+        max_name=MAX_NAME_CHARS,
+    )
+    html = environment(lang).get_template(name).render(context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def wants_json(request: web.Request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def answer(
+    request: web.Request, reply: say.Answer, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A refusal in the participant's language: JSON for the page's script, else a page."""
+    lang = request.get(LANG) or pick_language(request)
+    sentence = translate(lang, reply.sentence)
+    if wants_json(request):
+        return web.json_response(
+            {"ok": False, "status": reply.status, "message": sentence},
+            status=reply.status,
+            headers=headers,
+        )
+    token = request.match_info.get("token", "")
+    back = f"/j/{token}" if token and request.get(SESSION_OK) else ""
+    response = render(request, "error.html", lang, reply.status, sentence=sentence, back=back,
+                      draft=request.get(DRAFT, ""))
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+# -- the gate every request passes -------------------------------------------------------------
+
+
+@web.middleware
+async def answers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Turn every refusal into a status and a sentence; never a bare 500 or a stack trace."""
+    try:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            _session(request)  # an unknown session is still a 404
+            raise Refusal(say.TOO_BIG)
+        return await handler(request)
+    except Refusal as exc:
+        return answer(request, exc.answer, exc.headers)
+    except Refused as exc:
+        return answer(request, say.REFUSALS.get(exc.reason, say.BAD_REQUEST))
+    except WriteFailed:
+        return answer(request, say.NOT_STORED, {"Retry-After": "2"})
+    except web.HTTPRequestEntityTooLarge:
+        return answer(request, say.TOO_BIG)
+    except web.HTTPNotFound:
+        return answer(request, say.PAGE_NOT_FOUND)
+    except web.HTTPMethodNotAllowed as exc:
+        return answer(request, say.NOT_ALLOWED, {"Allow": ",".join(sorted(exc.allowed_methods))})
+    except web.HTTPException:
+        raise  # redirects
+    except Exception:
+        log.exception("participant request failed: %s %s", request.method, request.path)
+        return answer(request, say.BROKEN)
+
+
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Security headers on every answer, and the device cookie where one was just made."""
+    response.headers.update(SECURITY_HEADERS)
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    device = request.get(NEW_DEVICE)
+    if device:
+        path = f"/j/{request.match_info['token']}"
+        response.headers.add("Set-Cookie", _cookie(DEVICE_COOKIE, device, path))
+    lang = request.get(REMEMBER_LANG)
+    if lang:
+        response.headers.add("Set-Cookie", _cookie(LANG_COOKIE, lang, "/"))
+
+
+def _cookie(name: str, value: str, path: str) -> str:
+    """A Set-Cookie value (added in the prepare hook, when aiohttp's own cookies are written)."""
+    jar: SimpleCookie = SimpleCookie()
+    jar[name] = value
+    morsel = jar[name]
+    morsel["path"] = path
+    morsel["max-age"] = COOKIE_MAX_AGE
+    morsel["httponly"] = True
+    morsel["samesite"] = "Lax"
+    return morsel.OutputString()
+
+
+def _session(request: web.Request) -> SessionStore:
+    store = request.app[STORE]
+    token = request.match_info.get("token", "")
+    if not hmac.compare_digest(token.encode(), store.info.join_token.encode()):
+        raise Refusal(say.UNKNOWN_SESSION)
+    request[SESSION_OK] = True
+    return store
+
+
+def _device(request: web.Request) -> str:
+    """The device id from its cookie; a new one (set on the answer) on the first visit."""
+    device = request.cookies.get(DEVICE_COOKIE)
+    if not valid_device_id(device):
+        device = new_device_id()
+        request[NEW_DEVICE] = device
+    assert device is not None
+    return device
+
+
+async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, MultiDictProxy[Any]]:
+    """Check a POST: the session, our own page's form, this device's token, its rate."""
+    store = _session(request)
+    device = request.cookies.get(DEVICE_COOKIE)
+    request[LANG] = pick_language(request, store.participant(device) if device else None)
+    form = await request.post()
+    config = request.app[CONFIG]
+    if (
+        not valid_device_id(device)
+        or not same_origin(request, config.public_url)
+        or not csrf_ok(store.info.join_token, device or "", str(form.get("csrf", "")))
+    ):
+        raise Refusal(say.FORGED)
+    assert device is not None
+    per_minute = getattr(config.limits, kind)
+    if not config.rate.allow(device, kind, per_minute):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    return store, device, form
+
+
+def _field(form: MultiDictProxy[Any], name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _done(request: web.Request, token: str, what: str, extra: dict[str, Any] | None = None,
+          anchor: str = "") -> web.StreamResponse:
+    """Success: JSON for the script, else Post/Redirect/Get back to the page."""
+    if wants_json(request):
+        sentence = translate(request[LANG], CONFIRMATIONS[what].sentence)
+        return web.json_response({"ok": True, "message": sentence, **(extra or {})})
+    raise web.HTTPSeeOther(f"/j/{token}?ok={what}{anchor}")
+
+
+def _current_open_round(store: SessionStore, form: MultiDictProxy[Any]) -> RoundSpec:
+    """The round the form was for, which must still be the current one."""
+    spec = store.current_round
+    if _field(form, "round") != spec.id:
+        raise Refused(Reason.ROUND_CLOSED)
+    return spec
+
+
+# -- participant pages -------------------------------------------------------------------------
+
+
+def _shuffled(items: list[Contribution], device: str, round_id: str) -> list[Contribution]:
+    """The round's items in a random order that stays the same for one device on reload."""
+    seed = hashlib.sha256(f"{device}/{round_id}".encode()).digest()
+    order = list(items)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def _join_context(
+    store: SessionStore, lang: str, participant: Participant | None
+) -> dict[str, Any]:
+    template = store.template
+    return dict(
+        groups=[(g.id, localized(g.name, lang)) for g in template.groups],
+        tables=template.table_groups if any(r.uses_groups for r in template.rounds) else (),
+        participant=participant,
+        session_title=store.info.title,
+    )
+
+
+async def participant_page(request: web.Request) -> web.StreamResponse:
+    store = _session(request)
+    token = store.info.join_token
+    device = _device(request)
+    if request.method == "GET":  # not link previews' HEAD requests
+        request.app[CONFIG].devices.add(device)
+    participant = store.participant(device)
+    lang = pick_language(request, participant)
+    request[LANG] = lang
+    if request.query.get("lang") in PARTICIPANT_LANGUAGES:
+        request[REMEMBER_LANG] = lang
+    common: dict[str, Any] = dict(token=token, csrf=csrf_token(token, device))
+    if participant is None or request.path.endswith("/me"):
+        context = _join_context(store, lang, participant)
+        return render(request, "join.html", lang, **common, **context)
+
+    spec = store.current_round
+    state = store.round_state(spec.id)
+    index = store.info.current_round
+    mine = [
+        c for c in store.contributions(spec.id, visible_only=False)
+        if c.author == device and not c.hidden
+    ]
+    voting = state.voting_open and spec.voting.rule != "none"
+    items = (
+        _shuffled([c for c in store.contributions(spec.id) if c.approved], device, spec.id)
+        if voting else []
+    )
+    confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
+    return render(
+        request,
+        "round.html",
+        lang,
+        **common,
+        session_title=store.info.title,
+        participant=participant,
+        spec=spec,
+        state=state,
+        started=state.started,
+        number=index + 1,
+        total=len(store.template.rounds),
+        title=localized(spec.title, lang),
+        prompt=localized(spec.prompt, lang),
+        can_send=state.started and state.submissions_open and spec.participants_submit,
+        mine=mine,
+        voting=voting,
+        rule=spec.voting,
+        items=items,
+        ballot=store.ballot(device, spec.id),
+        device=device,
+        remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
+        confirmation=translate(lang, confirmation.sentence) if confirmation else "",
+        key=round_key(store),
+    )
+
+
+async def join(request: web.Request) -> web.StreamResponse:
+    store, device, form = await _form(request, "joins")
+    lang = _field(form, "lang") or request[LANG]
+    if lang not in PARTICIPANT_LANGUAGES:
+        raise Refused(Reason.UNKNOWN_LANGUAGE)
+    table = _field(form, "table")
+    if table and table not in store.template.table_groups:
+        raise Refused(Reason.UNKNOWN_GROUP)
+    await store.join(
+        device,
+        lang=lang,
+        stakeholder=_field(form, "stakeholder"),
+        name=_field(form, "name"),
+        consent_named=_field(form, "consent") == "yes",
+        table_group=table,
+    )
+    request[LANG] = lang
+    request[REMEMBER_LANG] = lang
+    return _done(request, store.info.join_token, "welcome")
+
+
+async def send(request: web.Request) -> web.StreamResponse:
+    store, device, form = await _form(request, "submissions")
+    text = request[DRAFT] = _field(form, "text")
+    spec = _current_open_round(store, form)
+    item = await store.add_contribution(spec.id, text, author=device)
+    return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine")
+
+
+def _contribution_id(request: web.Request) -> int:
+    return int(request.match_info["cid"])
+
+
+async def edit(request: web.Request) -> web.StreamResponse:
+    store, device, form = await _form(request, "submissions")
+    text = request[DRAFT] = _field(form, "text")
+    cid = _contribution_id(request)
+    item = await store.edit_contribution(cid, text, device_id=device)
+    return _done(request, store.info.join_token, "edited", {"id": item.id}, "#mine")
+
+
+async def withdraw(request: web.Request) -> web.StreamResponse:
+    store, device, _ = await _form(request, "submissions")
+    item = await store.withdraw(_contribution_id(request), device)
+    return _done(request, store.info.join_token, "withdrawn", {"id": item.id}, "#mine")
+
+
+def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
+    """``v<id>=<weight>`` fields as a ballot; an empty field is no vote."""
+    ballot: dict[int, int] = {}
+    for key, value in form.items():
+        if not key.startswith("v"):
+            continue
+        if not isinstance(value, str) or not key[1:].isdigit() or len(key) > 10:
+            raise Refusal(say.BAD_REQUEST)
+        value = value.strip()
+        if not value:
+            continue
+        digits = value.removeprefix("-")
+        if not digits.isdigit() or len(digits) > 3 or not digits.isascii():
+            raise Refusal(say.BAD_REQUEST)
+        ballot[int(key[1:])] = int(value)
+    return ballot
+
+
+async def vote(request: web.Request) -> web.StreamResponse:
+    store, device, form = await _form(request, "votes")
+    spec = _current_open_round(store, form)
+    await store.cast_ballot(device, spec.id, _ballot(form))
+    return _done(request, store.info.join_token, "voted")
+
+
+async def participant_events(request: web.Request) -> web.StreamResponse:
+    _session(request)
+    hub = request.app[HUB]
+    return await hub.stream(request, hub.participants, hub.participant_message)
+
+
+async def qr_code(request: web.Request) -> web.StreamResponse:
+    store = _session(request)
+    url = _join_url(request, store)
+    if request.match_info["kind"] == "svg":
+        return web.Response(text=_svg(url), content_type="image/svg+xml")
+    return web.Response(body=_png(url), content_type="image/png")
+
+
+@cache
+def _svg(url: str) -> str:
+    return qr_svg(url)
+
+
+@cache
+def _png(url: str) -> bytes:
+    return qr_png(url)
+
+
+def _join_url(request: web.Request, store: SessionStore) -> str:
+    config = request.app[CONFIG]
+    base = config.public_url or config.join_base or f"{request.scheme}://{request.host}"
+    return join_url(base, store.info.join_token)
+
+
+# -- the projector wall ------------------------------------------------------------------------
+
+
+def vote_totals(store: SessionStore, spec: RoundSpec) -> list[tuple[Contribution, int, int]]:
+    """(item, total weight, number of votes) per voted item, best first; votes on merged
+    duplicates count towards the item they were merged into."""
+    totals: dict[int, list[int]] = {}
+    for vote_ in store.votes(spec.id):
+        item = store.contribution(vote_.contribution_id)
+        if item is None:
+            continue
+        target = item.merged_into or item.id
+        entry = totals.setdefault(target, [0, 0])
+        entry[0] += vote_.weight
+        entry[1] += 1
+    rows: list[tuple[Contribution, int, int]] = []
+    for cid, (total, count) in totals.items():
+        item = store.contribution(cid)
+        if item is not None and not item.hidden:
+            rows.append((item, total, count))
+    rows.sort(key=lambda row: (-row[1], row[0].id))
+    return rows
+
+
+async def wall(request: web.Request) -> web.StreamResponse:
+    store = _session(request)
+    asked = request.query.get("lang", "")
+    lang = asked if asked in PARTICIPANT_LANGUAGES else (
+        store.info.lang if store.info.lang in PARTICIPANT_LANGUAGES else "en")
+    request[LANG] = lang
+    spec = store.current_round
+    state = store.round_state(spec.id)
+    shown = [c for c in store.contributions(spec.id) if c.approved]
+    voted = spec.voting.rule != "none"
+    results = vote_totals(store, spec) if voted and not state.voting_open else []
+    return render(
+        request,
+        "wall.html",
+        lang,
+        token=store.info.join_token,
+        session_title=store.info.title,
+        title=localized(spec.title, lang),
+        prompt=localized(spec.prompt, lang),
+        number=store.info.current_round + 1,
+        total=len(store.template.rounds),
+        count=len(shown),
+        newest=shown[-WALL_ITEMS:][::-1],
+        results=results[:20],
+        rule=spec.voting,
+        voting_open=state.voting_open,
+        join_url=_join_url(request, store),
+        devices=len(request.app[CONFIG].devices),
+        remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
+        running=state.timer_running,
+        key=request.app[HUB].wall_key,
+    )
+
+
+async def wall_events(request: web.Request) -> web.StreamResponse:
+    _session(request)
+    hub = request.app[HUB]
+    return await hub.stream(request, hub.wall, hub.wall_message)
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"ok": True})
+
+
+async def no_icon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for an icon on their own; answer quietly rather than with a 404 page."""
+    return web.Response(status=204)
+
+
+# -- the application ---------------------------------------------------------------------------
+
+
+def create_app(
+    store: SessionStore,
+    *,
+    public_url: str | None = None,
+    limits: Limits | None = None,
+) -> web.Application:
+    """The participant server's application (also what tests drive with aiohttp's client)."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[answers])
+    app[STORE] = store
+    app[CONFIG] = Config(
+        public_url=public_url.rstrip("/") if public_url else None,
+        limits=limits or Limits(),
+        devices={p.device_id for p in store.participants()},
+        rate=RateLimiter(),
+    )
+    hub = LiveHub(store)
+    app[HUB] = hub
+    app.on_response_prepare.append(_headers)
+
+    async def start_hub(app: web.Application) -> None:
+        hub.start()
+
+    async def stop_hub(app: web.Application) -> None:
+        hub.close()
+
+    app.on_startup.append(start_hub)
+    app.on_shutdown.append(stop_hub)
+    token = r"{token:[A-Za-z0-9_-]{1,64}}"
+    cid = r"{cid:\d{1,9}}"
+    app.add_routes([
+        web.get("/healthz", healthz),
+        web.get("/favicon.ico", no_icon),
+        web.get(f"/j/{token}", participant_page),
+        web.get(f"/j/{token}/me", participant_page),
+        web.post(f"/j/{token}/join", join),
+        web.post(f"/j/{token}/send", send),
+        web.post(f"/j/{token}/edit/{cid}", edit),
+        web.post(f"/j/{token}/withdraw/{cid}", withdraw),
+        web.post(f"/j/{token}/vote", vote),
+        web.get(f"/j/{token}/events", participant_events),
+        web.get(f"/j/{token}/qr.{{kind:svg|png}}", qr_code),
+        web.get(f"/wall/{token}", wall),
+        web.get(f"/wall/{token}/events", wall_events),
+        web.static("/static", HERE / "static", append_version=False),
+    ])
+    return app

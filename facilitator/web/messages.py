@@ -1,0 +1,59 @@
+"""What the participant page says when it refuses something: an HTTP status and a sentence.
+
+Sentences are English source strings marked with :func:`N_` so Babel extracts them; they are
+translated per request with the participant's catalog (``web`` domain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facilitator.core.errors import Reason
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it yet."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A refusal (or confirmation) as the participant sees it."""
+
+    status: int
+    sentence: str
+    """English source; translate with the participant's catalog before showing it."""
+
+
+REFUSALS: dict[Reason, Answer] = {
+    Reason.EMPTY: Answer(400, N_("Please write something first.")),
+    Reason.TOO_LONG: Answer(400, N_("That is too long. Please keep it under 500 characters.")),
+    Reason.ROUND_CLOSED: Answer(409, N_("This round is closed, so nothing was sent.")),
+    Reason.VOTING_CLOSED: Answer(409, N_("Voting is closed, so your vote was not saved.")),
+    Reason.NOT_VOTED: Answer(409, N_("There is no voting in this round.")),
+    Reason.UNKNOWN_ITEM: Answer(400, N_("That vote is not valid. Please reload the page.")),
+    Reason.OWN_ITEM: Answer(400, N_("You cannot vote for your own contribution.")),
+    Reason.OVER_CAP: Answer(400, N_("Too many dots on one item.")),
+    Reason.OVER_BUDGET: Answer(400, N_("You used more dots than you have.")),
+    Reason.OUT_OF_SCALE: Answer(400, N_("Each score must be on the scale.")),
+    Reason.NOT_YOURS: Answer(403, N_("You can only change your own contributions.")),
+    Reason.UNKNOWN_GROUP: Answer(400, N_("Please choose one of the groups listed.")),
+    Reason.UNKNOWN_LANGUAGE: Answer(400, N_("Please choose one of the languages listed.")),
+    Reason.NOT_FOUND: Answer(404, N_("That contribution no longer exists.")),
+}
+
+UNKNOWN_SESSION = Answer(404, N_("This session does not exist. Please scan the QR code again."))
+PAGE_NOT_FOUND = Answer(404, N_("This page does not exist."))
+FORGED = Answer(403, N_("This form has expired. Please reload the page and try again."))
+TOO_FAST = Answer(429, N_("You are sending too fast. Please wait a minute and try again."))
+TOO_BIG = Answer(413, N_("That is too much at once, so nothing was sent."))
+NOT_STORED = Answer(503, N_("Your input was not stored. Please try again."))
+BAD_REQUEST = Answer(400, N_("That request is not valid. Please reload the page."))
+NOT_ALLOWED = Answer(405, N_("That is not possible here."))
+BROKEN = Answer(500, N_("Something went wrong. Please try again."))
+
+SENT = Answer(200, N_("Thank you! Your contribution has arrived."))
+EDITED = Answer(200, N_("Your change is saved."))
+WITHDRAWN = Answer(200, N_("Your contribution is withdrawn."))
+VOTED = Answer(200, N_("Your vote is saved."))
+WELCOME = Answer(200, N_("Welcome! You can take part now."))

@@ -1,0 +1,181 @@
+"""Starting and stopping the participant server inside the app's own event loop.
+
+:class:`ParticipantServer` is what the TUI starts; :func:`serve_forever` is ``facilitator serve``.
+Both use aiohttp's ``AppRunner``/``TCPSite`` (never ``run_app``) so the loop stays the caller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import signal
+import sys
+
+from aiohttp import web
+
+from facilitator.net import base_url, default_host, join_url, lan_candidates, wall_url
+from facilitator.store.store import SessionStore
+from facilitator.web.app import CONFIG, HUB, create_app
+from facilitator.web.guard import Limits
+
+PORT_TRIES = 10
+"""How many ports after the asked one to try when it is taken."""
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+
+
+class ParticipantServer:
+    """The phone pages and the wall for one open session."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        host: str | None = None,
+        port: int = 8080,
+        public_url: str | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.store = store
+        self.host = host if host is not None else default_host()
+        self._asked_port = port
+        self._port = port
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.app = create_app(store, public_url=self.public_url, limits=limits)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen; when the port is taken, try the next few."""
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
+                               shutdown_timeout=1.0)
+        await runner.setup()
+        last: OSError | None = None
+        first = self._asked_port
+        ports = [0] if first == 0 else range(first, first + PORT_TRIES)
+        for port in ports:
+            site = web.TCPSite(runner, self.host, port, backlog=1024)
+            try:
+                await site.start()
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    await runner.cleanup()
+                    raise
+                last = exc
+                continue
+            server = site._server  # the bound socket tells the real port when asked for 0
+            sockets = getattr(server, "sockets", None) or []
+            self._port = sockets[0].getsockname()[1] if sockets else port
+            self._runner = runner
+            self.app[CONFIG].join_base = self.base_url
+            return
+        await runner.cleanup()
+        assert last is not None
+        raise last
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = self.host
+        if host in WILDCARDS:
+            candidates = lan_candidates()
+            host = candidates[0].address if candidates else "127.0.0.1"
+        return base_url(host, self._port)
+
+    @property
+    def join_url(self) -> str:
+        return join_url(self.base_url, self.store.info.join_token)
+
+    @property
+    def wall_url(self) -> str:
+        return wall_url(self.base_url, self.store.info.join_token)
+
+    @property
+    def candidate_urls(self) -> list[str]:
+        """The join URL on every LAN address phones might reach (the bound one first)."""
+        token = self.store.info.join_token
+        urls = [self.join_url]
+        for candidate in lan_candidates():
+            url = join_url(base_url(candidate.address, self._port), token)
+            if url not in urls:
+                urls.append(url)
+        return urls
+
+    @property
+    def reachable_urls(self) -> list[str]:
+        """The candidate URLs this server actually listens on."""
+        if self.host in WILDCARDS or self.public_url:
+            return self.candidate_urls
+        return [self.join_url]
+
+    @property
+    def only_loopback(self) -> bool:
+        if self.public_url:
+            return False
+        if self.host in WILDCARDS:
+            return not lan_candidates()
+        return self.host.startswith("127.") or self.host in ("::1", "localhost")
+
+    @property
+    def devices_seen(self) -> int:
+        return len(self.app[CONFIG].devices)
+
+    @property
+    def live_connections(self) -> int:
+        return self.app[HUB].connections
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def serve_forever(
+    store: SessionStore,
+    *,
+    host: str | None = None,
+    port: int = 8080,
+    public_url: str | None = None,
+) -> None:
+    """``facilitator serve``: the join URL first, then the rest, then serve until stopped."""
+    server = ParticipantServer(store, host=host, port=port, public_url=public_url)
+    await server.start()
+    _say(server.join_url)
+    _say(f"wall: {server.wall_url}")
+    others = [url for url in server.candidate_urls if url != server.join_url]
+    if server.host in WILDCARDS:
+        for url in others:
+            _say(f"also: {url}")
+    elif others and not server.public_url:
+        _say("other addresses of this laptop (start with --host ADDRESS or --host 0.0.0.0 "
+             "to serve there):")
+        for url in others:
+            _say(f"  {url}")
+    if server.only_loopback:
+        _say("Only this laptop can open the link (no network found, or --host 127.0.0.1). "
+             "For phones: start a phone hotspot or a travel router, connect the laptop, "
+             "and restart with --host 0.0.0.0, or give --public-url.")
+    if server.port != port and port != 0:
+        _say(f"(port {port} was taken; using {server.port})")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+    try:
+        await stop.wait()
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        await server.stop()
+        print("stopped", file=sys.stderr, flush=True)

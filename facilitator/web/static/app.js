@@ -1,0 +1,116 @@
+// Live updates for the participant page and the wall; everything works without this file.
+(function () {
+  "use strict";
+  var live = document.getElementById("live");
+  if (!live) { return; }
+  var key = live.dataset.key;
+  var deadline = null;
+  var frozen = 0;
+  var running = false;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function showTimer() {
+    var el = document.querySelector(".timer");
+    if (!el || deadline === null) { return; }
+    var left = running ? Math.max(0, Math.round((deadline - Date.now()) / 1000)) : frozen;
+    el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+  }
+
+  function setTimer(remaining, isRunning) {
+    if (remaining === null || remaining === undefined) { deadline = null; return; }
+    running = !!isRunning;
+    frozen = remaining;
+    deadline = Date.now() + remaining * 1000;
+    showTimer();
+  }
+
+  function readTimer() {
+    var el = document.querySelector(".timer");
+    if (el) { setTimer(parseInt(el.dataset.remaining, 10), el.dataset.running === "1"); }
+  }
+
+  function countDots() {
+    var form = document.querySelector("form.vote[data-rule=dots]");
+    if (!form) { return; }
+    var used = 0;
+    form.querySelectorAll("select").forEach(function (s) { used += parseInt(s.value || "0", 10); });
+    var left = parseInt(form.dataset.dots, 10) - used;
+    var box = form.querySelector(".left");
+    box.hidden = false;
+    box.classList.toggle("over", left < 0);
+    box.querySelector(".dots-left").textContent = String(left);
+  }
+
+  function notice(message, ok) {
+    var el = document.getElementById("notice");
+    if (!el || !message) { return; }
+    el.textContent = message;
+    el.className = ok ? "" : "error";
+    el.hidden = false;
+  }
+
+  function refresh() {
+    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
+        if (!fresh) { return; }
+        var typing = document.querySelector("form.send textarea");
+        var draft = typing ? typing.value : "";
+        var round = document.querySelector("form.send input[name=round]");
+        live.replaceWith(fresh);
+        live = fresh;
+        key = fresh.dataset.key;
+        var again = document.querySelector("form.send textarea");
+        var sameRound = document.querySelector("form.send input[name=round]");
+        if (again && draft && round && sameRound && round.value === sameRound.value) { again.value = draft; }
+        readTimer();
+        countDots();
+      });
+  }
+
+  document.addEventListener("change", function (ev) {
+    if (ev.target.closest && ev.target.closest("form.vote")) { countDots(); }
+  });
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.classList || !form.classList.contains("js")) { return; }
+    ev.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    var offline = live.dataset.offline;
+    fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    }).then(function (res) {
+      return res.json().catch(function () { return { ok: false, message: offline }; });
+    }).then(function (answer) {
+      if (answer.ok) {
+        if (form.classList.contains("send")) { form.reset(); }
+        return refresh().then(function () { notice(answer.message, true); });
+      }
+      notice(answer.message, false);
+    }).catch(function () {
+      notice(offline, false);
+    }).then(function () {
+      if (button) { button.disabled = false; }
+    });
+  });
+
+  if (window.EventSource && live.dataset.events) {
+    var source = new EventSource(live.dataset.events);
+    source.addEventListener("state", function (ev) {
+      var state = JSON.parse(ev.data);
+      setTimer(state.remaining, state.running);
+      if (state.key !== key) { key = state.key; refresh(); }
+    });
+  }
+  readTimer();
+  countDots();
+  setInterval(showTimer, 1000);
+  document.documentElement.classList.add("js");
+}());

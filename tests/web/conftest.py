@@ -1,0 +1,104 @@
+"""Fixtures for the participant server: a fresh session in a temporary data dir, a test client
+that behaves like one phone, and helpers to read the page's form tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.web.app import create_app
+from facilitator.web.guard import Limits
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SessionStore]:
+    """A kennisatelier session with its first round open."""
+    session = Library(tmp_path).create(Templates().load("kennisatelier"))
+    await session.go_to_round(0)
+    yield session
+    await session.close()
+
+
+class Phone:
+    """One participant's browser: a cookie jar, the page's CSRF token, and the Origin it sends."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.token = token
+        self.csrf = ""
+
+    @property
+    def origin(self) -> str:
+        return str(self.client.make_url("/")).rstrip("/")
+
+    async def open(self, path: str = "", **headers: str) -> str:
+        response = await self.client.get(f"/j/{self.token}{path}", headers=headers)
+        html = await response.text()
+        if 'name="csrf"' in html:
+            self.csrf = csrf_of(html)
+        return html
+
+    async def post(self, action: str, data: dict[str, str] | None = None, *, json: bool = False,
+                   **headers: str):  # type: ignore[no-untyped-def]
+        body = {"csrf": self.csrf, **(data or {})}
+        sent = {"Origin": self.origin, **headers}
+        if json:
+            sent["Accept"] = "application/json"
+        return await self.client.post(f"/j/{self.token}/{action}", data=body, headers=sent,
+                                      allow_redirects=False)
+
+    async def join(self, lang: str = "en", **fields: str) -> None:
+        await self.open()
+        response = await self.post("join", {"lang": lang, **fields})
+        assert response.status == 303, await response.text()
+        await self.open()
+
+    async def send(self, text: str, round_id: str = "checkin", json: bool = True):  # type: ignore[no-untyped-def]
+        return await self.post("send", {"text": text, "round": round_id}, json=json)
+
+
+@pytest.fixture
+async def client(store: SessionStore) -> AsyncIterator[TestClient]:
+    app = create_app(store, limits=Limits(submissions=1000, votes=1000, joins=1000))
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def phone(client: TestClient, store: SessionStore) -> Phone:
+    joined = Phone(client, store.info.join_token)
+    await joined.join()
+    return joined
+
+
+@pytest.fixture
+async def new_phone(client: TestClient, store: SessionStore) -> AsyncIterator[Any]:
+    """Another phone with its own cookies, on ``client``'s server or another test client."""
+    clients: list[TestClient] = []
+
+    async def make(on: TestClient | None = None) -> Phone:
+        if on is not None:
+            return Phone(on, store.info.join_token)
+        other = TestClient(client.server)
+        await other.start_server()
+        clients.append(other)
+        return Phone(other, store.info.join_token)
+
+    yield make
+    for other in clients:
+        await other.session.close()

@@ -1,0 +1,114 @@
+"""The participant page in a real browser (headless Chromium): join in Arabic, send, vote, and
+see the page follow the facilitator to the next round."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from facilitator.core.model import Source
+from facilitator.store.store import SessionStore
+from facilitator.web.server import ParticipantServer
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None,
+                       reason=f"{CHROMIUM} is missing (Debian package 'chromium')"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        await chromium.close()
+
+
+async def test_join_in_arabic_send_vote_and_follow_the_round(
+    store: SessionStore, browser: Any
+) -> None:
+    await store.go_to_round(1)  # knelpunten: tables, dot voting
+    server = ParticipantServer(store, host="127.0.0.1", port=free_port())
+    await server.start()
+    try:
+        page = await browser.new_page(viewport={"width": 320, "height": 640})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await page.goto(server.join_url)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+        await page.click("text=العربية")
+        assert await page.get_attribute("html", "dir") == "rtl"
+        assert await page.get_attribute("html", "lang") == "ar"
+        await page.check("input[name=stakeholder][value=refugee_led]")
+        await page.select_option("select[name=table]", "B")
+        await page.click("form button.primary >> nth=0")
+        await page.wait_for_selector("textarea[name=text]")
+        assert await page.get_attribute("html", "dir") == "rtl"
+        [participant] = store.participants()
+        assert (participant.lang, participant.stakeholder, participant.table_group) == (
+            "ar", "refugee_led", "B")
+        # fits a 320 px phone: nothing wider than the screen
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+
+        await page.fill("textarea[name=text]", "<b>لا</b> [/] تنسيق")
+        await page.click("form.send button")
+        await page.wait_for_selector("#mine article.mine")
+        assert await page.inner_text("#notice") == "شكرًا! وصلت مساهمتك."
+        assert "<b>لا</b> [/] تنسيق" in await page.inner_text("#mine")
+        assert [c.text for c in store.contributions("knelpunten")] == ["<b>لا</b> [/] تنسيق"]
+
+        other = await store.add_contribution("knelpunten", "Formulieren", source=Source.TUI)
+        await store.update_round("knelpunten", voting_open=True)  # the page changes by itself
+        await page.wait_for_selector("form.vote", timeout=5000)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+        await page.select_option(f"select[name=v{other.id}]", "2")
+        assert await page.inner_text(".dots-left") == "3"
+        await page.click("form.vote button.primary")
+        await page.wait_for_selector("#notice:not([hidden])")
+        assert await page.inner_text("#notice") == "تم حفظ تصويتك."
+        assert store.ballot(participant.device_id, "knelpunten") == {other.id: 2}
+
+        await store.go_to_round(2)  # the facilitator moves on
+        await page.wait_for_selector("text=Solutions off the beaten track", timeout=5000)
+        assert errors == []
+        assert server.devices_seen == 1
+    finally:
+        await server.stop()
+
+
+async def test_works_without_javascript(store: SessionStore, browser: Any) -> None:
+    server = ParticipantServer(store, host="127.0.0.1", port=free_port())
+    await server.start()
+    try:
+        context = await browser.new_context(java_script_enabled=False)
+        page = await context.new_page()
+        await page.goto(server.join_url)
+        await page.click("form button.primary >> nth=0")
+        await page.fill("textarea[name=text]", "zonder script")
+        await page.click("form.send button")
+        await page.wait_for_selector("p.ok")
+        assert "zonder script" in await page.inner_text("#mine")
+        await page.fill("textarea[name=text]", "   ")
+        await page.click("form.send button")  # the browser's own check stops an empty form
+        assert [c.text for c in store.contributions("checkin")] == ["zonder script"]
+        await context.close()
+    finally:
+        await server.stop()

@@ -1,0 +1,120 @@
+"""Starting the participant server in the running loop; `facilitator serve` prints the join URL
+first."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.web.server import ParticipantServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_start_stop_urls_and_device_count(store: SessionStore) -> None:
+    server = ParticipantServer(store, host="127.0.0.1", port=free_port())
+    await server.start()
+    try:
+        assert server.join_url == f"http://127.0.0.1:{server.port}/j/{store.info.join_token}"
+        assert server.wall_url == f"http://127.0.0.1:{server.port}/wall/{store.info.join_token}"
+        assert server.join_url == server.candidate_urls[0]
+        assert server.only_loopback
+        assert server.devices_seen == 0
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
+            async with phone.get(server.join_url) as response:
+                assert response.status == 200
+            async with phone.get(server.join_url) as response:
+                assert response.status == 200
+        async with aiohttp.ClientSession() as other, other.get(server.join_url) as response:
+            assert response.status == 200
+        assert server.devices_seen == 2
+    finally:
+        await server.stop()
+
+
+async def test_a_taken_port_moves_to_the_next(store: SessionStore) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = ParticipantServer(store, host="127.0.0.1", port=port)
+        await server.start()
+        try:
+            assert server.port != port and port < server.port <= port + 10
+        finally:
+            await server.stop()
+
+
+async def test_public_url_is_what_phones_get(store: SessionStore) -> None:
+    server = ParticipantServer(store, host="127.0.0.1", port=0,
+                               public_url="https://room.example.org/")
+    await server.start()
+    try:
+        assert server.join_url == f"https://room.example.org/j/{store.info.join_token}"
+        assert not server.only_loopback
+    finally:
+        await server.stop()
+
+
+async def test_stop_closes_open_live_connections(store: SessionStore) -> None:
+    server = ParticipantServer(store, host="127.0.0.1", port=0)
+    await server.start()
+    async with aiohttp.ClientSession() as phone:
+        response = await phone.get(server.join_url + "/events")
+        await response.content.readline()
+        assert server.live_connections == 1
+        async with asyncio.timeout(5):
+            await server.stop()
+        response.close()
+
+
+async def test_serve_prints_the_join_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
+    session = Library(tmp_path).create(Templates().load("kennisatelier"))
+    token, session_id = session.info.join_token, session.info.session_id
+    await session.close()
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "facilitator", "serve", session_id, "--host", "127.0.0.1",
+        "--port", str(port), env={**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
+        assert first == f"http://127.0.0.1:{port}/j/{token}"
+        rest = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
+        assert rest.startswith("wall: ")
+        hint = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
+        assert "hotspot" in hint or "also" in hint or "other" in hint
+        async with aiohttp.ClientSession() as phone, phone.get(first) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_the_wall_qr_shows_the_address_phones_use(store: SessionStore) -> None:
+    server = ParticipantServer(store, host="0.0.0.0", port=0)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as laptop:
+            local = f"http://127.0.0.1:{server.port}/wall/{store.info.join_token}"
+            async with laptop.get(local) as response:
+                html = await response.text()
+        assert server.join_url in html
+    finally:
+        await server.stop()
