@@ -1,0 +1,172 @@
+"""``python -m facilitator.bench tui``: how fast the facilitator's screen follows the room.
+
+Two figures, each p50/p99, in a round with 5,000 contributions, driven headless via Pilot:
+
+- commit → row: from a submission's commit (the store's event) to the first screen render
+  that contains its row in the live feed;
+- key → redraw: from a key press (cursor down/up in the feed) to the first render showing
+  the moved cursor.
+
+The baseline is the same measurement in the same run on a round with 10 contributions.
+"Render" is the app's compositor update handed to the (headless) driver: everything a real
+terminal write does except the bytes to the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from facilitator.core.model import Change, Source
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+
+TARGET_ROW_MS = 100.0
+TARGET_KEY_MS = 50.0
+BIG = 5000
+SMALL = 10
+ROUND = "knelpunten"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def _fill(store: SessionStore, count: int) -> None:
+    await store.go_to_round(1)
+    devices = [f"bench-{n}" for n in range(60)]
+    await asyncio.gather(*[store.join(d, lang="nl", stakeholder="municipality",
+                                      table_group="ABC"[n % 3]) for n, d in enumerate(devices)])
+    texts = [f"Knelpunt {n}: de regels voor subsidie zijn te ingewikkeld voor kleine "
+             f"initiatieven en de termijnen te kort ({n % 17})" for n in range(count)]
+    for start in range(0, count, 1000):
+        await asyncio.gather(*[store.add_contribution(ROUND, text, author=devices[i % 60])
+                               for i, text in enumerate(texts[start:start + 1000], start)])
+
+
+async def _measure(store: SessionStore, *, arrivals: int, keys: int) -> tuple[list[float],
+                                                                              list[float]]:
+    from facilitator.tui.app import FacilitatorApp
+    from facilitator.tui.widgets.feed import FeedTable
+
+    library = Library(store.path.parent.parent)
+    app = FacilitatorApp(library, Templates(), store=store, lang="en", server_factory=None)
+    row_ms: list[float] = []
+    key_ms: list[float] = []
+    watch: dict[str, Any] = {}
+    """What the render hook looks for: a row key, or a cursor row, and since when."""
+
+    original: Callable[..., None] = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is None or not watch:
+            return
+        now = time.perf_counter()
+        table = watch["table"]
+        if "row" in watch and "since" in watch and _visible(table, watch["row"]):
+            row_ms.append((now - watch.pop("since")) * 1000)
+            watch.pop("row")
+        elif "cursor" in watch and table.cursor_row == watch["cursor"] and "since" in watch:
+            key_ms.append((now - watch.pop("since")) * 1000)
+            watch.pop("cursor")
+
+    app._display = display  # type: ignore[method-assign]
+
+    def committed(changes: tuple[Change, ...]) -> None:
+        for change in changes:
+            if change.table == "contributions" and change.inserted and "row" in watch:
+                watch["since"] = time.perf_counter()
+                watch["row"] = str(change.ids[-1])
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(FeedTable)
+        watch["table"] = table
+        store.subscribe(committed)
+        for n in range(arrivals):
+            watch["row"] = "pending"  # the commit event names the row to look for
+            await store.add_contribution(ROUND, f"Nieuw vanaf een telefoon {n}",
+                                         author="bench-1", source=Source.WEB)
+            deadline = time.perf_counter() + 2
+            while "row" in watch and time.perf_counter() < deadline:
+                await asyncio.sleep(0.001)
+            watch.pop("row", None)
+            watch.pop("since", None)
+            await asyncio.sleep(0.01)
+        table.move_cursor(row=table.row_count // 2, animate=False)
+        await pilot.pause()
+        for n in range(keys):
+            key = "down" if n % 2 == 0 else "up"
+            watch["cursor"] = table.cursor_row + (1 if key == "down" else -1)
+            watch["since"] = time.perf_counter()
+            await pilot.press(key)
+            deadline = time.perf_counter() + 2
+            while "cursor" in watch and time.perf_counter() < deadline:
+                await asyncio.sleep(0.001)
+            watch.pop("cursor", None)
+            watch.pop("since", None)
+            await asyncio.sleep(0.005)
+        watch.clear()
+    return row_ms, key_ms
+
+
+def _visible(table: Any, row_key: str) -> bool:
+    """The row is in the table and inside the scrolled window."""
+    if row_key not in table.rows:
+        return False
+    index = table.get_row_index(row_key)
+    top = table.scroll_offset.y
+    return bool(top <= index < top + table.scrollable_content_region.height - 1)
+
+
+def _line(label: str, values: list[float]) -> str:
+    return (f"  {label:<26} p50 {_percentile(values, 50):6.1f} ms   "
+            f"p90 {_percentile(values, 90):6.1f} ms   p99 {_percentile(values, 99):6.1f} ms"
+            f"   (n={len(values)})")
+
+
+def run(quick: bool = False) -> int:
+    arrivals, keys = (20, 30) if quick else (100, 150)
+    results: dict[int, tuple[list[float], list[float]]] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="facilitator-bench-tui-") as folder:
+        library = Library(Path(folder))
+        template = Templates().load("kennisatelier")
+        for count in (SMALL, BIG):
+            store = library.create(template, title=f"bench {count}")
+
+            async def go(store: SessionStore = store, count: int = count) -> None:
+                await _fill(store, count)
+                results[count] = await _measure(store, arrivals=arrivals, keys=keys)
+
+            asyncio.run(go())
+    small_row, small_key = results[SMALL]
+    big_row, big_key = results[BIG]
+    print(f"facilitator TUI benchmark ({'quick' if quick else 'full'}; headless Pilot, "
+          f"160x45; {arrivals} arrivals, {keys} key presses per round)")
+    print(f"baseline: a round with {SMALL} contributions")
+    print(_line("commit → row on screen", small_row))
+    print(_line("key press → redraw", small_key))
+    print(f"measured: a round with {BIG:,} contributions")
+    print(_line("commit → row on screen", big_row))
+    print(_line("key press → redraw", big_key))
+    row_ok = bool(big_row) and _percentile(big_row, 99) < TARGET_ROW_MS
+    key_ok = bool(big_key) and _percentile(big_key, 99) < TARGET_KEY_MS
+    missed = (arrivals - len(big_row)) + (keys - len(big_key))
+    print(f"targets (p99, {BIG:,} contributions): commit → row < {TARGET_ROW_MS:.0f} ms: "
+          f"{'PASS' if row_ok else 'FAIL'}; key → redraw < {TARGET_KEY_MS:.0f} ms: "
+          f"{'PASS' if key_ok else 'FAIL'}")
+    if missed:
+        print(f"({missed} measurements timed out after 2 s and count as failures)")
+    ok = row_ok and key_ok and not missed
+    print(f"{'PASS' if ok else 'FAIL'} in {time.perf_counter() - started:.1f} s")
+    return 0 if ok else 1

@@ -1,0 +1,266 @@
+"""The facilitator's app: the home screen or a session, the participant server in the same
+event loop, and :func:`run_tui`, the entry point of ``facilitator run`` and ``facilitator demo``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from facilitator.core.templates import Template
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.tui.commands import FacilitatorCommands
+from facilitator.tui.i18n import N_, _, set_language, translate_bindings
+from facilitator.tui.messages import ServerFailed, ServerReady
+from facilitator.tui.screens.dialogs import ConfirmDialog
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_CRASHED = 0, 1
+
+
+class Server(Protocol):
+    """What the app needs of the participant server (facilitator.web.server.ParticipantServer)."""
+
+    @property
+    def join_url(self) -> str: ...
+    @property
+    def wall_url(self) -> str: ...
+    @property
+    def candidate_urls(self) -> list[str]: ...
+    @property
+    def devices_seen(self) -> int: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+ServerFactory = Callable[[SessionStore], Server]
+
+
+def participant_server(host: str | None, port: int, public_url: str | None) -> ServerFactory:
+    """The real participant server, imported only when a session opens."""
+
+    def make(store: SessionStore) -> Server:
+        from facilitator.web.server import ParticipantServer
+
+        server: Server = ParticipantServer(store, host=host, port=port, public_url=public_url)
+        return server
+
+    return make
+
+
+class FacilitatorApp(App[int]):
+    TITLE = "facilitator"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {FacilitatorCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        templates: Templates,
+        *,
+        store: SessionStore | None = None,
+        lang: str | None = None,
+        server_factory: ServerFactory | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.lang = set_language(lang or (store.info.lang if store else "nl"))
+        super().__init__()
+        translate_bindings(self)
+        self.library = library
+        self.templates = templates
+        self.store = store
+        self.server_factory = server_factory
+        self.server: Server | None = None
+        self.server_ready = False
+        self.server_problem = ""
+        self.clock = clock
+        self.last_view_state: dict[str, Any] | None = None
+        self.report_formats: tuple[str, ...] = ("md", "html", "pdf")
+        self._shut = False
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        if self.store is not None:
+            self.start_session(self.store, switch=False)
+        else:
+            from facilitator.tui.screens.home import HomeScreen
+
+            self.push_screen(HomeScreen())
+
+    # -- the session and its participant server -----------------------------------------------
+
+    def start_session(self, store: SessionStore, *, switch: bool = True) -> None:
+        from facilitator.tui.screens.session import SessionScreen
+
+        self.store = store
+        self.sub_title = store.info.title
+        screen = SessionScreen(store)
+        if switch:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        self.server_problem = "" if self.server_factory else _("The participant page is off.")
+        if self.server_factory is not None:
+            self.run_worker(self._start_server(store), group="server", exit_on_error=False)
+
+    async def _start_server(self, store: SessionStore) -> None:
+        assert self.server_factory is not None
+        try:
+            server = self.server_factory(store)
+            self.server = server
+            await server.start()
+        except ImportError as exc:
+            self.server = None
+            self.server_problem = _("The participant page is not available: {error}").format(
+                error=exc)
+            self.screen.post_message(ServerFailed(self.server_problem))
+        except OSError as exc:
+            self.server = None
+            self.server_problem = _("The participant page could not start: {error}. Try "
+                                    "another --port.").format(error=exc.strerror or exc)
+            self.screen.post_message(ServerFailed(self.server_problem))
+            self.notify(self.server_problem, severity="error", timeout=15)
+        else:
+            self.server_ready = True
+            self.screen.post_message(ServerReady())
+
+    async def shutdown(self) -> None:
+        """Stop the server, save the screen state and close the store (flushing). Idempotent."""
+        if self._shut:
+            return
+        self._shut = True
+        if self.server is not None:
+            try:
+                await self.server.stop()
+            except Exception:  # the store must close even when the server did not stop cleanly
+                log.exception("participant server did not stop cleanly")
+        store = self.store
+        if store is not None:
+            try:
+                if self.last_view_state is not None and \
+                        self.last_view_state != store.info.view_state:
+                    await store.update_session(view_state=self.last_view_state)
+            finally:
+                await store.close()
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    # -- quitting -----------------------------------------------------------------------------
+
+    def round_open(self) -> bool:
+        if self.store is None:
+            return False
+        state = self.store.round_state(self.store.current_round.id)
+        return state.submissions_open or state.voting_open
+
+    async def action_quit(self) -> None:
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        if not self.round_open():
+            self.exit(EXIT_OK)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(EXIT_OK)
+
+        self.push_screen(ConfirmDialog(
+            _("The round is still open. Quit anyway? Everything is saved, and "
+              "`facilitator run {session}` picks up where you left off.").format(
+                session=self.store.session_id if self.store else ""),
+            yes=_("Quit"), no=_("Stay")), answered)
+
+    # -- the report ---------------------------------------------------------------------------
+
+    def report_preview(self) -> None:
+        if self.store is None:
+            return
+        try:
+            from facilitator.report import build_markdown
+        except ImportError:
+            self.notify(_("The report is not available in this installation."),
+                        severity="error")
+            return
+        from facilitator.tui.screens.report import ReportScreen
+
+        try:
+            markdown = build_markdown(self.store)
+        except Exception as exc:  # a report problem must not end the session
+            log.exception("report preview failed")
+            self.notify(_("The report could not be made: {error}").format(error=exc),
+                        severity="error")
+            return
+        self.push_screen(ReportScreen(markdown))
+
+    def export_report(self) -> None:
+        if self.store is None:
+            return
+        path = self.store.path
+        out_dir = self.library.data_dir / "reports" / self.store.session_id
+        self.notify(_("Writing the report…"), timeout=3)
+        self.run_worker(self._export(path, out_dir), group="report", exit_on_error=False)
+
+    async def _export(self, path: Path, out_dir: Path) -> None:
+        try:
+            from facilitator.report import write_report
+
+            written = await asyncio.to_thread(
+                write_report, path, formats=list(self.report_formats), out_dir=out_dir,
+                names=False)
+        except Exception as exc:  # shown to the facilitator; the session goes on
+            log.exception("report export failed")
+            self.notify(_("The report could not be written: {error}").format(error=exc),
+                        severity="error", timeout=10)
+            return
+        self.notify(_("Report written:") + "\n" + "\n".join(str(p) for p in written),
+                    timeout=15)
+
+
+def run_tui(
+    *,
+    library: Library,
+    templates: Templates,
+    session: Path | None,
+    template: Template | None,
+    title: str | None,
+    lang: str | None,
+    host: str | None,
+    port: int,
+    public_url: str | None,
+) -> int:
+    """Run the app: resume ``session``, start a new one from ``template``, or the home screen.
+    Returns the exit code: 0, or 1 when the app crashed."""
+    store: SessionStore | None = None
+    if session is not None:
+        store = SessionStore.open(session)
+    elif template is not None:
+        store = library.create(template, title=title, lang=lang)
+    app = FacilitatorApp(library, templates, store=store, lang=lang,
+                         server_factory=participant_server(host, port, public_url))
+
+    async def main() -> None:
+        try:
+            await app.run_async()
+        finally:
+            await app.shutdown()
+
+    try:
+        asyncio.run(main())
+    except Exception:
+        log.exception("the app crashed")
+        return EXIT_CRASHED
+    code = app.return_code
+    return EXIT_CRASHED if code is None else code

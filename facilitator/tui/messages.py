@@ -1,0 +1,33 @@
+"""Messages that flow up from the store, the participant server and workers to the screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from facilitator.core.model import Change
+
+
+class StoreChanged(Message):
+    """A commit landed on disk; ``changes`` says which records changed."""
+
+    def __init__(self, changes: tuple[Change, ...]) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+class ServerReady(Message):
+    """The participant server listens; the join panel can show its URL."""
+
+
+class ServerFailed(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class WriteRefused(Message):
+    """A facilitator action the session's rules refused (nothing was stored)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

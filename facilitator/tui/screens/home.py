@@ -1,0 +1,189 @@
+"""The home screen: recent sessions, a new session from a template, and a template's preview."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from facilitator.core.templates import Template
+from facilitator.store.files import StoreError
+from facilitator.store.store import SessionStore
+from facilitator.tui.i18n import N_, _, language, loc, translate_bindings
+from facilitator.tui.screens.dialogs import TextDialog
+from facilitator.tui.widgets.agenda import kind_label
+from facilitator.tui.widgets.header import voting_rule
+
+if TYPE_CHECKING:
+    from facilitator.tui.app import FacilitatorApp
+
+
+def template_preview(template: Template) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text(loc(template.title), style="bold"),
+        Text(loc(template.description)),
+        Text(""),
+        Text(_("Rounds"), style="bold underline"),
+    ]
+    rounds = Table(box=None, padding=(0, 1), show_header=False, expand=True)
+    rounds.add_column(justify="right", width=3)
+    rounds.add_column(ratio=1)
+    rounds.add_column(justify="right", width=8)
+    total = 0
+    for index, spec in enumerate(template.rounds, start=1):
+        total += spec.minutes
+        line = Text(loc(spec.title), style="bold")
+        line.append(f"\n{kind_label(spec.kind.value)}", style="cyan")
+        if spec.voting.rule != "none":
+            line.append(" · " + voting_rule(spec.voting), style="dim")
+        rounds.add_row(f"{index}.", line, f"{spec.minutes} min")
+    parts.append(rounds)
+    parts.append(Text(_("{minutes} minutes in all").format(minutes=total), style="dim"))
+    parts.append(Text(""))
+    parts.append(Text(_("Who should be at the table"), style="bold underline"))
+    for group in template.groups:
+        line = Text("• " + loc(group.name))
+        if group.must_be_present:
+            line.append("  " + _("(must be present)"), style="bold yellow")
+        elif not group.expected:
+            line.append("  " + _("(welcome, not expected)"), style="dim")
+        parts.append(line)
+    return Group(*parts)
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+    AUTO_FOCUS = "#sessions"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", N_("Open"), id="home.open", show=True),
+        Binding("n", "new", N_("New session from template"), id="home.new"),
+        Binding("tab", "app.focus_next", N_("Next list"), id="home.next", show=False),
+        Binding("f5", "reload", N_("Refresh"), id="home.reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.loaded: dict[str, Template] = {}
+        self.broken: list[str] = []
+
+    @property
+    def facilitator(self) -> FacilitatorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(_("facilitator — run a co-creation session from this laptop"),
+                          style="bold"), id="home-title")
+        with Horizontal(id="home-body"):
+            with Vertical(id="home-left"):
+                yield Static(_("Recent sessions"), classes="panel-title")
+                yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+                yield Static(Text(_("No sessions yet. Choose a template below and press enter "
+                                    "to start one."), style="italic"), id="no-sessions")
+                yield Static(_("New session from a template"), classes="panel-title")
+                yield OptionList(id="templates")
+            with VerticalScroll(id="home-preview"):
+                yield Static(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear(columns=True)
+        table.add_column(_("Session"), key="title")
+        table.add_column(_("Date"), key="date")
+        table.add_column(_("Contributions"), key="contributions")
+        table.add_column(_("Participants"), key="participants")
+        for entry in self.facilitator.library.entries()[:50]:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
+            table.add_row(Text(entry.title), Text(when), Text(str(entry.contributions)),
+                          Text(str(entry.participants)), key=entry.session_id)
+        good, bad = self.facilitator.templates.load_all()
+        self.loaded = {t.id: t for t, _path in good}
+        self.broken = [str(e) for e in bad]
+        options = self.query_one("#templates", OptionList)
+        options.clear_options()
+        for template in sorted(self.loaded.values(), key=lambda t: t.id):
+            label = Text(loc(template.title), style="bold")
+            label.append(f"  ({template.id})", style="dim")
+            options.add_option(Option(label, id=template.id))
+        if self.loaded:
+            options.highlighted = 0
+        (table if table.row_count else self.query_one("#templates", OptionList)).focus()
+        table.display = bool(table.row_count)
+        self.query_one("#no-sessions").display = not table.row_count
+        self._preview()
+
+    def _preview(self) -> None:
+        options = self.query_one("#templates", OptionList)
+        preview = self.query_one("#preview", Static)
+        if options.highlighted is None or not self.loaded:
+            preview.update(Text(_("No templates found."), style="italic"))
+            return
+        template_id = options.get_option_at_index(options.highlighted).id or ""
+        parts: list[RenderableType] = [template_preview(self.loaded[template_id])]
+        for problem in self.broken:
+            parts.append(Text(problem, style="red"))
+        preview.update(Group(*parts))
+
+    @on(OptionList.OptionHighlighted, "#templates")
+    def _template_highlighted(self) -> None:
+        self._preview()
+
+    @on(OptionList.OptionSelected, "#templates")
+    def _template_selected(self) -> None:
+        self.action_new()
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _session_selected(self, event: DataTable.RowSelected) -> None:
+        self._open(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList):
+            self.action_new()
+            return
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self._open(str(key.value))
+
+    def _open(self, session_id: str) -> None:
+        try:
+            store = SessionStore.open(self.facilitator.library.path_for(session_id))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.facilitator.start_session(store)
+
+    def action_new(self) -> None:
+        options = self.query_one("#templates", OptionList)
+        if options.highlighted is None:
+            return
+        template = self.loaded[options.get_option_at_index(options.highlighted).id or ""]
+
+        def titled(title: str | None) -> None:
+            if title is None:
+                return
+            try:
+                store = self.facilitator.library.create(template, title=title,
+                                                        lang=language())
+            except (StoreError, OSError) as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.facilitator.start_session(store)
+
+        self.app.push_screen(TextDialog(_("Title of the new session"),
+                                        initial=loc(template.title), multiline=False), titled)

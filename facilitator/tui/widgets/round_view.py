@@ -1,0 +1,274 @@
+"""The round views, built from facilitator.core.results (never recomputed here).
+
+- bottleneck: themes with votes and rank, and which stakeholder groups raised each theme;
+- ideas: ranked, bold ones marked, the bottlenecks each answers, and its action;
+- audit: who is at the table, with flags, and the room's notes and actions;
+- open: ranked (or simply listed) contributions.
+
+Participant text goes in as ``Text``: literal, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from facilitator.core.model import Action, Contribution, Flag, Note
+from facilitator.core.results import (
+    Audit,
+    AuditFlag,
+    RankedItem,
+    audit,
+    by_theme,
+    rank_round,
+    themes_by_group,
+)
+from facilitator.core.templates import RoundKind, RoundSpec
+from facilitator.store.store import SessionStore
+from facilitator.tui.i18n import _, group_name
+from facilitator.tui.widgets.feed import one_line
+
+TOP = 100
+"""The round view lists this many items at most (the feed has them all)."""
+PER_THEME = 30
+
+
+def _more(total: int, shown: int) -> list[RenderableType]:
+    if total <= shown:
+        return []
+    return [Text(_("… and {n} more (all of them are in the feed, w)").format(n=total - shown),
+                 style="dim italic")]
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def votes_label(spec: RoundSpec, item: RankedItem) -> str:
+    if spec.voting.rule == "score":
+        return f"{item.mean_score:.1f} ({item.voters})" if item.voters else "–"
+    if spec.voting.rule == "dots":
+        return str(item.votes)
+    return ""
+
+
+def session_audit(store: SessionStore) -> Audit:
+    return audit(store.template, store.participants(),
+                 store.contributions(visible_only=False), store.votes())
+
+
+def linkable_groups(result: Audit) -> set[str]:
+    return {g.group_id for g in result.groups if g.linkable}
+
+
+def _title(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
+                        store.votes(spec.id))
+    groups = by_theme(ranked, store.themes(spec.id))
+    raised = themes_by_group(session_audit(store), groups)
+    who: dict[int, list[str]] = {}
+    for group_id, pairs in raised.items():
+        for theme_group, count in pairs:
+            key = theme_group.theme.id if theme_group.theme else 0
+            who.setdefault(key, []).append(f"{group_name(store.template, group_id)} ({count})")
+    parts: list[RenderableType] = [_title(_("Bottlenecks by theme"))]
+    if not ranked:
+        parts.append(Text(_("No bottlenecks yet."), style="italic"))
+    for rank, group in enumerate(groups, start=1):
+        name = group.theme.name if group.theme else _("Not sorted into a theme")
+        head = Text()
+        head.append(f"\n{rank}. " if group.theme else "\n", style="bold")
+        head.append(name, style="bold cyan")
+        head.append("  " + _("{votes} votes, {n} contributions").format(
+            votes=group.votes, n=sum(i.count for i in group.items)), style="bold")
+        parts.append(head)
+        raised_by = who.get(group.theme.id if group.theme else 0, [])
+        if raised_by:
+            parts.append(Text(_("raised by: ") + ", ".join(raised_by), style="italic"))
+        table = Table(show_header=True, header_style="dim", box=None, expand=True,
+                      padding=(0, 1))
+        table.add_column(_("Rank"), justify="right", width=6)
+        table.add_column(_("Votes"), justify="right", width=7)
+        table.add_column(_("Contribution"), ratio=1)
+        table.add_column("×", justify="right", width=3)
+        for item in group.items[:PER_THEME]:
+            table.add_row(str(item.rank), votes_label(spec, item),
+                          Text(one_line(item.contribution.text)),
+                          str(item.count) if item.count > 1 else "")
+        parts.append(table)
+        parts.extend(_more(len(group.items), PER_THEME))
+    return Group(*parts)
+
+
+def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
+                        store.votes(spec.id))
+    actions: dict[int, list[Action]] = {}
+    for action in store.actions():
+        actions.setdefault(action.contribution_id, []).append(action)
+    parts: list[RenderableType] = [_title(_("Ideas, ranked"))]
+    if not ranked:
+        parts.append(Text(_("No ideas yet."), style="italic"))
+    table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1),
+                  show_lines=False)
+    table.add_column(_("Rank"), justify="right", width=6)
+    table.add_column(_("Votes"), justify="right", width=8)
+    table.add_column(_("Idea"), ratio=3)
+    table.add_column(_("Answers bottlenecks"), ratio=2)
+    table.add_column(_("Action"), ratio=2)
+    for item in ranked[:TOP]:
+        idea = item.contribution
+        text = Text()
+        if Flag.BOLD.value in idea.flags:
+            text.append("★ " + _("bold") + " ", style="bold cyan")
+        if Flag.PRACTICAL.value in idea.flags:
+            text.append("✓ " + _("practical") + " ", style="green")
+        text.append(one_line(idea.text))
+        links = Text()
+        for link in idea.links:
+            target: Contribution | None = store.contribution(link)
+            if target is not None:
+                if links:
+                    links.append("\n")
+                links.append(f"#{target.id} ", style="dim")
+                links.append(shorten(one_line(target.text), 70))
+        done = Text()
+        for action in actions.get(idea.id, []):
+            if done:
+                done.append("\n")
+            done.append("▶ ", style="bold green")
+            done.append(action.owner or _("no owner yet"), style="bold")
+            if action.due:
+                done.append(f" · {action.due}")
+        table.add_row(str(item.rank), votes_label(spec, item), text, links, done)
+    parts.append(table)
+    parts.extend(_more(len(ranked), TOP))
+    return Group(*parts)
+
+
+def audit_flag_text(store: SessionStore, flag: AuditFlag, group_id: str) -> str:
+    texts = {
+        AuditFlag.ABSENT: _("Expected but absent: {group}"),
+        AuditFlag.ABSENT_REQUIRED: _("Absent, and this group must be at the table: {group}"),
+        AuditFlag.DOMINANT: _("More than half of the voice: {group}"),
+        AuditFlag.NO_LIVED_EXPERIENCE: _("No refugee-led or lived-experience voice was heard"),
+    }
+    return texts[flag].format(group=group_name(store.template, group_id))
+
+
+def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    result = session_audit(store)
+    parts: list[RenderableType] = [_title(_("Who is at the table?"))]
+    parts.append(Text(_("{p} participants, {c} contributions, {v} votes in the whole session")
+                      .format(p=result.participants, c=result.contributions, v=result.votes)))
+    table = Table(show_header=True, header_style="bold", expand=True, padding=(0, 1))
+    table.add_column(_("Stakeholder group"), ratio=3)
+    table.add_column(_("Expected"), justify="center")
+    table.add_column(_("Present"), justify="right")
+    table.add_column(_("Contributions"), justify="right")
+    table.add_column(_("Votes won"), justify="right")
+    table.add_column(_("Voice ratio"), justify="right")
+    for g in result.groups:
+        ratio = g.voice_ratio
+        ratio_text = Text("–" if ratio is None else f"{ratio:.2f}")
+        if ratio is not None and (ratio >= 1.5 or ratio <= 0.5):
+            ratio_text.stylize("bold yellow")
+        present = Text(f"{g.present} ({_pct(g.presence_share)})")
+        if g.present == 0 and g.expected:
+            present.stylize("bold red")
+        table.add_row(
+            Text(group_name(store.template, g.group_id)),
+            _("yes") if g.expected else _("no"),
+            present,
+            f"{g.contributions} ({_pct(g.voice_share)})",
+            f"{g.votes_won} ({_pct(g.votes_share)})",
+            ratio_text,
+        )
+    parts.append(table)
+    parts.append(Text(_("Voice ratio = share of contributions ÷ share of presence (1.00 is a "
+                        "fair share). Groups under {n} people are counted but never linked to "
+                        "what they said.").format(n=store.template.anonymity_threshold),
+                      style="dim"))
+    if result.flags:
+        parts.append(_title("\n" + _("Flags")))
+        for flag, group_id in result.flags:
+            parts.append(Text("⚑ " + audit_flag_text(store, flag, group_id), style="bold red"))
+    parts.append(_title("\n" + _("Who is not here, and how do we reach them?")))
+    notes: list[Note] = store.notes(spec.id)
+    answers = store.contributions(spec.id)
+    if not notes and not answers:
+        parts.append(Text(_("No answers yet: add a note (n) or an action (x)."), style="italic"))
+    for note in notes:
+        parts.append(Text("✎ ").append(Text(note.text)))
+    for answer in answers:
+        parts.append(Text("• ").append(Text(one_line(answer.text))))
+    actions = [a for a in store.actions() if a.round_id == spec.id]
+    if actions:
+        parts.append(_title("\n" + _("Actions")))
+    for action in actions:
+        line = Text("▶ ", style="bold green")
+        line.append(Text(action.text))
+        line.append(f"  — {action.owner or _('no owner yet')}", style="bold")
+        if action.due:
+            line.append(f" · {action.due}")
+        parts.append(line)
+    return Group(*parts)
+
+
+def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
+                        store.votes(spec.id))
+    parts: list[RenderableType] = [_title(_("Contributions"))]
+    table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1))
+    if spec.voting.rule != "none":
+        table.add_column(_("Rank"), justify="right", width=6)
+        table.add_column(_("Votes"), justify="right", width=8)
+    table.add_column(_("Contribution"), ratio=1)
+    voted = spec.voting.rule != "none"
+    shown = ranked if voted else sorted(ranked, key=lambda i: i.contribution.id)
+    for item in shown[:TOP]:
+        cells: list[str | Text] = []
+        if spec.voting.rule != "none":
+            cells += [str(item.rank), votes_label(spec, item)]
+        cells.append(Text(one_line(item.contribution.text)))
+        table.add_row(*cells)
+    parts.append(table)
+    parts.extend(_more(len(shown), TOP))
+    notes = store.notes(spec.id)
+    if notes:
+        parts.append(_title("\n" + _("Facilitator notes")))
+        for note in notes:
+            parts.append(Text("✎ ").append(Text(note.text)))
+    return Group(*parts)
+
+
+def round_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    builders = {
+        RoundKind.BOTTLENECK: bottleneck_view,
+        RoundKind.IDEAS: ideas_view,
+        RoundKind.AUDIT: audit_view,
+        RoundKind.OPEN: open_view,
+    }
+    return builders[spec.kind](store, spec)
+
+
+class RoundView(VerticalScroll):
+    """A scrollable view of the round's results (one Static, rebuilt when the round changes)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="round-view-body")
+
+    def show(self, renderable: RenderableType) -> None:
+        self.query_one("#round-view-body", Static).update(renderable)

@@ -1,0 +1,52 @@
+"""Fixtures for the TUI: an app on a real SessionStore in a tmp data dir, with a fake
+participant server (the integration test uses the real one) and a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from tui_helpers import FROZEN_NOW, FakeServer
+
+from facilitator.core.model import Source
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.tui.app import FacilitatorApp
+
+
+@pytest.fixture
+def make_app(library: Library, templates: Templates) -> Callable[..., FacilitatorApp]:
+    def make(store: SessionStore | None = None, *, lang: str | None = "en",
+             server: bool = True, clock: Callable[[], float] | None = None) -> FacilitatorApp:
+        return FacilitatorApp(
+            library, templates, store=store, lang=lang,
+            server_factory=FakeServer if server else None,
+            clock=clock or (lambda: FROZEN_NOW),
+        )
+
+    return make
+
+
+@pytest.fixture
+async def session(store: SessionStore) -> SessionStore:
+    """The kennisatelier session at its bottleneck round, with a few participants."""
+    await store.go_to_round(1)
+    for n, group in enumerate(["municipality"] * 3 + ["refugee_led"] * 3 + ["funder"]):
+        await store.join(f"device-{n}", lang="nl", stakeholder=group,
+                         table_group="AB"[n % 2])
+    return store
+
+
+Add = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+def add(session: SessionStore) -> Add:
+    async def add(text: str, *, device: str = "device-0", round_id: str | None = None,
+                  source: Source = Source.WEB) -> Any:
+        return await session.add_contribution(round_id or session.current_round.id, text,
+                                              author=device if source is Source.WEB else "",
+                                              source=source)
+
+    return add

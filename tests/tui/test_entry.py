@@ -1,0 +1,142 @@
+"""The entry point: ``run_tui`` returns 0 on a normal quit, non-zero when the app crashed, and
+closes (unlocks) the session either way; the home screen starts and opens sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList
+from tui_helpers import settle
+
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.tui import app as app_module
+from facilitator.tui.app import FacilitatorApp, run_tui
+from facilitator.tui.screens.dialogs import ConfirmDialog, TextDialog
+from facilitator.tui.screens.home import HomeScreen
+from facilitator.tui.screens.session import SessionScreen
+
+
+@pytest.fixture
+def headless(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Run ``run_tui``'s app headless, driven by the auto-pilot in the returned list."""
+    pilots: list[Any] = []
+    original = FacilitatorApp.run_async
+
+    async def run_async(self: FacilitatorApp, **_: Any) -> Any:
+        return await original(self, headless=True, size=(120, 35),
+                              auto_pilot=pilots[0] if pilots else None)
+
+    monkeypatch.setattr(FacilitatorApp, "run_async", run_async)
+    return pilots
+
+
+def _run(library: Library, templates: Templates, session: Any) -> int:
+    return run_tui(library=library, templates=templates, session=session, template=None,
+                   title=None, lang="en", host="127.0.0.1", port=0, public_url=None)
+
+
+async def _session(library: Library, templates: Templates) -> Any:
+    store = library.create(templates.load("kennisatelier"), title="Entry")
+    await store.go_to_round(0)
+    await store.close()
+    return store.path
+
+
+def test_normal_quit_returns_zero(library: Library, templates: Templates,
+                                  headless: list[Any]) -> None:
+    import asyncio
+
+    path = asyncio.run(_session(library, templates))
+
+    async def quit_it(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SessionScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+
+    headless.append(quit_it)
+    assert _run(library, templates, path) == 0
+    SessionStore.open(path, read_only=True)
+    reopened = SessionStore.open(path)  # the lock was released
+    import asyncio as aio
+
+    aio.run(reopened.close())
+
+
+def test_crash_returns_non_zero_and_keeps_the_session(library: Library, templates: Templates,
+                                                      headless: list[Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    path = asyncio.run(_session(library, templates))
+
+    def boom(self: SessionScreen) -> None:
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(SessionScreen, "action_add", boom)
+
+    async def crash_it(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+
+    headless.append(crash_it)
+    assert _run(library, templates, path) != 0
+    reopened = SessionStore.open(path)  # closed and unlocked although the app crashed
+    asyncio.run(reopened.close())
+
+
+def test_setup_failure_is_non_zero(library: Library, templates: Templates,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    path = asyncio.run(_session(library, templates))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("no terminal")
+
+    monkeypatch.setattr(FacilitatorApp, "run_async", broken)
+    assert _run(library, templates, path) == app_module.EXIT_CRASHED
+
+
+async def test_home_screen_new_session_from_template(make_app: Any, library: Library) -> None:
+    app = make_app(None)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        options = app.screen.query_one("#templates", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "kennisatelier" in ids
+        options.highlighted = ids.index("kennisatelier")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(Input).value = "Atelier [/] Utrecht"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionScreen)
+        assert app.store is not None and app.store.info.title == "Atelier [/] Utrecht"
+        assert app.server is not None and app.server_ready
+    [entry] = library.entries()
+    assert entry.title == "Atelier [/] Utrecht"
+
+
+async def test_home_screen_opens_a_recent_session(make_app: Any, library: Library,
+                                                  templates: Templates) -> None:
+    path = await _session(library, templates)
+    app = make_app(None)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#sessions", DataTable)
+        assert table.row_count == 1
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionScreen)
+        assert app.store is not None and app.store.path == path

@@ -1,0 +1,75 @@
+"""The TUI's catalogs: every string in facilitator/tui has a Dutch translation, and the
+placeholders in each translation match the English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+import facilitator
+from facilitator.tui.i18n import _, set_language
+
+PACKAGE = Path(facilitator.__file__).parent
+PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+
+
+def extracted() -> list[str | tuple[str, ...]]:
+    keywords = dict(DEFAULT_KEYWORDS)
+    keywords["N_"] = None
+    found = []
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE / "tui", method_map=[("**.py", "python")], keywords=keywords):
+        found.append(message)
+    return found
+
+
+def catalog(lang: str):  # type: ignore[no-untyped-def]
+    with (PACKAGE / "locale" / lang / "LC_MESSAGES" / "tui.po").open("rb") as handle:
+        return read_po(handle, locale=lang, domain="tui")
+
+
+def test_every_string_has_a_dutch_translation() -> None:
+    dutch = catalog("nl")
+    messages = extracted()
+    assert len(messages) > 150
+    missing = []
+    for message in messages:
+        key = message[0] if isinstance(message, tuple) else message
+        entry = dutch.get(key)
+        strings = entry.string if entry is not None else ""
+        if isinstance(strings, str):
+            strings = (strings,)
+        if entry is None or not all(strings) or entry.fuzzy:
+            missing.append(key)
+    assert missing == []
+
+
+def test_placeholders_match() -> None:
+    for entry in catalog("nl"):
+        if not entry.id:
+            continue
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for source, translated in zip(ids, strings, strict=False):
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(
+                PLACEHOLDER.findall(translated)), entry.id
+
+
+def test_english_catalog_lists_the_same_strings() -> None:
+    english = {e.id[0] if isinstance(e.id, tuple) else e.id for e in catalog("en") if e.id}
+    dutch = {e.id[0] if isinstance(e.id, tuple) else e.id for e in catalog("nl") if e.id}
+    assert english == dutch
+
+
+def test_language_switch() -> None:
+    try:
+        set_language("nl")
+        assert _("Round {n} of {total}") == "Ronde {n} van {total}"
+        set_language("en")
+        assert _("Round {n} of {total}") == "Round {n} of {total}"
+        assert set_language("xx") == "en"
+    finally:
+        set_language("en")

@@ -1,0 +1,82 @@
+"""Snapshots of the main screens (pytest-textual-snapshot): the session screen in Dutch and
+English, the audit view, and the home screen. Timers are paused, the clock and the join token
+fixed, so the pictures are stable. Update with ``pytest tests/tui --snapshot-update``."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tui_helpers import FROZEN_NOW, FakeServer
+
+from facilitator.demo import SAMPLE, fill_demo
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.tui.app import FacilitatorApp
+
+SIZE = (160, 45)
+
+
+def demo_session(library: Library, templates: Templates, *, round_index: int | None = None) -> Path:
+    """The demo session, with fixed token and paused timers (optionally at another round)."""
+    store = library.create(templates.load("kennisatelier"), title="Kennisatelier Utrecht",
+                           place="Utrecht")
+
+    async def fill() -> None:
+        try:
+            await fill_demo(store, tomllib.loads(SAMPLE.read_text(encoding="utf-8")))
+            if round_index is not None:
+                await store.go_to_round(round_index)
+            await store.update_session(join_token="snapshot-token-0123456789abcdef")
+            for spec in store.template.rounds:
+                await store.set_timer(spec.id, running=False, reset=True)
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    return store.path
+
+
+def session_app(library: Library, templates: Templates, path: Path, lang: str) -> FacilitatorApp:
+    return FacilitatorApp(library, templates, store=SessionStore.open(path), lang=lang,
+                          server_factory=FakeServer, clock=lambda: FROZEN_NOW)
+
+
+async def _settle(pilot: Any) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_session_screen_dutch(snap_compare: Any, library: Library, templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "nl")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_session_screen_english(snap_compare: Any, library: Library,
+                                templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "en")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_session_screen_narrow(snap_compare: Any, library: Library,
+                               templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "nl")
+    assert snap_compare(app, terminal_size=(120, 35), run_before=_settle)
+
+
+def test_audit_view(snap_compare: Any, library: Library, templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates, round_index=3), "en")
+
+    async def audit(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("w")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=audit)
+
+
+def test_home_screen(snap_compare: Any, library: Library, templates: Templates) -> None:
+    app = FacilitatorApp(library, templates, lang="en", clock=lambda: FROZEN_NOW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)

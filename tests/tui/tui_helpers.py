@@ -1,0 +1,85 @@
+"""Helpers for the TUI tests: a fake participant server, tricky participant text, and
+``settle`` to wait until a key's store write is committed and its event shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from facilitator.store.store import SessionStore
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.widgets.feed import FeedTable
+
+FROZEN_NOW = 1_790_000_000.0
+"""A fixed wall clock for stable timers (and snapshots)."""
+
+TRICKY = [
+    "[/]",
+    "[@click=app.quit]klik hier[/]",
+    "[bold red]niet vet[/bold red] en $accent",
+    "<script>alert(1)</script>",
+]
+"""Participant text that would crash the app or plant an action if read as markup."""
+
+
+class FakeServer:
+    """Stands in for facilitator.web.server.ParticipantServer in Pilot tests."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self.started = False
+        self.stopped = False
+        self.devices_seen = 3
+
+    @property
+    def join_url(self) -> str:
+        return f"http://192.168.1.20:8080/j/{self.store.info.join_token}"
+
+    @property
+    def wall_url(self) -> str:
+        return f"http://192.168.1.20:8080/wall/{self.store.info.join_token}"
+
+    @property
+    def candidate_urls(self) -> list[str]:
+        return [self.join_url]
+
+    @property
+    def port(self) -> int:
+        return 8080
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Wait for the app's workers (store writes) and the messages they cause."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def feed(app: FacilitatorApp) -> FeedTable:
+    return app.screen.query_one(FeedTable)
+
+
+def row_texts(app: FacilitatorApp) -> list[str]:
+    table = feed(app)
+    return [table.get_cell(str(key.value), "text").plain  # type: ignore[union-attr]
+            for key in table.rows]
+
+
+
+
+def plain(static: Any) -> str:
+    """What a Static shows, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=150, record=True, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
