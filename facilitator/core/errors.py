@@ -19,6 +19,7 @@ class Reason(StrEnum):
     OUT_OF_SCALE = "out_of_scale"
     NOT_YOURS = "not_yours"
     UNKNOWN_GROUP = "unknown_group"
+    UNKNOWN_TABLE = "unknown_table"
     UNKNOWN_LANGUAGE = "unknown_language"
     NOT_FOUND = "not_found"
 

@@ -71,6 +71,8 @@ class SessionInfo(Record):
     """A snapshot of the template, so a later edit of the file cannot change a past session."""
     join_token: str
     created: float
+    secret: str = ""
+    """A server-side secret (never in a URL) the participant web signs device cookies with."""
     place: str = ""
     current_round: int = 0
     view_state: dict[str, Any] = field(default_factory=dict)
@@ -146,6 +148,12 @@ class Contribution(Record):
     def visible(self) -> bool:
         """Shown in the round's list: not hidden and not merged into another one."""
         return not self.hidden and not self.merged_into
+
+    @property
+    def counted(self) -> bool:
+        """Counts in results and the audit: not hidden, and approved where the round moderates
+        (a contribution still waiting for approval has not been accepted by the room yet)."""
+        return not self.hidden and self.approved
 
 
 @dataclass(slots=True, kw_only=True)

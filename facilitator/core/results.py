@@ -42,10 +42,12 @@ class RankedItem:
 def rank_round(
     spec: RoundSpec, contributions: Iterable[Contribution], votes: Iterable[Vote]
 ) -> list[RankedItem]:
-    """The round's visible contributions, best first, with rank numbers (ties share a rank).
+    """The round's visible, counted contributions, best first, with rank numbers (ties share
+    a rank).
 
     ``contributions`` may include hidden and merged ones: merged duplicates fold into their
-    target, hidden ones are left out. Dots rank by total; scores by mean, then by voters.
+    target; hidden ones and those still waiting for approval are left out (see
+    :attr:`Contribution.counted`). Dots rank by total; scores by mean, then by voters.
     """
     everything = {c.id: c for c in contributions if c.round_id == spec.id}
 
@@ -57,17 +59,17 @@ def rank_round(
         return item
 
     items: dict[int, RankedItem] = {
-        c.id: RankedItem(c, [], 0, 0) for c in everything.values() if c.visible
+        c.id: RankedItem(c, [], 0, 0) for c in everything.values() if c.visible and c.counted
     }
     for c in everything.values():
-        if c.merged_into and not c.hidden:
+        if c.merged_into and c.counted:
             target = items.get(root(c).id)
             if target is not None:
                 target.duplicates.append(c)
     voters: dict[int, set[str]] = defaultdict(set)
     for vote in votes:
         target_contribution = everything.get(vote.contribution_id)
-        if target_contribution is None or target_contribution.hidden or not vote.weight:
+        if target_contribution is None or not target_contribution.counted or not vote.weight:
             continue
         target = items.get(root(target_contribution).id)
         if target is not None:
@@ -194,10 +196,11 @@ def audit(
 ) -> Audit:
     """Who was at the table against who was expected, and whose voice filled the room.
 
-    Contributions count when they are not hidden (merged duplicates count: someone said them).
+    Contributions count when :attr:`Contribution.counted` (merged duplicates count: someone
+    said them).
     Only counts per stakeholder group are used, never names.
     """
-    spoken = [c for c in contributions if not c.hidden]
+    spoken = [c for c in contributions if c.counted]
     by_id = {c.id: c for c in spoken}
     present = Counter(p.stakeholder for p in participants)
     said = Counter(c.stakeholder for c in spoken)

@@ -53,7 +53,8 @@ class VotingRule(_Strict):
     rule: Literal["dots", "score", "none"] = "none"
     dots: Annotated[StrictInt, Field(ge=1, le=50)] = 5
     per_item_cap: Annotated[StrictInt, Field(ge=1, le=50)] = 3
-    scale_min: Annotated[StrictInt, Field(ge=0, le=10)] = 1
+    scale_min: Annotated[StrictInt, Field(ge=1, le=10)] = 1
+    """At least 1: a weight of 0 means "no vote"."""
     scale_max: Annotated[StrictInt, Field(ge=1, le=10)] = 5
     own_items: StrictBool = True
     """Whether a participant may vote on their own contributions."""

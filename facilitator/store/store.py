@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import secrets
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -212,6 +213,7 @@ class SessionStore:
             join_token=join_token,
             created=now,
             place=place,
+            secret=secrets.token_urlsafe(32),
         )
         data: dict[str, dict[str, Any]] = {name: {} for name in TABLES}
         data["session"]["1"] = info.to_doc()
@@ -528,6 +530,8 @@ class SessionStore:
         """Register a device, or update what it said about itself."""
         if stakeholder and self.template.group(stakeholder) is None:
             raise Refused(Reason.UNKNOWN_GROUP, stakeholder)
+        if table_group and table_group not in self.template.table_groups:
+            raise Refused(Reason.UNKNOWN_TABLE, table_group)
         clean_name = clean_text(name, multiline=False)[:MAX_NAME_CHARS]
 
         def change(batch: _Batch) -> Participant:
@@ -872,6 +876,9 @@ def migrate(path: Path, data: dict[str, dict[str, Any]], version: int) -> dict[s
         raise SessionCorrupt(path, f"unknown schema version {version!r}")
     for name in TABLES:
         data.setdefault(name, {})
+    for doc in data["session"].values():
+        if not doc.get("secret"):  # sessions made before device cookies were signed
+            doc["secret"] = secrets.token_urlsafe(32)
     return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -146,10 +147,16 @@ def test_score(ballot: dict[int, int], problem: BallotProblem | None) -> None:
     assert check_ballot(SCORE, ballot, votable=VOTABLE, own={1}) is problem
 
 
-def test_score_scale_from_zero() -> None:
-    rule = VotingRule(rule="score", scale_min=0, scale_max=10)
+def test_score_scale_up_to_ten() -> None:
+    rule = VotingRule(rule="score", scale_min=1, scale_max=10)
     assert check_ballot(rule, {1: 10}, votable=VOTABLE, own=set()) is None
     assert check_ballot(rule, {1: 11}, votable=VOTABLE, own=set()) is BallotProblem.OUT_OF_SCALE
+
+
+def test_a_score_scale_cannot_start_at_zero() -> None:
+    """A weight of 0 means "no vote", so a 0 score could never be stored."""
+    with pytest.raises(ValidationError):
+        VotingRule(rule="score", scale_min=0, scale_max=10)
 
 
 def test_no_voting() -> None:
