@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -38,6 +39,27 @@ def _formats(value: str) -> list[str]:
     return formats
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+    return port
+
+
+def _public_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a web address; give it as http://HOST[:PORT] or https://HOST"
+        )
+    return value.rstrip("/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="facilitator",
@@ -58,11 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     def server_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--host", help="address to listen on (default: this laptop's LAN address)")
         sub.add_argument(
-            "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+            "--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s)"
         )
         sub.add_argument(
             "--public-url",
             metavar="URL",
+            type=_public_url,
             help="the address phones use, when it differs (reverse proxy, hotspot)",
         )
 
@@ -110,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     cards = commands.add_parser("cards", help="printable QR table cards (PDF)")
     cards.add_argument("session", metavar="SESSION")
     cards.add_argument("--out", type=Path, help="file (default: SESSION-cards.pdf)")
-    cards.add_argument("--public-url", metavar="URL", help="the address phones use")
+    cards.add_argument(
+        "--public-url", metavar="URL", type=_public_url, help="the address phones use"
+    )
     cards.add_argument("--host", help="the laptop address to print (default: its LAN address)")
-    cards.add_argument("--port", type=int, default=DEFAULT_PORT)
+    cards.add_argument("--port", type=_port, default=DEFAULT_PORT)
 
     export = commands.add_parser("export", help="a session as one portable JSON file (stdout)")
     export.add_argument("session", metavar="SESSION")
@@ -169,7 +194,10 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
 def cmd_export(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     data = library.export(args.session)
     if args.out:
-        args.out.write_bytes(data + b"\n")
+        try:
+            args.out.write_bytes(data + b"\n")
+        except OSError as exc:
+            raise UsageError(f"{args.out}: cannot write the export ({exc.strerror})") from None
         print(args.out)
     else:
         sys.stdout.buffer.write(data + b"\n")
@@ -195,8 +223,16 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
         finally:
             await store.close()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except OSError as exc:
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES, errno.EADDRINUSE):
+            raise UsageError(
+                f"--host {args.host or 'default'} --port {args.port}: cannot listen there "
+                f"({exc.strerror}); pick an address of this laptop and a free port"
+            ) from None
+        raise
     return EXIT_OK
 
 

@@ -167,15 +167,32 @@ def test_unknown_template_exits_2_naming_the_known_ones(
 @pytest.mark.parametrize(
     "args",
     [("frobnicate",), ("new",), ("export",), ("report", "x", "--format", "doc"),
-     ("new", "kennisatelier", "--lang", "de"), ("--bogus",)],
+     ("new", "kennisatelier", "--lang", "de"), ("--bogus",),
+     ("serve", "x", "--port", "99999"), ("serve", "x", "--public-url", "notaurl"),
+     ("cards", "x", "--public-url", "ftp://x")],
     ids=["unknown-command", "new-no-template", "export-no-session", "bad-format", "bad-lang",
-         "unknown-option"],
+         "unknown-option", "port-out-of-range", "public-url-not-a-url", "cards-bad-url"],
 )
 def test_bad_usage_exits_2(env: dict[str, str], args: tuple[str, ...]) -> None:
     result = cli(env, *args)
     assert result.returncode == 2, result
     assert "usage:" in result.stderr or "error" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_on_an_address_that_is_not_ours_exits_2(env: dict[str, str]) -> None:
+    session_id, _ = new_session(env)
+    result = cli(env, "serve", session_id, "--host", "10.255.255.1", "--port", "8799")
+    assert result.returncode == 2, result
+    assert "--host 10.255.255.1 --port 8799" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_to_an_unwritable_file_exits_2(env: dict[str, str], tmp_path: Path) -> None:
+    session_id, _ = new_session(env)
+    target = tmp_path / "missing-folder" / "s.json"
+    result = cli(env, "export", session_id, "--out", str(target))
+    assert result.returncode == 2 and str(target) in result.stderr
 
 
 def test_damaged_session_exits_2_naming_the_file(env: dict[str, str]) -> None:
@@ -214,6 +231,10 @@ def _mutate(doc: dict, case: str) -> bytes | dict:
         tables["notes"]["1"] = "a note"
     elif case == "missing_field":
         tables["notes"]["1"] = {"text": "no round"}
+    elif case == "path_in_session_id":
+        next(iter(tables["session"].values()))["session_id"] = "../../escaped"
+    elif case == "bad_join_token":
+        next(iter(tables["session"].values()))["join_token"] = "short"
     elif case == "wrong_field_type":
         tables["notes"]["1"] = {"round_id": "knelpunten", "text": 5}
     elif case == "two_sessions":
@@ -233,6 +254,8 @@ IMPORT_CASES = {
     "doc_not_object": "tables.notes.1",
     "missing_field": "tables.notes.1",
     "wrong_field_type": "tables.notes.1.text: input should be a valid string",
+    "path_in_session_id": "tables.session.1.session_id: '../../escaped' is not a valid",
+    "bad_join_token": "tables.session.1.join_token: 'short' is not a valid",
     "two_sessions": "tables.session: expected exactly one document",
     "bad_template": "rounds[1].votng: unknown key",
 }

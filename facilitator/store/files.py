@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -93,33 +97,46 @@ def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:
     return data
 
 
+def _keep_backup(path: Path) -> None:
+    link = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+    try:
+        link.unlink(missing_ok=True)
+        try:
+            os.link(path, link)
+        except OSError:  # exFAT, some network and FUSE mounts
+            shutil.copy2(path, link)
+        os.replace(link, backup_path(path))
+    except OSError as exc:
+        link.unlink(missing_ok=True)
+        log.warning("could not keep a backup of %s: %s", path, exc)
+
+
 def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool = False) -> None:
     """Write ``data`` (bytes, or chunks written in order) so that ``path`` is always either the
     old or the new complete file.
 
     temp file + fsync + ``os.replace`` + fsync of the directory. With ``keep_backup`` the current
-    file first becomes the ``.bak`` (by a hard link, so no copy is made).
+    file first becomes the ``.bak`` (by a hard link, so no copy is made; a copy where the file
+    system has no hard links). The backup is best effort: it never fails the write.
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        for chunk in [data] if isinstance(data, bytes) else data:
-            view = memoryview(chunk)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-        os.fsync(fd)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            for chunk in [data] if isinstance(data, bytes) else data:
+                view = memoryview(chunk)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if keep_backup and path.exists():
+            _keep_backup(path)
+        os.replace(tmp, path)
     except BaseException:
-        os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    if keep_backup and path.exists():
-        link = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
-        link.unlink(missing_ok=True)
-        os.link(path, link)
-        os.replace(link, backup_path(path))
-    os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

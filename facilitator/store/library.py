@@ -24,6 +24,8 @@ from facilitator.paths import sessions_dir, template_dirs
 from facilitator.store.files import SessionCorrupt, StoreError, read_session_file, write_atomic
 from facilitator.store.store import SessionStore
 
+SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,95}"
+JOIN_TOKEN_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_VERSION = 1
 
@@ -183,7 +185,15 @@ class Library:
         path = self.path_for(session_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, orjson.dumps(tables))
-        return next(e for e in self.entries() if e.session_id == session_id)
+        return SessionEntry(
+            session_id=session_id,
+            path=path,
+            title=str(info_doc.get("title", "")),
+            template_id=str(info_doc["template_id"]),
+            created=float(info_doc.get("created", 0.0)),
+            contributions=len(tables["contributions"]),
+            participants=len(tables["participants"]),
+        )
 
 
 def _read_export(file: Path) -> dict[str, Any]:
@@ -231,7 +241,18 @@ def _read_export(file: Path) -> dict[str, Any]:
                 raise StoreError(file, f"{file}: tables.{name}.{doc_id}: {exc}") from None
     if len(tables["session"]) != 1:
         raise StoreError(file, f"{file}: tables.session: expected exactly one document")
-    info = SessionInfo.from_doc(1, next(iter(tables["session"].values())))
+    doc_id, info_doc = next(iter(tables["session"].items()))
+    info = SessionInfo.from_doc(1, info_doc)
+    # The id becomes a file name and the token part of a URL: nothing else may get through.
+    for key, value, pattern in (
+        ("session_id", info.session_id, SESSION_ID_PATTERN),
+        ("template_id", info.template_id, SESSION_ID_PATTERN),
+        ("join_token", info.join_token, JOIN_TOKEN_PATTERN),
+    ):
+        if not re.fullmatch(pattern, value):
+            raise StoreError(
+                file, f"{file}: tables.session.{doc_id}.{key}: {value!r} is not a valid {key}"
+            )
     try:
         parse_template(info.template, f"{file}: tables.session.template")
     except TemplateError as exc:

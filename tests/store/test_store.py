@@ -68,7 +68,7 @@ async def fill_every_table(store: SessionStore) -> None:
                      consent_named=True, table_group="A")
     await store.join("dev-b", lang="nl", stakeholder="municipality", table_group="B")
     theme = await store.add_theme("knelpunten", "Regels")
-    await open_round(store, "knelpunten", voting_open=True)
+    await open_round(store, "knelpunten")
     first = await store.add_contribution("knelpunten", "Subsidieregels zijn te ingewikkeld",
                                          author="dev-a", theme_id=theme.id)
     second = await store.add_contribution("knelpunten", "Geen tijd\nvoor contact",
@@ -78,6 +78,7 @@ async def fill_every_table(store: SessionStore) -> None:
     await store.merge(first.id, [paper.id])
     await store.toggle_flag(second.id, Flag.BOLD)
     await store.edit_contribution(second.id, "Geen tijd voor echt contact", device_id="dev-b")
+    await store.update_round("knelpunten", voting_open=True)
     await store.cast_ballot("dev-b", "knelpunten", {first.id: 2, second.id: 1})
     await store.add_action("Loket voor initiatieven", owner="Gemeente", due="2026-12-01",
                            contribution_id=first.id, round_id="knelpunten")
@@ -353,6 +354,70 @@ async def test_moderated_round_holds_web_input_back(store: SessionStore) -> None
     web = await store.add_contribution("oogst", "tip van een telefoon")
     tui = await store.add_contribution("oogst", "van de facilitator", source=Source.TUI)
     assert not web.approved and tui.approved
+
+
+async def test_an_edit_in_a_moderated_round_waits_for_approval_again(
+    store: SessionStore,
+) -> None:
+    await open_round(store, "oogst")
+    tip = await store.add_contribution("oogst", "onschuldig", author="me")
+    await store.update_contributions([tip.id], approved=True)
+    edited = await store.edit_contribution(tip.id, "iets heel anders", device_id="me")
+    assert not edited.approved and edited.original_text == "onschuldig"
+    by_facilitator = await store.edit_contribution(tip.id, "gecorrigeerd")
+    assert not by_facilitator.approved  # the facilitator's edit does not approve by itself
+
+
+async def test_authors_cannot_change_items_once_voting_opens_or_after_a_merge(
+    store: SessionStore,
+) -> None:
+    await open_round(store, "knelpunten")
+    mine = await store.add_contribution("knelpunten", "van mij", author="me")
+    dup = await store.add_contribution("knelpunten", "ook van mij", author="me")
+    await store.merge(mine.id, [dup.id])
+    for attempt in (store.edit_contribution(dup.id, "anders", device_id="me"),
+                    store.withdraw(dup.id, "me")):
+        with pytest.raises(Refused) as merged:
+            await attempt
+        assert merged.value.reason is Reason.ROUND_CLOSED
+    await store.update_round("knelpunten", voting_open=True)
+    with pytest.raises(Refused) as voting:
+        await store.edit_contribution(mine.id, "na de stemmen", device_id="me")
+    assert voting.value.reason is Reason.ROUND_CLOSED
+    assert store.contribution(mine.id).text == "van mij"  # type: ignore[union-attr]
+
+
+async def test_merges_never_chain_loop_or_cross_rounds(store: SessionStore) -> None:
+    await open_round(store, "knelpunten")
+    await open_round(store, "oplossingen")
+    a, b, c = [await store.add_contribution("knelpunten", t) for t in ("a", "b", "c")]
+    await store.merge(b.id, [a.id])
+    back = await store.merge(a.id, [b.id])  # a stands for b, which it was merged into
+    assert back.id == b.id
+    assert store.contribution(b.id).merged_into == 0  # type: ignore[union-attr]
+    await store.merge(a.id, [c.id])
+    assert store.contribution(c.id).merged_into == b.id  # type: ignore[union-attr]
+    assert [i.id for i in store.contributions("knelpunten")] == [b.id]
+    idea = await store.add_contribution("oplossingen", "idee")
+    with pytest.raises(Refused):
+        await store.merge(b.id, [idea.id])
+    assert store.contribution(idea.id).merged_into == 0  # type: ignore[union-attr]
+
+
+async def test_a_file_system_without_hard_links_still_gets_writes_and_a_backup(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(store_module, "BACKUP_EVERY_S", 0.0)
+    monkeypatch.setattr("facilitator.store.files.os.link", no_links)
+    await open_round(store, "checkin")
+    for text in ("een", "twee"):
+        await store.add_contribution("checkin", text)
+    assert len(on_disk(store.path)["contributions"]) == 2
+    assert backup_path(store.path).exists()
+    assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 # -- events ------------------------------------------------------------------------------------
