@@ -17,6 +17,10 @@ Routes (``{token}`` is the session's secret join token; nothing else is reachabl
 ``GET  /static/...``, ``/healthz``         the page's own CSS and script; a health check
 =========================================  ====================================================
 
+A device is a random cookie only the phone holds; the session stores it as an HMAC of that
+cookie under the session's secret, and every form carries a token only the server can derive.
+A device must join before it may send, edit, withdraw or vote (joining may stay anonymous).
+
 Every POST answers ``303`` back to the page (plain forms) or JSON ``{"ok", "message"}`` when the
 request accepts ``application/json`` (the page's script); refusals carry a status and a sentence
 in the participant's language (see :mod:`facilitator.web.messages`).

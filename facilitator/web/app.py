@@ -1,10 +1,12 @@
 """The participant pages and the projector wall: thin handlers that validate, call the store and
 render.
 
-Every POST passes the same gate in the same order: known session (404), body size (413), own
-origin and the device's CSRF token (403), rate limit (429); then the store decides (400, 409) and
-the disk has the last word (503). A refusal stores nothing and is answered in the participant's
-language, as a page for plain forms or as JSON for the page's script.
+Every POST passes the same gate in the same order: known session (404), body size (413), a
+readable form (400), own origin and the device's CSRF token (403), a device that has joined
+(403, except for joining itself), rate limits per device and per client address (429); then the
+store decides (400, 409) and the disk has the last word (503). A refusal stores nothing and is
+answered in the participant's language, as a page for plain forms or as JSON for the page's
+script.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,10 +26,12 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Contribution, Participant
+from facilitator.core.results import RankedItem, rank_round
 from facilitator.core.templates import RoundSpec, localized
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
@@ -42,11 +47,13 @@ from facilitator.web.guard import (
     SECURITY_HEADERS,
     Limits,
     RateLimiter,
+    client_address,
     csrf_ok,
     csrf_token,
-    new_device_id,
+    device_id,
+    new_cookie,
     same_origin,
-    valid_device_id,
+    valid_cookie,
 )
 from facilitator.web.live import LiveHub, round_key
 
@@ -60,6 +67,7 @@ WALL_ITEMS = 60
 CONFIRMATIONS = {
     "sent": say.SENT,
     "edited": say.EDITED,
+    "edited_pending": say.EDITED_PENDING,
     "withdrawn": say.WITHDRAWN,
     "voted": say.VOTED,
     "welcome": say.WELCOME,
@@ -71,7 +79,7 @@ CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-ty
 LANG = web.RequestKey("lang", str)
 """The language this request is answered in, once known."""
 SESSION_OK = web.RequestKey("session_ok", bool)
-NEW_DEVICE = web.RequestKey("new_device", str)
+NEW_COOKIE = web.RequestKey("new_cookie", str)
 REMEMBER_LANG = web.RequestKey("remember_lang", str)
 DRAFT = web.RequestKey("draft", str)
 """The text a refused form carried, shown back so nothing typed is lost without JavaScript."""
@@ -82,8 +90,6 @@ class Config:
     public_url: str | None
     """The address phones use (a reverse proxy, a hotspot); None: the address they asked for."""
     limits: Limits
-    devices: set[str]
-    """Distinct devices that loaded the participant page."""
     rate: RateLimiter
     join_base: str | None = None
     """Where phones reach the server (set once it listens), for the QR code: a wall opened on
@@ -230,17 +236,20 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
-    device = request.get(NEW_DEVICE)
-    if device:
+    public_url = request.app[CONFIG].public_url
+    secure = request.secure or bool(public_url and public_url.lower().startswith("https://"))
+    cookie = request.get(NEW_COOKIE)
+    if cookie:
         path = f"/j/{request.match_info['token']}"
-        response.headers.add("Set-Cookie", _cookie(DEVICE_COOKIE, device, path))
+        response.headers.add("Set-Cookie", _cookie(DEVICE_COOKIE, cookie, path, secure))
     lang = request.get(REMEMBER_LANG)
     if lang:
-        response.headers.add("Set-Cookie", _cookie(LANG_COOKIE, lang, "/"))
+        response.headers.add("Set-Cookie", _cookie(LANG_COOKIE, lang, "/", secure))
 
 
-def _cookie(name: str, value: str, path: str) -> str:
-    """A Set-Cookie value (added in the prepare hook, when aiohttp's own cookies are written)."""
+def _cookie(name: str, value: str, path: str, secure: bool) -> str:
+    """A Set-Cookie value (added in the prepare hook, when aiohttp's own cookies are written);
+    ``Secure`` when phones reach us over https, so the cookie never travels in the clear."""
     jar: SimpleCookie = SimpleCookie()
     jar[name] = value
     morsel = jar[name]
@@ -248,6 +257,8 @@ def _cookie(name: str, value: str, path: str) -> str:
     morsel["max-age"] = COOKIE_MAX_AGE
     morsel["httponly"] = True
     morsel["samesite"] = "Lax"
+    if secure:
+        morsel["secure"] = True
     return morsel.OutputString()
 
 
@@ -260,32 +271,52 @@ def _session(request: web.Request) -> SessionStore:
     return store
 
 
-def _device(request: web.Request) -> str:
-    """The device id from its cookie; a new one (set on the answer) on the first visit."""
-    device = request.cookies.get(DEVICE_COOKIE)
-    if not valid_device_id(device):
-        device = new_device_id()
-        request[NEW_DEVICE] = device
-    assert device is not None
-    return device
+def _device(request: web.Request, store: SessionStore) -> str:
+    """The device id from its cookie; a new cookie (set on the answer) on the first visit."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if cookie is None or not valid_cookie(cookie):
+        cookie = new_cookie()
+        request[NEW_COOKIE] = cookie
+    return device_id(store.info.secret, cookie)
+
+
+async def _read_form(request: web.Request) -> MultiDictProxy[Any]:
+    """The posted form; a body that cannot be parsed is a 400, never a 500."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError, RuntimeError, HttpProcessingError) as exc:
+        log.info("unreadable form: %s %s: %s", request.method, request.path, exc)
+        raise Refusal(say.BAD_REQUEST) from None
 
 
 async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, MultiDictProxy[Any]]:
-    """Check a POST: the session, our own page's form, this device's token, its rate."""
+    """Check a POST: the session, a readable form from our own page with this device's token, a
+    device that has joined (unless it is joining), and the rates of the device and its address.
+    """
     store = _session(request)
-    device = request.cookies.get(DEVICE_COOKIE)
-    request[LANG] = pick_language(request, store.participant(device) if device else None)
-    form = await request.post()
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    device = device_id(store.info.secret, cookie) if cookie and valid_cookie(cookie) else ""
+    participant = store.participant(device) if device else None
+    request[LANG] = pick_language(request, participant)
+    form = await _read_form(request)
+    request[DRAFT] = _field(form, "text")  # shown back if anything below refuses it
     config = request.app[CONFIG]
     if (
-        not valid_device_id(device)
+        not device
         or not same_origin(request, config.public_url)
-        or not csrf_ok(store.info.join_token, device or "", str(form.get("csrf", "")))
+        or not csrf_ok(store.info.secret, device, _field(form, "csrf"))
     ):
         raise Refusal(say.FORGED)
-    assert device is not None
-    per_minute = getattr(config.limits, kind)
-    if not config.rate.allow(device, kind, per_minute):
+    if participant is None and kind != "joins":
+        raise Refusal(say.JOIN_FIRST)
+    limits = config.limits
+    checks = [(device, kind, getattr(limits, kind))]
+    address = client_address(request)
+    if address is not None:
+        checks.append(("ip:" + address, kind, getattr(limits, "ip_" + kind)))
+        if participant is None:
+            checks.append(("ip:" + address, "new_devices", limits.ip_new_devices))
+    if not config.rate.allow_all(checks):
         raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
     return store, device, form
 
@@ -338,15 +369,13 @@ def _join_context(
 async def participant_page(request: web.Request) -> web.StreamResponse:
     store = _session(request)
     token = store.info.join_token
-    device = _device(request)
-    if request.method == "GET":  # not link previews' HEAD requests
-        request.app[CONFIG].devices.add(device)
+    device = _device(request, store)
     participant = store.participant(device)
     lang = pick_language(request, participant)
     request[LANG] = lang
     if request.query.get("lang") in PARTICIPANT_LANGUAGES:
         request[REMEMBER_LANG] = lang
-    common: dict[str, Any] = dict(token=token, csrf=csrf_token(token, device))
+    common: dict[str, Any] = dict(token=token, csrf=csrf_token(store.info.secret, device))
     if participant is None or request.path.endswith("/me"):
         context = _join_context(store, lang, participant)
         return render(request, "join.html", lang, **common, **context)
@@ -364,6 +393,7 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         if voting else []
     )
     confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
+    can_send = state.started and state.submissions_open and spec.participants_submit
     return render(
         request,
         "round.html",
@@ -378,7 +408,8 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         total=len(store.template.rounds),
         title=localized(spec.title, lang),
         prompt=localized(spec.prompt, lang),
-        can_send=state.started and state.submissions_open and spec.participants_submit,
+        can_send=can_send,
+        can_change=can_send and not state.voting_open,
         mine=mine,
         voting=voting,
         rule=spec.voting,
@@ -396,18 +427,15 @@ async def join(request: web.Request) -> web.StreamResponse:
     lang = _field(form, "lang") or request[LANG]
     if lang not in PARTICIPANT_LANGUAGES:
         raise Refused(Reason.UNKNOWN_LANGUAGE)
-    table = _field(form, "table")
-    if table and table not in store.template.table_groups:
-        raise Refused(Reason.UNKNOWN_GROUP)
+    request[LANG] = lang  # a refusal below speaks the language just chosen
     await store.join(
         device,
         lang=lang,
         stakeholder=_field(form, "stakeholder"),
         name=_field(form, "name"),
         consent_named=_field(form, "consent") == "yes",
-        table_group=table,
+        table_group=_field(form, "table"),
     )
-    request[LANG] = lang
     request[REMEMBER_LANG] = lang
     return _done(request, store.info.join_token, "welcome")
 
@@ -428,29 +456,44 @@ async def edit(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "submissions")
     text = request[DRAFT] = _field(form, "text")
     cid = _contribution_id(request)
-    item = await store.edit_contribution(cid, text, device_id=device)
-    return _done(request, store.info.join_token, "edited", {"id": item.id}, "#mine")
+    try:
+        item = await store.edit_contribution(cid, text, device_id=device)
+    except Refused as exc:
+        if exc.reason is Reason.ROUND_CLOSED:
+            raise Refusal(say.CANNOT_CHANGE) from None
+        raise
+    what = "edited" if item.approved else "edited_pending"
+    return _done(request, store.info.join_token, what, {"id": item.id}, "#mine")
 
 
 async def withdraw(request: web.Request) -> web.StreamResponse:
     store, device, _ = await _form(request, "submissions")
-    item = await store.withdraw(_contribution_id(request), device)
+    try:
+        item = await store.withdraw(_contribution_id(request), device)
+    except Refused as exc:
+        if exc.reason is Reason.ROUND_CLOSED:
+            raise Refusal(say.CANNOT_CHANGE) from None
+        raise
     return _done(request, store.info.join_token, "withdrawn", {"id": item.id}, "#mine")
 
 
+_BALLOT_FIELD = re.compile(r"v[0-9]{1,9}")
+_WEIGHT = re.compile(r"-?[0-9]{1,3}")
+
+
 def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
-    """``v<id>=<weight>`` fields as a ballot; an empty field is no vote."""
+    """``v<id>=<weight>`` fields as a ballot; an empty field is no vote. Only ASCII digits count
+    (``str.isdigit`` also takes "²" and "١", which ``int`` then refuses or reads differently)."""
     ballot: dict[int, int] = {}
     for key, value in form.items():
         if not key.startswith("v"):
             continue
-        if not isinstance(value, str) or not key[1:].isdigit() or len(key) > 10:
+        if not isinstance(value, str) or not _BALLOT_FIELD.fullmatch(key):
             raise Refusal(say.BAD_REQUEST)
         value = value.strip()
         if not value:
             continue
-        digits = value.removeprefix("-")
-        if not digits.isdigit() or len(digits) > 3 or not digits.isascii():
+        if not _WEIGHT.fullmatch(value):
             raise Refusal(say.BAD_REQUEST)
         ballot[int(key[1:])] = int(value)
     return ballot
@@ -496,25 +539,11 @@ def _join_url(request: web.Request, store: SessionStore) -> str:
 # -- the projector wall ------------------------------------------------------------------------
 
 
-def vote_totals(store: SessionStore, spec: RoundSpec) -> list[tuple[Contribution, int, int]]:
-    """(item, total weight, number of votes) per voted item, best first; votes on merged
-    duplicates count towards the item they were merged into."""
-    totals: dict[int, list[int]] = {}
-    for vote_ in store.votes(spec.id):
-        item = store.contribution(vote_.contribution_id)
-        if item is None:
-            continue
-        target = item.merged_into or item.id
-        entry = totals.setdefault(target, [0, 0])
-        entry[0] += vote_.weight
-        entry[1] += 1
-    rows: list[tuple[Contribution, int, int]] = []
-    for cid, (total, count) in totals.items():
-        item = store.contribution(cid)
-        if item is not None and not item.hidden:
-            rows.append((item, total, count))
-    rows.sort(key=lambda row: (-row[1], row[0].id))
-    return rows
+def wall_results(store: SessionStore, spec: RoundSpec) -> list[RankedItem]:
+    """The round's voted items, ranked exactly as the TUI and the report rank them."""
+    everything = store.contributions(spec.id, visible_only=False)
+    ranked = rank_round(spec, everything, store.votes(spec.id))
+    return [item for item in ranked if item.voters]
 
 
 async def wall(request: web.Request) -> web.StreamResponse:
@@ -527,7 +556,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
     state = store.round_state(spec.id)
     shown = [c for c in store.contributions(spec.id) if c.approved]
     voted = spec.voting.rule != "none"
-    results = vote_totals(store, spec) if voted and not state.voting_open else []
+    results = wall_results(store, spec) if voted and not state.voting_open else []
     return render(
         request,
         "wall.html",
@@ -544,7 +573,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
         rule=spec.voting,
         voting_open=state.voting_open,
         join_url=_join_url(request, store),
-        devices=len(request.app[CONFIG].devices),
+        devices=len(store.participants()),
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
         running=state.timer_running,
         key=request.app[HUB].wall_key,
@@ -581,7 +610,6 @@ def create_app(
     app[CONFIG] = Config(
         public_url=public_url.rstrip("/") if public_url else None,
         limits=limits or Limits(),
-        devices={p.device_id for p in store.participants()},
         rate=RateLimiter(),
     )
     hub = LiveHub(store)

@@ -25,7 +25,8 @@ COALESCE_S = 0.05
 WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
 ROUND_TABLES = frozenset({"rounds", "session"})
-WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes"}
+WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes", "participants"}
+"""What the wall shows: the round, its contributions and results, and how many have joined."""
 
 
 class Channel:

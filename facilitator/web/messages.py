@@ -38,6 +38,7 @@ REFUSALS: dict[Reason, Answer] = {
     Reason.OUT_OF_SCALE: Answer(400, N_("Each score must be on the scale.")),
     Reason.NOT_YOURS: Answer(403, N_("You can only change your own contributions.")),
     Reason.UNKNOWN_GROUP: Answer(400, N_("Please choose one of the groups listed.")),
+    Reason.UNKNOWN_TABLE: Answer(400, N_("Please choose one of the tables listed.")),
     Reason.UNKNOWN_LANGUAGE: Answer(400, N_("Please choose one of the languages listed.")),
     Reason.NOT_FOUND: Answer(404, N_("That contribution no longer exists.")),
 }
@@ -48,12 +49,21 @@ FORGED = Answer(403, N_("This form has expired. Please reload the page and try a
 TOO_FAST = Answer(429, N_("You are sending too fast. Please wait a minute and try again."))
 TOO_BIG = Answer(413, N_("That is too much at once, so nothing was sent."))
 NOT_STORED = Answer(503, N_("Your input was not stored. Please try again."))
+JOIN_FIRST = Answer(403, N_("Please join first: reload the page, press Start, then try again."))
+CANNOT_CHANGE = Answer(
+    409,
+    N_("This contribution can no longer be changed: the round is closed, voting has started, "
+       "or it was merged with a similar one."),
+)
 BAD_REQUEST = Answer(400, N_("That request is not valid. Please reload the page."))
 NOT_ALLOWED = Answer(405, N_("That is not possible here."))
 BROKEN = Answer(500, N_("Something went wrong. Please try again."))
 
 SENT = Answer(200, N_("Thank you! Your contribution has arrived."))
 EDITED = Answer(200, N_("Your change is saved."))
+EDITED_PENDING = Answer(
+    200, N_("Your change is saved. It will be shown once it is approved.")
+)
 WITHDRAWN = Answer(200, N_("Your contribution is withdrawn."))
 VOTED = Answer(200, N_("Your vote is saved."))
 WELCOME = Answer(200, N_("Welcome! You can take part now."))

@@ -127,7 +127,8 @@ class ParticipantServer:
 
     @property
     def devices_seen(self) -> int:
-        return len(self.app[CONFIG].devices)
+        """How many devices have joined the session (not how many loaded the page)."""
+        return len(self.store.participants())
 
     @property
     def live_connections(self) -> int:

@@ -47,7 +47,8 @@ async def start(
 
 
 async def phone(url: str, name: str, acked: list[str], stop: asyncio.Event) -> None:
-    """A phone that keeps sending (a new device after each few, under the rate limit)."""
+    """A phone that keeps sending (a new device after each few, under the rate limit); each
+    device joins first, as the page asks."""
     origin = url.split("/j/")[0]
     n = 0
     while not stop.is_set():
@@ -57,6 +58,13 @@ async def phone(url: str, name: str, acked: list[str], stop: asyncio.Event) -> N
                 async with session.get(url) as page:
                     found = CSRF.search(await page.text())
                 assert found
+                async with session.post(
+                    f"{url}/join", data={"csrf": found.group(1), "lang": "en"},
+                    headers={"Origin": origin, "Accept": "application/json"},
+                ) as response:
+                    if response.status != 200:
+                        assert response.status == 503, response.status
+                        continue
                 for _ in range(8):
                     n += 1
                     text = f"{name}-{n}"

@@ -55,7 +55,12 @@ def test_forms_never_fail_and_refusals_store_nothing(tmp_path: Path) -> None:
         page = await client.get(f"/j/{store.info.join_token}")
         found = CSRF.search(await page.text())
         assert found
-        return client, found.group(1), str(client.make_url("/")).rstrip("/")
+        origin = str(client.make_url("/")).rstrip("/")
+        joined = await client.post(f"/j/{store.info.join_token}/join",
+                                   data={"csrf": found.group(1), "lang": "en"},
+                                   headers={"Origin": origin}, allow_redirects=False)
+        assert joined.status == 303  # a phone that joined: the forms reach the store
+        return client, found.group(1), origin
 
     client, csrf, origin = loop.run_until_complete(setup())
 

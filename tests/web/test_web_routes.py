@@ -493,3 +493,160 @@ async def test_invisible_padding_does_not_count_towards_the_limit(
     text = "\u200b" * 600 + "kort" + "\u202e" * 600  # 1,204 characters, under 16 KB
     assert (await phone.send(text)).status == 200
     assert contributions(store) == ["kort"]
+
+
+# -- review fixes: ranking on the wall, bad bodies, tables, edits once voting opens ------------
+
+
+async def close_with_votes(store: SessionStore, round_id: str,
+                           ballots: list[dict[int, int]]) -> None:
+    for n, ballot in enumerate(ballots):
+        await store.cast_ballot(f"{n:032x}", round_id, ballot)
+    await store.update_round(round_id, voting_open=False)
+
+
+async def test_wall_ranks_scores_by_mean_as_the_report_does(
+    client: TestClient, store: SessionStore
+) -> None:
+    from facilitator.core.results import rank_round
+
+    await store.go_to_round(2)  # oplossingen: score 1-5
+    loved = (await store.add_contribution("oplossingen", "loved by one", source=Source.TUI)).id
+    liked = (await store.add_contribution("oplossingen", "liked by two", source=Source.TUI)).id
+    await store.update_round("oplossingen", voting_open=True)
+    await close_with_votes(store, "oplossingen", [{loved: 5}, {liked: 3}, {liked: 3}])
+    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    # the sum would put "liked by two" (6) first; the mean puts "loved by one" (5.0) first
+    assert html.index("loved by one") < html.index("liked by two")
+    assert "Average 5.0, votes: 1" in html and "Average 3.0, votes: 2" in html
+    spec = store.template.round("oplossingen")
+    ranked = rank_round(spec, store.contributions("oplossingen", visible_only=False),
+                        store.votes("oplossingen"))
+    assert [r.contribution.id for r in ranked] == [loved, liked]
+
+
+async def test_wall_ties_share_a_rank_and_merged_votes_count_once(
+    client: TestClient, store: SessionStore
+) -> None:
+    ids = await open_voting(store)  # knelpunten: dots
+    await close_with_votes(store, "knelpunten",
+                           [{ids[0]: 2}, {ids[1]: 2}, {ids[2]: 1}, {ids[3]: 2}])
+    await store.merge(ids[2], [ids[3]])  # item 3's dots now count for item 2
+    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    results = html[html.index('class="results"'):html.index("</ol>")]
+    assert results.count('<li value="1">') == 1
+    assert '<li value="1"><span class="total">Dots: 3</span> <span dir="auto">item 2' in results
+    assert results.count('<li value="2">') == 2 and "item 3" not in results
+    assert results.count("Dots: 2") == 2
+
+
+async def test_wall_leaves_out_items_waiting_for_approval(
+    client: TestClient, store: SessionStore
+) -> None:
+    ids = await open_voting(store)
+    await close_with_votes(store, "knelpunten", [{ids[0]: 2}, {ids[1]: 1}])
+    await store.update_contributions([ids[0]], approved=False)
+    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    assert "Results" in html and "item 0" not in html and "item 1" in html
+
+
+MALFORMED = [
+    ("multipart/form-data; boundary=xyz", b"garbage"),
+    ("multipart/form-data", b"--xyz\r\n"),
+    ("multipart/form-data; boundary=xyz", b"--xyz\r\nBad Header\r\n\r\nx\r\n--xyz--\r\n"),
+    ("multipart/form-data; boundary=xyz",
+     b'--xyz\r\nContent-Disposition: form-data; name="text"\r\n'
+     b"Content-Transfer-Encoding: weird\r\n\r\nx\r\n--xyz--\r\n"),
+    ("multipart/form-data; boundary=xyz",
+     b'--xyz\r\nContent-Disposition: form-data; name="text"\r\n\r\n\xff\xfe\r\n--xyz--\r\n'),
+    ("application/x-www-form-urlencoded; charset=nope", b"text=x"),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), MALFORMED)
+@pytest.mark.parametrize("as_json", [True, False])
+async def test_a_malformed_body_is_400_with_a_sentence(
+    phone: Phone, store: SessionStore, content_type: str, body: bytes, as_json: bool
+) -> None:
+    headers = {"Origin": phone.origin, "Content-Type": content_type}
+    if as_json:
+        headers["Accept"] = "application/json"
+    response = await phone.client.post(f"/j/{phone.token}/send", data=body, headers=headers,
+                                       allow_redirects=False)
+    assert response.status == 400
+    if as_json:
+        assert (await response.json())["message"] == (
+            "That request is not valid. Please reload the page.")
+    else:
+        assert "That request is not valid" in await response.text()
+    assert contributions(store) == []
+
+
+@pytest.mark.parametrize("fields", [{"v²": "1"}, {"v١": "1"}, {"v1": "²"}, {"v1": "-"}])
+async def test_unicode_digits_in_a_ballot_are_400(
+    phone: Phone, store: SessionStore, fields: dict[str, str]
+) -> None:
+    ids = await open_voting(store)
+    response = await phone.post("vote", {"round": "knelpunten", **fields}, json=True)
+    assert response.status == 400, ids
+    assert store.votes() == []
+
+
+async def test_unknown_table_has_its_own_sentence(
+    client: TestClient, store: SessionStore, new_phone: Any
+) -> None:
+    phone = await new_phone(client)
+    await phone.open()
+    response = await phone.post("join", {"lang": "nl", "table": "Z"}, json=True)
+    assert response.status == 400
+    assert (await response.json())["message"] == "Kies een van de genoemde tafels."
+    response = await phone.post("join", {"lang": "en", "table": "Z"}, json=False)
+    assert response.status == 400
+    assert "Please choose one of the tables listed." in await response.text()
+    assert store.participants() == []
+
+
+async def test_no_edits_once_voting_opens(phone: Phone, store: SessionStore) -> None:
+    await store.go_to_round(1)  # knelpunten: participants send, then dot voting
+    cid = (await (await phone.send("mine", round_id="knelpunten")).json())["id"]
+    html = await phone.open()
+    assert f"/edit/{cid}" in html and f"/withdraw/{cid}" in html
+    await store.update_round("knelpunten", voting_open=True)  # submissions stay open
+    html = await phone.open()
+    assert "mine" in html and 'action="/j/' in html
+    assert f"/edit/{cid}" not in html and f"/withdraw/{cid}" not in html
+    for action in (f"edit/{cid}", f"withdraw/{cid}"):
+        response = await phone.post(action, {"text": "changed"}, json=True)
+        assert response.status == 409
+        assert (await response.json())["message"] == (
+            "This contribution can no longer be changed: the round is closed, voting has "
+            "started, or it was merged with a similar one.")
+    item = store.contribution(cid)
+    assert item is not None and item.text == "mine" and not item.hidden
+
+
+async def test_no_edits_of_a_merged_contribution(phone: Phone, store: SessionStore) -> None:
+    first = (await (await phone.send("first")).json())["id"]
+    second = (await (await phone.send("second")).json())["id"]
+    await store.merge(first, [second])
+    html = await phone.open()
+    assert "Merged with a similar contribution" in html
+    assert f"/edit/{second}" not in html and f"/edit/{first}" in html
+    response = await phone.post(f"edit/{second}", {"text": "changed"}, json=True)
+    assert response.status == 409
+
+
+async def test_an_edit_in_a_moderated_round_says_it_waits_for_approval(
+    phone: Phone, store: SessionStore
+) -> None:
+    await store.go_to_round(4)  # oogst: moderated
+    cid = (await (await phone.send("tip", round_id="oogst")).json())["id"]
+    await store.update_contributions([cid], approved=True)
+    response = await phone.post(f"edit/{cid}", {"text": "better tip"}, json=True)
+    assert response.status == 200
+    assert (await response.json())["message"] == (
+        "Your change is saved. It will be shown once it is approved.")
+    response = await phone.post(f"edit/{cid}", {"text": "best tip"})
+    assert response.headers["Location"].endswith("?ok=edited_pending#mine")
+    html = await phone.open("?ok=edited_pending")
+    assert "It will be shown once it is approved." in html and "Waiting for approval" in html

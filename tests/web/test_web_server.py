@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -15,6 +16,8 @@ import aiohttp
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 def free_port() -> int:
@@ -32,14 +35,20 @@ async def test_start_stop_urls_and_device_count(store: SessionStore) -> None:
         assert server.join_url == server.candidate_urls[0]
         assert server.only_loopback
         assert server.devices_seen == 0
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
-            async with phone.get(server.join_url) as response:
-                assert response.status == 200
-            async with phone.get(server.join_url) as response:
-                assert response.status == 200
         async with aiohttp.ClientSession() as other, other.get(server.join_url) as response:
             assert response.status == 200
-        assert server.devices_seen == 2
+        origin = server.join_url.split("/j/")[0]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
+            async with phone.get(server.join_url) as response:
+                csrf = CSRF.search(await response.text())
+            assert server.devices_seen == 0  # loading the page is not joining
+            assert csrf is not None
+            for lang in ("nl", "en"):  # joining twice is still one device
+                async with phone.post(f"{server.join_url}/join",
+                                      data={"csrf": csrf.group(1), "lang": lang},
+                                      headers={"Origin": origin}) as response:
+                    assert response.status == 200
+        assert server.devices_seen == 1
     finally:
         await server.stop()
 
