@@ -7,6 +7,10 @@ Two figures, each p50/p99, in a round with 5,000 contributions, driven headless 
 - key → redraw: from a key press (cursor down/up in the feed) to the first render showing
   the moved cursor.
 
+And once per round, the report preview (F5): how long until it is on screen, and the longest
+the event loop stalled meanwhile (a 5 ms heartbeat; the report is made in a thread, so the
+phones and the participant server keep being served).
+
 The baseline is the same measurement in the same run on a round with 10 contributions.
 "Render" is the app's compositor update handed to the (headless) driver: everything a real
 terminal write does except the bytes to the terminal.
@@ -52,8 +56,8 @@ async def _fill(store: SessionStore, count: int) -> None:
                                for i, text in enumerate(texts[start:start + 1000], start)])
 
 
-async def _measure(store: SessionStore, *, arrivals: int, keys: int) -> tuple[list[float],
-                                                                              list[float]]:
+async def _measure(store: SessionStore, *, arrivals: int, keys: int,
+                   report: dict[str, float] | None = None) -> tuple[list[float], list[float]]:
     from facilitator.tui.app import FacilitatorApp
     from facilitator.tui.widgets.feed import FeedTable
 
@@ -116,7 +120,43 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int) -> tuple[li
             watch.pop("since", None)
             await asyncio.sleep(0.005)
         watch.clear()
+        if report is not None:
+            await _measure_report(app, pilot, report)
     return row_ms, key_ms
+
+
+async def _measure_report(app: Any, pilot: Any, report: dict[str, float]) -> None:
+    """F5: time until the preview shows the report, and the longest loop stall meanwhile."""
+    from facilitator.tui.screens.report import ReportScreen
+
+    gaps: list[float] = []
+    beating = True
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while beating:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append((now - last) * 1000)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    app.report_preview()  # what F5 runs (pilot.press would wait for the screen to settle)
+    deadline = started + 30
+    while time.perf_counter() < deadline:
+        screen = app.screen
+        if isinstance(screen, ReportScreen) and (screen.markdown is not None or screen.problem):
+            break
+        await asyncio.sleep(0.005)
+    report["ready_ms"] = (time.perf_counter() - started) * 1000
+    built = len(gaps)
+    await asyncio.sleep(2.0)  # the viewer mounts the Markdown (Textual's widget, in batches)
+    beating = False
+    await beat
+    report["stall_ms"] = max(gaps[:built] or [0.0])
+    report["render_stall_ms"] = max(gaps[built:] or [0.0])
 
 
 def _visible(table: Any, row_key: str) -> bool:
@@ -137,6 +177,7 @@ def _line(label: str, values: list[float]) -> str:
 def run(quick: bool = False) -> int:
     arrivals, keys = (20, 30) if quick else (100, 150)
     results: dict[int, tuple[list[float], list[float]]] = {}
+    reports: dict[int, dict[str, float]] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="facilitator-bench-tui-") as folder:
         library = Library(Path(folder))
@@ -146,7 +187,9 @@ def run(quick: bool = False) -> int:
 
             async def go(store: SessionStore = store, count: int = count) -> None:
                 await _fill(store, count)
-                results[count] = await _measure(store, arrivals=arrivals, keys=keys)
+                reports[count] = {}
+                results[count] = await _measure(store, arrivals=arrivals, keys=keys,
+                                                report=reports[count])
 
             asyncio.run(go())
     small_row, small_key = results[SMALL]
@@ -159,6 +202,10 @@ def run(quick: bool = False) -> int:
     print(f"measured: a round with {BIG:,} contributions")
     print(_line("commit → row on screen", big_row))
     print(_line("key press → redraw", big_key))
+    big_report = reports[BIG]
+    print(f"  {'report preview (F5)':<26} ready in {big_report.get('ready_ms', 0):6.0f} ms; "
+          f"longest loop stall while made {big_report.get('stall_ms', 0):5.1f} ms, "
+          f"while shown {big_report.get('render_stall_ms', 0):5.1f} ms")
     row_ok = bool(big_row) and _percentile(big_row, 99) < TARGET_ROW_MS
     key_ok = bool(big_key) and _percentile(big_key, 99) < TARGET_KEY_MS
     missed = (arrivals - len(big_row)) + (keys - len(big_key))

@@ -69,6 +69,15 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
+def decimal(value: float, places: int) -> str:
+    """A number with ``places`` decimals in the TUI's language: 1.04 in English, 1,04 in
+    Dutch."""
+    from babel.numbers import format_decimal
+
+    pattern = "0." + "0" * places if places else "0"
+    return format_decimal(value, format=pattern, locale=language())
+
+
 def group_name(template: Template, group_id: str) -> str:
     """A stakeholder group's name in the TUI's language; "" is "prefer not to say"."""
     if not group_id:

@@ -31,3 +31,19 @@ class WriteRefused(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class ReportReady(Message):
+    """The report preview's Markdown, made off the event loop."""
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+
+
+class ReportFailed(Message):
+    """The report preview could not be made; ``reason`` is shown literally."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

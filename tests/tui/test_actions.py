@@ -573,9 +573,10 @@ async def test_report_preview_and_export(make_app, session: SessionStore, add,
     app.report_formats = ("md",)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f5")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.pause(0.2)
         assert isinstance(app.screen, ReportScreen)
-        assert "Test session" in app.screen.markdown
+        assert "Test session" in (app.screen.markdown or "")
         assert app.screen.query_one(MarkdownViewer)
         await pilot.press("escape")
         await pilot.pause()

@@ -164,7 +164,7 @@ class HomeScreen(Screen[None]):
         try:
             store = SessionStore.open(self.facilitator.library.path_for(session_id))
         except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
             return
         self.facilitator.start_session(store)
 
@@ -181,7 +181,7 @@ class HomeScreen(Screen[None]):
                 store = self.facilitator.library.create(template, title=title,
                                                         lang=language())
             except (StoreError, OSError) as exc:
-                self.notify(str(exc), severity="error", timeout=10)
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.facilitator.start_session(store)
 

@@ -24,7 +24,7 @@ from facilitator.core.model import Change, Contribution, Flag, Source
 from facilitator.core.results import rank_round
 from facilitator.core.templates import RoundKind, RoundSpec, localized
 from facilitator.store.files import StoreError
-from facilitator.tui.i18n import N_, _, group_name, loc, translate_bindings
+from facilitator.tui.i18n import N_, _, decimal, group_name, loc, translate_bindings
 from facilitator.tui.messages import ServerFailed, ServerReady, StoreChanged, WriteRefused
 from facilitator.tui.screens.dialogs import (
     NO_THEME,
@@ -99,6 +99,8 @@ class SessionScreen(Screen[None]):
         Binding("r", "toggle_results", N_("Show/hide results"), id="round.results"),
         Binding("w", "switch_view", N_("Feed/round view"), id="view.switch"),
         Binding("g", "filter_group", N_("Filter by table"), id="view.filter", show=False),
+        Binding("G", "filter_stakeholder", N_("Filter by stakeholder group"),
+                id="view.filter_stakeholder", show=False),
         Binding("l", "link", N_("Link to bottlenecks"), id="idea.link", show=False),
         Binding("b", "bold", N_("Mark bold"), id="idea.bold", show=False),
         Binding("p", "practical", N_("Mark practical"), id="idea.practical", show=False),
@@ -124,6 +126,9 @@ class SessionScreen(Screen[None]):
         view_state = store.info.view_state or {}
         self.view = str(view_state.get("view", VIEW_FEED))
         self.table_filter = str(view_state.get("filter", ""))
+        chosen = view_state.get("stakeholder_filter")
+        self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
+        """Show only this stakeholder group ("" is "not said"); None shows every group."""
         self.selected = int(view_state.get("selected", 0) or 0)
         self.vote_totals: dict[int, str] = {}
         self.counts: dict[int, int] = {}
@@ -208,16 +213,31 @@ class SessionScreen(Screen[None]):
             "theme": Text(theme.name if theme else "", style="cyan", no_wrap=True,
                           overflow="ellipsis"),
             "votes": Text(self.vote_totals.get(item.id, ""), justify="right", style="bold"),
-            "status": status_text(item, moderated=self.spec.moderated,
-                                  has_action=item.id in self.action_for,
+            "status": status_text(item, has_action=item.id in self.action_for,
                                   count=self.counts.get(item.id, 1)),
         }
 
     def _accepts(self, item: Contribution) -> bool:
-        return not self.table_filter or item.table_group == self.table_filter
+        if self.table_filter and item.table_group != self.table_filter:
+            return False
+        return self.stakeholder_filter is None or item.stakeholder == self.stakeholder_filter
+
+    def stakeholder_choices(self) -> list[str]:
+        """The groups the feed can be filtered by: only those it may link to what they said
+        (a group under the anonymity threshold must not be picked out), and "not said"."""
+        groups = [g.id for g in self.store.template.groups if g.id in self.linkable]
+        groups += sorted(self.linkable - set(groups))
+        if any(not c.stakeholder for c in self.store.contributions(self.spec.id)):
+            groups.append("")
+        return groups
+
+    def _drop_unlinkable_filter(self) -> None:
+        if self.stakeholder_filter and self.stakeholder_filter not in self.linkable:
+            self.stakeholder_filter = None
 
     def _refresh_everything(self, keep: int | None = None) -> None:
         self.linkable = linkable_groups(session_audit(self.store))
+        self._drop_unlinkable_filter()
         self.action_for = {a.contribution_id for a in self.store.actions() if a.contribution_id}
         self._compute_votes()
         self._show_round()
@@ -245,6 +265,10 @@ class SessionScreen(Screen[None]):
         if self.table_filter:
             prompt.append("   " + _("showing table {table} only (g)").format(
                 table=self.table_filter), style="bold yellow")
+        if self.stakeholder_filter is not None:
+            prompt.append("   " + _("showing {group} only (G)").format(
+                group=group_name(self.store.template, self.stakeholder_filter)),
+                style="bold yellow")
         self.query_one("#prompt", Static).update(prompt)
 
     def _show_agenda(self) -> None:
@@ -318,7 +342,7 @@ class SessionScreen(Screen[None]):
             for item in ranked:
                 if item.voters:
                     totals[item.contribution.id] = (
-                        f"{item.mean_score:.1f}" if spec.voting.rule == "score"
+                        decimal(item.mean_score, 1) if spec.voting.rule == "score"
                         else str(item.votes))
         self.vote_totals = totals
 
@@ -352,7 +376,7 @@ class SessionScreen(Screen[None]):
         if state.timer_running and state.remaining(now) <= 0 and self._rang_for != self.spec.id:
             self._rang_for = self.spec.id
             self.app.bell()
-            self.notify(_("Time is up for this round."), severity="warning")
+            self.notify(_("Time is up for this round."), severity="warning", markup=False)
         elif state.remaining(now) > 0 and self._rang_for == self.spec.id:
             self._rang_for = None
 
@@ -364,13 +388,16 @@ class SessionScreen(Screen[None]):
         if "session" in tables and self.store.info.current_round != self.round_index:
             self.round_index = self.store.info.current_round
             self.table_filter = ""
+            self.stakeholder_filter = None
             self._refresh_everything()
             return
         if "participants" in tables:
             before = self.linkable
             self.linkable = linkable_groups(session_audit(self.store))
+            self._drop_unlinkable_filter()
             self._show_room()
             if before != self.linkable:
+                self._show_round()
                 self.query_one(FeedTable).load(
                     self.store.contributions(self.spec.id, visible_only=False),
                     keep=self.query_one(FeedTable).current_id)
@@ -414,7 +441,7 @@ class SessionScreen(Screen[None]):
 
     @on(WriteRefused)
     def _refused(self, message: WriteRefused) -> None:
-        self.notify(message.reason, severity="error", title=_("Not done"))
+        self.notify(message.reason, severity="error", title=_("Not done"), markup=False)
 
     @on(DataTable.RowHighlighted, "#feed")
     def _highlighted(self) -> None:
@@ -429,8 +456,11 @@ class SessionScreen(Screen[None]):
     # -- view state ---------------------------------------------------------------------------
 
     def view_state(self) -> dict[str, Any]:
-        return {"view": self.view, "filter": self.table_filter,
-                "selected": self.query_one(FeedTable).current_id or 0}
+        state: dict[str, Any] = {"view": self.view, "filter": self.table_filter,
+                                 "selected": self.query_one(FeedTable).current_id or 0}
+        if self.stakeholder_filter is not None:
+            state["stakeholder_filter"] = self.stakeholder_filter
+        return state
 
     def _save_view_soon(self) -> None:
         self.facilitator.last_view_state = self.view_state()  # saved on exit at the latest
@@ -459,7 +489,7 @@ class SessionScreen(Screen[None]):
                 self.post_message(WriteRefused(str(exc) or type(exc).__name__))
             else:
                 if done:
-                    self.notify(done, timeout=3)
+                    self.notify(done, timeout=3, markup=False)
 
         self.run_worker(run(), group="write", exit_on_error=False)
 
@@ -467,7 +497,7 @@ class SessionScreen(Screen[None]):
         cid = self.query_one(FeedTable).current_id
         item = self.store.contribution(cid) if cid else None
         if item is None:
-            self.notify(_("Choose a contribution first."), severity="warning")
+            self.notify(_("Choose a contribution first."), severity="warning", markup=False)
         return item
 
     def _targets(self) -> list[int]:
@@ -546,7 +576,7 @@ class SessionScreen(Screen[None]):
         duplicates = [c for c in feed.marked if c != target]
         if target is None or not duplicates:
             self.notify(_("Mark the duplicates with space, then put the cursor on the one to "
-                          "keep and press m."), severity="warning")
+                          "keep and press m."), severity="warning", markup=False)
             return
         self._clear_marks()
         self.write(self.store.merge(target, duplicates),
@@ -557,7 +587,7 @@ class SessionScreen(Screen[None]):
         if item is None:
             return
         if not item.merged_into:
-            self.notify(_("This contribution is not merged."), severity="warning")
+            self.notify(_("This contribution is not merged."), severity="warning", markup=False)
             return
         self.write(self.store.unmerge(item.id), _("Unmerged."))
 
@@ -584,7 +614,8 @@ class SessionScreen(Screen[None]):
     def action_rename_theme(self) -> None:
         themes = self._themes()
         if not themes:
-            self.notify(_("This round has no themes yet (t makes one)."), severity="warning")
+            self.notify(_("This round has no themes yet (t makes one)."),
+                        severity="warning", markup=False)
             return
 
         def chosen(theme_id: int | None) -> None:
@@ -604,11 +635,12 @@ class SessionScreen(Screen[None]):
     def action_sort(self) -> None:
         ids = self._targets()
         if not ids:
-            self.notify(_("Choose a contribution first."), severity="warning")
+            self.notify(_("Choose a contribution first."), severity="warning", markup=False)
             return
         themes = self._themes()
         if not themes:
-            self.notify(_("This round has no themes yet (t makes one)."), severity="warning")
+            self.notify(_("This round has no themes yet (t makes one)."),
+                        severity="warning", markup=False)
             return
 
         def chosen(theme_id: int | None) -> None:
@@ -626,7 +658,8 @@ class SessionScreen(Screen[None]):
 
     def action_toggle_submissions(self) -> None:
         if not self.spec.participants_submit:
-            self.notify(_("In this round only the facilitator adds input."), severity="warning")
+            self.notify(_("In this round only the facilitator adds input."),
+                        severity="warning", markup=False)
             return
         state = self.store.round_state(self.spec.id)
         if not state.started:  # the first o starts the round: input open, timer running
@@ -638,7 +671,7 @@ class SessionScreen(Screen[None]):
 
     def action_toggle_voting(self) -> None:
         if self.spec.voting.rule == "none":
-            self.notify(_("This round is not voted on."), severity="warning")
+            self.notify(_("This round is not voted on."), severity="warning", markup=False)
             return
         state = self.store.round_state(self.spec.id)
         opening = not state.voting_open
@@ -676,14 +709,36 @@ class SessionScreen(Screen[None]):
         tables += extra
         position = tables.index(self.table_filter) if self.table_filter in tables else 0
         self.table_filter = tables[(position + 1) % len(tables)]
+        self._filtered()
+        self.notify(_("Showing table {table}.").format(table=self.table_filter)
+                    if self.table_filter else _("Showing all tables."), timeout=2,
+                    markup=False)
+
+    def action_filter_stakeholder(self) -> None:
+        """Cycle the feed through the stakeholder groups (then back to all of them)."""
+        choices: list[str | None] = [None, *self.stakeholder_choices()]
+        if len(choices) == 1:
+            self.notify(_("No stakeholder group can be shown on its own yet: groups under {n} "
+                          "people stay anonymous.").format(
+                              n=self.store.template.anonymity_threshold),
+                        severity="warning", markup=False)
+            return
+        position = (choices.index(self.stakeholder_filter)
+                    if self.stakeholder_filter in choices else 0)
+        self.stakeholder_filter = choices[(position + 1) % len(choices)]
+        self._filtered()
+        self.notify(_("Showing stakeholder group: {group}.").format(
+                        group=group_name(self.store.template, self.stakeholder_filter))
+                    if self.stakeholder_filter is not None
+                    else _("Showing all stakeholder groups."), timeout=2, markup=False)
+
+    def _filtered(self) -> None:
         feed = self.query_one(FeedTable)
         feed.load(self.store.contributions(self.spec.id, visible_only=False),
                   keep=feed.current_id)
         self._show_round()
         self._show_detail()
         self._save_view_soon()
-        self.notify(_("Showing table {table}.").format(table=self.table_filter)
-                    if self.table_filter else _("Showing all tables."), timeout=2)
 
     def _go(self, index: int) -> None:
         if not 0 <= index < len(self.store.template.rounds):
@@ -694,13 +749,13 @@ class SessionScreen(Screen[None]):
 
     def action_next_round(self) -> None:
         if self.round_index + 1 >= len(self.store.template.rounds):
-            self.notify(_("This is the last round."), severity="warning")
+            self.notify(_("This is the last round."), severity="warning", markup=False)
             return
         self._go(self.round_index + 1)
 
     def action_previous_round(self) -> None:
         if self.round_index == 0:
-            self.notify(_("This is the first round."), severity="warning")
+            self.notify(_("This is the first round."), severity="warning", markup=False)
             return
         self._go(self.round_index - 1)
 
@@ -731,7 +786,8 @@ class SessionScreen(Screen[None]):
         choices = [(c.id, one_line(c.text)) for rid in bottleneck_rounds
                    for c in self.store.contributions(rid)]
         if not choices:
-            self.notify(_("There are no bottlenecks to link to yet."), severity="warning")
+            self.notify(_("There are no bottlenecks to link to yet."),
+                        severity="warning", markup=False)
             return
 
         def linked(links: tuple[int, ...] | None) -> None:

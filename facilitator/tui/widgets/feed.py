@@ -302,15 +302,19 @@ def _same(a: Text | None, b: Text) -> bool:
     return a is not None and (a.plain, str(a.style), a.spans) == (b.plain, str(b.style), b.spans)
 
 
-def status_text(item: Contribution, *, moderated: bool, has_action: bool,
-                count: int = 1) -> Text:
-    """Badges for a row: hidden, merged, awaiting approval, bold, practical, links, action."""
+def status_text(item: Contribution, *, has_action: bool, count: int = 1) -> Text:
+    """Badges for a row: hidden, merged, awaiting approval, bold, practical, links, action.
+
+    "to approve" follows core's rule (:attr:`Contribution.counted`): a contribution that is not
+    approved is left out of the results and the audit whatever the round, so it is shown as
+    waiting even in a round that is not moderated (where only the facilitator's y does that).
+    """
     parts: list[tuple[str, str]] = []
     if item.hidden:
         parts.append((_("hidden"), "bold red"))
     elif item.merged_into:
         parts.append((_("merged → #{id}").format(id=item.merged_into), "magenta"))
-    elif moderated and not item.approved:
+    elif not item.approved:
         parts.append((_("to approve"), "bold yellow"))
     if count > 1:
         parts.append((f"×{count}", "bold magenta"))

@@ -29,7 +29,7 @@ from facilitator.core.results import (
 )
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.store.store import SessionStore
-from facilitator.tui.i18n import _, group_name
+from facilitator.tui.i18n import _, decimal, group_name
 from facilitator.tui.widgets.feed import one_line
 
 TOP = 100
@@ -54,7 +54,7 @@ def _pct(share: float) -> str:
 
 def votes_label(spec: RoundSpec, item: RankedItem) -> str:
     if spec.voting.rule == "score":
-        return f"{item.mean_score:.1f} ({item.voters})" if item.voters else "–"
+        return f"{decimal(item.mean_score, 1)} ({item.voters})" if item.voters else "–"
     if spec.voting.rule == "dots":
         return str(item.votes)
     return ""
@@ -182,7 +182,7 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table.add_column(_("Voice ratio"), justify="right")
     for g in result.groups:
         ratio = g.voice_ratio
-        ratio_text = Text("–" if ratio is None else f"{ratio:.2f}")
+        ratio_text = Text("–" if ratio is None else decimal(ratio, 2))
         if ratio is not None and (ratio >= 1.5 or ratio <= 0.5):
             ratio_text.stylize("bold yellow")
         present = Text(f"{g.present} ({_pct(g.presence_share)})")
@@ -207,7 +207,7 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
             parts.append(Text("⚑ " + audit_flag_text(store, flag, group_id), style="bold red"))
     parts.append(_title("\n" + _("Who is not here, and how do we reach them?")))
     notes: list[Note] = store.notes(spec.id)
-    answers = store.contributions(spec.id)
+    answers = [c for c in store.contributions(spec.id) if c.counted]  # as core counts them
     if not notes and not answers:
         parts.append(Text(_("No answers yet: add a note (n) or an action (x)."), style="italic"))
     for note in notes:
