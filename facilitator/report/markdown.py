@@ -99,6 +99,8 @@ class _Markdown:
         self.add(_("Anonymous report: contributions are linked to a stakeholder group only when "
                    "at least {n} people of that group were present.").format(
                        n=r.anonymity_threshold), "")
+        if r.pooled_with_small:
+            self.add(md_escape(r.pooled_note), "")
 
     def summary(self) -> None:
         _, r = self._, self.r
@@ -156,6 +158,8 @@ class _Markdown:
             shown=rv.shown, said=rv.said)
         if rv.hidden:
             counts += "; " + _("hidden: {n}").format(n=rv.hidden)
+        if rv.waiting:
+            counts += "; " + _("awaiting approval: {n}").format(n=rv.waiting)
         self.add(f"_{counts}._", "")
         voted = rv.voting != "none"
         votes_head = _("Mean score") if rv.voting == "score" else _("Votes")
@@ -259,11 +263,13 @@ class _Markdown:
             if g.missing:
                 name = (f"**{name}** (" + _("missing") + ")")
             rows.append([name, expected, str(g.present), percent(g.presence_share, lang),
-                         str(g.contributions), percent(g.voice_share, lang),
-                         str(g.votes_won), percent(g.votes_share, lang)])
+                         md_cell(g.contributions), percent(g.voice_share, lang),
+                         md_cell(g.votes_won), percent(g.votes_share, lang)])
         self.add(*_table([_("Group"), _("Expected"), _("Present"), _("Share of presence"),
                           _("Contributions"), _("Share of voice"), _("Votes won"),
                           _("Share of votes")], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]))
+        if r.figures_note:
+            self.add(f"_{md_escape(r.figures_note)}_", "")
         if r.missing:
             self.add(("**" + _("Missing groups") + ":** ")
                      + ", ".join(md_escape(m) for m in r.missing), "")
@@ -299,3 +305,6 @@ class _Markdown:
             if ap.hidden:
                 self.add(_("Hidden contributions, counted but not shown: {n}.").format(
                     n=ap.hidden), "")
+            if ap.waiting:
+                self.add(_("Waiting for approval, not shown and not counted yet: {n}.").format(
+                    n=ap.waiting), "")

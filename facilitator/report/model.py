@@ -2,16 +2,20 @@
 ways (Markdown, HTML, PDF, CSV).
 
 Figures come from :mod:`facilitator.core.results` (ranking, themes, the audit); this module only
-selects, labels and translates. Anonymous by default: a contribution is linked to its stakeholder
-group only when that group is at or above the template's anonymity threshold, and to a name only
-when the report is made with ``names=True`` and the participant consented to be named.
+selects, labels and translates. Which contributions count is decided once, by
+:attr:`Contribution.counted <facilitator.core.model.Contribution.counted>` (not hidden, not waiting
+for approval): the ranking, the audit and every list here follow it.
+
+Anonymous by default: a contribution is linked to its stakeholder group only when that group may
+be named without anyone being recognised by elimination (see :func:`pooled_groups`), and to a
+name only when the report is made with ``names=True`` and the participant consented to be named.
+Every format renders this one model, so all four follow the same rule.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from babel.dates import format_date
@@ -104,8 +108,10 @@ class RoundView:
     shown: int
     """Distinct contributions shown (merged duplicates folded in)."""
     said: int
-    """Contributions that count (not hidden), duplicates included."""
+    """Contributions that count (:attr:`Contribution.counted`), duplicates included."""
     hidden: int
+    waiting: int = 0
+    """Waiting for approval: not counted yet."""
 
 
 @dataclass(slots=True)
@@ -119,17 +125,36 @@ class GroupThemes:
 
 @dataclass(slots=True)
 class GroupRow:
+    """One row of the "who was at the table" table.
+
+    For a pooled group (see :func:`pooled_groups`) the content figures are withheld:
+    contributions and votes won read "< n" or "≥ n" (n = the anonymity threshold) and the two
+    shares are None. Otherwise, with the exact figures of the other groups and the totals on the
+    cover, a reader could subtract their way to what one or two people said, and match that count
+    against the unlabelled lines of the appendix.
+
+    Presence stays exact, for every group: who was at the table is what the audit is for, it was
+    visible to everyone in the room, and it links no one to a contribution or a vote. What
+    presence does reveal, who is in the pool of unlabelled contributions, is safe only because
+    that pool always holds at least n people (or every label is withheld) and nothing says how
+    its contributions split between them.
+    """
+
     group_id: str
     name: str
     expected: bool
     required: bool
     missing: bool
     present: int
-    contributions: int
-    votes_won: int
+    contributions: str
+    """Exact for a group that may be named; "< n" or "≥ n" for a pooled one."""
+    votes_won: str
     presence_share: float
-    voice_share: float
-    votes_share: float
+    voice_share: float | None
+    """None (withheld) for a pooled group."""
+    votes_share: float | None
+    pooled: bool = False
+    """Counted in the pool of small groups: figures withheld, contributions not labelled."""
 
 
 @dataclass(slots=True)
@@ -152,7 +177,11 @@ class AppendixItem:
 class AppendixRound:
     title: str
     items: list[AppendixItem]
+    """The round's counted contributions (:attr:`Contribution.counted`), merged ones included."""
     hidden: int
+    """Hidden by the facilitator: not counted, not shown."""
+    waiting: int = 0
+    """Still waiting for approval: not counted (yet), not shown."""
 
 
 @dataclass(slots=True)
@@ -182,6 +211,7 @@ class Report:
     contributions: int
     votes: int
     hidden: int
+    """Contributions that do not count: hidden, or still waiting for approval."""
     top_bottlenecks: list[ItemView]
     top_ideas: list[ItemView]
     actions: list[ActionView]
@@ -194,6 +224,13 @@ class Report:
     ideas_more: int
     """Ideas not shown in full in the Ideas section (they are in the appendix)."""
     groups: list[GroupRow]
+    pooled_with_small: list[str]
+    """Groups at or above the threshold whose contributions are not labelled either, because
+    the small groups together had fewer than ``anonymity_threshold`` people present."""
+    pooled_note: str
+    """Says so, for the cover ("" when no such group)."""
+    figures_note: str
+    """What "< n" and "≥ n" in the groups table mean ("" when no group is pooled)."""
     missing: list[str]
     audit_notes: list[str]
     audit_actions: list[ActionView]
@@ -215,9 +252,35 @@ def build_report(store: SessionStore, *, names: bool = False, lang: str | None =
     return _Builder(store, names=names, lang=report_language(store, lang)).build()
 
 
-def _counted(items: Iterable[Contribution]) -> list[Contribution]:
-    """Contributions still waiting for approval count as hidden: nobody has vetted them yet."""
-    return [c if c.approved or c.hidden else dataclasses.replace(c, hidden=True) for c in items]
+def pooled_groups(groups: Sequence[GroupFigures], threshold: int,
+                  order: Sequence[str] = ()) -> set[str]:
+    """The groups whose contributions are not linked to them: one pool of "other/small groups".
+
+    The pool holds every group below the anonymity ``threshold`` and "prefer not to say". Its
+    contributions go unlabelled, and if it had fewer than ``threshold`` people present, the
+    unlabelled lines could still be told apart by elimination (three labelled "municipality",
+    one unlabelled, one refugee-led participant present: the unlabelled one is theirs). So the
+    smallest labelled group joins the pool, then the next smallest, until the pool has at least
+    ``threshold`` people; when it never gets there, nothing is labelled.
+
+    A group with nobody present and nothing said has nothing to hide and stays out of the pool
+    (its row keeps its zeros). An empty pool, or one holding only contributions the facilitator
+    typed in (no author, so "prefer not to say" with nobody present), needs no company. Ties
+    between labelled groups go to the one listed first in ``order`` (the template's groups),
+    so the choice depends on nothing but sizes and the template.
+    """
+    pooled = {g.group_id for g in groups
+              if not g.linkable and (g.present or g.contributions or g.votes_won)}
+    people = sum(g.present for g in groups if g.group_id in pooled)
+    rank = {group_id: n for n, group_id in enumerate(order)}
+    labelled = sorted((g for g in groups if g.group_id not in pooled and g.linkable),
+                      key=lambda g: (g.present, rank.get(g.group_id, len(rank)), g.group_id))
+    for group in labelled:
+        if not 0 < people < threshold:
+            break
+        pooled.add(group.group_id)
+        people += group.present
+    return pooled
 
 
 class _Builder:
@@ -228,14 +291,17 @@ class _Builder:
         trans = translations(DOMAIN, lang)
         self._: Callable[[str], str] = trans.gettext
         self.template: Template = store.template
-        self.everything = _counted(store.contributions(visible_only=False))
+        self.everything = store.contributions(visible_only=False)
         self.by_id = {c.id: c for c in self.everything}
         self.participants: list[Participant] = store.participants()
         self.people = {p.device_id: p for p in self.participants}
         self.all_votes = store.votes()
         self.audit: Audit = audit(self.template, self.participants, self.everything,
                                   self.all_votes)
-        self.linkable = {g.group_id for g in self.audit.groups if g.linkable}
+        self.pooled = pooled_groups(self.audit.groups, self.template.anonymity_threshold,
+                                    [g.id for g in self.template.groups])
+        self.linkable = {g.group_id for g in self.audit.groups
+                         if g.linkable and g.group_id not in self.pooled}
         self._group_names: dict[str, str] = {}
         self._decimal = get_decimal_symbol(lang)
         self.theme_names = {t.id: t.name for t in store.themes()}
@@ -283,7 +349,7 @@ class _Builder:
     def action_view(self, action: Action) -> ActionView:
         idea = self.by_id.get(action.contribution_id)
         return ActionView(action.text, action.owner, action.due,
-                          idea.text if idea is not None and not idea.hidden else "")
+                          idea.text if idea is not None and idea.counted else "")
 
     def theme_name(self, theme_id: int) -> str:
         return self.theme_names.get(theme_id, "")
@@ -291,7 +357,7 @@ class _Builder:
     def item_view(self, spec: RoundSpec, item: RankedItem) -> ItemView:
         c = item.contribution
         links = [self.by_id[i].text for i in c.links
-                 if i in self.by_id and not self.by_id[i].hidden]
+                 if i in self.by_id and self.by_id[i].counted]
         return ItemView(
             id=c.id,
             round_title=self.text(spec.title),
@@ -335,6 +401,7 @@ class _Builder:
             views = {item.contribution.id: self.item_view(spec, item) for item in ranked}
             themes = [self.theme_view(spec, group, views) for group in themed]
             hidden = sum(1 for c in items if c.hidden)
+            waiting = sum(1 for c in items if not c.hidden and not c.counted)
             rounds.append(RoundView(
                 index=index,
                 round_id=spec.id,
@@ -345,12 +412,15 @@ class _Builder:
                 themes=themes,
                 notes=[n.text for n in sorted(self.store.notes(spec.id), key=lambda n: n.id)],
                 shown=len(ranked),
-                said=len(items) - hidden,
+                said=sum(1 for c in items if c.counted),
                 hidden=hidden,
+                waiting=waiting,
             ))
             if spec.kind is RoundKind.BOTTLENECK:
                 bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
                 for group_id, raised in themes_by_group(self.audit, themed).items():
+                    if group_id not in self.linkable:
+                        continue
                     groups_themes.append(GroupThemes(
                         self.group_name(group_id), self.text(spec.title),
                         [(self.theme_label(g), count) for g, count in raised]))
@@ -360,6 +430,17 @@ class _Builder:
             vote_rows += self.vote_rows(spec, votes)
 
         groups = [self.group_row(g) for g in self.audit.groups]
+        threshold = self.template.anonymity_threshold
+        pooled_with_small = [self.group_name(g.group_id) for g in self.audit.groups
+                             if g.group_id in self.pooled and g.linkable]
+        pooled_note = _("The smaller groups together had fewer than {n} people present, so the "
+                        "contributions of {groups} are not linked to their group either.").format(
+                            n=threshold, groups=", ".join(f"“{g}”" for g in pooled_with_small)
+                        ) if pooled_with_small else ""
+        figures_note = _("“< {n}” and “≥ {n}”: the group is counted together with the other "
+                         "small groups, so its exact figures and shares are not shown and "
+                         "nobody can be recognised by elimination.").format(
+                             n=threshold) if any(g.pooled for g in groups) else ""
         findings = self.findings()
         audit_rounds = {s.id for s in self.template.rounds if s.kind is RoundKind.AUDIT}
         audit_actions = [
@@ -384,7 +465,7 @@ class _Builder:
             participants=len(self.participants),
             contributions=self.audit.contributions,
             votes=len(self.all_votes),
-            hidden=sum(1 for c in self.everything if c.hidden),
+            hidden=sum(1 for c in self.everything if not c.counted),
             top_bottlenecks=[v for _r, _i, v in sorted(bottlenecks, key=lambda t: t[:2])][:TOP_N],
             top_ideas=ranked_ideas[:TOP_N],
             actions=[self.action_view(a) for a in self.actions],
@@ -395,6 +476,9 @@ class _Builder:
             ideas=shown_ideas,
             ideas_more=len(ranked_ideas) - len(shown_ideas),
             groups=groups,
+            pooled_with_small=pooled_with_small,
+            pooled_note=pooled_note,
+            figures_note=figures_note,
             missing=[self.group_name(g) for g in self.audit.missing],
             audit_notes=[n.text for n in sorted(self.store.notes(), key=lambda n: n.id)
                          if n.round_id in audit_rounds],
@@ -402,7 +486,7 @@ class _Builder:
             appendix=appendix,
             named=named,
             vote_rows=vote_rows,
-            anonymity_threshold=self.template.anonymity_threshold,
+            anonymity_threshold=threshold,
             names=self.names,
         )
 
@@ -420,8 +504,9 @@ class _Builder:
     def appendix_round(self, spec: RoundSpec, items: list[Contribution],
                        ranked: list[RankedItem], views: dict[int, ItemView],
                        themed: list[ThemeGroup]) -> AppendixRound:
-        """Every contribution of the round but the hidden ones, by theme (in the round's theme
-        order), then in the order they arrived."""
+        """Every counted contribution of the round (:attr:`Contribution.counted`: the same rule
+        as the ranking and the audit), by theme (in the round's theme order), then in the order
+        they arrived. Hidden ones and those waiting for approval are only counted."""
         _ = self._
         labels = {item.contribution.id: self.votes_label(spec, item) for item in ranked}
         ranks = {item.contribution.id: item.rank for item in ranked}
@@ -429,7 +514,7 @@ class _Builder:
         order = {g.theme.id: n for n, g in enumerate(themed) if g.theme is not None}
         shown = []
         for c in sorted(items, key=lambda c: (order.get(c.theme_id, len(order)), c.id)):
-            if c.hidden:
+            if not c.counted:
                 continue
             status = _("merged into #{id}").format(id=c.merged_into) if c.merged_into else ""
             rank = ranks.get(c.id)
@@ -438,14 +523,16 @@ class _Builder:
                 theme=self.theme_name(c.theme_id),
                 group=self.linked_group(c.stakeholder), votes=labels.get(c.id, ""),
                 status=status, author=self.author(c), view=views.get(c.id)))
-        return AppendixRound(self.text(spec.title), shown, len(items) - len(shown))
+        hidden = sum(1 for c in items if c.hidden)
+        return AppendixRound(self.text(spec.title), shown, hidden,
+                             len(items) - len(shown) - hidden)
 
     def vote_rows(self, spec: RoundSpec, votes: list[Vote]) -> list[VoteRow]:
         title = self.text(spec.title)
         rows = []
         for vote in sorted(votes, key=lambda v: v.id):
             target = self.by_id.get(vote.contribution_id)
-            if target is None or target.hidden:
+            if target is None or not target.counted:
                 continue
             voter = self.people.get(vote.device_id)
             rows.append(VoteRow(spec.id, title, vote.contribution_id,
@@ -457,6 +544,14 @@ class _Builder:
 
     def group_row(self, figures: GroupFigures) -> GroupRow:
         group = self.template.group(figures.group_id)
+        pooled = figures.group_id in self.pooled
+        threshold = self.template.anonymity_threshold
+
+        def count(value: int) -> str:
+            if not pooled:
+                return str(value)
+            return f"< {threshold}" if value < threshold else f"≥ {threshold}"
+
         return GroupRow(
             group_id=figures.group_id,
             name=self.group_name(figures.group_id),
@@ -464,11 +559,12 @@ class _Builder:
             required=bool(group and group.must_be_present),
             missing=figures.group_id in self.audit.missing,
             present=figures.present,
-            contributions=figures.contributions,
-            votes_won=figures.votes_won,
+            contributions=count(figures.contributions),
+            votes_won=count(figures.votes_won),
             presence_share=figures.presence_share,
-            voice_share=figures.voice_share,
-            votes_share=figures.votes_share,
+            voice_share=None if pooled else figures.voice_share,
+            votes_share=None if pooled else figures.votes_share,
+            pooled=pooled,
         )
 
     def findings(self) -> list[str]:
@@ -487,6 +583,10 @@ class _Builder:
                                        "group must be heard.").format(group=name))
                 elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
                     sentences.append(_("No refugee-led or lived-experience voice was heard."))
+                elif flag is AuditFlag.DOMINANT and group_id in self.pooled:
+                    # No share: it would give the pooled group's exact count.
+                    sentences.append(_("“{group}” filled more than half of the "
+                                       "contributions.").format(group=name))
                 elif flag is AuditFlag.DOMINANT:
                     figures = self.audit.figures(group_id)
                     share = format_percent(figures.voice_share if figures else 0.0,
@@ -502,5 +602,6 @@ class _Builder:
                                "the conversation.")]
 
 
-def percent(value: float, lang: str) -> str:
-    return format_percent(value, locale=lang)
+def percent(value: float | None, lang: str) -> str:
+    """A share as a percentage; "–" for a withheld one (None)."""
+    return "–" if value is None else format_percent(value, locale=lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_session import SESSION_ID, Fixed, make_fixed_session
+from report_session import SESSION_ID, Fixed, make_elimination_session, make_fixed_session
 
 from facilitator.report import write_report
 
@@ -21,3 +21,17 @@ def written(fixed: Fixed, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     out = tmp_path_factory.mktemp("report")
     paths = write_report(fixed.path, formats=["md", "html", "pdf", "csv"], out_dir=out)
     return {p.name.removeprefix(SESSION_ID): p for p in paths}
+
+
+@pytest.fixture(scope="session")
+def elimination(tmp_path_factory: pytest.TempPathFactory) -> Fixed:
+    return make_elimination_session(tmp_path_factory.mktemp("elimination"))
+
+
+@pytest.fixture(scope="session")
+def elimination_written(elimination: Fixed,
+                        tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The elimination session's report in every format."""
+    out = tmp_path_factory.mktemp("elimination-report")
+    paths = write_report(elimination.path, formats=["md", "html", "pdf", "csv"], out_dir=out)
+    return {p.name.removeprefix("elimination"): p for p in paths}

@@ -1,4 +1,4 @@
-"""A small, fixed session for the report tests (conftest.py and the tests use it).
+"""Small, fixed sessions for the report tests (conftest.py and the tests use them).
 
 Every text, id and time is the same on every run.
 
@@ -79,6 +79,7 @@ async def _fill(store: SessionStore) -> dict[str, int]:
         ("m4", "municipality", "", False),
         ("r1", "refugee_led", "Amal", True),
         ("u1", "", "", False),
+        ("u2", "", "", False),  # says nothing: with r1 and u1 the small groups pool three people
     ]
     for device, group, name, consent in people:
         await store.join(device, lang="nl", stakeholder=group, name=name, consent_named=consent)
@@ -142,6 +143,59 @@ def make_fixed_session(folder: Path) -> Fixed:
     async def run() -> dict[str, int]:
         try:
             return await _fill(store)
+        finally:
+            await store.close()
+
+    return Fixed(path, asyncio.run(run()))
+
+
+# -- the elimination case -----------------------------------------------------------------------
+
+REFUGEE_TEXT = "Niemand belt ons terug als we een vraag stellen."
+MUNICIPALITY_TEXTS = (
+    "De aanvraagformulieren veranderen elk jaar.",
+    "We weten niet welke initiatieven er al zijn.",
+    "Er is geen budget voor vertaling.",
+)
+WAITING_TEXT = "Deze bijdrage wacht nog op goedkeuring."
+
+
+async def _fill_elimination(store: SessionStore) -> dict[str, int]:
+    """Three municipality participants and one refugee-led participant (threshold 3), each with
+    one contribution: labelling the three would single out the fourth."""
+    for device, group in (("m1", "municipality"), ("m2", "municipality"),
+                          ("m3", "municipality"), ("r1", "refugee_led")):
+        await store.join(device, lang="nl", stakeholder=group)
+    for spec in store.template.rounds:
+        await store.update_round(spec.id, submissions_open=True, voting_open=True)
+    contact = await store.add_theme("knelpunten", "Contact")
+    ids: dict[str, int] = {}
+    for key, device, text in (("m1", "m1", MUNICIPALITY_TEXTS[0]),
+                              ("m2", "m2", MUNICIPALITY_TEXTS[1]),
+                              ("m3", "m3", MUNICIPALITY_TEXTS[2]),
+                              ("r1", "r1", REFUGEE_TEXT),
+                              ("waiting", "m3", WAITING_TEXT)):
+        item = await store.add_contribution("knelpunten", text, author=device,
+                                            theme_id=contact.id, source=Source.WEB)
+        ids[key] = item.id
+    await store.cast_ballot("m1", "knelpunten", {ids["r1"]: 2, ids["m2"]: 1})
+    await store.cast_ballot("m2", "knelpunten", {ids["r1"]: 1, ids["waiting"]: 2})
+    await store.cast_ballot("r1", "knelpunten", {ids["m1"]: 2})
+    # Sent back for approval after an edit (as the store does in a moderated round): its dots
+    # stay in the votes table but must not count.
+    await store.update_contributions([ids["waiting"]], approved=False)
+    await store.update_session(created=CREATED)
+    return ids
+
+
+def make_elimination_session(folder: Path) -> Fixed:
+    path = folder / "sessions" / "elimination.json"
+    store = SessionStore.create(path, parse_template(TEMPLATE), session_id="elimination",
+                                title="Kleine groepen", lang="nl", join_token=JOIN_TOKEN)
+
+    async def run() -> dict[str, int]:
+        try:
+            return await _fill_elimination(store)
         finally:
             await store.close()
 

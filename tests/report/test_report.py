@@ -185,8 +185,29 @@ def test_html_is_self_contained_and_marks_direction(written: dict[str, Path]) ->
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
     assert "@import" not in html and "url(" not in html
     assert "<svg" in html and "@page" in html
-    assert re.search(r'dir="auto">' + re.escape(ARABIC), html)
-    assert re.search(r'dir="auto">' + re.escape(FARSI), html)
+    # Right-to-left text is marked where it appears; nothing else needs a dir attribute.
+    assert re.search(r'dir="rtl">' + re.escape(ARABIC), html)
+    assert re.search(r'dir="rtl">#\d+ · \d+ · \d+ — ' + re.escape(FARSI), html)  # appendix
+    assert 'dir="auto"' not in html
+    assert re.search(r"<td>" + re.escape(DUTCH), html)
+
+
+def test_text_direction() -> None:
+    import sys
+    import unicodedata
+
+    from facilitator.report.html import _RTL_CANDIDATE, text_direction
+
+    assert text_direction(DUTCH) == "" and text_direction("") == ""
+    assert text_direction(ARABIC) == "rtl" and text_direction(FARSI) == "rtl"
+    assert text_direction("«" + ARABIC + "» ok") == "rtl"  # the first strong character counts
+    assert text_direction("Amal: " + ARABIC) == "ltr"  # mixed: keep it isolated
+    assert text_direction("١٢٣") == ""  # Arabic-Indic digits only: no strong character
+    # The quick pre-scan must find every right-to-left character there is.
+    missed = [hex(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.bidirectional(chr(c)) in ("R", "AL")
+              and not _RTL_CANDIDATE.match(chr(c))]
+    assert missed == []
 
 
 @needs_poppler
