@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 from facilitator import __version__
 
 if TYPE_CHECKING:
+    from facilitator.core.templates import Template
     from facilitator.store.library import Library, Templates
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -237,8 +238,6 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
 
 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:
-    from facilitator.tui.app import run_tui
-
     session: Path | None = None
     template = None
     if args.target:
@@ -246,33 +245,33 @@ def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) ->
             template = templates.load(args.target)
         else:
             session = library.resolve(args.target)
+    return _run_tui(args, library, templates, session=session, template=template)
+
+
+def cmd_demo(args: argparse.Namespace, library: Library, templates: Templates) -> int:
+    from facilitator.demo import create_demo
+
+    session = create_demo(library, templates)
+    return _run_tui(args, library, templates, session=session, template=None)
+
+
+def _run_tui(
+    args: argparse.Namespace,
+    library: Library,
+    templates: Templates,
+    *,
+    session: Path | None,
+    template: Template | None,
+) -> int:
+    from facilitator.tui.app import run_tui
+
     return int(
         run_tui(
             library=library,
             templates=templates,
             session=session,
             template=template,
-            title=args.title,
-            lang=args.lang,
-            host=args.host,
-            port=args.port,
-            public_url=args.public_url,
-        )
-    )
-
-
-def cmd_demo(args: argparse.Namespace, library: Library, templates: Templates) -> int:
-    from facilitator.demo import create_demo
-    from facilitator.tui.app import run_tui
-
-    session = create_demo(library, templates)
-    return int(
-        run_tui(
-            library=library,
-            templates=templates,
-            session=session,
-            template=None,
-            title=None,
+            title=getattr(args, "title", None),
             lang=args.lang,
             host=args.host,
             port=args.port,

@@ -539,24 +539,22 @@ class SessionScreen(Screen[None]):
                                         initial=item.text), edited)
 
     def action_hide(self) -> None:
-        ids = self._targets()
-        if not ids:
-            return
-        items = [c for c in (self.store.contribution(i) for i in ids) if c is not None]
-        hide = not all(c.hidden for c in items)
-        self._clear_marks()
-        self.write(self.store.update_contributions(ids, hidden=hide),
-                   _("Hidden.") if hide else _("Restored."))
+        self._toggle("hidden", _("Hidden."), _("Restored."))
 
     def action_approve(self) -> None:
+        self._toggle("approved", _("Approved: it can reach the wall."), _("Approval taken back."))
+
+    def _toggle(self, field: str, set_message: str, cleared_message: str) -> None:
+        """Set a yes/no field on the marked contributions (or the one under the cursor); clear
+        it instead when all of them have it already."""
         ids = self._targets()
         if not ids:
             return
         items = [c for c in (self.store.contribution(i) for i in ids) if c is not None]
-        approve = not all(c.approved for c in items)
+        value = not all(getattr(c, field) for c in items)
         self._clear_marks()
-        self.write(self.store.update_contributions(ids, approved=approve),
-                   _("Approved: it can reach the wall.") if approve else _("Approval taken back."))
+        self.write(self.store.update_contributions(ids, **{field: value}),
+                   set_message if value else cleared_message)
 
     def action_mark(self) -> None:
         feed = self.query_one(FeedTable)
