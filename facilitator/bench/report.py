@@ -129,7 +129,7 @@ def run(quick: bool = False) -> int:
     from facilitator.report.html import render_html
     from facilitator.report.markdown import render_markdown
     from facilitator.report.model import build_report
-    from facilitator.report.pdf import PdfUnavailable, write_pdf
+    from facilitator.report.pdf import PdfUnavailable, write_report_pdf
 
     contributions, votes = (1_000, 4_000) if quick else (5_000, 20_000)
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +143,9 @@ def run(quick: bool = False) -> int:
         pdf_error = ""
         t_pdf = float("nan")
         try:
-            _, t_pdf = timed(lambda: write_pdf(html, Path(tmp) / "report.pdf"))
+            _, t_pdf = timed(
+                lambda: write_report_pdf(report, Path(tmp) / "report.pdf", html=html)
+            )
             pages = (Path(tmp) / "report.pdf").stat().st_size
         except PdfUnavailable as exc:
             pdf_error = str(exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache, partial
 
 import jinja2
@@ -14,7 +15,7 @@ from markupsafe import Markup
 
 from facilitator.i18n import translations
 from facilitator.paths import PACKAGE_DIR
-from facilitator.report.model import DOMAIN, Report, percent
+from facilitator.report.model import DOMAIN, AppendixRound, Report, percent
 
 TEMPLATES = PACKAGE_DIR / "report" / "templates"
 
@@ -72,5 +73,24 @@ def environment(lang: str) -> jinja2.Environment:
 
 
 def render_html(report: Report) -> str:
+    """The whole report as one self-contained HTML document."""
+    return render_part(report, front=True, appendix=report.appendix, appendix_head=True,
+                       continued=False, margins=True)
+
+
+def render_part(report: Report, *, front: bool, appendix: Sequence[AppendixRound],
+                appendix_head: bool, continued: bool, margins: bool) -> str:
+    """The report, or a part of it for a PDF printed in parts: the cover to the audit when
+    ``front``, the appendix's heading when ``appendix_head``, the ``appendix`` rounds (the first
+    without its heading when it ``continued`` one of the previous part); the page header and
+    footer only with ``margins`` (a part's are stamped on with :func:`render_pages`)."""
     template = environment(report.lang).get_template("report.html")
-    return template.render(r=report, pct=partial(percent, lang=report.lang))
+    return template.render(r=report, pct=partial(percent, lang=report.lang), front=front,
+                           appendix=appendix, appendix_head=appendix_head, continued=continued,
+                           margins=margins)
+
+
+def render_pages(report: Report, pages: int) -> str:
+    """``pages`` empty pages with the report's page header and footer ("n / pages")."""
+    template = environment(report.lang).get_template("pages.html")
+    return template.render(r=report, pages=pages)

@@ -95,11 +95,11 @@ def write_report(
             written.append(_write_text(stem.with_name(f"{stem.name}-votes.csv"),
                                        votes_csv(report)))
         if "pdf" in formats and html is not None:
-            from facilitator.report.pdf import PdfUnavailable, write_pdf
+            from facilitator.report.pdf import PdfUnavailable, write_report_pdf
 
             pdf = stem.with_name(f"{stem.name}.pdf")
             try:
-                written.append(write_pdf(html, pdf))
+                written.append(write_report_pdf(report, pdf, html=html))
             except PdfUnavailable as exc:
                 pdf_problem = str(exc)
     except OSError as exc:
