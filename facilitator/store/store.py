@@ -515,7 +515,8 @@ class SessionStore:
         return [n for n in notes if round_id is None or n.round_id == round_id]
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
-        """The whole session as the TinyDB document (for export); a deep copy."""
+        """The whole session as the TinyDB document, a deep copy (the benchmarks use it as the
+        data a baseline writes or serialises)."""
         return orjson.loads(orjson.dumps(self._db.storage.data))  # type: ignore[attr-defined,no-any-return]
 
     # -- changes by participants ---------------------------------------------------------------
