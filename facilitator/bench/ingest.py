@@ -42,6 +42,7 @@ import psutil
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from facilitator.bench.common import percentile
 from facilitator.core.model import Source
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore, _Batch, _Pending
@@ -103,13 +104,6 @@ class StockTinyDBStore(SessionStore):
 
 
 # -- the phones (in their own process) ---------------------------------------------------------
-
-
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def _open_phone(session: Any, url: str) -> tuple[str, str]:
@@ -177,8 +171,8 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
         "requests": len(latencies),
         "elapsed": elapsed,
         "throughput": len(latencies) / elapsed,
-        "p50": _percentile(latencies, 0.50) * 1000,
-        "p99": _percentile(latencies, 0.99) * 1000,
+        "p50": percentile(latencies, 50) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
         "statuses": statuses,
         "cut": len(cut),
         "failures": [repr(f) for f in failures[:3]],

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from facilitator.bench.common import percentile
 from facilitator.core.model import Change, Source
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -34,14 +35,6 @@ TARGET_KEY_MS = 50.0
 BIG = 5000
 SMALL = 10
 ROUND = "knelpunten"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 async def _fill(store: SessionStore, count: int) -> None:
@@ -169,8 +162,8 @@ def _visible(table: Any, row_key: str) -> bool:
 
 
 def _line(label: str, values: list[float]) -> str:
-    return (f"  {label:<26} p50 {_percentile(values, 50):6.1f} ms   "
-            f"p90 {_percentile(values, 90):6.1f} ms   p99 {_percentile(values, 99):6.1f} ms"
+    return (f"  {label:<26} p50 {percentile(values, 50):6.1f} ms   "
+            f"p90 {percentile(values, 90):6.1f} ms   p99 {percentile(values, 99):6.1f} ms"
             f"   (n={len(values)})")
 
 
@@ -206,8 +199,8 @@ def run(quick: bool = False) -> int:
     print(f"  {'report preview (F5)':<26} ready in {big_report.get('ready_ms', 0):6.0f} ms; "
           f"longest loop stall while made {big_report.get('stall_ms', 0):5.1f} ms, "
           f"while shown {big_report.get('render_stall_ms', 0):5.1f} ms")
-    row_ok = bool(big_row) and _percentile(big_row, 99) < TARGET_ROW_MS
-    key_ok = bool(big_key) and _percentile(big_key, 99) < TARGET_KEY_MS
+    row_ok = bool(big_row) and percentile(big_row, 99) < TARGET_ROW_MS
+    key_ok = bool(big_key) and percentile(big_key, 99) < TARGET_KEY_MS
     missed = (arrivals - len(big_row)) + (keys - len(big_key))
     print(f"targets (p99, {BIG:,} contributions): commit → row < {TARGET_ROW_MS:.0f} ms: "
           f"{'PASS' if row_ok else 'FAIL'}; key → redraw < {TARGET_KEY_MS:.0f} ms: "

@@ -5,7 +5,6 @@ event loop, and :func:`run_tui`, the entry point of ``facilitator run`` and ``fa
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -69,13 +69,8 @@ def report_markdown(path: Path) -> str:
     """
     from facilitator.report import build_markdown
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return build_markdown(SessionStore.open(path, read_only=True))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def preview_markdown(path: Path) -> str:

@@ -80,3 +80,22 @@ def test_small_report_prints_in_one_process(fixed: Fixed, tmp_path: Path,
     assert spy.calls == []
     pages = _pages(out)
     assert "".join(_page_text(out, pages).split()).endswith(f"{pages}/{pages}")
+
+
+def test_printing_leaves_the_running_session_frozen_and_collection_on(
+    fixed: Fixed, tmp_path: Path
+) -> None:
+    """The TUI exports a PDF in its own process: printing must not thaw the live session that
+    the store froze out of the collector's sight, nor leave automatic collection off."""
+    import gc
+
+    report = build_report(SessionStore.open(fixed.path, read_only=True))
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        pdf.write_report_pdf(report, tmp_path / "small.pdf")
+        # Frozen objects that die by reference counting leave the count; a thaw empties it.
+        assert gc.get_freeze_count() > frozen // 2
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -4,7 +4,6 @@ changes only when the store's commit event comes back (so what you see is what i
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
 
+from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Contribution, Flag, Source
 from facilitator.core.results import rank_round
@@ -252,7 +252,7 @@ class SessionScreen(Screen[None]):
         self._refresh_view()
         # Thousands of rows are long-lived objects: keep them out of the garbage collector's
         # full passes, which would otherwise stall a redraw now and then.
-        gc.freeze()
+        freeze_long_lived()
 
     def _show_round(self) -> None:
         info = self.store.info
@@ -594,6 +594,14 @@ class SessionScreen(Screen[None]):
     def _themes(self) -> list[tuple[int, str]]:
         return [(t.id, t.name) for t in self.store.themes(self.spec.id)]
 
+    def _themes_or_warn(self) -> list[tuple[int, str]]:
+        """The round's themes; when there are none, say how to make one."""
+        themes = self._themes()
+        if not themes:
+            self.notify(_("This round has no themes yet (t makes one)."),
+                        severity="warning", markup=False)
+        return themes
+
     def action_new_theme(self) -> None:
         lang = self.store.info.lang  # a theme is session content: in the session's language
         taken = {name for _id, name in self._themes()}
@@ -610,10 +618,8 @@ class SessionScreen(Screen[None]):
                        multiline=False), named)
 
     def action_rename_theme(self) -> None:
-        themes = self._themes()
+        themes = self._themes_or_warn()
         if not themes:
-            self.notify(_("This round has no themes yet (t makes one)."),
-                        severity="warning", markup=False)
             return
 
         def chosen(theme_id: int | None) -> None:
@@ -635,10 +641,8 @@ class SessionScreen(Screen[None]):
         if not ids:
             self.notify(_("Choose a contribution first."), severity="warning", markup=False)
             return
-        themes = self._themes()
+        themes = self._themes_or_warn()
         if not themes:
-            self.notify(_("This round has no themes yet (t makes one)."),
-                        severity="warning", markup=False)
             return
 
         def chosen(theme_id: int | None) -> None:
