@@ -7,9 +7,12 @@ phones connect from this machine, so the per-address limits (meant for phones on
 do not apply; the per-device ones do. Measured, at 0 and 5,000 existing contributions:
 
 - (a) as built: group commit, every acknowledged change fsynced;
-- (b) the same server with persistence switched off (``store.persist = False``): the upper bound;
-- (c) stock TinyDB: the same server, but each change is written with a stock ``TinyDB(path)``
-  ``JSONStorage`` ``table.insert`` per request (read, parse, dump and write of the whole file).
+- (b) the same server with commits kept in memory (``UnsyncedFile``): the upper bound;
+- (c) stock TinyDB: the same server, but each changed document is written with a stock
+  ``TinyDB(path)`` ``JSONStorage`` ``insert``/``update`` (read, parse, dump and write of the
+  whole file), one per request.
+
+Both baselines are engines passed to ``SessionStore.open(path, storage=...)``.
 
 Each run has three phases. *Saturation*: every phone sends its 10 contributions (the per-device
 limit) and a dot vote back to back: throughput. *Paced*: fresh phones with think time (one
@@ -44,8 +47,9 @@ from tinydb.table import Document
 
 from facilitator.bench.common import percentile
 from facilitator.core.model import Source
+from facilitator.store.journal import SessionFile
 from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore, _Batch, _Pending
+from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 PHONES = 300
@@ -53,62 +57,57 @@ ROUND = "knelpunten"
 """The kennisatelier round used: open for contributions and dot voting (5 dots, 2 per item)."""
 SUBMISSIONS_PER_PHONE = 10
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+BALLOT = re.compile(r'<select name="v([0-9]+)"')
 
 
 # -- the baseline store ------------------------------------------------------------------------
 
 
-class StockTinyDBStore(SessionStore):
-    """(c): the session store, but every change is written by stock TinyDB, one call each.
-
-    Records, rules and events are the store's own; only the commit differs: no batching, no
-    group commit, the whole JSON file read and written per insert (and, like stock TinyDB, no
-    fsync). It runs on the event loop, as a handler calling TinyDB would.
+class StockTinyDBFile(SessionFile):
+    """(c): the same store, but each commit's documents are written by stock TinyDB, one
+    ``insert``/``update`` per document (each one reads, parses, dumps and writes the whole
+    file, and, like stock TinyDB, without fsync), on the event loop, as a handler calling TinyDB
+    would. A submission touches one document, so this is one stock TinyDB write per request.
     """
 
-    stock: TinyDB
+    stock: TinyDB | None = None
     abandoned = False
     """Set when a phase ends: what is still queued is dropped, so the run stays bounded."""
 
-    def attach_stock(self, path: Path) -> None:
+    def attach_stock(self, path: Path, data: dict[str, dict[str, Any]]) -> None:
         self.stock = TinyDB(path)
-        self.stock.storage.write(self.snapshot())
+        self.stock.storage.write(data)
 
-    async def _commit(self, pending: list[_Pending]) -> None:
-        for item in pending:
-            await asyncio.sleep(0)  # let finished requests answer, as per-request writes would
-            if self.abandoned:
-                item.future.cancel()
-                continue
-            batch = _Batch(self)
-            try:
-                result = item.change(batch)
-            except Exception as exc:
-                batch.undo()
-                if not item.future.cancelled():
-                    item.future.set_exception(exc)
-                continue
-            touched = batch.touched()
-            self._write_tables(touched)
-            for (table, doc_id), prior in touched.items():
-                record = self._records[table].get(doc_id)
-                if record is None:
-                    continue
-                if prior is None:
-                    self.stock.table(table).insert(Document(record.to_doc(), doc_id=doc_id))
+    async def commit(self) -> None:
+        documents = self.take_staged()
+        if self.abandoned or self.stock is None:
+            return
+        for table, docs in documents.items():
+            for doc_id, doc in docs.items():
+                await asyncio.sleep(0)  # let finished requests answer, as per-request writes would
+                target = self.stock.table(table)
+                if doc is None:
+                    if target.contains(doc_id=doc_id):
+                        target.remove(doc_ids=[doc_id])
+                elif target.contains(doc_id=doc_id):
+                    target.update(doc, doc_ids=[doc_id])
                 else:
-                    self.stock.table(table).update(record.to_doc(), doc_ids=[doc_id])
-            if not item.future.cancelled():
-                item.future.set_result(result)
-            self._publish(touched)
+                    target.insert(Document(doc, doc_id=doc_id))
+
+
+class UnsyncedFile(SessionFile):
+    """(b): commits stay in memory (nothing is written): the upper bound, with the disk out."""
+
+    async def commit(self) -> None:
+        self.take_staged()
 
 
 # -- the phones (in their own process) ---------------------------------------------------------
 
 
-async def _open_phone(session: Any, url: str) -> tuple[str, str]:
-    """Load the join page as a new phone and join (the page asks that before anything is sent):
-    its device cookie and form token."""
+async def _open_phone(session: Any, url: str) -> tuple[str, str, list[str]]:
+    """Load the join page as a new phone, join (the page asks that before anything is sent) and
+    load the page it is sent to: its device cookie, form token and the items it may vote on."""
     async with session.get(url) as response:
         html = await response.text()
         device = response.cookies["device"].value
@@ -121,7 +120,9 @@ async def _open_phone(session: Any, url: str) -> tuple[str, str]:
                  "Cookie": f"device={device}"},
     ) as response:
         assert response.status == 200, f"joining failed: {response.status}"
-    return device, found.group(1)
+    async with session.get(url, headers={"Cookie": f"device={device}"}) as response:
+        ballot = BALLOT.findall(await response.text())
+    return device, found.group(1), ballot
 
 
 async def _load(job: dict[str, Any]) -> dict[str, Any]:
@@ -150,17 +151,17 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
                 statuses[response.status] = statuses.get(response.status, 0) + 1
             latencies.append(time.perf_counter() - started)
 
-        async def phone(index: int, device: str, csrf: str) -> None:
+        async def phone(index: int, device: str, csrf: str, ballot: list[str]) -> None:
             for n in range(SUBMISSIONS_PER_PHONE):
                 if job["think_s"]:
                     await asyncio.sleep(rng.expovariate(1.0 / job["think_s"]))
                 await post(device, csrf, "send", {"text": f"phone {index} idea {n}: " + "x" * 60})
-            first, second, third = rng.sample(job["items"], 3)
+            first, second, third = rng.sample(ballot, 3)
             await post(device, csrf, "vote", {f"v{first}": "2", f"v{second}": "2",
                                               f"v{third}": "1"})
 
         started = time.perf_counter()
-        tasks = [asyncio.create_task(phone(i, d, c)) for i, (d, c) in enumerate(phones)]
+        tasks = [asyncio.create_task(phone(i, d, c, b)) for i, (d, c, b) in enumerate(phones)]
         done, cut = await asyncio.wait(tasks, timeout=job["deadline_s"])
         elapsed = time.perf_counter() - started
         for task in cut:
@@ -285,29 +286,26 @@ async def _session(folder: Path, existing: int, variant: str) -> tuple[SessionSt
     await first.update_round(ROUND, voting_open=True)
     path = first.path
     await first.close()
-    if variant == "c":
-        stock = StockTinyDBStore.open(path)
-        assert isinstance(stock, StockTinyDBStore)
-        stock.attach_stock(folder / "stock-tinydb.json")
-        return stock, items
-    store = SessionStore.open(path)
-    store.persist = variant != "b"
+    engines = {"a": SessionFile, "b": UnsyncedFile, "c": StockTinyDBFile}
+    store = SessionStore.open(path, storage=engines[variant])
+    if isinstance(store.file, StockTinyDBFile):
+        store.file.attach_stock(folder / "stock-tinydb.json", store.snapshot())
     return store, items
 
 
 async def _drain(store: SessionStore) -> None:
     """Wait until the server has finished what the phones left in flight (the baseline drops
     it instead: at 5,000 contributions it would take minutes)."""
-    if isinstance(store, StockTinyDBStore):
-        store.abandoned = True
+    if isinstance(store.file, StockTinyDBFile):
+        store.file.abandoned = True
         await asyncio.sleep(0.5)
-        store.abandoned = False
+        store.file.abandoned = False
         return
     for _ in range(600):
         await asyncio.sleep(0.05)
-        if not store._queue:
+        if not store.queued:
             await asyncio.sleep(0.1)
-            if not store._queue:
+            if not store.queued:
                 return
 
 

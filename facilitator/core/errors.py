@@ -22,6 +22,8 @@ class Reason(StrEnum):
     UNKNOWN_TABLE = "unknown_table"
     UNKNOWN_LANGUAGE = "unknown_language"
     NOT_FOUND = "not_found"
+    NO_MORE_ITEMS = "no_more_items"
+    """A device asked for another set of items to vote on, and there is none to give."""
 
 
 class Refused(Exception):

@@ -143,6 +143,8 @@ class Contribution(Record):
     edited: float = 0.0
     original_text: str = ""
     """The text as first sent, kept when it is edited."""
+    nonce: str = ""
+    """The phone's own key for this submission: a retry of the same send is stored once."""
 
     @property
     def visible(self) -> bool:
@@ -164,6 +166,22 @@ class Vote(Record):
     device_id: str
     weight: int
     """Dots given, or the score."""
+    created: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class Sample(Record):
+    """The items one device was shown on its ballot at once (its exposure, for fair ranking)."""
+
+    TABLE: ClassVar[str] = "samples"
+    round_id: str
+    device_id: str
+    items: tuple[int, ...]
+    set_no: int = 0
+    """1, 2, ... for the sets a device was dealt in a sampled round (it may ask for another);
+    0 for the items of a round small enough to show whole, recorded as they appear."""
+    drawn_from: int = 0
+    """How many items there were to show: more than the round's sample size means sampled."""
     created: float = 0.0
 
 
@@ -202,6 +220,7 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     Participant,
     Contribution,
     Vote,
+    Sample,
     Theme,
     Action,
     Note,

@@ -1,131 +1,45 @@
-"""What a round found and who was heard: ranking, themes, and the "who is at the table" audit.
+"""What a round found and who was heard: themes, and the "who is at the table" audit.
 
-Pure functions over records; the TUI and the report both build their views from these.
+Pure functions over records; the TUI and the report both build their views from these. Ranking
+itself is facilitator.core.ranking (re-exported here: :func:`rank_round`, :class:`RankedItem`).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from facilitator.core.model import Contribution, Participant, Theme, Vote
-from facilitator.core.templates import RoundSpec, Template
+from facilitator.core.ranking import RankedItem, ThemeGroup, rank_round
+from facilitator.core.templates import Template
+
+__all__ = ["UNDISCLOSED", "Audit", "AuditFlag", "AuditTally", "GroupFigures", "RankedItem",
+           "ThemeGroup", "audit", "by_theme", "rank_round", "themes_by_group"]
 
 UNDISCLOSED = ""
 """The stakeholder "group" of participants who preferred not to say."""
 
 
-@dataclass(slots=True)
-class RankedItem:
-    contribution: Contribution
-    duplicates: list[Contribution]
-    """Contributions merged into this one; their votes count towards it."""
-    votes: int
-    """Dots received, or the sum of scores."""
-    voters: int
-    rank: int = 0
-    scores: int = 0
-    """How many non-zero votes were folded in (one device may have scored merged duplicates)."""
-
-    @property
-    def mean_score(self) -> float:
-        return self.votes / self.scores if self.scores else 0.0
-
-    @property
-    def count(self) -> int:
-        """How many times the room said this: itself plus its merged duplicates."""
-        return 1 + len(self.duplicates)
-
-
-def rank_round(
-    spec: RoundSpec, contributions: Iterable[Contribution], votes: Iterable[Vote]
-) -> list[RankedItem]:
-    """The round's visible, counted contributions, best first, with rank numbers (ties share
-    a rank).
-
-    ``contributions`` may include hidden and merged ones: merged duplicates fold into their
-    target; hidden ones and those still waiting for approval are left out (see
-    :attr:`Contribution.counted`). Dots rank by total; scores by mean, then by voters.
-    """
-    everything = {c.id: c for c in contributions if c.round_id == spec.id}
-
-    def root(item: Contribution) -> Contribution:
-        seen = set()
-        while item.merged_into and item.merged_into in everything and item.id not in seen:
-            seen.add(item.id)
-            item = everything[item.merged_into]
-        return item
-
-    items: dict[int, RankedItem] = {
-        c.id: RankedItem(c, [], 0, 0) for c in everything.values() if c.visible and c.counted
-    }
-    for c in everything.values():
-        if c.merged_into and c.counted:
-            target = items.get(root(c).id)
-            if target is not None:
-                target.duplicates.append(c)
-    voters: dict[int, set[str]] = defaultdict(set)
-    for vote in votes:
-        target_contribution = everything.get(vote.contribution_id)
-        if target_contribution is None or not target_contribution.counted or not vote.weight:
-            continue
-        target = items.get(root(target_contribution).id)
-        if target is not None:
-            target.votes += vote.weight
-            target.scores += 1
-            voters[target.contribution.id].add(vote.device_id)
-    for cid, devices in voters.items():
-        items[cid].voters = len(devices)
-
-    if spec.voting.rule == "score":
-
-        def key(i: RankedItem) -> tuple[float, ...]:
-            return (-i.mean_score, -i.voters, i.contribution.id)
-
-        def value(i: RankedItem) -> tuple[float, ...]:
-            return (i.mean_score, i.voters)
-    else:
-
-        def key(i: RankedItem) -> tuple[float, ...]:
-            return (-i.votes, -i.count, i.contribution.id)
-
-        def value(i: RankedItem) -> tuple[float, ...]:
-            return (i.votes, i.count)
-
-    ranked = sorted(items.values(), key=key)
-    previous: tuple[float, ...] | None = None
-    for position, item in enumerate(ranked, start=1):
-        current = value(item)
-        item.rank = ranked[position - 2].rank if current == previous else position
-        previous = current
-    return ranked
-
-
-@dataclass(slots=True)
-class ThemeGroup:
-    """A theme with its ranked items. ``theme`` None holds the items not yet sorted."""
-
-    theme: Theme | None
-    items: list[RankedItem]
-    votes: int
-    stakeholders: Counter[str] = field(default_factory=Counter)
-    """Contributions (with duplicates) per stakeholder group."""
-
-
 def by_theme(ranked: Sequence[RankedItem], themes: Iterable[Theme]) -> list[ThemeGroup]:
-    """Group ranked items by theme, themes with most votes first, unsorted items last."""
+    """Group ranked items by theme, themes with most votes first, unsorted items last.
+
+    The same grouping as :meth:`RoundRanking.theme_groups` (which the live screens use), for a
+    list of items already ranked.
+    """
     groups = {t.id: ThemeGroup(t, [], 0) for t in themes}
     unsorted = ThemeGroup(None, [], 0)
     for item in ranked:
         group = groups.get(item.contribution.theme_id, unsorted)
         group.items.append(item)
         group.votes += item.votes
+        group.size += 1
+        group.said += item.count
         for c in (item.contribution, *item.duplicates):
             group.stakeholders[c.stakeholder] += 1
     ordered = sorted(
-        groups.values(), key=lambda g: (-g.votes, -len(g.items), g.theme.id if g.theme else 0)
+        groups.values(), key=lambda g: (-g.votes, -g.size, g.theme.id if g.theme else 0)
     )
     return [*ordered, unsorted] if unsorted.items else ordered
 
@@ -188,6 +102,93 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+class AuditTally:
+    """The audit's counts, kept up to date one record at a time (the store feeds it), so the
+    facilitator's screen reads the audit without a pass over the session; :func:`audit` builds
+    the same from all records at once."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.present: Counter[str] = Counter()
+        self.said: Counter[str] = Counter()
+        self.won: Counter[str] = Counter()
+        self.vote_total = 0
+        self._counted: dict[int, str] = {}
+        """Counted contribution id → its stakeholder group."""
+        self._weights: Counter[int] = Counter()
+        """Contribution id → the weight of the votes it received."""
+
+    def put_participant(self, old: Participant | None, new: Participant | None) -> None:
+        if old is not None:
+            self.present[old.stakeholder] -= 1
+        if new is not None:
+            self.present[new.stakeholder] += 1
+        self.present = +self.present
+
+    def put_contribution(self, old: Contribution | None, new: Contribution | None) -> None:
+        cid = (new or old).id  # type: ignore[union-attr]
+        group = self._counted.pop(cid, None)
+        if group is not None:
+            self.said[group] -= 1
+            self.won[group] -= self._weights[cid]
+            self.vote_total -= self._weights[cid]
+        if new is not None and new.counted:
+            self._counted[cid] = new.stakeholder
+            self.said[new.stakeholder] += 1
+            self.won[new.stakeholder] += self._weights[cid]
+            self.vote_total += self._weights[cid]
+
+    def put_vote(self, old: Vote | None, new: Vote | None) -> None:
+        for vote, sign in ((old, -1), (new, 1)):
+            if vote is None or not vote.weight:
+                continue
+            self._weights[vote.contribution_id] += sign * vote.weight
+            group = self._counted.get(vote.contribution_id)
+            if group is not None:
+                self.won[group] += sign * vote.weight
+                self.vote_total += sign * vote.weight
+
+    def figures(self) -> Audit:
+        """Who was at the table against who was expected, and whose voice filled the room."""
+        template = self.template
+        present, said, won = self.present, +self.said, +self.won
+        total_present, total_said = sum(present.values()), sum(said.values())
+        ids = [g.id for g in template.groups]
+        extra = sorted((set(present) | set(said)) - set(ids) - {UNDISCLOSED})
+        rows = []
+        for group_id in [*ids, *extra, UNDISCLOSED]:
+            group = template.group(group_id)
+            if group_id == UNDISCLOSED and not present[UNDISCLOSED] and not said[UNDISCLOSED]:
+                continue
+            rows.append(
+                GroupFigures(
+                    group_id=group_id,
+                    expected=bool(group and group.expected),
+                    present=present[group_id],
+                    contributions=said[group_id],
+                    votes_won=won[group_id],
+                    presence_share=_share(present[group_id], total_present),
+                    voice_share=_share(said[group_id], total_said),
+                    votes_share=_share(won[group_id], self.vote_total),
+                    linkable=group_id != UNDISCLOSED
+                    and present[group_id] >= template.anonymity_threshold,
+                )
+            )
+
+        flags: list[tuple[AuditFlag, str]] = []
+        for group in template.groups:
+            if present[group.id] == 0 and (group.expected or group.must_be_present):
+                flags.append((AuditFlag.ABSENT_REQUIRED if group.must_be_present
+                              else AuditFlag.ABSENT, group.id))
+        for row in rows:
+            if row.group_id != UNDISCLOSED and total_said >= 4 and row.voice_share > 0.5:
+                flags.append((AuditFlag.DOMINANT, row.group_id))
+        lived = [g.id for g in template.groups if g.lived_experience]
+        if lived and not any(said[g] for g in lived):
+            flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
+        return Audit(rows, flags, total_present, total_said, self.vote_total)
+
+
 def audit(
     template: Template,
     participants: Sequence[Participant],
@@ -197,57 +198,16 @@ def audit(
     """Who was at the table against who was expected, and whose voice filled the room.
 
     Contributions count when :attr:`Contribution.counted` (merged duplicates count: someone
-    said them).
-    Only counts per stakeholder group are used, never names.
+    said them). Only counts per stakeholder group are used, never names.
     """
-    spoken = [c for c in contributions if c.counted]
-    by_id = {c.id: c for c in spoken}
-    present = Counter(p.stakeholder for p in participants)
-    said = Counter(c.stakeholder for c in spoken)
-    won: Counter[str] = Counter()
-    vote_total = 0
+    tally = AuditTally(template)
+    for participant in participants:
+        tally.put_participant(None, participant)
+    for contribution in contributions:
+        tally.put_contribution(None, contribution)
     for vote in votes:
-        target = by_id.get(vote.contribution_id)
-        if target is not None and vote.weight:
-            won[target.stakeholder] += vote.weight
-            vote_total += vote.weight
-
-    total_present, total_said = len(participants), len(spoken)
-    ids = [g.id for g in template.groups]
-    extra = sorted((set(present) | set(said)) - set(ids) - {UNDISCLOSED})
-    rows = []
-    for group_id in [*ids, *extra, UNDISCLOSED]:
-        group = template.group(group_id)
-        if group_id == UNDISCLOSED and not present[UNDISCLOSED] and not said[UNDISCLOSED]:
-            continue
-        rows.append(
-            GroupFigures(
-                group_id=group_id,
-                expected=bool(group and group.expected),
-                present=present[group_id],
-                contributions=said[group_id],
-                votes_won=won[group_id],
-                presence_share=_share(present[group_id], total_present),
-                voice_share=_share(said[group_id], total_said),
-                votes_share=_share(won[group_id], vote_total),
-                linkable=group_id != UNDISCLOSED
-                and present[group_id] >= template.anonymity_threshold,
-            )
-        )
-
-    flags: list[tuple[AuditFlag, str]] = []
-    for group in template.groups:
-        if present[group.id] == 0 and (group.expected or group.must_be_present):
-            flags.append(
-                (AuditFlag.ABSENT_REQUIRED if group.must_be_present else AuditFlag.ABSENT, group.id)
-            )
-    for row in rows:
-        if row.group_id != UNDISCLOSED and total_said >= 4 and row.voice_share > 0.5:
-            flags.append((AuditFlag.DOMINANT, row.group_id))
-    lived = [g.id for g in template.groups if g.lived_experience]
-    if lived and not any(said[g] for g in lived):
-        flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
-    return Audit(rows, flags, total_present, total_said, vote_total)
+        tally.put_vote(None, vote)
+    return tally.figures()
 
 
 def themes_by_group(

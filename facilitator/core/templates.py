@@ -58,6 +58,10 @@ class VotingRule(_Strict):
     scale_max: Annotated[StrictInt, Field(ge=1, le=10)] = 5
     own_items: StrictBool = True
     """Whether a participant may vote on their own contributions."""
+    sample_size: Annotated[StrictInt, Field(ge=3, le=40)] = 20
+    """The most items one phone is asked to vote on. A round with more visible items gives each
+    device its own sample of this many, balanced so that every item is seen about equally often
+    (see facilitator.core.ranking); a round with fewer shows them all."""
 
     @model_validator(mode="after")
     def _consistent(self) -> VotingRule:

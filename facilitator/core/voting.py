@@ -24,11 +24,13 @@ def check_ballot(
     *,
     votable: set[int],
     own: set[int],
+    kept: int = 0,
 ) -> BallotProblem | None:
-    """Check a device's whole ballot for one round (contribution id → dots or score).
+    """Check a device's ballot for one round (contribution id → dots or score).
 
-    ``votable`` are the round's visible contributions; ``own`` are the device's own ones.
-    A weight of 0 means "no vote" and is always allowed.
+    ``votable`` are the items the device may vote on (visible, and shown to it); ``own`` are
+    the device's own ones; ``kept`` are the dots it keeps on items outside this ballot (they
+    count towards the budget). A weight of 0 means "no vote" and is always allowed.
     """
     if rule.rule == "none":
         return BallotProblem.NOT_VOTED
@@ -40,7 +42,7 @@ def check_ballot(
     if rule.rule == "dots":
         if any(weight < 0 or weight > rule.per_item_cap for weight in given.values()):
             return BallotProblem.OVER_CAP
-        if sum(given.values()) > rule.dots:
+        if kept + sum(given.values()) > rule.dots:
             return BallotProblem.OVER_BUDGET
     elif any(not rule.scale_min <= weight <= rule.scale_max for weight in given.values()):
         return BallotProblem.OUT_OF_SCALE

@@ -23,6 +23,18 @@ CURRENT_ROUND = "oplossingen"
 """The demo opens mid-day: bottlenecks found and voted, ideas coming in, voting open."""
 
 
+async def _vote(store: SessionStore, device: str, round_id: str, ballot: dict[int, int]) -> None:
+    """Vote as a phone does: on the items this device is shown. In a round with more items than
+    a ballot holds, a scripted vote for an item the device was not shown goes to a shown one."""
+    shown = [c.id for c in await store.ballot_items(device, round_id)]
+    kept = {cid: weight for cid, weight in ballot.items() if cid in shown}
+    spare = [cid for cid in shown if cid not in kept]
+    for cid, weight in ballot.items():
+        if cid not in kept and spare:
+            kept[spare.pop(0)] = weight
+    await store.cast_ballot(device, round_id, kept)
+
+
 def _device(key: str) -> str:
     return "demo-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -83,7 +95,7 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
         ballots.setdefault(key, {})[ids[vote["contribution"]]] = vote["weight"]
     for round_id in {r for _, r in ballots}:
         await store.update_round(round_id, voting_open=True)
-    await asyncio.gather(*[store.cast_ballot(_device(p), r, b) for (p, r), b in ballots.items()])
+    await asyncio.gather(*[_vote(store, _device(p), r, b) for (p, r), b in ballots.items()])
 
     await asyncio.gather(
         *[

@@ -21,7 +21,8 @@ from facilitator.core.templates import (
     parse_template,
 )
 from facilitator.paths import sessions_dir, template_dirs
-from facilitator.store.files import SessionCorrupt, StoreError, read_session_file, write_atomic
+from facilitator.store.files import SessionCorrupt, StoreError, write_atomic
+from facilitator.store.journal import load_session
 from facilitator.store.store import SessionStore
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,95}"
@@ -148,7 +149,7 @@ class Library:
         for session_id in self.session_ids():
             path = self.path_for(session_id)
             try:
-                data = read_session_file(path)
+                data, _ = load_session(path)
             except StoreError:
                 continue
             doc = next(iter(data["session"].values()))
@@ -170,7 +171,7 @@ class Library:
     def export(self, ref: str) -> bytes:
         """One portable JSON document: the session file with a header saying what it is."""
         path = self.resolve(ref)
-        data = read_session_file(path)
+        data, _ = load_session(path)
         document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": data}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 

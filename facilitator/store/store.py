@@ -1,12 +1,15 @@
-"""The session store: the only module that touches TinyDB.
+"""The session store: the session's rules over the durable commit engine.
 
-Reads come from in-memory records and indexes. Every change is a small function queued with
-:meth:`SessionStore._submit`; one commit task takes everything queued, applies it in order (so a
-change sees the ones before it: a second ballot from the same phone is checked against the first),
-writes the touched TinyDB tables once, serialises the document and writes it with temp file +
-fsync + ``os.replace`` + directory fsync in a worker thread. Only then do the callers' futures
-resolve (group commit) and subscribers hear what changed. If the write fails, the batch is rolled
-back in memory and every caller gets :class:`WriteFailed`: nothing unacknowledged stays behind.
+Reads come from in-memory records, indexes kept up to date on every change, and the live
+rankings (facilitator.core.ranking), so nothing a phone or a redraw asks for scans the session.
+Every change is a small function queued with :meth:`SessionStore._submit`; one commit task takes
+everything queued, applies it in order (so a change sees the ones before it: a second ballot
+from the same phone is checked against the first), stages the documents it touched in the
+session file (facilitator.store.journal) and commits them as one fsynced journal line. Only then
+do the callers' futures resolve (group commit) and subscribers hear what changed. If the write
+fails, the batch is rolled back in memory and every caller gets :class:`WriteFailed`: nothing
+unacknowledged stays behind. A change whose caller has gone away before its batch starts (a
+phone that hung up) is not done at all.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import random
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +29,6 @@ from typing import Any, TypeVar
 
 import orjson
 from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
 
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
@@ -40,21 +43,19 @@ from facilitator.core.model import (
     Participant,
     Record,
     RoundState,
+    Sample,
     SessionInfo,
     Source,
     Theme,
     Vote,
 )
+from facilitator.core.ranking import RoundRanking
+from facilitator.core.results import Audit, AuditTally
 from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
-from facilitator.store.files import (
-    SessionCorrupt,
-    SessionLock,
-    WriteFailed,
-    read_session_file,
-    write_atomic,
-)
+from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed
+from facilitator.store.journal import SessionFile, Tables
 
 log = logging.getLogger(__name__)
 
@@ -64,49 +65,15 @@ T = TypeVar("T")
 Subscriber = Callable[[tuple[Change, ...]], None]
 
 _SAID_ON_JOINING = ("lang", "stakeholder", "name", "consent_named", "table_group")
-ENCODE_BLOCK = 256
-"""Documents per block of encoded bytes (see :meth:`SessionStore._serialise`)."""
-BACKUP_EVERY_S = 10.0
-"""How often a commit first turns the current file into the ``.bak`` copy."""
+MAX_SETS = 5
+"""How many ballot samples one device may be dealt in a round (it may ask for another)."""
+MAX_QUEUED = 5000
+"""Changes waiting for a commit beyond which the store refuses new ones at once (the web
+answers 503 with Retry-After): past this, waiting would only make every answer late."""
 
 
-class _MemoryStorage(Storage):
-    """TinyDB storage over a dict in memory; the store writes it to disk by group commit."""
-
-    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
-        self.data = data
-
-    def read(self) -> dict[str, dict[str, Any]]:
-        return self.data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.data = data
-
-
-class _BatchTable(Table):
-    """A TinyDB table that takes a whole batch of documents at once.
-
-    Stock ``Table._update_table`` rebuilds the whole table (two dict comprehensions over every
-    document) for each change, even in memory; with thousands of contributions that alone stalls
-    the event loop. Since :class:`_MemoryStorage` hands out its live dict, a batch can be set in
-    place: the cost follows the size of the batch, not of the session.
-    """
-
-    def put(self, docs: Mapping[int, dict[str, Any] | None]) -> None:
-        """Set (or, for None, remove) many documents in one table update."""
-        tables = self._storage.read()
-        assert tables is not None, "_MemoryStorage always holds a document"
-        table = tables.setdefault(self.name, {})
-        for doc_id, doc in docs.items():
-            if doc is None:
-                table.pop(str(doc_id), None)
-            else:
-                table[str(doc_id)] = doc
-        self.clear_cache()
-
-
-class _SessionDB(TinyDB):
-    table_class = _BatchTable
+class Busy(StoreError):
+    """Too many changes are waiting to be written; nothing was stored. Try again shortly."""
 
 
 @dataclass(slots=True)
@@ -155,37 +122,41 @@ class _Batch:
 class SessionStore:
     """One open session. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
-    def __init__(
-        self, path: Path, data: dict[str, dict[str, Any]], lock: SessionLock | None
-    ) -> None:
-        self.path = path
-        self._lock = lock
-        self.read_only = lock is None
-        self._db = _SessionDB(storage=_MemoryStorage, data=data)
+    def __init__(self, db: TinyDB) -> None:
+        self.db = db
+        """The session as a TinyDB database; its storage is the session file and journal."""
+        self.file: SessionFile = db.storage  # type: ignore[assignment]
+        self.path = self.file.path
+        self.read_only = self.file.read_only
+        data = migrate(self.path, self.file.read())
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TABLES}
         self._by_round: dict[str, dict[int, Contribution]] = {}
+        self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
+        self._by_nonce: dict[tuple[str, str], int] = {}
+        self._merged: dict[int, set[int]] = {}
         self._by_device: dict[str, Participant] = {}
         self._ballots: dict[tuple[str, str], dict[int, Vote]] = {}
+        self._votes_by_round: dict[str, dict[int, Vote]] = {}
+        self._samples: dict[tuple[str, str], list[Sample]] = {}
         self._round_states: dict[str, RoundState] = {}
+        self._actions_for: dict[int, dict[int, Action]] = {}
         self._last_id: dict[str, int] = {}
+        info_doc = next(iter(data["session"].values()))
+        self.template: Template = parse_template(info_doc["template"], self.path)
+        self.rankings: dict[str, RoundRanking] = {
+            spec.id: RoundRanking(spec) for spec in self.template.rounds}
+        """The live ranking of every round (facilitator.core.ranking), kept by every change."""
+        self.audit_tally = AuditTally(self.template)
+        """The audit's counts (facilitator.core.results), kept by every change."""
         for name, cls in TABLES.items():
             for doc_id, doc in data.get(name, {}).items():
                 self._put(cls.from_doc(int(doc_id), doc))
         self.info: SessionInfo = next(iter(self._records["session"].values()))  # type: ignore[assignment]
-        self.template: Template = parse_template(self.info.template, path)
-        self._encoded: dict[str, dict[int, dict[int, bytes]]] = {name: {} for name in data}
-        self._block_bytes: dict[tuple[str, int], bytes] = {}
-        for name, docs in data.items():
-            for key, doc in docs.items():
-                self._encode(name, int(key), doc)
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
         self._subscribers: list[Subscriber] = []
-        self._last_backup = 0.0
         self._closed = False
-        self.persist = True
-        """False only in the ingest benchmark's upper-bound run: commits skip the disk."""
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -202,7 +173,6 @@ class SessionStore:
         place: str = "",
     ) -> SessionStore:
         """Write a new session file (durably) and open it."""
-        now = time.time()
         info = SessionInfo(
             id=1,
             session_id=session_id,
@@ -211,41 +181,31 @@ class SessionStore:
             template_id=template.id,
             template=template.model_dump(mode="json"),
             join_token=join_token,
-            created=now,
+            created=time.time(),
             place=place,
             secret=secrets.token_urlsafe(32),
         )
-        data: dict[str, dict[str, Any]] = {name: {} for name in TABLES}
+        data: Tables = {name: {} for name in TABLES}
         data["session"]["1"] = info.to_doc()
         for index, spec in enumerate(template.rounds, start=1):
             state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
             data["rounds"][str(index)] = state.to_doc()
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = SessionLock(path)
-        lock.acquire(path)
-        try:
-            if path.exists():
-                raise FileExistsError(path)
-            write_atomic(path, orjson.dumps(data))
-        except BaseException:
-            lock.release()
-            raise
-        return cls(path, data, lock)
+        return cls(TinyDB(path, storage=SessionFile, create=data))
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> SessionStore:
+    def open(cls, path: Path, *, read_only: bool = False,
+             storage: type[SessionFile] = SessionFile) -> SessionStore:
         """Open an existing session file; refuse a locked or damaged one without touching it.
 
-        ``read_only`` takes no lock (the file is always a complete document, so a report can be
-        made while the session runs elsewhere) and refuses every change.
+        ``read_only`` takes no lock (file and journal together always hold every commit, so a
+        report can be made while the session runs elsewhere) and refuses every change.
+        ``storage`` is the engine (a subclass may change how commits reach the disk: the ingest
+        benchmark's baselines do).
         """
-        lock = None if read_only else SessionLock(path)
-        if lock is not None:
-            lock.acquire(path)
+        db = TinyDB(path, storage=storage, read_only=read_only)
         try:
-            data = read_session_file(path)
-            version = int(next(iter(data["session"].values())).get("schema_version", 0))  # type: ignore[call-overload]
-            store = cls(path, migrate(path, data, version), lock)
+            store = cls(db)
         except (
             KeyError,
             TypeError,
@@ -254,12 +214,10 @@ class SessionStore:
             StopIteration,
             TemplateError,
         ) as exc:
-            if lock is not None:
-                lock.release()
+            db.close()
             raise SessionCorrupt(path, f"unexpected content: {exc!r}") from None
         except BaseException:
-            if lock is not None:
-                lock.release()
+            db.close()
             raise
         if not read_only:
             # The session being run lives as long as the process. Freezing it keeps the
@@ -269,15 +227,16 @@ class SessionStore:
         return store
 
     async def close(self) -> None:
-        """Write what is queued, stop the commit task and release the lock."""
+        """Write what is queued, stop the commit task, fold the journal in and unlock."""
         if self._closed:
             return
         self._closed = True
-        if self._committer is not None:
-            self._wake.set()
-            await self._committer
-        if self._lock is not None:
-            self._lock.release()
+        try:
+            if self._committer is not None:
+                self._wake.set()
+                await self._committer
+        finally:
+            await self.file.aclose()
 
     # -- the commit task -----------------------------------------------------------------------
 
@@ -286,9 +245,16 @@ class SessionStore:
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber)
 
+    @property
+    def queued(self) -> int:
+        """Changes waiting for the next commit."""
+        return len(self._queue)
+
     def _submit(self, change: Callable[[_Batch], T]) -> asyncio.Future[T]:
         if self._closed or self.read_only:
             raise RuntimeError(f"{self.path}: the session is closed or open read-only")
+        if len(self._queue) >= MAX_QUEUED:
+            raise Busy(self.path, f"{self.path}: too many changes waiting to be written")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append(_Pending(change, future))
@@ -313,6 +279,8 @@ class SessionStore:
         batch = _Batch(self)
         results: list[tuple[_Pending, Any]] = []
         for item in pending:
+            if item.future.cancelled():
+                continue  # its caller went away before anything was done: do nothing
             mark = len(batch.log)
             try:
                 result = item.change(batch)
@@ -326,24 +294,12 @@ class SessionStore:
                 if not item.future.cancelled():
                     item.future.set_exception(exc)
         touched = batch.touched()
-        if not touched:
-            for item, result in results:
-                if not item.future.cancelled():
-                    item.future.set_result(result)
-            return
-        self._write_tables(touched)
+        self._stage(touched)
         try:
-            if self.persist:
-                data = self._serialise()
-                backup = time.monotonic() - self._last_backup > BACKUP_EVERY_S
-                await asyncio.to_thread(write_atomic, self.path, data, keep_backup=backup)
-                if backup:
-                    self._last_backup = time.monotonic()
-        except OSError as exc:
-            log.error("could not write %s: %s", self.path, exc)
+            await self.file.commit()
+        except WriteFailed as error:
             batch.undo()
-            self._write_tables(touched)
-            error = WriteFailed(self.path, f"{self.path}: could not write ({exc.strerror})")
+            self._stage(touched)  # the records as they were, staged for the next commit
             for item, _ in results:
                 if not item.future.cancelled():
                     item.future.set_exception(error)
@@ -351,52 +307,14 @@ class SessionStore:
         for item, result in results:
             if not item.future.cancelled():
                 item.future.set_result(result)
-        self._publish(touched)
+        if touched:
+            self._publish(touched)
 
-    def _write_tables(self, keys: Iterable[tuple[str, int]]) -> None:
-        """Bring TinyDB's tables (and their encoded form) in line with the records: one table
-        update per table."""
-        per_table: dict[str, dict[int, dict[str, Any] | None]] = {}
+    def _stage(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Hand the records' current documents to the session file for the next commit."""
         for table, doc_id in keys:
             record = self._records[table].get(doc_id)
-            per_table.setdefault(table, {})[doc_id] = record.to_doc() if record else None
-        for table, docs in per_table.items():
-            self._db.table(table).put(docs)  # type: ignore[attr-defined]
-            for doc_id, doc in docs.items():
-                self._encode(table, doc_id, doc)
-
-    def _encode(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> None:
-        """Keep the document's JSON bytes, in blocks of ids, for :meth:`_serialise`."""
-        block = self._encoded.setdefault(table, {}).setdefault(doc_id // ENCODE_BLOCK, {})
-        if doc is None:
-            block.pop(doc_id, None)
-        else:
-            block[doc_id] = orjson.dumps(str(doc_id)) + b":" + orjson.dumps(doc)
-        self._block_bytes.pop((table, doc_id // ENCODE_BLOCK), None)
-
-    def _serialise(self) -> list[bytes]:
-        """The TinyDB JSON document as a list of chunks to write one after the other.
-
-        Each document is encoded once when it changes, and each block of ids is joined once
-        when one of its documents changes, so a commit costs what it touched, not the size of
-        the session. The chunks go to the writer thread as they are: no copy of the whole file
-        is made on the event loop.
-        """
-        chunks = [b"{"]
-        for t, (table, blocks) in enumerate(self._encoded.items()):
-            chunks.append((b"," if t else b"") + orjson.dumps(table) + b":{")
-            first = True
-            for number in sorted(blocks):
-                if not blocks[number]:
-                    continue
-                body = self._block_bytes.get((table, number))
-                if body is None:
-                    body = self._block_bytes[(table, number)] = b",".join(blocks[number].values())
-                chunks.append(body if first else b"," + body)
-                first = False
-            chunks.append(b"}")
-        chunks.append(b"}")
-        return chunks
+            self.file.stage(table, doc_id, record.to_doc() if record is not None else None)
 
     def _publish(self, touched: dict[tuple[str, int], Record | None]) -> None:
         inserted: dict[str, list[int]] = {}
@@ -421,36 +339,116 @@ class SessionStore:
         return self._last_id[table]
 
     def _put(self, record: Record) -> None:
+        """Store a record (new or a new version) and bring every index and ranking in line.
+        An update that keeps a record's index keys keeps its place in them (arrival order)."""
         table = self._records[record.TABLE]
         old = table.get(record.id)
-        if old is not None and _index_key(old) != _index_key(record):
-            self._unindex(old)
+        if old is not None:
+            self._drop_indexes(old, keep=record)
         table[record.id] = record
         match record:
             case Contribution():
                 self._by_round.setdefault(record.round_id, {})[record.id] = record
+                if record.author:
+                    self._by_author.setdefault((record.round_id, record.author), {})[
+                        record.id] = record
+                    if record.nonce:
+                        self._by_nonce[(record.author, record.nonce)] = record.id
+                if record.merged_into:
+                    self._merged.setdefault(record.merged_into, set()).add(record.id)
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_contribution(old, record)  # type: ignore[arg-type]
+                self.audit_tally.put_contribution(old, record)  # type: ignore[arg-type]
             case Participant():
                 self._by_device[record.device_id] = record
+                self.audit_tally.put_participant(old, record)  # type: ignore[arg-type]
             case Vote():
                 self._ballots.setdefault((record.round_id, record.device_id), {})[
                     record.contribution_id
                 ] = record
+                self._votes_by_round.setdefault(record.round_id, {})[record.id] = record
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_vote(old, record)  # type: ignore[arg-type]
+                self.audit_tally.put_vote(old, record)  # type: ignore[arg-type]
+            case Sample():
+                samples = self._samples.setdefault((record.round_id, record.device_id), [])
+                if old is not None and old in samples:
+                    samples[samples.index(old)] = record  # type: ignore[arg-type]
+                else:
+                    samples.append(record)
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_sample(old, record)  # type: ignore[arg-type]
+            case Action():
+                if record.contribution_id:
+                    self._actions_for.setdefault(record.contribution_id, {})[record.id] = record
             case RoundState():
                 self._round_states[record.round_id] = record
             case SessionInfo():
                 self.info = record
 
     def _unindex(self, record: Record) -> None:
+        """Take a record out of the session (an undone insert): every index and ranking."""
         del self._records[record.TABLE][record.id]
+        self._drop_indexes(record, keep=None)
         match record:
             case Contribution():
-                self._by_round.get(record.round_id, {}).pop(record.id, None)
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_contribution(record, None)
+                self.audit_tally.put_contribution(record, None)
             case Participant():
-                self._by_device.pop(record.device_id, None)
+                self.audit_tally.put_participant(record, None)
             case Vote():
-                ballot = self._ballots.get((record.round_id, record.device_id), {})
-                if ballot.get(record.contribution_id) is record:
-                    del ballot[record.contribution_id]
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_vote(record, None)
+                self.audit_tally.put_vote(record, None)
+            case Sample():
+                ranking = self.rankings.get(record.round_id)
+                if ranking is not None:
+                    ranking.put_sample(record, None)
+
+    def _drop_indexes(self, old: Record, keep: Record | None) -> None:
+        """Remove ``old`` from the indexes whose key ``keep`` (its next version) does not share;
+        those it shares are simply overwritten by :meth:`_put`, in place."""
+        match old:
+            case Contribution():
+                new_c = keep if isinstance(keep, Contribution) else None
+                if new_c is None or new_c.round_id != old.round_id:
+                    self._by_round.get(old.round_id, {}).pop(old.id, None)
+                if old.author and (new_c is None or (new_c.round_id, new_c.author)
+                                   != (old.round_id, old.author)):
+                    self._by_author.get((old.round_id, old.author), {}).pop(old.id, None)
+                if old.nonce and (new_c is None or (new_c.author, new_c.nonce)
+                                  != (old.author, old.nonce)):
+                    self._by_nonce.pop((old.author, old.nonce), None)
+                if old.merged_into and (new_c is None or new_c.merged_into != old.merged_into):
+                    self._merged.get(old.merged_into, set()).discard(old.id)
+            case Participant():
+                if not isinstance(keep, Participant) or keep.device_id != old.device_id:
+                    self._by_device.pop(old.device_id, None)
+            case Vote():
+                new_v = keep if isinstance(keep, Vote) else None
+                key = (old.round_id, old.device_id, old.contribution_id)
+                if new_v is None or (new_v.round_id, new_v.device_id,
+                                     new_v.contribution_id) != key:
+                    ballot = self._ballots.get((old.round_id, old.device_id), {})
+                    if ballot.get(old.contribution_id) is old:
+                        del ballot[old.contribution_id]
+                if new_v is None or new_v.round_id != old.round_id:
+                    self._votes_by_round.get(old.round_id, {}).pop(old.id, None)
+            case Sample():
+                if keep is None:
+                    samples = self._samples.get((old.round_id, old.device_id), [])
+                    if old in samples:
+                        samples.remove(old)
+            case Action():
+                if old.contribution_id and (not isinstance(keep, Action)
+                                            or keep.contribution_id != old.contribution_id):
+                    self._actions_for.get(old.contribution_id, {}).pop(old.id, None)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -465,24 +463,56 @@ class SessionStore:
     def round_state(self, round_id: str) -> RoundState:
         return self._round_states[round_id]
 
+    def ranking(self, round_id: str) -> RoundRanking:
+        """The round's live ranking: ranks, votes and exposure, and its ballot candidates."""
+        return self.rankings[round_id]
+
     def contribution(self, contribution_id: int) -> Contribution | None:
         return self._records["contributions"].get(contribution_id)  # type: ignore[return-value]
 
     def contributions(
         self, round_id: str | None = None, *, visible_only: bool = True
     ) -> list[Contribution]:
-        """Contributions in the order they arrived; by default without hidden and merged ones."""
+        """Contributions in the order they arrived; by default without hidden and merged ones.
+        A pass over the round (or the session): for the report and the facilitator's screen,
+        never for a phone's request."""
         if round_id is None:
             items: Iterable[Contribution] = self._records["contributions"].values()  # type: ignore[assignment]
         else:
             items = self._by_round.get(round_id, {}).values()
         return [c for c in items if c.visible or not visible_only]
 
+    def newest(self, round_id: str, count: int, *, approved_only: bool = True
+               ) -> list[Contribution]:
+        """The round's ``count`` newest visible contributions, newest first (for the wall):
+        walks back from the end, so it costs what it returns, not the size of the round."""
+        found: list[Contribution] = []
+        for item in reversed(self._by_round.get(round_id, {}).values()):
+            if item.visible and (item.approved or not approved_only):
+                found.append(item)
+                if len(found) >= count:
+                    break
+        return found
+
+    def earliest(self, round_id: str, count: int) -> list[Contribution]:
+        """The round's ``count`` first visible contributions, in the order they arrived."""
+        found: list[Contribution] = []
+        for item in self._by_round.get(round_id, {}).values():
+            if item.visible:
+                found.append(item)
+                if len(found) >= count:
+                    break
+        return found
+
+    def own_contributions(self, round_id: str, device_id: str) -> list[Contribution]:
+        """What one device sent in a round, in the order sent (withdrawn ones left out)."""
+        return [c for c in self._by_author.get((round_id, device_id), {}).values()
+                if not c.hidden]
+
     def merged_into(self, contribution_id: int) -> list[Contribution]:
         """The duplicates merged into this contribution."""
-        return [
-            c for c in self.contributions(visible_only=False) if c.merged_into == contribution_id
-        ]
+        found = (self.contribution(cid) for cid in self._merged.get(contribution_id, ()))
+        return sorted((c for c in found if c is not None), key=lambda c: c.id)
 
     def participant(self, device_id: str) -> Participant | None:
         return self._by_device.get(device_id)
@@ -490,14 +520,43 @@ class SessionStore:
     def participants(self) -> list[Participant]:
         return list(self._by_device.values())
 
+    @property
+    def participant_count(self) -> int:
+        return len(self._by_device)
+
+    def present(self) -> Counter[str]:
+        """How many participants said they belong to each stakeholder group ("": not said)."""
+        return Counter(self.audit_tally.present)
+
+    def audit(self) -> Audit:
+        """The "who is at the table" figures of the whole session, from the live counts."""
+        return self.audit_tally.figures()
+
     def ballot(self, device_id: str, round_id: str) -> dict[int, int]:
         """A device's votes in a round: contribution id → dots or score."""
         votes = self._ballots.get((round_id, device_id), {})
         return {cid: v.weight for cid, v in votes.items() if v.weight}
 
     def votes(self, round_id: str | None = None) -> list[Vote]:
+        if round_id is not None:
+            return [v for v in self._votes_by_round.get(round_id, {}).values() if v.weight]
         votes: Iterable[Vote] = self._records["votes"].values()  # type: ignore[assignment]
-        return [v for v in votes if v.weight and (round_id is None or v.round_id == round_id)]
+        return [v for v in votes if v.weight]
+
+    def vote(self, vote_id: int) -> Vote | None:
+        return self._records["votes"].get(vote_id)  # type: ignore[return-value]
+
+    def action(self, action_id: int) -> Action | None:
+        return self._records["actions"].get(action_id)  # type: ignore[return-value]
+
+    def samples(self, round_id: str | None = None) -> list[Sample]:
+        samples: Iterable[Sample] = self._records["samples"].values()  # type: ignore[assignment]
+        return [s for s in samples if round_id is None or s.round_id == round_id]
+
+    def shown_to(self, device_id: str, round_id: str) -> set[int]:
+        """Every item a device was shown on its ballots in a round."""
+        return {cid for sample in self._samples.get((round_id, device_id), ())
+                for cid in sample.items}
 
     def themes(self, round_id: str | None = None) -> list[Theme]:
         themes: Iterable[Theme] = self._records["themes"].values()  # type: ignore[assignment]
@@ -509,14 +568,18 @@ class SessionStore:
     def actions(self) -> list[Action]:
         return list(self._records["actions"].values())  # type: ignore[arg-type]
 
+    def actions_for(self, contribution_id: int) -> list[Action]:
+        return list(self._actions_for.get(contribution_id, {}).values())
+
     def notes(self, round_id: str | None = None) -> list[Note]:
         notes: Iterable[Note] = self._records["notes"].values()  # type: ignore[assignment]
         return [n for n in notes if round_id is None or n.round_id == round_id]
 
-    def snapshot(self) -> dict[str, dict[str, Any]]:
-        """The whole session as the TinyDB document, a deep copy (the benchmarks use it as the
-        data a baseline writes or serialises)."""
-        return orjson.loads(orjson.dumps(self._db.storage.data))  # type: ignore[attr-defined,no-any-return]
+    def snapshot(self) -> Tables:
+        """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
+        test use it)."""
+        return {name: {str(doc_id): record.to_doc() for doc_id, record in records.items()}
+                for name, records in self._records.items()}
 
     # -- changes by participants ---------------------------------------------------------------
 
@@ -564,13 +627,23 @@ class SessionStore:
         table_group: str | None = None,
         stakeholder: str | None = None,
         theme_id: int = 0,
+        nonce: str = "",
     ) -> Contribution:
         """Store a contribution. From the web it must fit an open round; the facilitator may add
-        to any round. Stakeholder group and table default to what the author said on joining."""
+        to any round. Stakeholder group and table default to what the author said on joining.
+
+        ``nonce`` is the phone's key for this one submission: sending it again (a retry after a
+        503, or after an answer that never arrived) returns the stored contribution instead of
+        storing it twice.
+        """
         spec = self.template.round(round_id)
         clean = _checked_text(text)
 
         def change(batch: _Batch) -> Contribution:
+            if nonce and author:
+                stored = self._by_nonce.get((author, nonce))
+                if stored is not None:
+                    return self._records["contributions"][stored]  # type: ignore[return-value]
             if source is Source.WEB and not self._accepts_submissions(round_id):
                 raise Refused(Reason.ROUND_CLOSED)
             who = self._by_device.get(author) if author else None
@@ -589,6 +662,7 @@ class SessionStore:
                     theme_id=theme_id,
                     approved=not (spec.moderated and source is Source.WEB),
                     created=time.time(),
+                    nonce=nonce,
                 )
             )
 
@@ -626,7 +700,10 @@ class SessionStore:
         return await self._submit(change)
 
     async def cast_ballot(self, device_id: str, round_id: str, ballot: Mapping[int, int]) -> None:
-        """Replace a device's votes in a round with ``ballot`` (contribution id → dots or score)."""
+        """Set a device's votes on the items of ``ballot`` (contribution id → dots or score;
+        0 takes a vote back). Its votes on other items of the round stay, and count towards
+        the dot budget. A device votes only on items it was shown (see :meth:`ballot_items`).
+        """
         spec = self.template.round(round_id)
 
         def change(batch: _Batch) -> None:
@@ -634,17 +711,21 @@ class SessionStore:
                 raise Refused(Reason.VOTING_CLOSED)
             # Only the ballot's own items are looked at: a commit of many ballots must not scan a
             # round of thousands once per ballot.
+            shown = self.shown_to(device_id, round_id)
             items = {cid: self.contribution(cid) for cid in ballot}
+            own = {cid for cid, c in items.items() if c is not None and c.author == device_id}
             votable = {
                 cid
                 for cid, c in items.items()
                 if c is not None and c.round_id == round_id and c.visible and c.counted
+                and (cid in shown or cid in own)  # own items: refused for what they are
             }
-            own = {cid for cid, c in items.items() if c is not None and c.author == device_id}
-            problem = check_ballot(spec.voting, ballot, votable=votable, own=own)
+            existing = self._ballots.get((round_id, device_id), {})
+            kept = sum(vote.weight for cid, vote in existing.items()
+                       if cid not in ballot and self._counts(cid))
+            problem = check_ballot(spec.voting, ballot, votable=votable, own=own, kept=kept)
             if problem is not None:
                 raise Refused(Reason(problem.value))
-            existing = self._ballots.get((round_id, device_id), {})
             now = time.time()
             for cid, weight in ballot.items():
                 if cid in existing:
@@ -660,11 +741,106 @@ class SessionStore:
                             created=now,
                         )
                     )
-            for cid, vote in list(existing.items()):
-                if cid not in ballot and vote.weight:
-                    batch.update(vote, weight=0, created=now)
 
         await self._submit(change)
+
+    def _counts(self, contribution_id: int) -> bool:
+        item = self.contribution(contribution_id)
+        return item is not None and item.visible and item.counted
+
+    # -- the ballot a device is shown ----------------------------------------------------------
+
+    def current_set(self, device_id: str, round_id: str) -> Sample | None:
+        """The latest sample dealt to a device in a sampled round (None: none yet)."""
+        sets = [s for s in self._samples.get((round_id, device_id), ()) if s.set_no]
+        return sets[-1] if sets else None
+
+    def sets_dealt(self, device_id: str, round_id: str) -> int:
+        current = self.current_set(device_id, round_id)
+        return current.set_no if current is not None else 0
+
+    @staticmethod
+    def _rng(device_id: str, round_id: str, set_no: int) -> random.Random:
+        """The chance behind one device's sample: its own, and the same every time (a device id
+        is already unguessable; a sample is stored anyway, so this only makes runs repeatable)."""
+        return random.Random(f"{round_id}/{device_id}/{set_no}")
+
+    def _ballot_now(self, device_id: str, round_id: str) -> tuple[list[int] | None, Sample | None]:
+        """The items the device votes on now, or None with the sample that must be recorded
+        first (a first sample, or a small round's new items)."""
+        ranking = self.rankings[round_id]
+        rule = ranking.spec.voting
+        own = set() if rule.own_items else {
+            c.id for c in self._by_author.get((round_id, device_id), {}).values()}
+        current = self.current_set(device_id, round_id)
+        candidates = len(ranking.candidates)
+        if current is not None:
+            return [cid for cid in current.items if cid in ranking.candidates], None
+        if candidates > ranking.sample_size:
+            drawn = ranking.candidates.draw(
+                ranking.sample_size, self._rng(device_id, round_id, 1), exclude=own)
+            return None, Sample(round_id=round_id, device_id=device_id, items=tuple(drawn),
+                                set_no=1, drawn_from=candidates, created=time.time())
+        # A round small enough to show whole: every item, as it comes, recorded as seen.
+        everything = [cid for cid in self._by_round.get(round_id, {})
+                      if cid in ranking.candidates]
+        seen = self.shown_to(device_id, round_id)
+        new = tuple(cid for cid in everything if cid not in seen and cid not in own)
+        if not new:
+            return everything, None
+        return None, Sample(round_id=round_id, device_id=device_id, items=new, set_no=0,
+                            drawn_from=candidates, created=time.time())
+
+    async def ballot_items(self, device_id: str, round_id: str) -> list[Contribution]:
+        """The items a device is asked to vote on in a round, in the order it sees them.
+
+        A round with more visible items than its ``sample_size`` deals each device its own
+        sample, least-seen items first (stable: the same device gets the same set back); a
+        smaller round shows every item. What a device is shown is recorded (durably, before it
+        is shown), so results can count how many saw each item.
+        """
+        items, _ = self._ballot_now(device_id, round_id)
+        if items is None:
+
+            def change(batch: _Batch) -> None:
+                _, sample = self._ballot_now(device_id, round_id)  # as of this commit
+                if sample is not None:
+                    batch.insert(sample)
+
+            await self._submit(change)
+            items, _ = self._ballot_now(device_id, round_id)
+            items = items or []
+        found = (self.contribution(cid) for cid in items)
+        order = [c for c in found if c is not None]
+        if self.current_set(device_id, round_id) is None:
+            self._rng(device_id, round_id, 0).shuffle(order)  # stable for one device
+        return order
+
+    async def another_set(self, device_id: str, round_id: str) -> Sample:
+        """Deal a device a further sample of items it has not been shown yet."""
+
+        def change(batch: _Batch) -> Sample:
+            ranking = self.rankings[round_id]
+            if not self.round_state(round_id).voting_open:
+                raise Refused(Reason.VOTING_CLOSED)
+            dealt = self.sets_dealt(device_id, round_id)
+            if dealt == 0 or len(ranking.candidates) <= ranking.sample_size:
+                raise Refused(Reason.NO_MORE_ITEMS, "this round shows every item")
+            if dealt >= MAX_SETS:
+                raise Refused(Reason.NO_MORE_ITEMS, f"at most {MAX_SETS} sets")
+            own = set() if ranking.spec.voting.own_items else {
+                c.id for c in self._by_author.get((round_id, device_id), {}).values()}
+            exclude = own | self.shown_to(device_id, round_id)
+            drawn = ranking.candidates.draw(
+                ranking.sample_size, self._rng(device_id, round_id, dealt + 1), exclude=exclude)
+            if not drawn:
+                raise Refused(Reason.NO_MORE_ITEMS, "every item was shown")
+            return batch.insert(Sample(round_id=round_id, device_id=device_id,
+                                       items=tuple(drawn), set_no=dealt + 1,
+                                       drawn_from=len(ranking.candidates),
+                                       created=time.time()))
+
+        return await self._submit(change)
 
     # -- changes by the facilitator ------------------------------------------------------------
 
@@ -895,19 +1071,24 @@ def _checked_text(text: str, *, multiline: bool = True) -> str:
     return clean
 
 
-def migrate(path: Path, data: dict[str, dict[str, Any]], version: int) -> dict[str, dict[str, Any]]:
+def migrate(path: Path, data: Tables) -> Tables:
     """Bring an older session file up to :data:`SCHEMA_VERSION` (in memory; saved on next commit).
 
     Version 1 is the first; each later version adds a step here, e.g. ``if version < 2: ...``.
     """
+    docs = data.get("session")
+    if not isinstance(docs, dict) or len(docs) != 1:
+        raise SessionCorrupt(path, "the 'session' table must hold exactly one document")
+    info = next(iter(docs.values()))
+    version = info.get("schema_version", 0) if isinstance(info, dict) else 0
+    if not isinstance(version, int) or version < 1:
+        raise SessionCorrupt(path, f"unknown schema version {version!r}")
     if version > SCHEMA_VERSION:
         raise SessionCorrupt(
             path,
             f"written by a newer facilitator (schema {version}, this one reads up to "
             f"{SCHEMA_VERSION}); upgrade facilitator to open it",
         )
-    if version < 1:
-        raise SessionCorrupt(path, f"unknown schema version {version!r}")
     for name in TABLES:
         data.setdefault(name, {})
     for doc in data["session"].values():

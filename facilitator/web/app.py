@@ -11,11 +11,10 @@ script.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import random
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,15 +29,15 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 from facilitator.core.errors import Reason, Refused
-from facilitator.core.model import Contribution, Participant
-from facilitator.core.results import RankedItem, rank_round
+from facilitator.core.model import Participant
+from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundSpec, localized
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
 from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
-from facilitator.store.store import SessionStore
+from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import messages as say
 from facilitator.web.guard import (
     COOKIE_MAX_AGE,
@@ -63,6 +62,12 @@ MAX_BODY = 16 * 1024
 HERE = Path(__file__).resolve().parent
 WALL_ITEMS = 60
 """The wall shows the newest contributions; older ones scroll off (the TUI has them all)."""
+WALL_RESULTS = 20
+MAX_IN_FLIGHT = 256
+"""Requests in progress beyond which new ones are answered 503 at once (see shed_load)."""
+RETRY_AFTER_S = 2
+MINE_SHOWN = 20
+"""A phone lists its newest contributions of the round; it says how many earlier ones exist."""
 
 CONFIRMATIONS = {
     "sent": say.SENT,
@@ -70,6 +75,7 @@ CONFIRMATIONS = {
     "edited_pending": say.EDITED_PENDING,
     "withdrawn": say.WITHDRAWN,
     "voted": say.VOTED,
+    "another": say.ANOTHER_SET,
     "welcome": say.WELCOME,
 }
 
@@ -94,6 +100,8 @@ class Config:
     join_base: str | None = None
     """Where phones reach the server (set once it listens), for the QR code: a wall opened on
     the laptop itself as 127.0.0.1 must still show the address phones can use."""
+    max_in_flight: int = 256
+    in_flight: int = 0
 
 
 class Refusal(Exception):
@@ -203,6 +211,29 @@ def answer(
 
 
 @web.middleware
+async def shed_load(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Past :data:`MAX_IN_FLIGHT` requests in progress, answer 503 with Retry-After at once.
+
+    Queueing more would only make every answer late (and, with phones giving up after a few
+    seconds, do work nobody waits for); the page's script keeps the text and sends it again
+    after Retry-After. Live-update streams and static files are not counted: they cost nothing
+    while they wait.
+    """
+    if request.path.startswith("/static/") or request.path.endswith("/events"):
+        return await handler(request)
+    config = request.app[CONFIG]
+    if config.in_flight >= config.max_in_flight:
+        raise Refusal(say.BUSY, headers={"Retry-After": str(RETRY_AFTER_S)})
+    config.in_flight += 1
+    try:
+        return await handler(request)
+    finally:
+        config.in_flight -= 1
+
+
+@web.middleware
 async def answers(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
@@ -218,6 +249,8 @@ async def answers(
         return answer(request, say.REFUSALS.get(exc.reason, say.BAD_REQUEST))
     except WriteFailed:
         return answer(request, say.NOT_STORED, {"Retry-After": "2"})
+    except Busy:
+        return answer(request, say.BUSY, {"Retry-After": str(RETRY_AFTER_S)})
     except web.HTTPRequestEntityTooLarge:
         return answer(request, say.TOO_BIG)
     except web.HTTPNotFound:
@@ -346,14 +379,6 @@ def _current_open_round(store: SessionStore, form: MultiDictProxy[Any]) -> Round
 # -- participant pages -------------------------------------------------------------------------
 
 
-def _shuffled(items: list[Contribution], device: str, round_id: str) -> list[Contribution]:
-    """The round's items in a random order that stays the same for one device on reload."""
-    seed = hashlib.sha256(f"{device}/{round_id}".encode()).digest()
-    order = list(items)
-    random.Random(seed).shuffle(order)
-    return order
-
-
 def _join_context(
     store: SessionStore, lang: str, participant: Participant | None
 ) -> dict[str, Any]:
@@ -383,15 +408,12 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
     spec = store.current_round
     state = store.round_state(spec.id)
     index = store.info.current_round
-    mine = [
-        c for c in store.contributions(spec.id, visible_only=False)
-        if c.author == device and not c.hidden
-    ]
+    sent = store.own_contributions(spec.id, device)
     voting = state.voting_open and spec.voting.rule != "none"
-    items = (
-        _shuffled([c for c in store.contributions(spec.id) if c.approved], device, spec.id)
-        if voting else []
-    )
+    items = await store.ballot_items(device, spec.id) if voting else []
+    ranking = store.ranking(spec.id)
+    ballot = store.ballot(device, spec.id)
+    on_page = {item.id for item in items}
     confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
     can_send = state.started and state.submissions_open and spec.participants_submit
     return render(
@@ -410,11 +432,18 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         prompt=localized(spec.prompt, lang),
         can_send=can_send,
         can_change=can_send and not state.voting_open,
-        mine=mine,
+        nonce=secrets.token_urlsafe(12),
+        mine=sent[-MINE_SHOWN:],
+        earlier=max(0, len(sent) - MINE_SHOWN),
         voting=voting,
         rule=spec.voting,
         items=items,
-        ballot=store.ballot(device, spec.id),
+        sampled=voting and store.current_set(device, spec.id) is not None,
+        candidates=len(ranking.candidates),
+        more_sets=voting and store.sets_dealt(device, spec.id) < MAX_SETS
+        and len(store.shown_to(device, spec.id)) < len(ranking.candidates),
+        ballot=ballot,
+        kept=sum(weight for cid, weight in ballot.items() if cid not in on_page),
         device=device,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
         confirmation=translate(lang, confirmation.sentence) if confirmation else "",
@@ -444,7 +473,9 @@ async def send(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "submissions")
     text = request[DRAFT] = _field(form, "text")
     spec = _current_open_round(store, form)
-    item = await store.add_contribution(spec.id, text, author=device)
+    nonce = _field(form, "nonce")
+    item = await store.add_contribution(spec.id, text, author=device,
+                                        nonce=nonce if _NONCE.fullmatch(nonce) else "")
     return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine")
 
 
@@ -477,13 +508,15 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
     return _done(request, store.info.join_token, "withdrawn", {"id": item.id}, "#mine")
 
 
+_NONCE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 _BALLOT_FIELD = re.compile(r"v[0-9]{1,9}")
 _WEIGHT = re.compile(r"-?[0-9]{1,3}")
 
 
 def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
-    """``v<id>=<weight>`` fields as a ballot; an empty field is no vote. Only ASCII digits count
-    (``str.isdigit`` also takes "²" and "١", which ``int`` then refuses or reads differently)."""
+    """``v<id>=<weight>`` fields as a ballot; an empty field takes the vote on that item back
+    (0). Only ASCII digits count (``str.isdigit`` also takes "²" and "١", which ``int`` then
+    refuses or reads differently)."""
     ballot: dict[int, int] = {}
     for key, value in form.items():
         if not key.startswith("v"):
@@ -492,6 +525,7 @@ def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
             raise Refusal(say.BAD_REQUEST)
         value = value.strip()
         if not value:
+            ballot[int(key[1:])] = 0
             continue
         if not _WEIGHT.fullmatch(value):
             raise Refusal(say.BAD_REQUEST)
@@ -506,10 +540,21 @@ async def vote(request: web.Request) -> web.StreamResponse:
     return _done(request, store.info.join_token, "voted")
 
 
+async def another_set(request: web.Request) -> web.StreamResponse:
+    """Deal the phone another sample of items to vote on (a round too big to show whole)."""
+    store, device, form = await _form(request, "votes")
+    spec = _current_open_round(store, form)
+    await store.another_set(device, spec.id)
+    return _done(request, store.info.join_token, "another", anchor="#vote")
+
+
 async def participant_events(request: web.Request) -> web.StreamResponse:
-    _session(request)
+    store = _session(request)
     hub = request.app[HUB]
-    return await hub.stream(request, hub.participants, hub.participant_message)
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    device = device_id(store.info.secret, cookie) if cookie and valid_cookie(cookie) else ""
+    return await hub.stream(request, hub.participants, hub.participant_message,
+                            device=device if store.participant(device) else "")
 
 
 async def qr_code(request: web.Request) -> web.StreamResponse:
@@ -540,10 +585,9 @@ def _join_url(request: web.Request, store: SessionStore) -> str:
 
 
 def wall_results(store: SessionStore, spec: RoundSpec) -> list[RankedItem]:
-    """The round's voted items, ranked exactly as the TUI and the report rank them."""
-    everything = store.contributions(spec.id, visible_only=False)
-    ranked = rank_round(spec, everything, store.votes(spec.id))
-    return [item for item in ranked if item.voters]
+    """The round's best voted items, ranked exactly as the TUI and the report rank them (the
+    store's live ranking: no pass over the round)."""
+    return top_ranked(store.ranking(spec.id).top(WALL_RESULTS), WALL_RESULTS)
 
 
 async def wall(request: web.Request) -> web.StreamResponse:
@@ -554,7 +598,6 @@ async def wall(request: web.Request) -> web.StreamResponse:
     request[LANG] = lang
     spec = store.current_round
     state = store.round_state(spec.id)
-    shown = [c for c in store.contributions(spec.id) if c.approved]
     voted = spec.voting.rule != "none"
     results = wall_results(store, spec) if voted and not state.voting_open else []
     return render(
@@ -567,13 +610,13 @@ async def wall(request: web.Request) -> web.StreamResponse:
         prompt=localized(spec.prompt, lang),
         number=store.info.current_round + 1,
         total=len(store.template.rounds),
-        count=len(shown),
-        newest=shown[-WALL_ITEMS:][::-1],
-        results=results[:20],
+        count=store.ranking(spec.id).shown,
+        newest=store.newest(spec.id, WALL_ITEMS),
+        results=results,
         rule=spec.voting,
         voting_open=state.voting_open,
         join_url=_join_url(request, store),
-        devices=len(store.participants()),
+        devices=store.participant_count,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
         running=state.timer_running,
         key=request.app[HUB].wall_key,
@@ -603,14 +646,16 @@ def create_app(
     *,
     public_url: str | None = None,
     limits: Limits | None = None,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> web.Application:
     """The participant server's application (also what tests drive with aiohttp's client)."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[answers])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[answers, shed_load])
     app[STORE] = store
     app[CONFIG] = Config(
         public_url=public_url.rstrip("/") if public_url else None,
         limits=limits or Limits(),
         rate=RateLimiter(),
+        max_in_flight=max_in_flight,
     )
     hub = LiveHub(store)
     app[HUB] = hub
@@ -636,6 +681,7 @@ def create_app(
         web.post(f"/j/{token}/edit/{cid}", edit),
         web.post(f"/j/{token}/withdraw/{cid}", withdraw),
         web.post(f"/j/{token}/vote", vote),
+        web.post(f"/j/{token}/another", another_set),
         web.get(f"/j/{token}/events", participant_events),
         web.get(f"/j/{token}/qr.{{kind:svg|png}}", qr_code),
         web.get(f"/wall/{token}", wall),

@@ -3,8 +3,16 @@
 The store calls :meth:`LiveHub.on_change` after every commit. The hub only looks at which tables
 changed and schedules one flush a moment later (coalescing a burst of commits into one message);
 the flush renders each channel's message once, as bytes, and wakes every waiting connection with
-the same bytes. Messages carry the whole state a page needs (not a diff), so a connection that
-missed one just sends the latest.
+the same bytes. Messages carry the whole state a page needs to know whether it is stale (not a
+diff), so a connection that missed one just sends the latest. What is pushed does not grow with
+the room's input: a phone hears about round changes and the timer, and about its own
+contributions when the facilitator changes them (approved, hidden, merged), never about every
+new item.
+
+A round change makes every phone load its page again. So that 2,000 phones do not all ask in
+the same millisecond, the message carries ``spread_ms``: each phone waits a random moment within
+it first. It grows with the number of connections (:data:`SPREAD_PER_PHONE_MS`), so a room of
+twenty-four reloads at once and a hall of two thousand within :data:`MAX_SPREAD_MS`.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -24,9 +33,13 @@ KEEPALIVE_S = 15.0
 COALESCE_S = 0.05
 WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
+SPREAD_PER_PHONE_MS = 1.0
+MAX_SPREAD_MS = 2000
 ROUND_TABLES = frozenset({"rounds", "session"})
 WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes", "participants"}
 """What the wall shows: the round, its contributions and results, and how many have joined."""
+MINE = b"event: mine\ndata: {}\n\n"
+"""Sent to a phone when the facilitator changed one of its contributions: reload the page."""
 
 
 class Channel:
@@ -53,6 +66,19 @@ class Channel:
         return self._next
 
 
+class Listener:
+    """One open connection's personal news (its device's contributions were changed)."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self.pending = False
+        self.wakeup = asyncio.Event()
+
+    def tell(self) -> None:
+        self.pending = True
+        self.wakeup.set()
+
+
 def round_key(store: SessionStore) -> str:
     """What a participant page depends on: when it changes, the page is rendered again."""
     state = store.round_state(store.current_round.id)
@@ -60,16 +86,18 @@ def round_key(store: SessionStore) -> str:
     return f"{store.info.current_round}:" + "".join("1" if f else "0" for f in flags)
 
 
-def state_message(store: SessionStore, key: str) -> bytes:
-    """One SSE message: the page's key and the timer (seconds left, and whether it runs)."""
+def state_message(store: SessionStore, key: str, spread_ms: int = 0) -> bytes:
+    """One SSE message: the page's key, the timer (seconds left, and whether it runs), and how
+    long a phone may wait at random before it reloads a stale page."""
     state = store.round_state(store.current_round.id)
     remaining = max(0, round(state.remaining(time.time()))) if state.started else None
-    data = orjson.dumps({"key": key, "remaining": remaining, "running": state.timer_running})
+    data = orjson.dumps({"key": key, "remaining": remaining, "running": state.timer_running,
+                         "spread_ms": spread_ms})
     return b"event: state\ndata: " + data + b"\n\n"
 
 
 class LiveHub:
-    """Two channels: participant pages (round changes, timer) and the wall (everything shown)."""
+    """Two channels (participant pages; the wall) and each phone's personal news."""
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
@@ -77,9 +105,12 @@ class LiveHub:
         self.wall = Channel()
         self.connections = 0
         self.closed = False
+        self._listeners: dict[str, set[Listener]] = {}
         self._wall_serial = 0
         self._participants_at: asyncio.TimerHandle | None = None
         self._wall_at: asyncio.TimerHandle | None = None
+        self._mine_at: asyncio.TimerHandle | None = None
+        self._changed_items: set[int] = set()
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
@@ -91,11 +122,14 @@ class LiveHub:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for handle in (self._participants_at, self._wall_at):
+        for handle in (self._participants_at, self._wall_at, self._mine_at):
             if handle is not None:
                 handle.cancel()
         self.participants.wake()
         self.wall.wake()
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.wakeup.set()
 
     def on_change(self, changes: tuple[Change, ...]) -> None:
         if self.closed:
@@ -106,6 +140,12 @@ class LiveHub:
             self._participants_at = loop.call_later(COALESCE_S, self._flush_participants)
         if tables & WALL_TABLES and self._wall_at is None:
             self._wall_at = loop.call_later(WALL_COALESCE_S, self._flush_wall)
+        if self._listeners:
+            for change in changes:
+                if change.table == "contributions" and not change.inserted:
+                    self._changed_items.update(change.ids)
+            if self._changed_items and self._mine_at is None:
+                self._mine_at = loop.call_later(COALESCE_S, self._flush_mine)
 
     def _flush_participants(self) -> None:
         self._participants_at = None
@@ -116,8 +156,21 @@ class LiveHub:
         self._wall_serial += 1  # the wall's key: any change re-renders it
         self.wall.publish(self.wall_message())
 
+    def _flush_mine(self) -> None:
+        """Tell the phones whose contributions changed (costs what changed, not the room)."""
+        self._mine_at = None
+        changed, self._changed_items = self._changed_items, set()
+        for cid in changed:
+            item = self.store.contribution(cid)
+            if item is not None and item.author:
+                for listener in self._listeners.get(item.author, ()):
+                    listener.tell()
+
+    def spread_ms(self) -> int:
+        return min(MAX_SPREAD_MS, round(self.connections * SPREAD_PER_PHONE_MS))
+
     def participant_message(self) -> bytes:
-        return state_message(self.store, round_key(self.store))
+        return state_message(self.store, round_key(self.store), self.spread_ms())
 
     @property
     def wall_key(self) -> str:
@@ -127,9 +180,14 @@ class LiveHub:
         return state_message(self.store, self.wall_key)
 
     async def stream(
-        self, request: web.Request, channel: Channel, first: Callable[[], bytes]
+        self,
+        request: web.Request,
+        channel: Channel,
+        first: Callable[[], bytes],
+        device: str = "",
     ) -> web.StreamResponse:
-        """Hold one SSE connection open: ``first()`` now, then every newer message."""
+        """Hold one SSE connection open: ``first()`` now, then every newer message, and the
+        device's personal news when ``device`` is given."""
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream",
@@ -138,6 +196,9 @@ class LiveHub:
             }
         )
         await response.prepare(request)
+        listener = Listener(device) if device else None
+        if listener is not None:
+            self._listeners.setdefault(device, set()).add(listener)
         self.connections += 1
         try:
             seen = channel.version
@@ -147,13 +208,30 @@ class LiveHub:
                     seen = channel.version
                     await response.write(channel.message)
                     continue
-                await asyncio.wait([channel.next_change()], timeout=KEEPALIVE_S)
-                if channel.version == seen and not self.closed:
+                if listener is not None and listener.pending:
+                    listener.pending = False
+                    listener.wakeup.clear()
+                    await response.write(MINE)
+                    continue
+                waits: list[asyncio.Future[Any]] = [channel.next_change()]
+                if listener is not None:
+                    waits.append(asyncio.ensure_future(listener.wakeup.wait()))
+                await asyncio.wait(waits, timeout=KEEPALIVE_S,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for extra in waits[1:]:
+                    extra.cancel()
+                if channel.version == seen and not self.closed and not (
+                        listener is not None and listener.pending):
                     await response.write(b": keepalive\n\n")
         except (ConnectionError, RuntimeError):
             pass  # the phone went away; nothing to clean up but the count
         finally:
             self.connections -= 1
+            if listener is not None:
+                listeners = self._listeners.get(device, set())
+                listeners.discard(listener)
+                if not listeners:
+                    self._listeners.pop(device, None)
         with contextlib.suppress(ConnectionError, RuntimeError):
             await response.write_eof()
         return response

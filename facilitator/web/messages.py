@@ -41,6 +41,7 @@ REFUSALS: dict[Reason, Answer] = {
     Reason.UNKNOWN_TABLE: Answer(400, N_("Please choose one of the tables listed.")),
     Reason.UNKNOWN_LANGUAGE: Answer(400, N_("Please choose one of the languages listed.")),
     Reason.NOT_FOUND: Answer(404, N_("That contribution no longer exists.")),
+    Reason.NO_MORE_ITEMS: Answer(409, N_("You have already seen every item there is to vote on.")),
 }
 
 UNKNOWN_SESSION = Answer(404, N_("This session does not exist. Please scan the QR code again."))
@@ -49,6 +50,8 @@ FORGED = Answer(403, N_("This form has expired. Please reload the page and try a
 TOO_FAST = Answer(429, N_("You are sending too fast. Please wait a minute and try again."))
 TOO_BIG = Answer(413, N_("That is too much at once, so nothing was sent."))
 NOT_STORED = Answer(503, N_("Your input was not stored. Please try again."))
+BUSY = Answer(503, N_("Many people are sending at once. Your text is kept: please try again in "
+                      "a moment."))
 JOIN_FIRST = Answer(403, N_("Please join first: reload the page, press Start, then try again."))
 CANNOT_CHANGE = Answer(
     409,
@@ -66,4 +69,5 @@ EDITED_PENDING = Answer(
 )
 WITHDRAWN = Answer(200, N_("Your contribution is withdrawn."))
 VOTED = Answer(200, N_("Your vote is saved."))
+ANOTHER_SET = Answer(200, N_("Here are other items to vote on."))
 WELCOME = Answer(200, N_("Welcome! You can take part now."))

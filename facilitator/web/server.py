@@ -46,8 +46,11 @@ class ParticipantServer:
 
     async def start(self) -> None:
         """Listen; when the port is taken, try the next few."""
+        # handler_cancellation: a phone that hangs up cancels the work still done for it (a
+        # change not yet in a commit is then never made; one already in it is kept, and the
+        # phone's retry of the same send is recognised by its nonce).
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
-                               shutdown_timeout=1.0)
+                               shutdown_timeout=1.0, handler_cancellation=True)
         await runner.setup()
         last: OSError | None = None
         first = self._asked_port

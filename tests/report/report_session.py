@@ -114,13 +114,19 @@ async def _fill(store: SessionStore) -> dict[str, int]:
     await store.toggle_flag(ids["idea2"], Flag.BOLD)
     await store.toggle_flag(ids["idea1"], Flag.PRACTICAL)
 
+    await store.ballot_items("m1", "knelpunten")
+
     await store.cast_ballot("m1", "knelpunten", {ids["dutch"]: 2, ids["arabic"]: 1})
+    await store.ballot_items("m2", "knelpunten")
     await store.cast_ballot("m2", "knelpunten", {ids["arabic"]: 2, ids["dup"]: 1})
+    await store.ballot_items("r1", "knelpunten")
     await store.cast_ballot("r1", "knelpunten", {ids["script"]: 1, ids["markup"]: 1,
                                                  ids["hidden"]: 1})
     await store.merge(ids["dutch"], [ids["dup"]])
     await store.update_contributions([ids["hidden"]], hidden=True)
+    await store.ballot_items("m3", "ideeen")
     await store.cast_ballot("m3", "ideeen", {ids["idea1"]: 4, ids["idea2"]: 5})
+    await store.ballot_items("m4", "ideeen")
     await store.cast_ballot("m4", "ideeen", {ids["idea1"]: 5, ids["idea2"]: 3})
 
     await store.add_action("Eén loket uitwerken als proef in de wijk", owner="Gemeente | team",
@@ -178,8 +184,11 @@ async def _fill_elimination(store: SessionStore) -> dict[str, int]:
         item = await store.add_contribution("knelpunten", text, author=device,
                                             theme_id=contact.id, source=Source.WEB)
         ids[key] = item.id
+    await store.ballot_items("m1", "knelpunten")
     await store.cast_ballot("m1", "knelpunten", {ids["r1"]: 2, ids["m2"]: 1})
+    await store.ballot_items("m2", "knelpunten")
     await store.cast_ballot("m2", "knelpunten", {ids["r1"]: 1, ids["waiting"]: 2})
+    await store.ballot_items("r1", "knelpunten")
     await store.cast_ballot("r1", "knelpunten", {ids["m1"]: 2})
     # Sent back for approval after an edit (as the store does in a moderated round): its dots
     # stay in the votes table but must not count.

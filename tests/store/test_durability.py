@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from facilitator.store.files import backup_path
+from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 
@@ -34,7 +35,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> bo
 
 
 def _texts(path: Path) -> set[str]:
-    data = orjson.loads(path.read_bytes())  # must always parse
+    orjson.loads(path.read_bytes())  # the file must always parse on its own
+    data, _ = load_session(path)  # and with its journal it holds everything acknowledged
     return {doc["text"] for doc in data["contributions"].values()}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-import facilitator.store.store as store_module
+import facilitator.store.journal as journal_module
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import SCHEMA_VERSION, TABLES, Change, Flag, Source
 from facilitator.store.files import (
@@ -27,6 +27,7 @@ from facilitator.store.files import (
     WriteFailed,
     backup_path,
 )
+from facilitator.store.journal import SessionFile, journal_path, load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 
@@ -34,29 +35,36 @@ TIMEOUT = 10  # seconds; a store call that takes longer than this is hanging
 
 
 class WriteCounter:
-    """Wraps ``write_atomic`` as the store sees it: counts calls, can fail on demand."""
+    """Wraps the journal append (one per commit): counts calls, can fail on demand."""
 
     def __init__(self, real: Any) -> None:
         self.real = real
         self.calls = 0
         self.fail: OSError | None = None
 
-    def __call__(self, path: Path, data: Any, **kwargs: Any) -> None:
+    def __call__(self, file: SessionFile, line: bytes) -> None:
         self.calls += 1
         if self.fail is not None:
             raise self.fail
-        self.real(path, data, **kwargs)
+        self.real(file, line)
 
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> WriteCounter:
-    counter = WriteCounter(store_module.write_atomic)
-    monkeypatch.setattr(store_module, "write_atomic", counter)
+    counter = WriteCounter(SessionFile._append)
+    monkeypatch.setattr(SessionFile, "_append", lambda file, line: counter(file, line))
     return counter
 
 
 def on_disk(path: Path) -> dict[str, dict[str, Any]]:
-    return orjson.loads(path.read_bytes())  # type: ignore[no-any-return]
+    """The session as a reader finds it on disk: the file with its journal applied."""
+    return load_session(path)[0]
+
+
+def disk_bytes(path: Path) -> tuple[bytes, bytes]:
+    """The file and its journal, byte for byte."""
+    journal = journal_path(path)
+    return path.read_bytes(), journal.read_bytes() if journal.exists() else b""
 
 
 async def open_round(store: SessionStore, round_id: str, **fields: Any) -> None:
@@ -79,6 +87,7 @@ async def fill_every_table(store: SessionStore) -> None:
     await store.toggle_flag(second.id, Flag.BOLD)
     await store.edit_contribution(second.id, "Geen tijd voor echt contact", device_id="dev-b")
     await store.update_round("knelpunten", voting_open=True)
+    await store.ballot_items("dev-b", "knelpunten")
     await store.cast_ballot("dev-b", "knelpunten", {first.id: 2, second.id: 1})
     await store.add_action("Loket voor initiatieven", owner="Gemeente", due="2026-12-01",
                            contribution_id=first.id, round_id="knelpunten")
@@ -130,6 +139,14 @@ async def test_file_is_a_plain_tinydb_document(store: SessionStore) -> None:
     await fill_every_table(store)
     from tinydb import TinyDB
 
+    # While the session runs, TinyDB reads it, journal included, through the session's storage
+    with TinyDB(store.path, storage=SessionFile, read_only=True) as db:
+        texts = {doc["text"] for doc in db.table("contributions").all()}
+        assert "Van een papieren kaartje" in texts
+        assert db.table("session").all()[0]["place"] == "Utrecht"
+    # and once it is closed, the file alone is a plain TinyDB document with everything in it
+    await store.close()
+    assert not journal_path(store.path).exists()
     with TinyDB(store.path, access_mode="r") as db:
         texts = {doc["text"] for doc in db.table("contributions").all()}
         assert "Van een papieren kaartje" in texts
@@ -214,7 +231,9 @@ async def test_racing_ballots_from_one_device_cannot_exceed_the_budget(
     ballots = []
     for _ in range(30):
         chosen = rng.sample(ids, 3)
-        ballots.append({chosen[0]: 2, chosen[1]: 2, chosen[2]: 1})  # each one uses the budget
+        # as the phone's form sends it: every item shown, each using the whole budget
+        ballots.append({**dict.fromkeys(ids, 0), chosen[0]: 2, chosen[1]: 2, chosen[2]: 1})
+    await store.ballot_items("phone", "knelpunten")
     writes.calls = 0
     async with asyncio.timeout(TIMEOUT):
         results = await asyncio.gather(
@@ -225,10 +244,11 @@ async def test_racing_ballots_from_one_device_cannot_exceed_the_budget(
     assert writes.calls == 1, "all ballots raced in one batch"
     final = store.ballot("phone", "knelpunten")
     assert sum(final.values()) <= rule.dots
-    assert final == ballots[-1], "the last ballot replaces the earlier ones"
+    last = {cid: weight for cid, weight in ballots[-1].items() if weight}
+    assert final == last, "the last ballot replaces the earlier ones"
     await store.close()
     again = SessionStore.open(store.path, read_only=True)
-    assert again.ballot("phone", "knelpunten") == ballots[-1]
+    assert again.ballot("phone", "knelpunten") == last
     assert sum(v.weight for v in again.votes("knelpunten") if v.device_id == "phone") <= rule.dots
 
 
@@ -237,6 +257,7 @@ async def test_ballot_rules_are_enforced_by_the_store(store: SessionStore) -> No
     await open_round(store, "oplossingen", voting_open=True)
     mine = await store.add_contribution("oplossingen", "mijn idee", author="dev-a")
     other = await store.add_contribution("oplossingen", "ander idee", source=Source.TUI)
+    await store.ballot_items("dev-a", "oplossingen")
     with pytest.raises(Refused) as own:
         await store.cast_ballot("dev-a", "oplossingen", {mine.id: 3})
     assert own.value.reason is Reason.OWN_ITEM
@@ -258,7 +279,7 @@ async def test_write_failure_reaches_every_caller_and_rolls_back(
 ) -> None:
     await store.join("dev", lang="nl")
     kept = await store.add_contribution("checkin", "al bewaard", source=Source.TUI)
-    bytes_before = store.path.read_bytes()
+    bytes_before = disk_bytes(store.path)
     writes.fail = OSError(errno.ENOSPC, "No space left on device")
     events: list[tuple[Change, ...]] = []
     store.subscribe(events.append)
@@ -278,7 +299,7 @@ async def test_write_failure_reaches_every_caller_and_rolls_back(
     assert store.contribution(kept.id).text == "al bewaard"  # type: ignore[union-attr]
     participant = store.participant("dev")
     assert participant is not None and participant.lang == "nl" and participant.stakeholder == ""
-    assert store.path.read_bytes() == bytes_before
+    assert disk_bytes(store.path) == bytes_before
     assert events == [], "nothing is announced that was not stored"
 
     writes.fail = None
@@ -410,13 +431,15 @@ async def test_a_file_system_without_hard_links_still_gets_writes_and_a_backup(
     def no_links(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(store_module, "BACKUP_EVERY_S", 0.0)
+    monkeypatch.setattr(journal_module, "COMPACT_EVERY_S", 0.0)  # compact after every commit
     monkeypatch.setattr("facilitator.store.files.os.link", no_links)
     await open_round(store, "checkin")
-    for text in ("een", "twee"):
+    for text in ("een", "twee", "drie"):
         await store.add_contribution("checkin", text)
-    assert len(on_disk(store.path)["contributions"]) == 2
+        await asyncio.sleep(0.05)  # let the compaction finish in its thread
+    assert len(on_disk(store.path)["contributions"]) == 3
     assert backup_path(store.path).exists()
+    assert len(orjson.loads(store.path.read_bytes())["contributions"]) >= 2, "compacted"
     assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -472,8 +495,7 @@ async def test_close_writes_what_is_queued_and_returns(library: Library,
     finally:
         if store._committer is not None:
             store._committer.cancel()
-        if store._lock is not None:
-            store._lock.release()
+        store.file.close()
 
 
 async def test_a_change_that_cannot_be_serialised_is_refused_not_fatal(
@@ -481,7 +503,7 @@ async def test_a_change_that_cannot_be_serialised_is_refused_not_fatal(
 ) -> None:
     """A bad value (here a view state with a non-string key) must fail that one call; the store
     must keep working and the file must stay as it was."""
-    before = store.path.read_bytes()
+    before = disk_bytes(store.path)
     try:
         async with asyncio.timeout(2):
             bad, beside = await asyncio.gather(
@@ -495,7 +517,7 @@ async def test_a_change_that_cannot_be_serialised_is_refused_not_fatal(
             later = await store.add_contribution("checkin", "daarna", source=Source.TUI)
         assert later.text == "daarna"
         assert store.info.view_state == {}
-        assert store.path.read_bytes() != before
+        assert disk_bytes(store.path) != before
     finally:
         if store._committer is not None and store._committer.done():
             store._committer = None  # let the fixture's close() return
@@ -688,12 +710,12 @@ async def test_read_only_open_while_locked_and_refuses_writes(store: SessionStor
     reader = SessionStore.open(store.path, read_only=True)
     assert reader.read_only
     assert [c.text for c in reader.contributions("checkin")] == ["gedeeld"]
-    before = store.path.read_bytes()
+    before = disk_bytes(store.path)
     with pytest.raises(RuntimeError, match="read-only"):
         await reader.add_contribution("checkin", "mag niet", source=Source.TUI)
     with pytest.raises(RuntimeError):
         await reader.update_session(title="nee")
-    assert store.path.read_bytes() == before
+    assert disk_bytes(store.path) == before
     await reader.close()
     # the writer still holds its lock and keeps working
     with pytest.raises(SessionLocked):

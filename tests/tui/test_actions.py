@@ -222,6 +222,7 @@ async def test_votes_show_in_the_feed(make_app, session: SessionStore, add) -> N
     await session.update_round("knelpunten", voting_open=True)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
+        await session.ballot_items("device-2", "knelpunten")
         await session.cast_ballot("device-2", "knelpunten", {item.id: 2})
         await settle(pilot)
         await pilot.pause(0.3)

@@ -20,7 +20,7 @@ from facilitator.tui.i18n import decimal, group_name, set_language
 from facilitator.tui.screens.dialogs import TextDialog, ThemePicker
 from facilitator.tui.screens.report import ReportScreen
 from facilitator.tui.screens.session import SessionScreen
-from facilitator.tui.widgets.round_view import audit_view, session_audit
+from facilitator.tui.widgets.round_view import audit_view
 
 SIZE = (160, 45)
 
@@ -196,7 +196,7 @@ async def test_unapproved_contributions_are_not_counted(make_app, session: Sessi
         assert not session.contribution(taken_back.id).approved  # type: ignore[union-attr]
         status = feed(app).get_cell(str(taken_back.id), "status")
         assert status is not None and "to approve" in status.plain
-        result = session_audit(session)
+        result = session.audit()
         assert result.contributions == 1
         by_group = {g.group_id: g.contributions for g in result.groups}
         assert by_group["municipality"] == 1 and by_group["refugee_led"] == 0
@@ -236,7 +236,7 @@ async def test_audit_in_dutch_uses_decimal_commas_and_clear_words(session: Sessi
     set_language("nl")
     try:
         text = _render(audit_view(session, audit_round))
-        ratio = session_audit(session).groups[0].voice_ratio
+        ratio = session.audit().groups[0].voice_ratio
         assert decimal(1.04, 2) == "1,04"
     finally:
         set_language("en")

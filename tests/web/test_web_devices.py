@@ -18,6 +18,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from facilitator.core.model import Source
+from facilitator.store.journal import journal_path
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits, RateLimiter, client_address, device_id
@@ -96,7 +97,8 @@ async def test_the_cookie_is_a_bearer_value_the_session_file_never_holds(
     [participant] = store.participants()
     assert participant.device_id == device_id(store.info.secret, value) != value
     assert store.contributions("checkin")[0].author == participant.device_id
-    assert value.encode() not in store.path.read_bytes()
+    journal = journal_path(store.path)
+    assert value.encode() not in store.path.read_bytes() + journal.read_bytes()
     assert value not in str(store.snapshot())
     assert store.info.secret not in phone.csrf and store.info.secret not in await phone.open()
 

@@ -21,7 +21,6 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Stat
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Contribution, Flag, Source
-from facilitator.core.results import rank_round
 from facilitator.core.templates import RoundKind, RoundSpec, localized
 from facilitator.store.files import StoreError
 from facilitator.tui.i18n import N_, _, decimal, group_name, loc, translate_bindings
@@ -43,12 +42,7 @@ from facilitator.tui.widgets.feed import FeedTable, one_line, status_text
 from facilitator.tui.widgets.header import RoundHeader
 from facilitator.tui.widgets.join import JoinPanel
 from facilitator.tui.widgets.room import RoomPanel
-from facilitator.tui.widgets.round_view import (
-    RoundView,
-    linkable_groups,
-    round_view,
-    session_audit,
-)
+from facilitator.tui.widgets.round_view import RoundView, linkable_groups, round_view
 
 if TYPE_CHECKING:
     from facilitator.store.store import SessionStore
@@ -59,6 +53,9 @@ log = logging.getLogger(__name__)
 VIEW_FEED, VIEW_ROUND = "feed-view", "round-view"
 VIEW_REFRESH_S = 0.5
 """The round view redraws at most this often while input arrives."""
+FRAME_S = 1 / 30
+"""Store events are gathered and shown together at most this often: a busy room commits many
+times a second, and the screen only needs to catch up once per frame."""
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
 NARROW = 140
@@ -130,16 +127,16 @@ class SessionScreen(Screen[None]):
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
         """Show only this stakeholder group ("" is "not said"); None shows every group."""
         self.selected = int(view_state.get("selected", 0) or 0)
-        self.vote_totals: dict[int, str] = {}
-        self.counts: dict[int, int] = {}
-        """Contributions holding merged duplicates: id → how often the room said it."""
-        self.merged_ids: set[int] = set()
-        self.action_for: set[int] = set()
         self.linkable: set[str] = set()
         self._unsubscribe: Callable[[], None] | None = None
         self._rang_for: str | None = None
         self._view_dirty = True
-        self._votes_timer: Timer | None = None
+        self._pending: dict[str, set[int]] = {}
+        """Store events not shown yet: table → ids (see :data:`FRAME_S`)."""
+        self._frame_timer: Timer | None = None
+        self._shown_root: dict[int, int] = {}
+        """Row → the item its votes and count were last shown under (a merge or unmerge
+        changes the count of the item it left, too)."""
         self._save_timer: Timer | None = None
         self._view_timer: Timer | None = None
 
@@ -206,15 +203,22 @@ class SessionScreen(Screen[None]):
         text = Text(one_line(item.text), style=dim, no_wrap=True, overflow="ellipsis")
         if item.source == Source.TUI.value:
             text = Text("✎ ", style="dim") + text
+        ranked = self.store.ranking(item.round_id).item(item.id)
+        self._shown_root[item.id] = ranked.contribution.id if ranked is not None else item.id
+        own = ranked is not None and ranked.contribution.id == item.id
+        votes = ""
+        if own and ranked is not None and ranked.voters and self.spec.voting.rule != "none":
+            votes = (decimal(ranked.mean_score, 1) if self.spec.voting.rule == "score"
+                     else str(ranked.votes))
         return {
             "text": text,
             "who": Text(f"{item.table_group} · {stakeholder}" if item.table_group else stakeholder,
                         style=dim, no_wrap=True, overflow="ellipsis"),
             "theme": Text(theme.name if theme else "", style="cyan", no_wrap=True,
                           overflow="ellipsis"),
-            "votes": Text(self.vote_totals.get(item.id, ""), justify="right", style="bold"),
-            "status": status_text(item, has_action=item.id in self.action_for,
-                                  count=self.counts.get(item.id, 1)),
+            "votes": Text(votes, justify="right", style="bold"),
+            "status": status_text(item, has_action=bool(self.store.actions_for(item.id)),
+                                  count=ranked.count if own and ranked is not None else 1),
         }
 
     def _accepts(self, item: Contribution) -> bool:
@@ -236,10 +240,8 @@ class SessionScreen(Screen[None]):
             self.stakeholder_filter = None
 
     def _refresh_everything(self, keep: int | None = None) -> None:
-        self.linkable = linkable_groups(session_audit(self.store))
+        self.linkable = linkable_groups(self.store.audit())
         self._drop_unlinkable_filter()
-        self.action_for = {a.contribution_id for a in self.store.actions() if a.contribution_id}
-        self._compute_votes()
         self._show_round()
         feed = self.query_one(FeedTable)
         feed.marked.clear()
@@ -277,11 +279,11 @@ class SessionScreen(Screen[None]):
             rounds, [self.store.round_state(r.id) for r in rounds], self.round_index)
 
     def _show_room(self) -> None:
-        self.query_one(RoomPanel).show(self.store.template, self.store.participants())
+        self.query_one(RoomPanel).show(self.store.template, self.store.present())
 
     def _refresh_join(self) -> None:
         server = self.facilitator.server
-        participants = len(self.store.participants())
+        participants = self.store.participant_count
         for panel in self.query(JoinPanel):
             if server is None or not self.facilitator.server_ready:
                 problem = self.facilitator.server_problem
@@ -321,46 +323,13 @@ class SessionScreen(Screen[None]):
             if target is not None:
                 text.append("\n⇢ ", style="blue")
                 text.append(one_line(target.text))
-        for action in self.store.actions():
-            if action.contribution_id == item.id:
-                text.append("\n▶ ", style="bold green")
-                text.append(action.text)
-                text.append(f" — {action.owner or _('no owner yet')}", style="bold")
-                if action.due:
-                    text.append(f" · {action.due}")
+        for action in self.store.actions_for(item.id):
+            text.append("\n▶ ", style="bold green")
+            text.append(action.text)
+            text.append(f" — {action.owner or _('no owner yet')}", style="bold")
+            if action.due:
+                text.append(f" · {action.due}")
         detail.update(text, layout=False)  # fixed height: no relayout per cursor move
-
-    def _compute_votes(self) -> None:
-        """Votes per contribution and how many duplicates each holds (core's ranking)."""
-        spec = self.spec
-        ranked = rank_round(spec, self.store.contributions(spec.id, visible_only=False),
-                            self.store.votes(spec.id))
-        totals: dict[int, str] = {}
-        self.counts = {item.contribution.id: item.count for item in ranked if item.count > 1}
-        self.merged_ids = {d.id for item in ranked for d in item.duplicates}
-        if spec.voting.rule != "none":
-            for item in ranked:
-                if item.voters:
-                    totals[item.contribution.id] = (
-                        decimal(item.mean_score, 1) if spec.voting.rule == "score"
-                        else str(item.votes))
-        self.vote_totals = totals
-
-    def _refresh_votes(self) -> None:
-        self._votes_timer = None
-        before, counts = self.vote_totals, self.counts
-        self._compute_votes()
-        feed = self.query_one(FeedTable)
-        for cid in set(before) | set(self.vote_totals) | set(counts) | set(self.counts):
-            if (before.get(cid), counts.get(cid)) != (self.vote_totals.get(cid),
-                                                     self.counts.get(cid)):
-                item = self.store.contribution(cid)
-                if item is not None:
-                    feed.upsert(item)
-
-    def _schedule_ranking(self) -> None:
-        if self._votes_timer is None:
-            self._votes_timer = self.set_timer(0.25, self._refresh_votes)
 
     def _refresh_view(self) -> None:
         self._view_timer = None
@@ -384,50 +353,65 @@ class SessionScreen(Screen[None]):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        tables = {c.table: c for c in message.changes}
+        """Gather what changed; :meth:`_show_changes` shows it once per frame."""
+        for change in message.changes:
+            self._pending.setdefault(change.table, set()).update(change.ids)
+        if self._frame_timer is None:
+            self._frame_timer = self.set_timer(FRAME_S, self._show_changes)
+
+    def _show_changes(self) -> None:
+        """Bring the screen up to date with the store. Costs what changed, never the round:
+        the vote totals and counts come from the store's live ranking."""
+        self._frame_timer = None
+        tables, self._pending = self._pending, {}
         if "session" in tables and self.store.info.current_round != self.round_index:
             self.round_index = self.store.info.current_round
             self.table_filter = ""
             self.stakeholder_filter = None
             self._refresh_everything()
             return
+        feed = self.query_one(FeedTable)
         if "participants" in tables:
             before = self.linkable
-            self.linkable = linkable_groups(session_audit(self.store))
+            self.linkable = linkable_groups(self.store.audit())
             self._drop_unlinkable_filter()
             self._show_room()
             if before != self.linkable:
                 self._show_round()
-                self.query_one(FeedTable).load(
-                    self.store.contributions(self.spec.id, visible_only=False),
-                    keep=self.query_one(FeedTable).current_id)
-        feed = self.query_one(FeedTable)
-        if "actions" in tables:
-            self.action_for = {a.contribution_id for a in self.store.actions()
-                               if a.contribution_id}
-            for aid in tables["actions"].ids:
-                action = next((a for a in self.store.actions() if a.id == aid), None)
-                item = self.store.contribution(action.contribution_id) if action else None
-                if item is not None and item.round_id == self.spec.id:
-                    feed.upsert(item)
-        if "contributions" in tables:
-            for cid in tables["contributions"].ids:
-                item = self.store.contribution(cid)
-                if item is not None and item.round_id == self.spec.id:
-                    feed.upsert(item)
-                    if item.merged_into or cid in self.counts or cid in self.merged_ids:
-                        self._schedule_ranking()
+                feed.load(self.store.contributions(self.spec.id, visible_only=False),
+                          keep=feed.current_id)
+        rows: set[int] = set()
+        ranking = self.store.ranking(self.spec.id)
+        for cid in tables.get("contributions", ()):
+            item = self.store.contribution(cid)
+            if item is not None and item.round_id == self.spec.id:
+                rows.add(cid)
+                ranked = ranking.item(cid)
+                if ranked is not None:  # its root shows the count and the votes it adds up
+                    rows.add(ranked.contribution.id)
+                if cid in self._shown_root:  # and so did the root it was shown under
+                    rows.add(self._shown_root[cid])
+        for vid in tables.get("votes", ()):
+            vote = self.store.vote(vid)
+            if vote is not None and vote.round_id == self.spec.id:
+                ranked = ranking.item(vote.contribution_id)
+                rows.add(ranked.contribution.id if ranked is not None else vote.contribution_id)
+        for aid in tables.get("actions", ()):
+            action = self.store.action(aid)
+            if action is not None and action.contribution_id:
+                rows.add(action.contribution_id)
         if "themes" in tables:
-            renamed = set(tables["themes"].ids)
-            for item in self.store.contributions(self.spec.id, visible_only=False):
-                if item.theme_id in renamed:
-                    feed.upsert(item)
-        if "votes" in tables:
-            self._schedule_ranking()
+            renamed = tables["themes"]
+            rows.update(c.id for c in self.store.contributions(self.spec.id, visible_only=False)
+                        if c.theme_id in renamed)
+        for cid in sorted(rows):
+            item = self.store.contribution(cid)
+            if item is not None and item.round_id == self.spec.id:
+                feed.upsert(item)
         if "session" in tables or "rounds" in tables:
             self._show_round()
             self._show_agenda()
-        if "contributions" in tables or "actions" in tables:
+        if rows:
             self._show_detail()
         if set(tables) - {"session"}:
             self._view_dirty = True

@@ -8,14 +8,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from facilitator.core.model import Participant
 from facilitator.core.templates import Template
 from facilitator.tui.i18n import _, group_name
 
 
 class RoomPanel(Static):
-    def show(self, template: Template, participants: list[Participant]) -> None:
-        counts = Counter(p.stakeholder for p in participants)
+    def show(self, template: Template, counts: Counter[str]) -> None:
+        """``counts``: participants per stakeholder group ("" for not said)."""
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
         table.add_column(justify="right")
@@ -30,5 +29,6 @@ class RoomPanel(Static):
         for gid, n in sorted(counts.items()):
             if gid not in known:
                 table.add_row(Text(group_name(template, gid), style="dim"), Text(str(n)))
-        table.add_row(Text(_("Total"), style="bold"), Text(str(len(participants)), style="bold"))
+        table.add_row(Text(_("Total"), style="bold"),
+                      Text(str(sum(counts.values())), style="bold"))
         self.update(table)

@@ -17,16 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from facilitator.core.model import Action, Contribution, Flag, Note
-from facilitator.core.results import (
-    Audit,
-    AuditFlag,
-    RankedItem,
-    audit,
-    by_theme,
-    rank_round,
-    themes_by_group,
-)
+from facilitator.core.model import Contribution, Flag, Note
+from facilitator.core.results import Audit, AuditFlag, RankedItem, themes_by_group
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, decimal, group_name
@@ -60,11 +52,6 @@ def votes_label(spec: RoundSpec, item: RankedItem) -> str:
     return ""
 
 
-def session_audit(store: SessionStore) -> Audit:
-    return audit(store.template, store.participants(),
-                 store.contributions(visible_only=False), store.votes())
-
-
 def linkable_groups(result: Audit) -> set[str]:
     return {g.group_id for g in result.groups if g.linkable}
 
@@ -74,17 +61,16 @@ def _title(text: str) -> Text:
 
 
 def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
-    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
-                        store.votes(spec.id))
-    groups = by_theme(ranked, store.themes(spec.id))
-    raised = themes_by_group(session_audit(store), groups)
+    ranking = store.ranking(spec.id)
+    groups = ranking.theme_groups(store.themes(spec.id), PER_THEME)
+    raised = themes_by_group(store.audit(), groups)
     who: dict[int, list[str]] = {}
     for group_id, pairs in raised.items():
         for theme_group, count in pairs:
             key = theme_group.theme.id if theme_group.theme else 0
             who.setdefault(key, []).append(f"{group_name(store.template, group_id)} ({count})")
     parts: list[RenderableType] = [_title(_("Bottlenecks by theme"))]
-    if not ranked:
+    if not len(ranking):
         parts.append(Text(_("No bottlenecks yet."), style="italic"))
     for rank, group in enumerate(groups, start=1):
         name = group.theme.name if group.theme else _("Not sorted into a theme")
@@ -92,7 +78,7 @@ def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         head.append(f"\n{rank}. " if group.theme else "\n", style="bold")
         head.append(name, style="bold cyan")
         head.append("  " + _("{votes} votes, {n} contributions").format(
-            votes=group.votes, n=sum(i.count for i in group.items)), style="bold")
+            votes=group.votes, n=group.said), style="bold")
         parts.append(head)
         raised_by = who.get(group.theme.id if group.theme else 0, [])
         if raised_by:
@@ -108,18 +94,14 @@ def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
                           Text(one_line(item.contribution.text)),
                           str(item.count) if item.count > 1 else "")
         parts.append(table)
-        parts.extend(_more(len(group.items), PER_THEME))
+        parts.extend(_more(group.size, PER_THEME))
     return Group(*parts)
 
 
 def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
-    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
-                        store.votes(spec.id))
-    actions: dict[int, list[Action]] = {}
-    for action in store.actions():
-        actions.setdefault(action.contribution_id, []).append(action)
+    ranking = store.ranking(spec.id)
     parts: list[RenderableType] = [_title(_("Ideas, ranked"))]
-    if not ranked:
+    if not len(ranking):
         parts.append(Text(_("No ideas yet."), style="italic"))
     table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1),
                   show_lines=False)
@@ -128,7 +110,7 @@ def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table.add_column(_("Idea"), ratio=3)
     table.add_column(_("Answers bottlenecks"), ratio=2)
     table.add_column(_("Action"), ratio=2)
-    for item in ranked[:TOP]:
+    for item in ranking.top(TOP):
         idea = item.contribution
         text = Text()
         if Flag.BOLD.value in idea.flags:
@@ -145,7 +127,7 @@ def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
                 links.append(f"#{target.id} ", style="dim")
                 links.append(shorten(one_line(target.text), 70))
         done = Text()
-        for action in actions.get(idea.id, []):
+        for action in store.actions_for(idea.id):
             if done:
                 done.append("\n")
             done.append("▶ ", style="bold green")
@@ -154,7 +136,7 @@ def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
                 done.append(f" · {action.due}")
         table.add_row(str(item.rank), votes_label(spec, item), text, links, done)
     parts.append(table)
-    parts.extend(_more(len(ranked), TOP))
+    parts.extend(_more(len(ranking), TOP))
     return Group(*parts)
 
 
@@ -169,7 +151,7 @@ def audit_flag_text(store: SessionStore, flag: AuditFlag, group_id: str) -> str:
 
 
 def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
-    result = session_audit(store)
+    result = store.audit()
     parts: list[RenderableType] = [_title(_("Who is at the table?"))]
     parts.append(Text(_("{p} participants, {c} contributions, {v} votes in the whole session")
                       .format(p=result.participants, c=result.contributions, v=result.votes)))
@@ -207,7 +189,7 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
             parts.append(Text("⚑ " + audit_flag_text(store, flag, group_id), style="bold red"))
     parts.append(_title("\n" + _("Who is not here, and how do we reach them?")))
     notes: list[Note] = store.notes(spec.id)
-    answers = [c for c in store.contributions(spec.id) if c.counted]  # as core counts them
+    answers = [c for c in store.earliest(spec.id, TOP) if c.counted]  # as core counts them
     if not notes and not answers:
         parts.append(Text(_("No answers yet: add a note (n) or an action (x)."), style="italic"))
     for note in notes:
@@ -228,8 +210,7 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
 
 
 def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
-    ranked = rank_round(spec, store.contributions(spec.id, visible_only=False),
-                        store.votes(spec.id))
+    ranking = store.ranking(spec.id)
     parts: list[RenderableType] = [_title(_("Contributions"))]
     table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1))
     if spec.voting.rule != "none":
@@ -237,15 +218,16 @@ def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         table.add_column(_("Votes"), justify="right", width=8)
     table.add_column(_("Contribution"), ratio=1)
     voted = spec.voting.rule != "none"
-    shown = ranked if voted else sorted(ranked, key=lambda i: i.contribution.id)
-    for item in shown[:TOP]:
-        cells: list[str | Text] = []
-        if spec.voting.rule != "none":
-            cells += [str(item.rank), votes_label(spec, item)]
-        cells.append(Text(one_line(item.contribution.text)))
-        table.add_row(*cells)
+    if voted:
+        for item in ranking.top(TOP):
+            table.add_row(str(item.rank), votes_label(spec, item),
+                          Text(one_line(item.contribution.text)))
+    else:
+        for contribution in store.earliest(spec.id, TOP):
+            if contribution.counted:
+                table.add_row(Text(one_line(contribution.text)))
     parts.append(table)
-    parts.extend(_more(len(shown), TOP))
+    parts.extend(_more(len(ranking), TOP))
     notes = store.notes(spec.id)
     if notes:
         parts.append(_title("\n" + _("Facilitator notes")))

@@ -35,7 +35,7 @@
     if (!form) { return; }
     var used = 0;
     form.querySelectorAll("select").forEach(function (s) { used += parseInt(s.value || "0", 10); });
-    var left = parseInt(form.dataset.dots, 10) - used;
+    var left = parseInt(form.dataset.dots, 10) - parseInt(form.dataset.kept || "0", 10) - used;
     var box = form.querySelector(".left");
     box.hidden = false;
     box.classList.toggle("over", left < 0);
@@ -74,40 +74,63 @@
     if (ev.target.closest && ev.target.closest("form.vote")) { countDots(); }
   });
 
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    if (!form.classList || !form.classList.contains("js")) { return; }
-    ev.preventDefault();
+  var RETRIES = 8;
+
+  function post(form, body, tries) {
     var button = form.querySelector("button[type=submit]");
-    if (button) { button.disabled = true; }
     var offline = live.dataset.offline;
-    fetch(form.action, {
+    return fetch(form.action, {
       method: "POST",
-      body: new URLSearchParams(new FormData(form)),
+      body: body,
       headers: { Accept: "application/json" },
       credentials: "same-origin"
     }).then(function (res) {
-      return res.json().catch(function () { return { ok: false, message: offline }; });
+      var wait = parseInt(res.headers.get("Retry-After") || "0", 10);
+      return res.json().catch(function () { return { ok: false, message: offline }; })
+        .then(function (answer) { answer.busy = res.status === 503 || res.status === 429; answer.wait = wait; return answer; });
     }).then(function (answer) {
       if (answer.ok) {
         if (form.classList.contains("send")) { form.reset(); }
         return refresh().then(function () { notice(answer.message, true); });
       }
       notice(answer.message, false);
+      if (answer.busy && tries < RETRIES) {
+        // The server is busy: the text stays in the form and goes again by itself.
+        var delay = (answer.wait || 2) * 1000 * (1 + Math.random());
+        return new Promise(function (done) { setTimeout(done, delay); })
+          .then(function () { return post(form, body, tries + 1); });
+      }
     }).catch(function () {
       notice(offline, false);
     }).then(function () {
       if (button) { button.disabled = false; }
     });
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.classList || !form.classList.contains("js")) { return; }
+    ev.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    post(form, new URLSearchParams(new FormData(form)), 0);
   });
+
+  var pending = null;
+  function refreshSoon(spreadMs) {
+    // Many phones hear the same news at once: each waits a random moment before it asks.
+    if (pending !== null) { return; }
+    pending = setTimeout(function () { pending = null; refresh(); }, Math.random() * (spreadMs || 0));
+  }
 
   if (window.EventSource && live.dataset.events) {
     var source = new EventSource(live.dataset.events);
     source.addEventListener("state", function (ev) {
       var state = JSON.parse(ev.data);
       setTimer(state.remaining, state.running);
-      if (state.key !== key) { key = state.key; refresh(); }
+      if (state.key !== key) { key = state.key; refreshSoon(state.spread_ms); }
     });
+    source.addEventListener("mine", function () { refreshSoon(500); });
   }
   readTimer();
   countDots();
