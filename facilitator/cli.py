@@ -152,15 +152,35 @@ def build_parser() -> argparse.ArgumentParser:
 # -- commands ---------------------------------------------------------------------------------
 
 
+def coverage_lines(template: Template) -> list[str]:
+    """What ``facilitator templates`` says about a template's participant languages: the complete
+    ones, then for each incomplete one the texts that lack it (or that none has it)."""
+    from facilitator.core.templates import language_coverage
+
+    coverage = language_coverage(template)
+    lines = [f"languages complete: {' '.join(coverage.complete)}"]
+    untranslated = [lang for lang in coverage.incomplete
+                    if len(coverage.missing[lang]) == coverage.texts]
+    if untranslated:
+        lines.append(f"not translated: {' '.join(untranslated)} "
+                     "(shown in the session's language)")
+    for lang in coverage.incomplete:
+        if lang not in untranslated:
+            missing = coverage.missing[lang]
+            lines.append(f"{lang}: {len(missing)} of {coverage.texts} texts missing: "
+                         f"{', '.join(missing)}")
+    return lines
+
+
 def cmd_templates(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     good, bad = templates.load_all()
     for template, path in sorted(good, key=lambda item: item[0].id):
         title = template.title.get(template.default_lang, template.id)
         rounds = " → ".join(spec.id for spec in template.rounds)
-        print(
-            f"{template.id:<22} {title}\n{'':<22} {len(template.rounds)} rounds: {rounds}\n"
-            f"{'':<22} {path}"
-        )
+        print(f"{template.id:<22} {title}\n{'':<22} {len(template.rounds)} rounds: {rounds}")
+        for line in coverage_lines(template):
+            print(f"{'':<22} {line}")
+        print(f"{'':<22} {path}")
     for error in bad:
         print(f"error: {error}", file=sys.stderr)
     return EXIT_USAGE if bad else EXIT_OK

@@ -13,19 +13,18 @@ from functools import cache
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from facilitator.core.languages import (
+    FACILITATOR_LANGUAGES,
+    PARTICIPANT_LANGUAGES,
+    RTL_LANGUAGES,
+    direction,
+)
 from facilitator.paths import locale_dir
 
-PARTICIPANT_LANGUAGES: dict[str, str] = {
-    "nl": "Nederlands",
-    "en": "English",
-    "ar": "العربية",
-    "fa": "فارسی",
-    "uk": "Українська",
-}
-"""Languages of the participant page, each named in itself."""
-RTL_LANGUAGES = frozenset({"ar", "fa"})
-FACILITATOR_LANGUAGES = ("nl", "en")
-"""Languages of the TUI and the report."""
+__all__ = ["FACILITATOR_LANGUAGES", "PARTICIPANT_LANGUAGES", "RTL_LANGUAGES", "direction",
+           "translations"]
+"""The language lists are defined in :mod:`facilitator.core.languages` (core cannot import
+Babel); they are named here too for the faces that already use this module."""
 
 
 @cache
@@ -41,7 +40,3 @@ def translations(domain: str, lang: str) -> gettext.NullTranslations:
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 
-
-def direction(lang: str) -> str:
-    """``rtl`` or ``ltr`` for the HTML ``dir`` attribute."""
-    return "rtl" if lang in RTL_LANGUAGES else "ltr"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,11 +25,17 @@ from pydantic import (
     model_validator,
 )
 
-LANGUAGES = ("nl", "en")
-"""Languages a template must be complete in (titles, prompts, group names, themes)."""
+from facilitator.core.languages import FACILITATOR_LANGUAGES, PARTICIPANT_LANGUAGES
+
+REQUIRED_LANGUAGES = FACILITATOR_LANGUAGES
+"""Languages every template text must have: the facilitator's and the report's (nl, en)."""
+LANGUAGES = tuple(PARTICIPANT_LANGUAGES)
+"""Languages a template text may have: every participant language (nl, en, ar, fa, uk). The
+built-in templates have all of them; a user's own may stop at :data:`REQUIRED_LANGUAGES`, and a
+participant then reads the text in the language :func:`localized_in` falls back to."""
 
 Localized = dict[StrictStr, StrictStr]
-"""Text per language code, e.g. ``{"nl": "Knelpunten", "en": "Bottlenecks"}``."""
+"""Text per language code, e.g. ``{"nl": "Knelpunten", "en": "Bottlenecks", "ar": "العوائق"}``."""
 
 
 class RoundKind(StrEnum):
@@ -178,31 +185,68 @@ def _describe(error: Any) -> str:
     return f"{message[0].lower()}{message[1:]}, got {error.get('input')!r}"
 
 
-def _missing_translations(data: Template) -> tuple[str, str] | None:
-    """The first localized text that lacks one of :data:`LANGUAGES`, as (key path, language)."""
-
-    def check(key: str, text: Localized) -> tuple[str, str] | None:
-        for lang in LANGUAGES:
-            if not text.get(lang, "").strip():
-                return key, lang
-        return None
-
-    checks: list[tuple[str, Localized]] = [
-        ("title", data.title),
-        ("description", data.description),
+def participant_texts(template: Template) -> list[tuple[str, Localized]]:
+    """Every text of the template a participant sees, with its key path: the session's title and
+    description, the group names, and each round's title, prompt and suggested themes."""
+    texts: list[tuple[str, Localized]] = [
+        ("title", template.title),
+        ("description", template.description),
     ]
-    for i, group in enumerate(data.groups):
-        checks.append((f"groups[{i}].name", group.name))
-    for i, spec in enumerate(data.rounds):
-        checks.append((f"rounds[{i}].title", spec.title))
-        checks.append((f"rounds[{i}].prompt", spec.prompt))
+    for i, group in enumerate(template.groups):
+        texts.append((f"groups[{i}].name", group.name))
+    for i, spec in enumerate(template.rounds):
+        texts.append((f"rounds[{i}].title", spec.title))
+        texts.append((f"rounds[{i}].prompt", spec.prompt))
         for j, theme in enumerate(spec.themes):
-            checks.append((f"rounds[{i}].themes[{j}]", theme))
-    for key, text in checks:
-        problem = check(key, text)
-        if problem:
-            return problem
+            texts.append((f"rounds[{i}].themes[{j}]", theme))
+    return texts
+
+
+def _translation_problem(template: Template) -> tuple[str, str] | None:
+    """The first text with an unknown language, a blank text, or no text in one of the
+    :data:`REQUIRED_LANGUAGES`, as (key path, problem)."""
+    known = ", ".join(LANGUAGES)
+    for key, text in participant_texts(template):
+        for lang, value in text.items():
+            if lang not in PARTICIPANT_LANGUAGES:
+                return f"{key}.{lang}", f"unknown language {lang!r}; a text may be in {known}"
+            if not value.strip():
+                return f"{key}.{lang}", "empty text; write the text or leave the language out"
+        for lang in REQUIRED_LANGUAGES:
+            if lang not in text:
+                required = " and ".join(REQUIRED_LANGUAGES)
+                return (f"{key}.{lang}",
+                        f"missing the {lang!r} translation; every text needs {required}")
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which participant languages a template is complete in."""
+
+    texts: int
+    """How many participant-facing texts the template has."""
+    missing: dict[str, tuple[str, ...]]
+    """Language → key paths of the texts without it, for each of :data:`LANGUAGES` (empty when
+    the language is complete)."""
+
+    @property
+    def complete(self) -> tuple[str, ...]:
+        return tuple(lang for lang in LANGUAGES if not self.missing[lang])
+
+    @property
+    def incomplete(self) -> tuple[str, ...]:
+        return tuple(lang for lang in LANGUAGES if self.missing[lang])
+
+
+def language_coverage(template: Template) -> Coverage:
+    """For each participant language, which of the template's participant-facing texts lack it."""
+    texts = participant_texts(template)
+    return Coverage(
+        texts=len(texts),
+        missing={lang: tuple(key for key, text in texts if lang not in text)
+                 for lang in LANGUAGES},
+    )
 
 
 def parse_template(data: dict[str, Any], path: Path | str = "<template>") -> Template:
@@ -215,14 +259,9 @@ def parse_template(data: dict[str, Any], path: Path | str = "<template>") -> Tem
         if isinstance(ctx_error, _KeyProblem):
             raise TemplateError(path, ctx_error.key, ctx_error.problem) from None
         raise TemplateError(path, _key_path(error["loc"]), _describe(error)) from None
-    missing = _missing_translations(template)
-    if missing:
-        key, lang = missing
-        raise TemplateError(
-            path,
-            f"{key}.{lang}",
-            f"missing the {lang!r} translation; every text needs {' and '.join(LANGUAGES)}",
-        )
+    problem = _translation_problem(template)
+    if problem:
+        raise TemplateError(path, *problem)
     return template
 
 
@@ -253,6 +292,19 @@ def discover_templates(folders: Iterable[Path]) -> dict[str, Path]:
     return found
 
 
+def localized_in(text: Localized, lang: str, fallback: str = "en") -> tuple[str, str]:
+    """Text in ``lang`` and the language it is actually in: ``lang`` when the text has it, else
+    ``fallback`` (the session's language), else English, else Dutch.
+
+    A participant may read a language the template was not translated into; the phone page uses
+    the second value to say so and to mark the text with its own ``lang`` and ``dir``."""
+    for candidate in (lang, fallback, "en", "nl"):
+        value = text.get(candidate)
+        if value:
+            return value, candidate
+    return next(((value, code) for code, value in text.items() if value), ("", lang))
+
+
 def localized(text: Localized, lang: str, fallback: str = "en") -> str:
-    """Text in ``lang``, else the fallback language, else any language there is."""
-    return text.get(lang) or text.get(fallback) or next(iter(text.values()), "")
+    """Text in ``lang``, falling back as :func:`localized_in` does."""
+    return localized_in(text, lang, fallback)[0]

@@ -112,6 +112,8 @@ class _Markdown:
         self.add(("### " + _("Actions")), "")
         self.actions(r.actions)
         self.add(("### " + _("Who was at the table")), "", f"**{md_escape(r.finding)}**", "")
+        if r.withheld_note:
+            self.add(md_escape(r.withheld_note), "")
 
     def ranked_list(self, items: list[ItemView]) -> None:
         _ = self._
@@ -256,6 +258,8 @@ class _Markdown:
         for finding in r.findings:
             self.add(f"- {md_escape(finding)}")
         self.add("")
+        if r.withheld_note:
+            self.add(md_escape(r.withheld_note), "")
         rows = []
         for g in r.groups:
             expected = _("yes") if g.expected else _("no")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from babel.dates import format_date
 from babel.numbers import format_percent, get_decimal_symbol
@@ -53,6 +54,7 @@ class ActionView:
     text: str
     owner: str
     due: str
+    """The due date in the report's language ("" = none; one that is not a date, as typed)."""
     idea: str = ""
     """The text of the idea or tip the action came from ("" = none)."""
 
@@ -231,6 +233,10 @@ class Report:
     """Says so, for the cover ("" when no such group)."""
     figures_note: str
     """What "< n" and "≥ n" in the groups table mean ("" when no group is pooled)."""
+    withheld: list[str]
+    """The groups whose contributions, votes won and shares are withheld (the pooled ones)."""
+    withheld_note: str
+    """Which figures are withheld, of which groups, and why ("" when none are)."""
     missing: list[str]
     audit_notes: list[str]
     audit_actions: list[ActionView]
@@ -348,7 +354,7 @@ class _Builder:
 
     def action_view(self, action: Action) -> ActionView:
         idea = self.by_id.get(action.contribution_id)
-        return ActionView(action.text, action.owner, action.due,
+        return ActionView(action.text, action.owner, date_label(action.due, self.lang),
                           idea.text if idea is not None and idea.counted else "")
 
     def theme_name(self, theme_id: int) -> str:
@@ -441,6 +447,7 @@ class _Builder:
                          "small groups, so its exact figures and shares are not shown and "
                          "nobody can be recognised by elimination.").format(
                              n=threshold) if any(g.pooled for g in groups) else ""
+        withheld = [g.name for g in groups if g.pooled]
         findings = self.findings()
         audit_rounds = {s.id for s in self.template.rounds if s.kind is RoundKind.AUDIT}
         audit_actions = [
@@ -479,6 +486,8 @@ class _Builder:
             pooled_with_small=pooled_with_small,
             pooled_note=pooled_note,
             figures_note=figures_note,
+            withheld=withheld,
+            withheld_note=self.withheld_note(groups),
             missing=[self.group_name(g) for g in self.audit.missing],
             audit_notes=[n.text for n in sorted(self.store.notes(), key=lambda n: n.id)
                          if n.round_id in audit_rounds],
@@ -567,6 +576,26 @@ class _Builder:
             pooled=pooled,
         )
 
+    def withheld_note(self, groups: Sequence[GroupRow]) -> str:
+        """Which figures the groups table withholds, of which groups, and why ("" for none)."""
+        _ = self._
+        quoted = partial(_quoted_list, self._)
+        large = {g.group_id for g in self.audit.groups if g.linkable}
+        small = [g.name for g in groups if g.pooled and g.group_id not in large]
+        company = [g.name for g in groups if g.pooled and g.group_id in large]
+        sentences = []
+        if small:
+            sentences.append(_("Withheld for anonymity: the contributions, votes won and shares "
+                               "of {groups}. Fewer than {n} people of each of these groups were "
+                               "present, so their exact figures would show who said "
+                               "what.").format(groups=quoted(small),
+                                               n=self.template.anonymity_threshold))
+        if company:
+            sentences.append(_("The figures of {groups} are withheld as well, so that those of "
+                               "the small groups cannot be worked out from the "
+                               "totals.").format(groups=quoted(company)))
+        return " ".join(sentences)
+
     def findings(self) -> list[str]:
         """The audit's flags as sentences, the most important first."""
         _ = self._
@@ -598,8 +627,32 @@ class _Builder:
                                        "present.").format(group=name))
         if not self.participants:
             return [_("Nobody has joined this session yet.")]
-        return sentences or [_("Every expected group was at the table and no group dominated "
-                               "the conversation.")]
+        if sentences:
+            return sentences
+        if self.pooled:
+            # Whether a group dominated is a matter of the shares, and some are withheld: the
+            # report says which (withheld_note) rather than vouching for them.
+            return [_("Every expected group was at the table.")]
+        return [_("Every expected group was at the table and no group dominated the "
+                  "conversation.")]
+
+
+def date_label(value: str, lang: str) -> str:
+    """An ISO date (as the TUI stores a due date) in ``lang``, e.g. "31 maart 2027"; any other
+    text as it is."""
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return format_date(day, format="long", locale=lang)
+
+
+def _quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
+    """“A”, “B” and “C”, in the report's language."""
+    quoted = [f"“{name}”" for name in names]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return gettext("{first} and {last}").format(first=", ".join(quoted[:-1]), last=quoted[-1])
 
 
 def percent(value: float | None, lang: str) -> str:

@@ -36,8 +36,9 @@ def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "facilitator.store",
-                  "facilitator.tui", "facilitator.web", "facilitator.report"}),
+        ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "babel", "facilitator.i18n",
+                  "facilitator.store", "facilitator.tui", "facilitator.web",
+                  "facilitator.report"}),
         ("store", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
                    "facilitator.report"}),
     ],

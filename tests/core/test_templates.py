@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,18 @@ from pathlib import Path
 import pytest
 
 from facilitator.cli import main
-from facilitator.core.templates import RoundKind, TemplateError, load_template, parse_template
+from facilitator.core.languages import PARTICIPANT_LANGUAGES
+from facilitator.core.templates import (
+    LANGUAGES,
+    RoundKind,
+    TemplateError,
+    language_coverage,
+    load_template,
+    localized,
+    localized_in,
+    parse_template,
+    participant_texts,
+)
 from facilitator.paths import builtin_templates_dir, user_templates_dir
 
 SHIPPED = sorted(builtin_templates_dir().glob("*.toml"))
@@ -78,6 +90,17 @@ BAD = {
         ["per_item_cap"],
     ),
     "id_not_file_name": (_variant('id = "mini"', 'id = "other"'), "id", ["'mini'", "'other'"]),
+    "unknown_language": (
+        _variant('title = { nl = "Een", en = "One" }',
+                 'title = { nl = "Een", en = "One", de = "Eins" }'),
+        "rounds[0].title.de",
+        ["unknown language 'de'", "nl, en, ar, fa, uk"],
+    ),
+    "empty_translation": (
+        _variant('name = { nl = "A", en = "A" }', 'name = { nl = "A", en = "A", uk = " " }'),
+        "groups[0].name.uk",
+        ["empty text"],
+    ),
 }
 
 
@@ -202,3 +225,116 @@ def test_templates_command_reports_a_broken_user_template(
     captured = capsys.readouterr()
     assert "kennisatelier" in captured.out  # the good ones are still listed
     assert f"{extra / 'mini.toml'}: rounds[0].minutes" in captured.err
+
+
+# -- languages ----------------------------------------------------------------------------------
+
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+PERSIAN_ONLY = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")  # ی ک پ چ ژ گ
+ARABIC_ONLY = re.compile("[\u064a\u0643\u0649]")  # ي ك ى: Persian writes ی and ک
+CYRILLIC = re.compile("[\u0400-\u04ff]")
+LATIN = re.compile("[A-Za-z]")
+ZWNJ = "\u200c"
+
+
+def test_one_list_of_languages() -> None:
+    import facilitator.i18n
+
+    assert facilitator.i18n.PARTICIPANT_LANGUAGES is PARTICIPANT_LANGUAGES
+    assert LANGUAGES == ("nl", "en", "ar", "fa", "uk")
+
+
+def test_core_templates_load_without_babel() -> None:
+    code = ("import sys, facilitator.core.templates; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('babel', 'facilitator')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert "babel" not in result.stdout and "facilitator.i18n" not in result.stdout
+    assert "facilitator.core.languages" in result.stdout
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_text_is_in_every_participant_language(path: Path) -> None:
+    coverage = language_coverage(load_template(path))
+    assert coverage.texts > 10
+    assert {lang: keys for lang, keys in coverage.missing.items() if keys} == {}
+    assert coverage.complete == LANGUAGES
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_texts_are_written_in_their_own_script(path: Path) -> None:
+    """A text pasted into the wrong language, Arabic letters in Persian (or the other way
+    round), or Persian without its zero-width non-joiner would all pass the coverage test."""
+    for key, text in participant_texts(load_template(path)):
+        for lang in ("ar", "fa"):
+            assert ARABIC_SCRIPT.search(text[lang]) and not LATIN.search(text[lang]), (key, lang)
+        assert not PERSIAN_ONLY.search(text["ar"]), (key, text["ar"])
+        assert not ARABIC_ONLY.search(text["fa"]), (key, text["fa"])
+        # The verb prefix mi-/nemi- is joined with a zero-width non-joiner, never a space.
+        assert not re.search(r"(?:^|\s)ن?می\s", text["fa"]), (key, text["fa"])
+        assert CYRILLIC.search(text["uk"]) and not LATIN.search(text["uk"]), (key, text["uk"])
+        for lang in ("nl", "en", "ar", "uk"):
+            assert ZWNJ not in text[lang], (key, lang)
+    fa = " ".join(text["fa"] for _key, text in participant_texts(load_template(path)))
+    assert f"می{ZWNJ}" in fa
+
+
+def test_kennisatelier_themes_are_what_the_seed_groups_found() -> None:
+    [spec] = [s for s in load_template(builtin_templates_dir() / "kennisatelier.toml").rounds
+              if s.kind is RoundKind.BOTTLENECK]
+    themes = " | ".join(theme["en"] for theme in spec.themes).lower()
+    for finding in ("equal footing", "ways to influence", "formal requirements that shut",
+                    "communication and language", "how an organisation is led",
+                    "vulnerable groups", "urgent"):
+        assert finding in themes, finding
+    assert spec.themes[0]["nl"] == "Geen gelijkwaardig contact"  # the TUI suggests it first
+
+
+def test_user_template_may_stop_at_dutch_and_english(tmp_path: Path) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_text(_variant('title = { nl = "Een", en = "One" }',
+                             'title = { nl = "Een", en = "One", ar = "واحد" }'))
+    template = load_template(path)
+    coverage = language_coverage(template)
+    assert coverage.texts == 7
+    assert coverage.complete == ("nl", "en")
+    assert coverage.missing["fa"] == coverage.missing["uk"] == tuple(
+        key for key, _text in participant_texts(template))
+    assert "rounds[0].title" not in coverage.missing["ar"]
+    assert len(coverage.missing["ar"]) == 6
+
+
+def test_localized_in_says_which_language_the_text_is_in() -> None:
+    text = {"nl": "Knelpunten", "en": "Bottlenecks", "ar": "العوائق"}
+    assert localized_in(text, "ar") == ("العوائق", "ar")
+    assert localized_in(text, "fa", "nl") == ("Knelpunten", "nl")  # the session's language
+    assert localized_in(text, "fa") == ("Bottlenecks", "en")
+    assert localized_in(text, "uk", "fa") == ("Bottlenecks", "en")  # then English
+    assert localized_in({"nl": "Alleen Nederlands"}, "uk", "fa") == ("Alleen Nederlands", "nl")
+    assert localized_in({"ar": "فقط"}, "uk") == ("فقط", "ar")  # any language there is
+    assert localized_in({}, "uk") == ("", "uk")
+    assert localized(text, "fa", "nl") == "Knelpunten"
+
+
+def test_templates_command_reports_language_coverage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    text = _variant('prompt = { nl = "Wat?", en = "What?" }',
+                    'prompt = { nl = "Wat?", en = "What?", ar = "ماذا؟" }')
+    text = text.replace('title = { nl = "Mini", en = "Mini" }',
+                        'title = { nl = "Mini", en = "Mini", ar = "مصغر" }')
+    (extra / "mini.toml").write_text(text)
+    assert main(["--templates", str(extra), "templates"]) == 0
+    out = capsys.readouterr().out
+    blocks = {block.split()[0]: block for block in re.split(r"\n(?=\S)", out.strip())}
+    assert set(blocks) >= {"kennisatelier", "team-retro", "mini"}
+    for name in ("aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"):
+        assert "languages complete: nl en ar fa uk\n" in blocks[name], blocks[name]
+        assert "missing" not in blocks[name] and "not translated" not in blocks[name]
+    mini = blocks["mini"]
+    assert "languages complete: nl en\n" in mini
+    assert "not translated: fa uk (shown in the session's language)" in mini
+    assert ("ar: 5 of 7 texts missing: description, groups[0].name, rounds[0].title, "
+            "rounds[1].title, rounds[1].prompt\n") in mini

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_session import SESSION_ID, Fixed, make_elimination_session, make_fixed_session
+from report_session import (
+    SESSION_ID,
+    Fixed,
+    make_elimination_session,
+    make_fixed_session,
+    make_small_room_session,
+)
 
 from facilitator.report import write_report
 
@@ -35,3 +41,20 @@ def elimination_written(elimination: Fixed,
     out = tmp_path_factory.mktemp("elimination-report")
     paths = write_report(elimination.path, formats=["md", "html", "pdf", "csv"], out_dir=out)
     return {p.name.removeprefix("elimination"): p for p in paths}
+
+
+@pytest.fixture(scope="session")
+def small_room(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_small_room_session(tmp_path_factory.mktemp("small-room"))
+
+
+@pytest.fixture(scope="session")
+def small_room_written(small_room: Path,
+                       tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """The small room's report as Markdown, HTML and PDF, in Dutch and in English."""
+    written: dict[str, dict[str, Path]] = {}
+    for lang in ("nl", "en"):
+        out = tmp_path_factory.mktemp(f"small-room-{lang}")
+        paths = write_report(small_room, formats=["md", "html", "pdf"], out_dir=out, lang=lang)
+        written[lang] = {p.suffix: p for p in paths}
+    return written

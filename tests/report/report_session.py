@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.core.model import Flag, Source
-from facilitator.core.templates import parse_template
+from facilitator.core.templates import load_template, parse_template
+from facilitator.paths import builtin_templates_dir
 from facilitator.store.store import SessionStore
 
 SESSION_ID = "golden-20261123"
@@ -209,3 +210,63 @@ def make_elimination_session(folder: Path) -> Fixed:
             await store.close()
 
     return Fixed(path, asyncio.run(run()))
+
+
+# -- a small room -------------------------------------------------------------------------------
+
+SMALL_ROOM_ID = "small-room"
+SMALL_ROOM = (
+    # device, stakeholder group, what they wrote in the bottleneck round
+    ("g1", "municipality", "Contact met de gemeente gaat bijna altijd over klachten."),
+    ("g2", "municipality", "We weten niet wie bij een vereniging echt beslist."),
+    ("c1", "civil_society", "Onze folders zijn alleen in het Nederlands."),
+    ("m1", "migrant_org", "Subsidie afgewezen omdat er geen jaarverslag was."),
+    ("r1", "refugee_led", "Niemand vraagt ons mee te denken voordat het beleid er ligt."),
+    ("b1", "citizen_initiative", "De weg naar de gemeenteraad kennen we niet."),
+    ("e1", "lived_experience", "Voor kwetsbare gezinnen past de regeling niet."),
+    ("u1", "", "Het voelt voor niemand urgent."),
+)
+"""Eight people, one or two from every expected group of the kennisatelier (threshold 3): every
+group is there, none can be shown on its own."""
+
+
+async def _fill_small_room(store: SessionStore) -> None:
+    for device, group, _text in SMALL_ROOM:
+        await store.join(device, lang="nl", stakeholder=group)
+    for spec in store.template.rounds:
+        await store.update_round(spec.id, submissions_open=True, voting_open=True)
+    contact = await store.add_theme("knelpunten", "Geen gelijkwaardig contact")
+    ids = []
+    for n, (device, _group, text) in enumerate(SMALL_ROOM):
+        item = await store.add_contribution("knelpunten", text, author=device, source=Source.WEB,
+                                            theme_id=contact.id if n < 3 else 0)
+        ids.append(item.id)
+    idea = await store.add_contribution("oplossingen", "Zes maanden stage bij elkaar.",
+                                        author="r1", source=Source.WEB)
+    await store.update_contributions([idea.id], links=(ids[0],))
+    await store.add_contribution("aan-tafel", "Jongeren ontbraken vandaag.", author="g1",
+                                 source=Source.WEB)
+    await store.cast_ballot("g1", "knelpunten", {ids[3]: 2, ids[4]: 2})
+    await store.cast_ballot("m1", "knelpunten", {ids[0]: 2, ids[6]: 1})
+    await store.cast_ballot("c1", "oplossingen", {idea.id: 5})
+    await store.add_action("Stage regelen bij een migrantenorganisatie", owner="Gemeente",
+                           due="2027-03-31", contribution_id=idea.id, round_id="oplossingen")
+    await store.update_session(created=CREATED)
+
+
+def make_small_room_session(folder: Path) -> Path:
+    """A kennisatelier session (the built-in template) of eight people."""
+    path = folder / "sessions" / f"{SMALL_ROOM_ID}.json"
+    template = load_template(builtin_templates_dir() / "kennisatelier.toml")
+    store = SessionStore.create(path, template, session_id=SMALL_ROOM_ID,
+                                title="Kennisatelier Zwolle", lang="nl", join_token=JOIN_TOKEN,
+                                place="Zwolle")
+
+    async def run() -> None:
+        try:
+            await _fill_small_room(store)
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    return path

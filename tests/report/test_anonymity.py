@@ -151,6 +151,7 @@ def test_markdown_links_no_contribution_to_a_group(elimination_written: dict[str
     body = _without_group_table(markdown, "## Wie zat er aan tafel", "## Bijlage")
     body = body.replace("“Gemeente” leverde meer dan de helft van de bijdragen.", "")
     body = re.sub(r"^De kleinere groepen.*$", "", body, flags=re.M)
+    body = re.sub(r"^Achtergehouden voor de anonimiteit: .*$", "", body, flags=re.M)  # names
     _assert_unlabelled(body)
 
 
@@ -160,6 +161,9 @@ def test_html_links_no_contribution_to_a_group(elimination_written: dict[str, Pa
                                 '<section class="appendix major">')
     body = body.replace("“Gemeente” leverde meer dan de helft van de bijdragen.", "")
     body = re.sub(r"<p[^>]*>De kleinere groepen[^<]*</p>", "", body)
+    # Which groups' figures are withheld names them, and links nothing to them.
+    assert body.count('<p class="withheld">Achtergehouden voor de anonimiteit') == 1
+    body = re.sub(r'<p class="withheld">[^<]*</p>', "", body)
     _assert_unlabelled(body)
     for text in ITEM_TEXTS:
         assert text in body
@@ -191,6 +195,7 @@ def test_pdf_links_no_contribution_to_a_group(elimination_written: dict[str, Pat
     body = _without_group_table(flat, "Wie zat er aan tafel", "Bijlage: alle bijdragen")
     body = body.replace("“Gemeente” leverde meer dan de helft van de bijdragen.", "")
     body = re.sub(r"De kleinere groepen hadden .*? gekoppeld\.", "", body)
+    body = re.sub(r"Achtergehouden voor de anonimiteit: .*? af te leiden zijn\.", "", body)
     _assert_unlabelled(body)
     assert re.search(r"Initiatief van vluchtelingen ja 1 25% <\s?3 – ≥\s?3 –", flat)
     assert WAITING_TEXT not in flat

@@ -59,3 +59,21 @@ def test_placeholders_survive_translation(lang: str) -> None:
 def test_right_to_left_languages() -> None:
     assert direction("ar") == direction("fa") == "rtl"
     assert direction("uk") == direction("nl") == "ltr"
+
+
+FALLBACK_NOTICE = ("This question is shown in %(language)s: it has not been translated into your "
+                   "language yet.")
+"""Beside a template text that is not in the participant's language (core.templates.localized_in
+says which language it is in instead)."""
+
+
+@pytest.mark.parametrize("lang", sorted(PARTICIPANT_LANGUAGES))
+def test_fallback_notice_names_the_language_in_every_catalog(lang: str) -> None:
+    from babel import Locale
+
+    text = translations("web", lang).gettext(FALLBACK_NOTICE)
+    if lang != "en":
+        assert text != FALLBACK_NOTICE, f"no {lang} translation of the fallback notice"
+    name = Locale.parse(lang).languages["en"]  # English, in the page's language
+    assert name in text % {"language": name}
+    assert text.count("%(language)s") == 1

@@ -38,7 +38,8 @@ async def test_first_visit_shows_languages_groups_and_sets_a_device_cookie(
     for name in ("Nederlands", "English", "العربية", "فارسی", "Українська"):
         assert name in html
     assert "Не хочу казати" in html  # prefer not to say, always offered
-    assert "Gemeente" in html or "Municipality" in html
+    assert "Муніципалітет" in html  # the groups in the page's language, as the template has it
+    assert "Municipality" not in html and "Gemeente" not in html
     assert 'name="table"' in html  # kennisatelier rounds use tables
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -61,7 +62,8 @@ async def test_join_records_language_group_name_consent_and_table(
         "ar", "refugee_led", "Amal", True, "B")
     html = await phone.open()
     assert 'dir="rtl"' in html and 'lang="ar"' in html
-    assert "Opening and check-in" in html  # round text falls back to English
+    assert "الافتتاح والتعارف" in html  # the round's title, in Arabic
+    assert "Opening and check-in" not in html
 
 
 @pytest.mark.parametrize(
