@@ -115,8 +115,8 @@ async def _fill(store: SessionStore) -> dict[str, int]:
     await store.toggle_flag(ids["idea2"], Flag.BOLD)
     await store.toggle_flag(ids["idea1"], Flag.PRACTICAL)
 
-    await store.ballot_items("m1", "knelpunten")
 
+    await store.ballot_items("m1", "knelpunten")
     await store.cast_ballot("m1", "knelpunten", {ids["dutch"]: 2, ids["arabic"]: 1})
     await store.ballot_items("m2", "knelpunten")
     await store.cast_ballot("m2", "knelpunten", {ids["arabic"]: 2, ids["dup"]: 1})
@@ -246,8 +246,11 @@ async def _fill_small_room(store: SessionStore) -> None:
     await store.update_contributions([idea.id], links=(ids[0],))
     await store.add_contribution("aan-tafel", "Jongeren ontbraken vandaag.", author="g1",
                                  source=Source.WEB)
+    await store.ballot_items("g1", "knelpunten")
     await store.cast_ballot("g1", "knelpunten", {ids[3]: 2, ids[4]: 2})
+    await store.ballot_items("m1", "knelpunten")
     await store.cast_ballot("m1", "knelpunten", {ids[0]: 2, ids[6]: 1})
+    await store.ballot_items("c1", "oplossingen")
     await store.cast_ballot("c1", "oplossingen", {idea.id: 5})
     await store.add_action("Stage regelen bij een migrantenorganisatie", owner="Gemeente",
                            due="2027-03-31", contribution_id=idea.id, round_id="oplossingen")
