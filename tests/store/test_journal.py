@@ -35,7 +35,7 @@ async def test_a_commit_is_one_journal_line_and_leaves_the_file_alone(
     lines = journal_path(store.path).read_bytes().splitlines()
     assert 2 <= len(lines) <= 4
     first = orjson.loads(lines[0])
-    assert list(first["tables"]["contributions"].values())[0]["text"] == "een"
+    assert next(iter(first["tables"]["contributions"].values()))["text"] == "een"
     assert [orjson.loads(line)["seq"] for line in lines] == list(range(1, len(lines) + 1))
     texts = {d["text"] for d in load_session(store.path)[0]["contributions"].values()}
     assert texts == {"een", *(f"n{i}" for i in range(20))}

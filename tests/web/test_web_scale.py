@@ -163,7 +163,7 @@ async def test_the_wall_shows_a_top_and_how_many_saw_each_item(
     phone: Phone, new_phone: Any, store: SessionStore
 ) -> None:
     await big_round(store, 40)
-    for n in range(6):
+    for _ in range(6):
         voter = await new_phone()
         await voter.join()
         shown = VOTE_FIELD.findall(await voter.open())
