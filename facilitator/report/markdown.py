@@ -130,6 +130,8 @@ class _Markdown:
                     score=item.votes, n=item.voters))
             elif item.voting == "dots":
                 extra.append(_("votes: {votes}").format(votes=item.votes))
+            if item.sampled:
+                extra.append(_("seen by {n}").format(n=item.seen))
             if item.count > 1:
                 extra.append(_("said {n}×").format(n=item.count))
             tail = f" — {', '.join(extra)}" if extra else ""
@@ -239,6 +241,8 @@ class _Markdown:
                     score=item.votes, n=item.voters) if item.voters else _("not voted on yet"))
             elif item.voting == "dots":
                 tags.append(_("votes: {votes}").format(votes=item.votes))
+            if item.sampled:
+                tags.append(_("seen by {n}").format(n=item.seen))
             tail = f" _({', '.join(tags)})_" if tags else ""
             self.add(f"{item.rank}. {label}{tail}")
             for link in item.links:

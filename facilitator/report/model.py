@@ -77,6 +77,9 @@ class ItemView:
     theme: str
     group: str
     """The stakeholder group's name, only when the group may be linked to content."""
+    seen: int = 0
+    """How many devices were shown it on their ballot (in a sampled round, see docs/voting.md)."""
+    sampled: bool = False
     author: str = ""
     bold: bool = False
     practical: bool = False
@@ -373,6 +376,8 @@ class _Builder:
             votes=self.votes_label(spec, item),
             voters=item.voters,
             count=item.count,
+            seen=item.seen,
+            sampled=item.sampled,
             theme=self.theme_name(c.theme_id),
             group=self.linked_group(c.stakeholder),
             author=self.author(c),
@@ -401,7 +406,7 @@ class _Builder:
         for index, spec in enumerate(self.template.rounds, start=1):
             items = contributions_by_round.get(spec.id, [])
             votes = self.store.votes(spec.id)
-            ranked = rank_round(spec, items, votes)
+            ranked = rank_round(spec, items, votes, self.store.samples(spec.id))
             ranked_by_round[spec.id] = ranked
             themed = by_theme(ranked, self.store.themes(spec.id))
             views = {item.contribution.id: self.item_view(spec, item) for item in ranked}

@@ -46,10 +46,14 @@ def _pct(share: float) -> str:
 
 def votes_label(spec: RoundSpec, item: RankedItem) -> str:
     if spec.voting.rule == "score":
-        return f"{decimal(item.mean_score, 1)} ({item.voters})" if item.voters else "–"
-    if spec.voting.rule == "dots":
-        return str(item.votes)
-    return ""
+        label = f"{decimal(item.mean_score, 1)} ({item.voters})" if item.voters else "–"
+    elif spec.voting.rule == "dots":
+        label = str(item.votes)
+    else:
+        return ""
+    if item.sampled:  # each phone voted on a sample: say how many saw it (docs/voting.md)
+        label = _("{votes} · seen {n}").format(votes=label, n=item.seen)
+    return label
 
 
 def linkable_groups(result: Audit) -> set[str]:
@@ -86,7 +90,7 @@ def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         table = Table(show_header=True, header_style="dim", box=None, expand=True,
                       padding=(0, 1))
         table.add_column(_("Rank"), justify="right", width=6)
-        table.add_column(_("Votes"), justify="right", width=7)
+        table.add_column(_("Votes"), justify="right", width=16 if ranking.sampled else 7)
         table.add_column(_("Contribution"), ratio=1)
         table.add_column("×", justify="right", width=3)
         for item in group.items[:PER_THEME]:
@@ -106,7 +110,7 @@ def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1),
                   show_lines=False)
     table.add_column(_("Rank"), justify="right", width=6)
-    table.add_column(_("Votes"), justify="right", width=8)
+    table.add_column(_("Votes"), justify="right", width=18 if ranking.sampled else 8)
     table.add_column(_("Idea"), ratio=3)
     table.add_column(_("Answers bottlenecks"), ratio=2)
     table.add_column(_("Action"), ratio=2)
@@ -215,7 +219,7 @@ def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1))
     if spec.voting.rule != "none":
         table.add_column(_("Rank"), justify="right", width=6)
-        table.add_column(_("Votes"), justify="right", width=8)
+        table.add_column(_("Votes"), justify="right", width=18 if ranking.sampled else 8)
     table.add_column(_("Contribution"), ratio=1)
     voted = spec.voting.rule != "none"
     if voted:
