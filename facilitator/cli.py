@@ -329,16 +329,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facilitator.core.errors import Refused
     from facilitator.core.templates import TemplateError
     from facilitator.paths import data_dir
-    from facilitator.store.files import SessionCorrupt, SessionLocked, StoreError
+    from facilitator.store.files import (
+        FolderNotWritable,
+        SessionCorrupt,
+        SessionLinked,
+        SessionLocked,
+        StoreError,
+    )
     from facilitator.store.library import Library, NotFound, Templates
 
     library = Library(data_dir(args.data_dir))
     templates = Templates(args.templates)
     try:
         return COMMANDS[args.command](args, library, templates)
-    except (TemplateError, NotFound, UsageError, SessionCorrupt) as exc:
+    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked) as exc:
         _fail(EXIT_USAGE, str(exc))
-    except SessionLocked as exc:
+    except (SessionLocked, FolderNotWritable) as exc:
         _fail(EXIT_FAILURE, str(exc))
     except Refused as exc:
         _fail(EXIT_USAGE, f"refused: {exc}")

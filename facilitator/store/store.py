@@ -53,6 +53,7 @@ from facilitator.store.files import (
     SessionLock,
     WriteFailed,
     read_session_file,
+    real_session_path,
     write_atomic,
 )
 
@@ -202,6 +203,7 @@ class SessionStore:
         place: str = "",
     ) -> SessionStore:
         """Write a new session file (durably) and open it."""
+        path = real_session_path(path)
         now = time.time()
         info = SessionInfo(
             id=1,
@@ -239,6 +241,7 @@ class SessionStore:
         ``read_only`` takes no lock (the file is always a complete document, so a report can be
         made while the session runs elsewhere) and refuses every change.
         """
+        path = real_session_path(path)
         lock = None if read_only else SessionLock(path)
         if lock is not None:
             lock.acquire(path)
