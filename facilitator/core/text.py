@@ -7,7 +7,13 @@ import unicodedata
 from enum import StrEnum
 
 MAX_CONTRIBUTION_CHARS = 500
+"""A contribution, a note, an action, a theme name."""
 MAX_NAME_CHARS = 60
+"""A participant's name."""
+MAX_TITLE_CHARS = 200
+"""A session's title and place, an action's owner; a template's titles and names."""
+MAX_TEMPLATE_TEXT_CHARS = 2000
+"""A template's description and round prompts."""
 
 # C0/C1 controls except tab and newline; bidi marks, embeddings, overrides and isolates; the
 # zero-width space and the byte-order mark. The zero-width (non-)joiners U+200C/U+200D are kept:
@@ -17,6 +23,13 @@ _INVISIBLE = re.compile(
 )
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Anything clean_text would change besides normalisation: every control character (tab and
+# carriage return too), invisible characters, double spaces, white space at the start or end of
+# a line or of the text, three line breaks in a row.
+_UNTIDY = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+    r"|  |^\s|\s$|[^\S\n]\n|\n[^\S\n]|\n\n\n"
+)
 
 
 class TextProblem(StrEnum):
@@ -25,9 +38,24 @@ class TextProblem(StrEnum):
 
 
 def clean_text(raw: str, *, multiline: bool = True) -> str:
-    """NFC-normalise, drop control/bidi/zero-width characters, tidy white space."""
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
+    """NFC-normalise, drop control/bidi/zero-width characters, tidy white space.
+
+    The one cleaning of text wherever it enters: from a phone, a dialog, the command line, a
+    template, an imported session or a session file. Text that is clean already (most of it, when
+    a session file is opened) is returned as it is, at the cost of one regular expression search.
+    """
+    if (
+        unicodedata.is_normalized("NFC", raw)
+        and not _UNTIDY.search(raw)
+        and (multiline or "\n" not in raw)
+    ):
+        return raw
+    return _tidy(raw, multiline=multiline)
+
+
+def _tidy(raw: str, *, multiline: bool) -> str:
+    text = _INVISIBLE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)  # after the removal, which could undo it
     if not multiline:
         text = text.replace("\n", " ")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
