@@ -185,6 +185,9 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
 
     for entry in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
+        if entry.problem:
+            print(f"{entry.session_id:<36} {when}  unreadable: {entry.problem}")
+            continue
         print(
             f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
             f"{entry.contributions:>5} contributions  {entry.title}"

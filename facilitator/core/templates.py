@@ -191,12 +191,13 @@ class TemplateError(Exception):
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
+def key_path(loc: Iterable[int | str]) -> str:
+    """A pydantic error location as the user would write the key: ``rounds[2].voting.dots``."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in ("str", "int", "bool", "tuple", "dict", "[key]"):
+        elif part in ("str", "int", "float", "bool", "none", "list", "tuple", "dict", "[key]"):
             continue  # pydantic names the tried type in the location; the user never wrote it
         elif not _PLAIN_KEY.fullmatch(part):
             path += f"[{shown(part)}]"  # a key as typed, control characters and all: escaped
@@ -205,7 +206,8 @@ def _key_path(loc: Iterable[int | str]) -> str:
     return path
 
 
-def _describe(error: Any) -> str:
+def describe_problem(error: Any) -> str:
+    """One pydantic error as a short sentence, with the offending value escaped and cut short."""
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key; check its spelling against the template format in the README"
@@ -260,7 +262,7 @@ def parse_template(data: dict[str, Any], path: Path | str = "<template>") -> Tem
         ctx_error = (error.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _KeyProblem):
             raise TemplateError(path, ctx_error.key, ctx_error.problem) from None
-        raise TemplateError(path, _key_path(error["loc"]), _describe(error)) from None
+        raise TemplateError(path, key_path(error["loc"]), describe_problem(error)) from None
     missing = _missing_translations(template)
     if missing:
         key, lang = missing

@@ -48,6 +48,7 @@ from facilitator.core.model import (
 from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
+from facilitator.store.documents import checked_session
 from facilitator.store.files import (
     SessionCorrupt,
     SessionLock,
@@ -248,7 +249,7 @@ class SessionStore:
         try:
             data = read_session_file(path)
             version = int(next(iter(data["session"].values())).get("schema_version", 0))  # type: ignore[call-overload]
-            store = cls(path, migrate(path, data, version), lock)
+            store = cls(path, checked_session(path, migrate(path, data, version)), lock)
         except (
             KeyError,
             TypeError,

@@ -108,6 +108,12 @@ class HomeScreen(Screen[None]):
         table.add_column(_("Participants"), key="participants")
         for entry in self.facilitator.library.entries()[:50]:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
+            if entry.problem:  # listed all the same, so one bad file hides nothing
+                title = Text(entry.session_id + ": ", style="bold red")
+                title.append(_("cannot be opened ({problem})").format(problem=entry.problem),
+                             style="red")
+                table.add_row(title, Text(when), Text("–"), Text("–"), key=entry.session_id)
+                continue
             table.add_row(Text(entry.title), Text(when), Text(str(entry.contributions)),
                           Text(str(entry.participants)), key=entry.session_id)
         good, bad = self.facilitator.templates.load_all()

@@ -124,7 +124,8 @@ class SessionScreen(Screen[None]):
         self.store = store
         self.round_index = store.info.current_round
         view_state = store.info.view_state or {}
-        self.view = str(view_state.get("view", VIEW_FEED))
+        view = view_state.get("view", VIEW_FEED)
+        self.view = view if view in (VIEW_FEED, VIEW_ROUND) else VIEW_FEED
         self.table_filter = str(view_state.get("filter", ""))
         chosen = view_state.get("stakeholder_filter")
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
