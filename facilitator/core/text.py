@@ -23,13 +23,12 @@ _INVISIBLE = re.compile(
 )
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Anything clean_text would change besides normalisation: every control character (tab and
-# carriage return too), invisible characters, double spaces, white space at the start or end of
-# a line or of the text, three line breaks in a row.
-_UNTIDY = re.compile(
+# What clean_text would remove or change: every control character (tab and carriage return too)
+# and invisible character; white space next to a line break.
+_UNTIDY_CHARACTER = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-    r"|  |^\s|\s$|[^\S\n]\n|\n[^\S\n]|\n\n\n"
 )
+_SPACE_BY_LINE_BREAK = re.compile(r"[^\S\n]\n|\n[^\S\n]")
 
 
 class TextProblem(StrEnum):
@@ -44,13 +43,21 @@ def clean_text(raw: str, *, multiline: bool = True) -> str:
     template, an imported session or a session file. Text that is clean already (most of it, when
     a session file is opened) is returned as it is, at the cost of one regular expression search.
     """
-    if (
-        unicodedata.is_normalized("NFC", raw)
-        and not _UNTIDY.search(raw)
-        and (multiline or "\n" not in raw)
+    return raw if _is_clean(raw, multiline=multiline) else _tidy(raw, multiline=multiline)
+
+
+def _is_clean(text: str, *, multiline: bool) -> bool:
+    """Whether :func:`_tidy` would return ``text`` as it is (a fast test, for text that mostly
+    is: every string of a session file is cleaned again when the file is opened)."""
+    if _UNTIDY_CHARACTER.search(text) or "  " in text:
+        return False
+    if text and (text[0].isspace() or text[-1].isspace()):
+        return False
+    if "\n" in text and (
+        not multiline or "\n\n\n" in text or _SPACE_BY_LINE_BREAK.search(text)
     ):
-        return raw
-    return _tidy(raw, multiline=multiline)
+        return False
+    return unicodedata.is_normalized("NFC", text)
 
 
 def _tidy(raw: str, *, multiline: bool) -> str:
