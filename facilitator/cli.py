@@ -243,6 +243,8 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     session: Path | None = None
     template = None
+    if not args.target:
+        library.writable_folder()  # the home screen is for starting and resuming sessions
     if args.target:
         if args.target in templates.files() or args.target.endswith(".toml"):
             template = templates.load(args.target)

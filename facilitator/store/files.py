@@ -146,6 +146,7 @@ class SessionLock:
                 stale.unlink(missing_ok=True)
                 log.info("removed %s, left behind by a writer that was killed", stale)
             _refuse_other_names(self.session_path)
+            check_writable(self.session_path.parent, temp_path(self.session_path, "probe"))
         except BaseException:
             self.release()
             raise
@@ -155,6 +156,16 @@ class SessionLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def check_writable(folder: Path, probe: Path) -> None:
+    """Raise :class:`FolderNotWritable` unless a file can be made in ``folder`` (``probe``, then
+    removed): found at start-up rather than as a refused first change."""
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+        os.unlink(probe)
+    except OSError as exc:
+        raise FolderNotWritable(folder, exc) from None
 
 
 def _refuse_other_names(path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from facilitator.store.files import (
     FolderNotWritable,
     SessionCorrupt,
     StoreError,
+    check_writable,
     read_session_file,
     real_session_path,
     write_atomic,
@@ -147,11 +149,13 @@ class Library:
         )
 
     def writable_folder(self) -> Path:
-        """The sessions folder, made if need be (:class:`FolderNotWritable` if it cannot be)."""
+        """The sessions folder, made if need be; :class:`FolderNotWritable` if it cannot be
+        made or written (a read-only disk, another user's folder)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FolderNotWritable(self.folder, exc) from None
+        check_writable(self.folder, self.folder / f".write-test.{os.getpid()}.tmp")
         return self.folder
 
     def session_ids(self) -> list[str]:
