@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
@@ -106,13 +107,23 @@ class NewContribution:
     table_group: str
 
 
-class ContributionDialog(_Dialog[NewContribution]):
-    """A contribution typed in for someone without a phone (a paper card)."""
+SaveCard = Callable[[NewContribution], Awaitable[str | None]]
+"""Stores a paper card; returns why it was not stored, or None once it is on disk."""
 
-    def __init__(self, template: Template, round_title: str) -> None:
+
+class ContributionDialog(_Dialog[NewContribution]):
+    """A contribution typed in for someone without a phone (a paper card).
+
+    The dialog stores the card itself (``save``) and closes only once it is stored: when the
+    store refuses it or the disk fails, the dialog stays open with the typed text and says why.
+    """
+
+    def __init__(self, template: Template, round_title: str, save: SaveCard) -> None:
         super().__init__()
         self.template = template
         self.round_title = round_title
+        self.save = save
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -133,6 +144,25 @@ class ContributionDialog(_Dialog[NewContribution]):
     def on_mount(self) -> None:
         self.query_one("#problem").display = False
         self.query_one("#text").focus()
+
+    def action_save(self) -> None:
+        card = self.result()
+        if card is None or self.saving:
+            return
+        self.saving = True
+        self.query_one("#ok", Button).disabled = True
+        self.run_worker(self._store(card), group="card", exit_on_error=False)
+
+    async def _store(self, card: NewContribution) -> None:
+        try:
+            problem = await self.save(card)
+        finally:
+            self.saving = False
+            self.query_one("#ok", Button).disabled = False
+        if problem is None:
+            self.dismiss(card)
+        else:
+            self.problem(_("Not added: {reason}").format(reason=problem))
 
     def result(self) -> NewContribution | None:
         text = self.query_one("#text", TextArea).text
