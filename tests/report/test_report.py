@@ -154,7 +154,7 @@ def test_md_escape_renders_as_the_text_itself(text: str) -> None:
 BARE_LINKS = [
     "http://x.example", "zie https://gemeente.example/loket?id=1", '=HYPERLINK("http://x")',
     "www.gemeente.nl", "gemeente.nl/subsidie", "mail jan@gemeente.nl", "mailto:jan@x.nl",
-    "ftp://files.example", "//evil.example/x", "(www.x.org)", "*www.x.org*",
+    "ftp://files.example", "//evil.example/x", "(www.x.org)",
 ]
 
 
