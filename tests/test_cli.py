@@ -328,3 +328,15 @@ def test_a_read_only_data_folder_is_named_with_what_to_do(
     assert "--data-dir" in result.stderr and "Traceback" not in result.stderr
     assert "http://" not in result.stdout, "no phone may be sent to a session that cannot save"
     assert sorted(p.name for p in folder.iterdir()) == [file.name, file.name + ".lock"]
+
+
+def test_a_title_from_the_command_line_is_cleaned_and_limited(env: dict[str, str]) -> None:
+    _, file = new_session(env, "--title", "\x1b[41mAtelier\x1b]2;PWNED\x07 Utrecht",
+                          "--place", "Jaar\u202ebeurs")
+    info = orjson.loads(file.read_bytes())["session"]["1"]
+    assert info["title"] == "[41mAtelier]2;PWNED Utrecht" and info["place"] == "Jaarbeurs"
+    listed = cli(env, "list")
+    assert "\x1b" not in listed.stdout and "[41mAtelier" in listed.stdout
+    too_long = cli(env, "new", "kennisatelier", "--title", "t" * 201)
+    assert too_long.returncode == 2
+    assert "title has 201 characters; at most 200 fit" in too_long.stderr

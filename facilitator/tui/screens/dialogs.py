@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from facilitator.core.templates import Template
+from facilitator.core.text import MAX_TITLE_CHARS
 from facilitator.tui.i18n import N_, _, group_name, translate_bindings
 
 T = TypeVar("T")
@@ -198,7 +199,7 @@ class ActionDialog(_Dialog[ActionInput]):
             yield Label(_("Action"), classes="dialog-title")
             yield TextArea(self.initial, id="text", soft_wrap=True)
             yield Label(_("Owner (who will do it)"))
-            yield Input(id="owner")
+            yield Input(id="owner", max_length=MAX_TITLE_CHARS)
             yield Label(_("Date (YYYY-MM-DD, optional)"))
             yield Input(id="due", placeholder="2026-12-31")
             yield Label(id="problem", classes="problem")

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from facilitator.core.errors import Refused
 from facilitator.core.templates import Template
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -186,7 +187,7 @@ class HomeScreen(Screen[None]):
             try:
                 store = self.facilitator.library.create(template, title=title,
                                                         lang=language())
-            except (StoreError, OSError) as exc:
+            except (Refused, StoreError, OSError) as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.facilitator.start_session(store)
