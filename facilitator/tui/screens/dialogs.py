@@ -57,7 +57,7 @@ class _Dialog(ModalScreen[T | None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     def problem(self, message: str) -> None:
         label = self.query_one("#problem", Label)
@@ -145,6 +145,10 @@ class ContributionDialog(_Dialog[NewContribution]):
     def on_mount(self) -> None:
         self.query_one("#problem").display = False
         self.query_one("#text").focus()
+
+    def action_cancel(self) -> None:
+        if not self.saving:  # a card on its way to the disk is not taken back halfway
+            self.dismiss(None)
 
     def action_save(self) -> None:
         card = self.result()
