@@ -1,7 +1,8 @@
 """The report as Markdown: reads well in a plain editor and renders on a code forge.
 
 Every piece of user text goes through :func:`md_escape` (or :func:`md_cell` in tables), so a
-participant's ``<script>``, ``**bold**``, ``[link](x)`` or ``| pipe`` shows as the text they typed.
+participant's ``<script>``, ``**bold**``, ``[link](x)``, ``| pipe`` or bare ``http://x`` shows as
+the text they typed, and never becomes markup or a link.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block at the beginning of a line: headings, quotes, lists, rules,
 # setext underlines, fenced code.
 _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
+# What makes a GFM renderer (or markdown-it's linkify) turn bare text into a link by itself: a
+# scheme's "://" (http://x, also inside =HYPERLINK("http://x")), a dot inside a name (www.x.nl,
+# gemeente.nl) and the "@" of an address. Escaped, each still shows as typed, and is no link.
+_AUTOLINK = re.compile(r":(?=//)|(?<=\w)\.(?=\w)|@")
 
 
 def md_escape(text: str) -> str:
@@ -27,6 +32,7 @@ def md_escape(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _INLINE.sub(r"\\\1", line)
+        line = _AUTOLINK.sub(r"\\\g<0>", line)
         line = _LINE_START.sub(lambda m: m.group(1) + _escape_block(m.group(2)), line)
         lines.append(line)
     return "\n".join(lines)

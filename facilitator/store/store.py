@@ -54,7 +54,8 @@ from facilitator.core.results import Audit, AuditTally
 from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
-from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed
+from facilitator.store.documents import checked_session
+from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, real_session_path
 from facilitator.store.journal import SessionFile, Tables
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class SessionStore:
         self.file: SessionFile = db.storage  # type: ignore[assignment]
         self.path = self.file.path
         self.read_only = self.file.read_only
-        data = migrate(self.path, self.file.read())
+        data = self.file.read()
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TABLES}
         self._by_round: dict[str, dict[int, Contribution]] = {}
         self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
@@ -173,6 +174,7 @@ class SessionStore:
         place: str = "",
     ) -> SessionStore:
         """Write a new session file (durably) and open it."""
+        path = real_session_path(path)
         info = SessionInfo(
             id=1,
             session_id=session_id,
@@ -191,7 +193,7 @@ class SessionStore:
             state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
             data["rounds"][str(index)] = state.to_doc()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(TinyDB(path, storage=SessionFile, create=data))
+        return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False,
@@ -203,7 +205,8 @@ class SessionStore:
         ``storage`` is the engine (a subclass may change how commits reach the disk: the ingest
         benchmark's baselines do).
         """
-        db = TinyDB(path, storage=storage, read_only=read_only)
+        path = real_session_path(path)
+        db = TinyDB(path, storage=storage, read_only=read_only, prepare=prepare)
         try:
             store = cls(db)
         except (
@@ -1069,6 +1072,12 @@ def _checked_text(text: str, *, multiline: bool = True) -> str:
     if problem is TextProblem.TOO_LONG:
         raise Refused(Reason.TOO_LONG)
     return clean
+
+
+def prepare(path: Path, data: Tables) -> Tables:
+    """What a session file holds, brought up to date and checked like live input, before the
+    store keeps any of it (the session file's ``prepare`` hook)."""
+    return checked_session(path, migrate(path, data))
 
 
 def migrate(path: Path, data: Tables) -> Tables:

@@ -121,7 +121,8 @@ class SessionScreen(Screen[None]):
         self.store = store
         self.round_index = store.info.current_round
         view_state = store.info.view_state or {}
-        self.view = str(view_state.get("view", VIEW_FEED))
+        view = view_state.get("view", VIEW_FEED)
+        self.view = view if view in (VIEW_FEED, VIEW_ROUND) else VIEW_FEED
         self.table_filter = str(view_state.get("filter", ""))
         chosen = view_state.get("stakeholder_filter")
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
@@ -502,13 +503,21 @@ class SessionScreen(Screen[None]):
     # -- actions: contributions ---------------------------------------------------------------
 
     def action_add(self) -> None:
-        def added(result: NewContribution | None) -> None:
-            if result is not None:
-                self.write(self.store.add_contribution(
-                    self.spec.id, result.text, source=Source.TUI,
-                    stakeholder=result.stakeholder, table_group=result.table_group))
+        round_id = self.spec.id
 
-        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title)), added)
+        async def save(card: NewContribution) -> str | None:
+            try:
+                await self.store.add_contribution(
+                    round_id, card.text, source=Source.TUI, stakeholder=card.stakeholder,
+                    table_group=card.table_group)
+            except (Refused, StoreError) as exc:
+                return refusal_text(exc)
+            except Exception as exc:  # a bug must not end a live session: show it, log it
+                log.exception("adding a paper card failed")
+                return str(exc) or type(exc).__name__
+            return None
+
+        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save))
 
     def action_edit(self) -> None:
         item = self._current()
