@@ -3,14 +3,16 @@
 A real ``facilitator serve`` process (127.0.0.1, a free port; the first line it prints is the
 join URL) runs one session. Simulated phones (asyncio tasks with an aiohttp client, in this
 process) join through the real join page and form with its CSRF token, then keep sending
-contributions and dot votes on what they sent; each device sends a few (under the per-device
-limits) and a new one takes over. At a random moment the server is SIGKILLed, and started again
-on the same file, N times. After every kill the session file must parse; at the end it is opened
-with the store, and every answer the phones got with a 2xx must be in it:
+contributions and, like a browser, load the page they are sent back to and dot-vote on the items
+it shows them; each device sends a few (under the per-device limits) and a new one takes over.
+At a random moment the server is SIGKILLed, and started again on the same file, N times. After
+every kill the session file must parse; at the end it is opened with the store, and every answer
+the phones got with a 2xx must be in it:
 
 - a contribution that was acknowledged is in the file, with its text;
-- a device's ballot in the file is its last acknowledged one, or the one it had sent when the
-  server died (that one may or may not have been written; both are right).
+- a device's votes in the file are what its acknowledged ballots add up to (a ballot sets the
+  votes on the items of its page and leaves the others), with or without the one it had sent
+  when the server died (that one may or may not have been written; both are right).
 
 It prints what was acknowledged, found and lost, the temp files the kills left behind (and how
 many remain once the session has been opened again: the open removes them), and whether the file
@@ -38,6 +40,7 @@ import orjson
 from facilitator.store.files import stale_temp_files
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
+from facilitator.web.guard import device_id
 
 ROUND = "knelpunten"
 """The kennisatelier round the phones use, open for contributions and dot voting (5 dots, at
@@ -52,6 +55,7 @@ THINK_S = (0.01, 0.15)
 does not grow past what a long day gives over hundreds of cycles)."""
 QUICK_CYCLES, DEFAULT_CYCLES = 10, 300
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+BALLOT = re.compile(r'<select name="v([0-9]+)"')
 STARTUP_TIMEOUT_S = 30.0
 
 
@@ -59,12 +63,19 @@ STARTUP_TIMEOUT_S = 30.0
 class Device:
     """One phone's device: what it was told was stored."""
 
-    items: list[int] = field(default_factory=list)
-    """Its acknowledged contributions (the only ones it votes on, so its votes are its own)."""
+    cookie: str = ""
+    """Its device cookie (the session file knows it only by an HMAC of it)."""
     ballots: list[dict[int, int]] = field(default_factory=list)
-    """Every ballot it sent, in order."""
+    """Every ballot it sent, in order (each over the items of its page, 0 for no vote)."""
     acked: int = -1
     """The index of its last acknowledged ballot (-1: none)."""
+
+    def votes_after(self, count: int) -> dict[int, int]:
+        """Its votes once its first ``count`` ballots are stored."""
+        votes: dict[int, int] = {}
+        for ballot in self.ballots[:count]:
+            votes.update(ballot)
+        return {item: weight for item, weight in votes.items() if weight}
 
 
 @dataclass
@@ -120,8 +131,9 @@ async def _start(session_id: str, data_dir: Path) -> tuple[asyncio.subprocess.Pr
 
 
 def _ballot(items: list[int], rng: random.Random) -> dict[int, int]:
-    """Up to 5 dots over the device's own items, at most 2 on one."""
-    ballot: dict[int, int] = {}
+    """The vote form of a page: every item on it, up to 5 dots over three of them, at most 2
+    on one (the page's form sends an empty field, no vote, for the others)."""
+    ballot = dict.fromkeys(items, 0)
     budget = 5
     for item in rng.sample(items, min(len(items), 3)):
         weight = min(rng.randint(1, 2), budget)
@@ -153,6 +165,8 @@ async def _phone(url: str, name: str, soak: Soak, acked: list[int], rng: random.
                                      headers=headers) as response:
                     if response.status != 200:
                         continue
+                cookie = next((c.value for c in http.cookie_jar if c.key == "device"), "")
+                device.cookie = cookie
                 soak.devices.append(device)
                 for _ in range(SENDS_PER_DEVICE):
                     await asyncio.sleep(rng.uniform(*THINK_S))
@@ -161,14 +175,16 @@ async def _phone(url: str, name: str, soak: Soak, acked: list[int], rng: random.
                                          data={"csrf": csrf, "round": ROUND, "text": text},
                                          ) as response:
                         if 200 <= response.status < 300:
-                            device.items.append(int((await response.json())["id"]))
                             soak.texts.append(text)
                             acked.append(1)
-                    if device.items and rng.random() < 0.6:
-                        ballot = _ballot(device.items, rng)
+                    async with http.get(url) as page:  # the page it is sent back to
+                        shown = [int(item) for item in BALLOT.findall(await page.text())]
+                    if shown and rng.random() < 0.6:
+                        ballot = _ballot(shown, rng)
                         device.ballots.append(ballot)
                         form = {"csrf": csrf, "round": ROUND,
-                                **{f"v{item}": str(weight) for item, weight in ballot.items()}}
+                                **{f"v{item}": str(weight) if weight else ""
+                                   for item, weight in ballot.items()}}
                         async with http.post(f"{url}/vote", data=form,
                                              headers=headers) as response:
                             if 200 <= response.status < 300:
@@ -226,15 +242,16 @@ async def soak(cycles: int, *, data_dir: Path, phones: int = PHONES, seed: int =
     final = SessionStore.open(path)  # for writing, as a restart would: it removes temp files
     result.temp_files_after_open = len(stale_temp_files(path))
     stored = {c.text for c in final.contributions(visible_only=False)}
-    weights = {v.contribution_id: v.weight for v in final.votes()}
+    ballots = {device.cookie: final.ballot(device_id(final.info.secret, device.cookie), ROUND)
+               for device in result.devices if device.acked >= 0}
     await final.close()
     result.found_texts = sum(1 for text in result.texts if text in stored)
     result.lost_texts = [text for text in result.texts if text not in stored]
     for device in result.devices:
         if device.acked < 0:
             continue
-        ballot = {item: weights[item] for item in device.items if weights.get(item)}
-        if ballot in device.ballots[device.acked:device.acked + 2]:
+        if ballots[device.cookie] in (device.votes_after(device.acked + 1),
+                                      device.votes_after(device.acked + 2)):
             result.found_ballots += 1
         else:
             result.lost_ballots += 1

@@ -44,6 +44,7 @@ from facilitator.core.text import (
 )
 from facilitator.core.voting import BallotProblem, check_ballot
 from facilitator.store.files import SessionCorrupt
+from facilitator.store.journal import JOURNAL_TABLE
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,95}"
 """A session id becomes a file name: nothing else may get through."""
@@ -240,6 +241,8 @@ def check_tables(raw: Mapping[str, Any]) -> Tables:
     template snapshot as validated. Nothing in ``raw`` is changed.
     """
     for name, table in raw.items():
+        if name == JOURNAL_TABLE:
+            continue  # the commit engine's note of which commit a file holds: not session data
         if name not in TABLES and not (name == "_default" and table == {}):
             raise DocumentError(_safe(name), "", "", "unknown table")
         if not isinstance(table, dict):

@@ -721,7 +721,9 @@ class SessionStore:
                 cid
                 for cid, c in items.items()
                 if c is not None and c.round_id == round_id and c.visible and c.counted
-                and (cid in shown or cid in own)  # own items: refused for what they are
+                # Shown, or one's own where the rule forbids it (then refused as that). One's
+                # own item is not votable unseen: its vote would count without its view.
+                and (cid in shown or (cid in own and not spec.voting.own_items))
             }
             existing = self._ballots.get((round_id, device_id), {})
             kept = sum(vote.weight for cid, vote in existing.items()
