@@ -39,6 +39,7 @@ async def filled(store: SessionStore) -> SessionStore:
     second = await store.add_contribution("knelpunten", "Geen tijd", source=Source.TUI)
     await store.merge(first.id, [second.id])
     await store.update_round("knelpunten", voting_open=True)
+    await store.ballot_items("dev-a", "knelpunten")
     await store.cast_ballot("dev-a", "knelpunten", {first.id: 2})
     await store.add_action("Loket", owner="Gemeente", due="2026-12-01",
                            contribution_id=first.id, round_id="knelpunten")
