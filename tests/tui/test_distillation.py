@@ -5,8 +5,8 @@ lines belong and records nothing."""
 from __future__ import annotations
 
 from textual.widgets import SelectionList, Static, TextArea
-from tui_helpers import settle
 from tui_helpers import plain as _plain
+from tui_helpers import settle
 
 from facilitator.core.model import Source
 from facilitator.store.store import SessionStore
