@@ -80,6 +80,9 @@ class RoundKind(StrEnum):
     IDEAS = "ideas"
     AUDIT = "audit"
     OPEN = "open"
+    DISTILLATION = "distillation"
+    """The day's close: the room sends tips, and the day chair records a few lines, each
+    addressed to a stakeholder side (notes with ``addressed_to``); the report opens with both."""
 
 
 class _Strict(BaseModel):
@@ -141,6 +144,11 @@ class RoundSpec(_Strict):
     """Contributions need the facilitator's approval before they reach the wall."""
     uses_groups: StrictBool = False
     """Participants work at tables (groups) in parallel and say which one they sit at."""
+
+    def suggested_theme(self, name: str) -> Localized | None:
+        """The suggested theme ``name`` was made from (in any of its languages), or None for a
+        theme the facilitator named themselves: a suggestion can be shown in every language."""
+        return next((theme for theme in self.themes if name in theme.values()), None)
 
 
 class Template(_Strict):

@@ -95,6 +95,7 @@ class _Markdown:
     def cover(self) -> None:
         _, r = self._, self.r
         self.add(f"# {md_escape(r.title)}", "")
+        self.distilled()
         facts = [(_("Date"), r.date), (_("Place"), r.place or "–"),
                  (_("Template"), r.template_title),
                  (_("Participants"), str(r.participants)),
@@ -107,6 +108,23 @@ class _Markdown:
                        n=r.anonymity_threshold), "")
         if r.pooled_with_small:
             self.add(md_escape(r.pooled_note), "")
+
+    def distilled(self) -> None:
+        """The day chair's lines and the room's tips: what the report opens with."""
+        _, r = self._, self.r
+        if r.lines:
+            self.add(("## " + _("The day chair's lines")), "")
+            for line in r.lines:
+                self.add(f"**{md_escape(_('To {groups}').format(groups=line.to))}:** "
+                         f"{md_inline(line.text)}", "")
+        if r.tips:
+            self.add(("## " + _("Tips from the room")), "")
+            self.add(*[f"- {md_inline(tip.text)}" for tip in r.tips], "")
+            if r.tips_more:
+                self.add(f"_{self.more_tips(r.tips_more)}_", "")
+
+    def more_tips(self, n: int) -> str:
+        return self._("… and {n} more in the round's section.").format(n=n)
 
     def summary(self) -> None:
         _, r = self._, self.r

@@ -51,7 +51,13 @@ from facilitator.core.model import (
 )
 from facilitator.core.ranking import RoundRanking
 from facilitator.core.results import Audit, AuditTally
-from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
+from facilitator.core.templates import (
+    RoundKind,
+    RoundSpec,
+    Template,
+    TemplateError,
+    parse_template,
+)
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
 from facilitator.store.documents import checked_session
@@ -68,6 +74,8 @@ Subscriber = Callable[[tuple[Change, ...]], None]
 _SAID_ON_JOINING = ("lang", "stakeholder", "name", "consent_named", "table_group")
 MAX_SETS = 5
 """How many ballot samples one device may be dealt in a round (it may ask for another)."""
+ANSWERABLE = 5
+"""How many of a bottleneck round's best items a phone offers an idea to answer."""
 MAX_QUEUED = 5000
 """Changes waiting for a commit beyond which the store refuses new ones at once (the web
 answers 503 with Retry-After): past this, waiting would only make every answer late."""
@@ -141,6 +149,8 @@ class SessionStore:
         self._samples: dict[tuple[str, str], list[Sample]] = {}
         self._round_states: dict[str, RoundState] = {}
         self._actions_for: dict[int, dict[int, Action]] = {}
+        self._lines: dict[str, dict[int, Note]] = {}
+        """Round → the day chair's lines (notes addressed to stakeholder groups)."""
         self._last_id: dict[str, int] = {}
         info_doc = next(iter(data["session"].values()))
         self.template: Template = parse_template(info_doc["template"], self.path)
@@ -387,6 +397,9 @@ class SessionStore:
             case Action():
                 if record.contribution_id:
                     self._actions_for.setdefault(record.contribution_id, {})[record.id] = record
+            case Note():
+                if record.addressed_to:
+                    self._lines.setdefault(record.round_id, {})[record.id] = record
             case RoundState():
                 self._round_states[record.round_id] = record
             case SessionInfo():
@@ -452,6 +465,10 @@ class SessionStore:
                 if old.contribution_id and (not isinstance(keep, Action)
                                             or keep.contribution_id != old.contribution_id):
                     self._actions_for.get(old.contribution_id, {}).pop(old.id, None)
+            case Note():
+                if old.addressed_to and (not isinstance(keep, Note) or not keep.addressed_to
+                                         or keep.round_id != old.round_id):
+                    self._lines.get(old.round_id, {}).pop(old.id, None)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -575,8 +592,28 @@ class SessionStore:
         return list(self._actions_for.get(contribution_id, {}).values())
 
     def notes(self, round_id: str | None = None) -> list[Note]:
+        """The facilitator's notes (of one round), the day chair's lines included."""
         notes: Iterable[Note] = self._records["notes"].values()  # type: ignore[assignment]
         return [n for n in notes if round_id is None or n.round_id == round_id]
+
+    def lines(self, round_id: str) -> list[Note]:
+        """The day chair's lines of a distillation round, in the order written (an index: a
+        phone or the wall may ask)."""
+        return list(self._lines.get(round_id, {}).values())
+
+    def answerable(self, round_id: str, per_round: int = ANSWERABLE) -> list[Contribution]:
+        """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
+
+        The best ``per_round`` of each bottleneck round before it, by that round's live ranking
+        (the morning's ranking for the afternoon), earliest round first. Costs ``per_round``
+        items per such round, never a pass over them. Empty for any other kind of round.
+        """
+        rounds = self.template.rounds
+        index = next(i for i, spec in enumerate(rounds) if spec.id == round_id)
+        if rounds[index].kind is not RoundKind.IDEAS:
+            return []
+        return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
+                for item in self.rankings[spec.id].top(per_round)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
@@ -631,13 +668,15 @@ class SessionStore:
         stakeholder: str | None = None,
         theme_id: int = 0,
         nonce: str = "",
+        links: tuple[int, ...] = (),
     ) -> Contribution:
         """Store a contribution. From the web it must fit an open round; the facilitator may add
         to any round. Stakeholder group and table default to what the author said on joining.
 
         ``nonce`` is the phone's key for this one submission: sending it again (a retry after a
         503, or after an answer that never arrived) returns the stored contribution instead of
-        storing it twice.
+        storing it twice. ``links``: the bottlenecks an idea answers, stored as the
+        facilitator's link is (:attr:`Contribution.links`); each must be a bottleneck.
         """
         spec = self.template.round(round_id)
         clean = _checked_text(text)
@@ -649,6 +688,11 @@ class SessionStore:
                     return self._records["contributions"][stored]  # type: ignore[return-value]
             if source is Source.WEB and not self._accepts_submissions(round_id):
                 raise Refused(Reason.ROUND_CLOSED)
+            for link in links:
+                target = self.contribution(link)
+                if target is None or self.template.round(
+                        target.round_id).kind is not RoundKind.BOTTLENECK:
+                    raise Refused(Reason.NOT_FOUND, f"bottleneck {link}")
             who = self._by_device.get(author) if author else None
             return batch.insert(
                 Contribution(
@@ -666,6 +710,7 @@ class SessionStore:
                     approved=not (spec.moderated and source is Source.WEB),
                     created=time.time(),
                     nonce=nonce,
+                    links=tuple(links),
                 )
             )
 
@@ -1007,11 +1052,22 @@ class SessionStore:
 
         return await self._submit(change)
 
-    async def add_note(self, round_id: str, text: str) -> Note:
+    async def add_note(self, round_id: str, text: str, *,
+                       addressed_to: Iterable[str] = ()) -> Note:
+        """A facilitator's note on a round; with ``addressed_to`` (stakeholder group ids of the
+        template, in a distillation round only) one of the day chair's lines to that side."""
         clean = _checked_text(text)
+        spec = self.template.round(round_id)
+        groups = tuple(dict.fromkeys(addressed_to))
+        for group_id in groups:
+            if self.template.group(group_id) is None:
+                raise Refused(Reason.UNKNOWN_GROUP, group_id)
+        if groups and spec.kind is not RoundKind.DISTILLATION:
+            raise Refused(Reason.NOT_DISTILLATION, round_id)
 
         def change(batch: _Batch) -> Note:
-            return batch.insert(Note(round_id=round_id, text=clean, created=time.time()))
+            return batch.insert(Note(round_id=round_id, text=clean, created=time.time(),
+                                     addressed_to=groups))
 
         return await self._submit(change)
 

@@ -292,6 +292,51 @@ class LinkPicker(_Dialog[tuple[int, ...]]):
         return tuple(sorted(self.query_one(SelectionList).selected))
 
 
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    text: str
+    groups: tuple[str, ...]
+    """The stakeholder groups (ids) the line is addressed to, in the template's order."""
+
+
+class LineDialog(_Dialog[LineInput]):
+    """One of the day chair's lines in a distillation round, addressed to a stakeholder side."""
+
+    def __init__(self, template: Template) -> None:
+        super().__init__()
+        self.template = template
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(_("A line from the day chair"), classes="dialog-title")
+            yield Label(_("To whom? (space ticks one or more groups)"))
+            yield SelectionList[str](
+                *[Selection(Text(group_name(self.template, g.id)), g.id)
+                  for g in self.template.groups],
+                id="groups",
+            )
+            yield Label(_("The line"))
+            yield TextArea(id="text", soft_wrap=True)
+            yield Label(id="problem", classes="problem")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#problem").display = False
+        self.query_one(SelectionList).focus()
+
+    def result(self) -> LineInput | None:
+        ticked = set(self.query_one(SelectionList).selected)
+        groups = tuple(g.id for g in self.template.groups if g.id in ticked)
+        text = self.query_one("#text", TextArea).text
+        if not groups:
+            self.problem(_("Tick the groups the line is for (space)."))
+            return None
+        if not text.strip():
+            self.problem(_("Please type the line first."))
+            return None
+        return LineInput(text=text, groups=groups)
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; escape is no."""
 

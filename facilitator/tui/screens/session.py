@@ -30,6 +30,8 @@ from facilitator.tui.screens.dialogs import (
     ActionDialog,
     ActionInput,
     ContributionDialog,
+    LineDialog,
+    LineInput,
     LinkPicker,
     NewContribution,
     TextDialog,
@@ -103,6 +105,8 @@ class SessionScreen(Screen[None]):
         Binding("p", "practical", N_("Mark practical"), id="idea.practical", show=False),
         Binding("x", "action", N_("Make an action"), id="idea.action", show=False),
         Binding("n", "note", N_("Note"), id="session.note", show=False),
+        Binding("d", "line", N_("Day chair's line"), id="distillation.line", show=False,
+                tooltip=N_("In the closing distillation round: a line to a stakeholder side")),
         Binding("z", "pause_timer", N_("Pause/resume timer"), id="timer.pause", show=False),
         Binding("plus", "add_minute", N_("+1 minute"), id="timer.plus", show=False),
         Binding("right_square_bracket", "next_round", N_("Next round"), id="round.next"),
@@ -822,6 +826,19 @@ class SessionScreen(Screen[None]):
                 self.write(self.store.add_note(self.spec.id, text), _("Note saved."))
 
         self.app.push_screen(TextDialog(_("Facilitator note for this round")), written)
+
+    def action_line(self) -> None:
+        if self.spec.kind is not RoundKind.DISTILLATION:
+            self.notify(_("Lines to a stakeholder side belong in the closing distillation "
+                          "round."), severity="warning", markup=False)
+            return
+
+        def written(line: LineInput | None) -> None:
+            if line is not None:
+                self.write(self.store.add_note(self.spec.id, line.text,
+                                               addressed_to=line.groups), _("Line recorded."))
+
+        self.app.push_screen(LineDialog(self.store.template), written)
 
     # -- actions: screens ---------------------------------------------------------------------
 
