@@ -199,6 +199,7 @@ FIELDS: dict[str, dict[str, Any]] = {
     "notes": {
         "round_id": RoundId,
         "text": _text(MAX_CONTRIBUTION_CHARS),
+        "addressed_to": list[_matching(TEMPLATE_ID_PATTERN)],  # type: ignore[misc]
         "created": Time,
     },
 }
@@ -394,6 +395,9 @@ def _check_references(tables: Tables, template: Template) -> None:
 
     for doc_id, doc in tables["notes"].items():
         one_of("notes", doc_id, "round_id", doc["round_id"], rounds, "a round of the template")
+        for index, group in enumerate(doc.get("addressed_to", ())):
+            one_of("notes", doc_id, f"addressed_to[{index}]", group, groups - {""},
+                   "a stakeholder group of the template")
 
 
 def _weight_problem(spec: RoundSpec, item: int, weight: int) -> str | None:
