@@ -1,0 +1,114 @@
+"""``python -m facilitator.bench room`` in miniature: the real laptop in both configurations
+(the TUI with its server, the server alone), real phones in their own process, every phase,
+and the session file read back; plus the parts that decide what the phones do."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from facilitator.bench.common import make_session_file
+from facilitator.bench.phones import VoteForm, choose_ballot, read_page
+from facilitator.bench.room import PHASES, Plan, check_lost, measure
+
+TINY = Plan(phones=12, sizes=(30,), configs=("a", "b"), join_s=1.0, collect_s=2.0,
+            collect_rate=6.0, vote_s=2.0, told_s=8.0, grace_s=12.0, settle_s=3.0)
+
+
+@pytest.mark.timeout(120)
+def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
+    runs = measure(TINY, echo=False)
+
+    assert [(r.config, r.size) for r in runs] == [("a", 30), ("b", 30)]
+    for run in runs:
+        assert [p.name for p in run.phases] == list(PHASES)
+        assert run.joined == TINY.phones
+        for phase in run.phases:
+            assert phase.requests > 0, phase.name
+            assert phase.errors == {}, (run.config, phase.name, phase.errors)
+            assert 0 < phase.p50_ms <= phase.p99_ms < 10_000, phase.name
+            assert phase.cpu_ms_per_request > 0
+            assert phase.page_sizes and phase.page_kb_max > 0.5  # a whole page was read
+            assert phase.rss_mb > 20
+            assert 0 <= phase.load_cores < 1
+        join, collecting, voting, change = run.phases
+        assert join.acked == TINY.phones
+        assert collecting.acked == round(TINY.collect_rate * TINY.collect_s)
+        assert voting.acked == TINY.phones
+        for told in (voting, change):  # every phone caught up with the facilitator's change
+            assert told.told_ms is not None and len(told.told_ms) == TINY.phones
+            assert told.told_all is not None and told.told_all > 0
+        assert run.lost.count == 0
+        assert run.lost.texts == (0, collecting.acked)
+        assert run.lost.ballots == (0, TINY.phones)
+        assert run.lost.joins == (0, TINY.phones)
+        assert run.stopped == "stopped when asked"
+    real = runs[0]
+    assert real.phases[1].key_ms, "the key probe timed presses in the feed"
+    assert all(0 < ms < 2000 for ms in real.phases[1].key_ms)
+
+
+def test_the_check_finds_what_was_acknowledged_but_not_stored(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    make_session_file(path, 5)
+    acked = {
+        "texts": ["Knelpunt 3: de subsidieregels vragen te veel verantwoording van kleine "
+                  "initiatieven, en de taal van de gemeente is voor  nieuwkomers lastig te "
+                  "volgen. ",  # as typed; the store keeps it tidied
+                  "never sent"],
+        "joins": ["0" * 32],
+        "ballots": {"1" * 32: {1: 2}},
+    }
+
+    lost = check_lost(path, acked)
+
+    assert lost.texts == (1, 2)
+    assert lost.joins == (1, 1)
+    assert lost.ballots == (1, 1)
+
+
+@pytest.mark.parametrize("items", [1, 2, 3, 10, 200])
+@pytest.mark.parametrize(("dots", "cap"), [(5, 2), (5, 5), (3, 1), (10, 3)])
+def test_a_dot_ballot_spends_what_it_can_within_the_cap(items: int, dots: int, cap: int) -> None:
+    form = VoteForm("/j/t/vote", {}, "dots", dots, cap, [f"v{i}" for i in range(items)],
+                    list(range(1, cap + 1)))
+    for seed in range(20):
+        ballot = choose_ballot(form, random.Random(seed))
+        assert all(1 <= weight <= cap for weight in ballot.values())
+        assert sum(ballot.values()) == min(dots, cap * items)
+        assert set(ballot) <= set(form.items)
+
+
+def test_a_score_ballot_scores_few_items_all_and_many_a_few() -> None:
+    few = VoteForm("/j/t/vote", {}, "score", 0, 0, [f"v{i}" for i in range(8)], [1, 2, 3, 4, 5])
+    many = VoteForm("/j/t/vote", {}, "score", 0, 0, [f"v{i}" for i in range(500)], [1, 2, 3])
+    rng = random.Random(1)
+    assert set(choose_ballot(few, rng)) == set(few.items)
+    assert all(w in few.weights for w in choose_ballot(few, rng).values())
+    assert len(choose_ballot(many, rng)) == 5
+
+
+def test_the_page_reader_takes_the_fields_a_browser_would_send() -> None:
+    page = read_page(
+        '<main id="live" data-events="/j/T/events" data-key="1:1110">'
+        '<form method="post" action="/j/T/vote" class="vote js" data-rule="dots" data-dots="5">'
+        '<input type="hidden" name="csrf" value="abc"><input type="hidden" name="round" '
+        'value="knelpunten"><select name="v12"><option value="">No vote</option>'
+        '<option value="1">1</option><option value="2">2</option></select>'
+        '<select name="v7"><option value="">No vote</option><option value="1">1</option>'
+        '<option value="2">2</option></select></form>'
+        '<form method="post" action="/j/T/send" class="send js">'
+        '<input type="hidden" name="csrf" value="abc"><input type="hidden" name="round" '
+        'value="knelpunten"><input type="hidden" name="nonce" value="n&amp;1">'
+        '<textarea name="text"></textarea></form></main>')
+
+    assert page is not None
+    assert (page.key, page.events) == ("1:1110", "/j/T/events")
+    assert page.send is not None and page.send.fields == {
+        "csrf": "abc", "round": "knelpunten", "nonce": "n&1"}
+    assert page.vote is not None
+    assert (page.vote.rule, page.vote.dots, page.vote.cap) == ("dots", 5, 2)
+    assert page.vote.items == ["v12", "v7"]
+    assert page.vote.fields == {"csrf": "abc", "round": "knelpunten"}
