@@ -6,16 +6,20 @@ Two configurations, each as its command builds it:
   (:func:`facilitator.tui.app.participant_server`), headless through ``App.run_test``;
 - ``b``: ``facilitator serve``: :class:`ParticipantServer` alone in a plain asyncio loop.
 
-The facilitator's changes (opening voting, the next round) go through the store, as the TUI's
-``v`` and ``]`` do. In (a) a probe presses cursor keys in the feed and times each press until
-the app writes the frame that shows it (:class:`FrameClock`).
+The benchmark's hand on the laptop (:class:`Hand`) is a thread of its own, as a terminal's
+input is: it answers even while the loop is swamped, and what it cannot get done in time (a
+change the loop does not commit) it reports as not done. The facilitator's changes (opening
+voting, the next round) go through the store, as the TUI's ``v`` and ``]`` do. In (a) the
+:class:`KeyProbe` presses cursor keys in the feed and times each press until the app writes
+the frame that shows it (:class:`FrameClock`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import multiprocessing.connection
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -35,6 +39,8 @@ SCREEN = (160, 45)
 PRESS_EVERY_S = 0.1
 GIVE_UP_S = 2.0
 """A key press with no frame showing it after this long counts as this long (and as missed)."""
+CHANGE_WITHIN_S = 30.0
+"""How long the facilitator's change may wait for a swamped loop before it counts as not done."""
 
 
 class FrameClock:
@@ -44,15 +50,23 @@ class FrameClock:
     frames altogether, so a redraw could not be seen without reaching into the app's private
     display method. Our driver is headless in effect (it writes nowhere and reads no terminal)
     but says it is not, so the app renders every frame to terminal codes exactly as for a real
-    terminal and hands it to :meth:`written`. Keys are sent as a terminal driver sends them
-    (``Driver.send_message``); ``Pilot.press`` does the same but then waits for the whole app
-    to go idle, which under load would stretch the probe's ~100 ms rhythm to seconds.
+    terminal and hands it to :meth:`written`. Keys go in as a terminal driver's input thread
+    sends them (``Driver.send_message``). ``Pilot.press`` sends them the same way but then
+    waits for the whole app to go idle, which under load stretches a ~100 ms rhythm to seconds.
     """
 
-    def __init__(self) -> None:
-        self.frames = 0
+    def __init__(self, app: Any) -> None:
+        self.app = app
         self.driver: Driver | None = None
-        self.waiting: tuple[Callable[[], bool], asyncio.Future[float]] | None = None
+        self.feed: Any = None
+        self.cursor: tuple[int, int, int | None] | None = None
+        """The feed as the last frame showed it: cursor row, rows, contribution under it."""
+        self.moves = 0
+        """Frames in which the contribution under the feed's cursor differed from the frame
+        before."""
+        self.moved_at = 0.0
+        """When the last of them was written."""
+        self.moved = threading.Condition()
 
     def driver_class(self) -> type[Driver]:
         clock = self
@@ -71,89 +85,95 @@ class FrameClock:
 
         return FrameRecorder
 
+    def _find_feed(self) -> Any:
+        from facilitator.tui.widgets.feed import FeedTable
+
+        if self.feed is None or not self.feed.is_attached:
+            found = self.app.screen.query(FeedTable)
+            self.feed = found.first() if found else None
+        return self.feed
+
+    def written(self) -> None:
+        """A frame went to the terminal (on the loop)."""
+        feed = self._find_feed()
+        if feed is None:
+            return
+        cursor = (feed.cursor_row, feed.row_count, feed.current_id)
+        if self.cursor is not None and cursor[2] != self.cursor[2]:
+            with self.moved:
+                self.moves += 1
+                self.moved_at = time.monotonic()
+                self.moved.notify_all()
+        self.cursor = cursor
+
     def press(self, key: str) -> None:
+        """A key from the keyboard (any thread)."""
         assert self.driver is not None, "the app has not started"
         self.driver.send_message(events.Key(key, None))
 
-    def written(self) -> None:
-        self.frames += 1
-        if self.waiting is not None:
-            shows, future = self.waiting
-            if not future.done() and shows():
-                future.set_result(time.monotonic())
-
-    def next_frame_showing(self, shows: Callable[[], bool]) -> asyncio.Future[float]:
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting = (shows, future)
-        return future
-
 
 class KeyProbe:
-    """Cursor down/up in the feed every :data:`PRESS_EVERY_S`, each timed until its frame."""
+    """Cursor down/up in the feed every :data:`PRESS_EVERY_S`, each timed until the frame that
+    shows the cursor moved. Its own thread, so a swamped loop shows as late frames."""
 
-    def __init__(self, app: Any, clock: FrameClock) -> None:
-        self.app = app
+    def __init__(self, clock: FrameClock, loop: asyncio.AbstractEventLoop) -> None:
         self.clock = clock
+        self.loop = loop
         self.times_ms: list[float] = []
         self.missed = 0
         self.skipped = 0
-        """Ticks with fewer than two rows in the feed: nothing to move the cursor to."""
-        self._task: asyncio.Task[None] | None = None
+        """Ticks with fewer than three rows in the feed: nowhere to move the cursor."""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self.times_ms, self.missed, self.skipped = [], 0, 0
-        self._task = asyncio.create_task(self._run())
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="key probe", daemon=True)
+        self._thread.start()
 
-    async def stop(self) -> dict[str, Any]:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self.clock.waiting = None
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         return {"key_ms": self.times_ms, "missed": self.missed, "skipped": self.skipped}
 
-    def _feed(self) -> Any:
-        from facilitator.tui.widgets.feed import FeedTable
-
-        found = self.app.screen.query(FeedTable)
-        return found.first() if found else None
-
-    async def _run(self) -> None:
+    def _run(self) -> None:
         down = True
-        while True:
+        while not self._stop.is_set():
             tick = time.monotonic()
-            feed = self._feed()
-            if feed is None or feed.row_count < 2:
+            cursor = self.clock.cursor
+            if cursor is None or cursor[1] < 3:
                 self.skipped += 1
+            elif cursor[0] in (0, cursor[1] - 1):
+                # away from the ends: at the bottom the feed follows new rows
+                feed = self.clock.feed
+                self.loop.call_soon_threadsafe(functools.partial(
+                    feed.move_cursor, row=cursor[1] // 2, animate=False))
             else:
-                if not feed.has_focus:
-                    feed.focus()
-                if feed.cursor_row in (0, feed.row_count - 1):
-                    # away from the ends: at the bottom the feed follows new rows
-                    feed.move_cursor(row=feed.row_count // 2, animate=False)
-                    await asyncio.sleep(PRESS_EVERY_S)
-                    continue
-                await self._press(feed, "down" if down else "up")
+                self._press("down" if down else "up")
                 down = not down
-            await asyncio.sleep(max(0.0, tick + PRESS_EVERY_S - time.monotonic()))
+            self._stop.wait(max(0.0, tick + PRESS_EVERY_S - time.monotonic()))
 
-    async def _press(self, feed: Any, key: str) -> None:
-        before = feed.current_id
-        shown = self.clock.next_frame_showing(lambda: feed.current_id != before)
+    def _press(self, key: str) -> None:
+        clock = self.clock
+        with clock.moved:
+            seen = clock.moves
         pressed = time.monotonic()
-        self.clock.press(key)
-        try:
-            at = await asyncio.wait_for(shown, GIVE_UP_S)
+        clock.press(key)
+        with clock.moved:
+            shown = clock.moved.wait_for(lambda: clock.moves > seen, GIVE_UP_S)
+            at = clock.moved_at
+        if shown:
             self.times_ms.append((at - pressed) * 1000)
-        except TimeoutError:
+        else:
             self.missed += 1
             self.times_ms.append(GIVE_UP_S * 1000)
-        finally:
-            self.clock.waiting = None
 
 
-async def committed(store: SessionStore, table: str, change: Awaitable[Any]) -> float:
+async def committed(store: SessionStore, table: str, change: Callable[[], Awaitable[Any]],
+                    ) -> float:
     """Make a change and return when its commit was announced (``time.monotonic``, the same
     clock in every process on this machine)."""
     seen: list[float] = []
@@ -164,35 +184,52 @@ async def committed(store: SessionStore, table: str, change: Awaitable[Any]) -> 
 
     unsubscribe = store.subscribe(on_change)
     try:
-        await change
+        await change()
     finally:
         unsubscribe()
     return seen[0] if seen else time.monotonic()
 
 
-async def _obey(conn: multiprocessing.connection.Connection, store: SessionStore, url: str,
-                probe: KeyProbe | None) -> None:
-    """Say where the phones go, then do what the benchmark asks until it says stop."""
-    loop = asyncio.get_running_loop()
-    conn.send({"url": url})
-    while True:
-        job: dict[str, Any] = await loop.run_in_executor(None, conn.recv)
-        do = job["do"]
-        if do == "stop":
-            return
-        if do == "probe":
-            if probe is not None:
-                probe.start()
-            conn.send({})
-        elif do == "probed":
-            conn.send(await probe.stop() if probe is not None else {})
-        elif do == "open voting":
-            spec = store.current_round
-            conn.send({"at": await committed(
-                store, "rounds", store.update_round(spec.id, voting_open=True))})
-        elif do == "next round":
-            conn.send({"at": await committed(
-                store, "session", store.go_to_round(store.info.current_round + 1))})
+class Hand(threading.Thread):
+    """Does what the benchmark asks, from a thread of its own, until it says stop."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection, store: SessionStore,
+                 done: asyncio.Event, probe: KeyProbe | None) -> None:
+        super().__init__(name="benchmark's hand", daemon=True)
+        self.conn = conn
+        self.store = store
+        self.done = done
+        self.probe = probe
+        self.loop = asyncio.get_running_loop()
+
+    def run(self) -> None:
+        store = self.store
+        changes: dict[str, tuple[str, Callable[[], Awaitable[Any]]]] = {
+            "open voting": ("rounds", lambda: store.update_round(
+                store.current_round.id, voting_open=True)),
+            "next round": ("session", lambda: store.go_to_round(store.info.current_round + 1)),
+        }
+        try:
+            while True:
+                do = self.conn.recv()["do"]
+                if do == "stop":
+                    return
+                if do == "probe":
+                    if self.probe is not None:
+                        self.probe.start()
+                    self.conn.send({})
+                elif do == "probed":
+                    self.conn.send(self.probe.stop() if self.probe is not None else {})
+                elif do in changes:
+                    table, change = changes[do]
+                    future = asyncio.run_coroutine_threadsafe(
+                        committed(store, table, change), self.loop)
+                    try:
+                        self.conn.send({"at": future.result(CHANGE_WITHIN_S)})
+                    except TimeoutError:
+                        self.conn.send({"at": None})
+        finally:
+            self.loop.call_soon_threadsafe(self.done.set)
 
 
 async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) -> None:
@@ -204,7 +241,10 @@ async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) 
         server = ParticipantServer(store, host="127.0.0.1", port=0)
         await server.start()
         try:
-            await _obey(conn, store, server.join_url, None)
+            done = asyncio.Event()
+            conn.send({"url": server.join_url})
+            Hand(conn, store, done, None).start()
+            await done.wait()
         finally:
             await server.stop()
     finally:
@@ -218,7 +258,7 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
     store = SessionStore.open(path)
     app = FacilitatorApp(Library(path.parent.parent), Templates(), store=store,
                          server_factory=participant_server("127.0.0.1", 0, None))
-    clock = FrameClock()
+    clock = FrameClock(app)
     app.driver_class = clock.driver_class()
     try:
         async with app.run_test(headless=False, size=SCREEN):
@@ -226,7 +266,10 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
                 await asyncio.sleep(0.05)
             if app.server is None or not app.server_ready:
                 raise RuntimeError(f"the participant server did not start: {app.server_problem}")
-            await _obey(conn, store, app.server.join_url, KeyProbe(app, clock))
+            done = asyncio.Event()
+            conn.send({"url": app.server.join_url})
+            Hand(conn, store, done, KeyProbe(clock, asyncio.get_running_loop())).start()
+            await done.wait()
     finally:
         await app.shutdown()
 

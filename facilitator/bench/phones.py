@@ -470,7 +470,8 @@ class Phone:
     async def send(self, text: str) -> None:
         page = await self._settled_page()
         if page is None or page.send is None:
-            await self.load()
+            if not await self.load():
+                return  # counted as what went wrong with the load
             page = self.page
         if page is None or page.send is None:
             self.room.tally.failed("no send form")
@@ -486,7 +487,9 @@ class Phone:
     async def vote(self) -> None:
         page = await self._settled_page()
         if page is None or page.vote is None:
-            await self.load()  # the vote page, when the live message has not brought it yet
+            # the vote page, when the live message has not brought it (yet)
+            if not await self.load():
+                return
             page = self.page
         if page is None or page.vote is None or not page.vote.items:
             self.room.tally.failed("no vote form")
@@ -585,6 +588,11 @@ class Phones:
         self.room.watching = True
         return tally
 
+    def unwatch(self) -> dict[str, Any]:
+        """The change did not happen: what the phones saw meanwhile."""
+        self.room.watching = False
+        return {**self.room.tally.summary(), "told": self._told()}
+
     def _told(self) -> list[float | None]:
         return [p.caught_up for p in self.phones if p.joined]
 
@@ -668,6 +676,8 @@ async def _serve(conn: multiprocessing.connection.Connection) -> None:
                 conn.send(await phones.vote(**job))
             elif do == "change":
                 conn.send(await phones.change(**job))
+            elif do == "unwatch":
+                conn.send(phones.unwatch())
             elif do == "acknowledged":
                 conn.send(phones.acknowledged())
     finally:

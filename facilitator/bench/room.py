@@ -18,8 +18,10 @@ The phases, in the kennisatelier's bottleneck round (dots: 5, at most 2 per item
    commit to every phone having an up-to-date page.
 
 Voting happens in the round the room has just filled, not in the ideas round after the change:
-that way there is something to vote on at every size (the ideas round starts empty), and it is
-the order of the day the template describes (bottlenecks collected, dotted, then solutions).
+that way the items voted on are the thousands of the round at every size (the ideas round holds
+only a few cards typed in beforehand), and it is the order of the day the template describes
+(bottlenecks collected, dotted, then solutions). A facilitator's change that the laptop does not
+commit within 30 s ends the run there: the phases after it are reported as not run.
 
 Per phase: requests, p50/p99 latency, errors (any answer but 2xx/3xx other than the 503/429 the
 phones wait out and retry; a request over 10 s is a timeout), retries, the laptop's CPU per
@@ -51,8 +53,9 @@ from typing import Any
 
 import psutil
 
-from facilitator.bench import laptop, phones
+from facilitator.bench import laptop
 from facilitator.bench.common import make_session_file, percentile, verdict
+from facilitator.bench.phones import main as phones_main
 from facilitator.core.text import clean_text
 from facilitator.store.library import Library
 from facilitator.store.store import SessionStore
@@ -61,8 +64,8 @@ ROUND = "knelpunten"
 """Where the room collects and votes (make_session_file fills and opens it)."""
 NEXT_ROUND = "oplossingen"
 NEXT_ROUND_CARDS = 60
-"""Cards already typed into the ideas round, so the feed has rows to move through after the
-round change (the key probe needs two)."""
+"""Cards already typed into the ideas round, so the feed has rows to move the cursor through
+after the round change."""
 CONFIGS = {
     "a": "facilitator run: the TUI with the participant server in its loop",
     "b": "facilitator serve: the participant server alone",
@@ -211,6 +214,9 @@ class Phase:
     errors: dict[str, int]
     retries: int
     cpu_ms_per_request: float
+    cpu_net_ms_per_request: float
+    """The same without what the laptop spends at rest (in (a) mostly the key probe's
+    redraws)."""
     page_sizes: list[int]
     rss_mb: float
     load_cores: float
@@ -222,6 +228,12 @@ class Phase:
     told_ms: list[float | None] | None = None
     """From the facilitator's commit to each phone's page being up to date (None: never)."""
     note: str = ""
+
+    @classmethod
+    def not_run(cls, name: str) -> Phase:
+        nan = float("nan")
+        return cls(name, 0, nan, nan, {}, 0, nan, nan, [], nan, nan, 0, 0.0, False,
+                   note="not run: the laptop was still swamped")
 
     @property
     def error_count(self) -> int:
@@ -303,35 +315,51 @@ class Session:
         self.laptop = Worker("laptop", laptop.main, str(self.path), config)
         self.memory = PeakMemory(self.laptop)
         self.phones: Worker | None = None
+        self.swamped = False
+        """The laptop did not commit a change in time: the phases after it are not run."""
+        self.at_rest_ms = 0.0
+
+    def close(self) -> None:
+        """End both processes, however the run went (a finished run has stopped them)."""
+        for worker in (self.phones, self.laptop):
+            if worker is not None and worker.process.is_alive():
+                worker.stop(3)
+        self.memory.done.set()
 
     def run(self) -> Run:
         plan = self.plan
         url = self.laptop.hear(300)["url"]
         self.memory.start()
         settle(self.laptop, 60)  # the app loads the round's rows into its feed
-        at_rest = self._at_rest()
-        self.phones = Worker("phones", phones.main)
+        self.at_rest_ms = at_rest = self._at_rest()
+        self.phones = Worker("phones", phones_main)
         self.phones.ask({"do": "setup", "join_url": url, "count": plan.phones,
                          "seed": plan.seed})
         marker = f"room-{secrets.token_hex(3)}"
-        results = [
-            self._phase("join burst", lambda p: p.ask(
+        phases: list[tuple[str, Callable[[Worker], dict[str, Any]]]] = [
+            ("join burst", lambda p: p.ask(
                 {"do": "join", "window_s": plan.join_s,
                  "deadline_s": plan.join_s + plan.grace_s}, plan.join_s + plan.grace_s + 60)),
-            self._phase("collecting", lambda p: p.ask(
+            ("collecting", lambda p: p.ask(
                 {"do": "collect", "rate": plan.collect_rate, "seconds": plan.collect_s,
                  "deadline_s": plan.collect_s + plan.grace_s, "marker": marker},
                 plan.collect_s + plan.grace_s + 60)),
-            self._phase("voting", lambda p: self._told(p, "open voting", {
+            ("voting", lambda p: self._told(p, "open voting", {
                 "do": "vote", "window_s": plan.vote_s, "deadline_s": plan.vote_s + plan.grace_s},
                 plan.vote_s + plan.grace_s)),
-            self._phase("round change", lambda p: self._told(p, "next round", {
+            ("round change", lambda p: self._told(p, "next round", {
                 "do": "change", "deadline_s": plan.told_s}, plan.told_s)),
         ]
+        results: list[tuple[Phase, dict[str, Any]]] = []
+        for name, work in phases:
+            if self.swamped:
+                results.append((Phase.not_run(name), {}))
+            else:
+                results.append(self._phase(name, work))
         joined = results[0][1].get("joined", 0)
         acked = self.phones.ask({"do": "acknowledged"})
         self.phones.stop(10)
-        stopped = self.laptop.stop(20)
+        stopped = self.laptop.stop(3 if self.swamped else 20)
         self.memory.done.set()
         return Run(self.config, self.size, [phase for phase, _ in results],
                    check_lost(self.path, acked), joined, stopped, at_rest)
@@ -347,11 +375,20 @@ class Session:
 
     def _told(self, phones_worker: Worker, change: str, job: dict[str, Any],
               seconds: float) -> dict[str, Any]:
-        """The facilitator's change, with the phones watching their pages; then the phase."""
+        """The facilitator's change, with the phones watching their pages; then the phase.
+        A change the laptop did not commit in time ends the phase there (and the run: the
+        laptop is swamped)."""
         phones_worker.ask({"do": "watch"})
-        at = self.laptop.ask({"do": change}, 120)["at"]
-        result = phones_worker.ask(job, seconds + 60)
-        result["told_ms"] = [None if t is None else (t - at) * 1000 for t in result.pop("told")]
+        at = self.laptop.ask({"do": change}, laptop.CHANGE_WITHIN_S + 30)["at"]
+        if at is None:
+            self.swamped = True
+            result = phones_worker.ask({"do": "unwatch"})
+            result["not_done"] = (f"the facilitator's change was not committed within "
+                                  f"{laptop.CHANGE_WITHIN_S:.0f} s")
+        else:
+            result = phones_worker.ask(job, seconds + 60)
+        result["told_ms"] = [None if t is None or at is None else (t - at) * 1000
+                             for t in result.pop("told")]
         return result
 
     def _phase(self, name: str, work: Callable[[Worker], dict[str, Any]],
@@ -367,6 +404,7 @@ class Session:
         probed = self.laptop.ask({"do": "probed"}, 120)
         settled_s, cut = settle(self.laptop, self.plan.settle_s)
         cpu = self.laptop.cpu_s() - cpu_before
+        resting = self.at_rest_ms / 1000 * (time.monotonic() - started)
         latencies: list[float] = result["latencies_ms"]
         requests: int = result["requests"]
         phase = Phase(
@@ -377,6 +415,8 @@ class Session:
             errors=result["errors"],
             retries=result["retries"],
             cpu_ms_per_request=cpu * 1000 / requests if requests else float("nan"),
+            cpu_net_ms_per_request=(max(0.0, cpu - resting) * 1000 / requests if requests
+                                    else float("nan")),
             page_sizes=result["page_sizes"],
             rss_mb=self.memory.reset() / 2**20,
             load_cores=load_cores,
@@ -392,6 +432,8 @@ class Session:
 
 
 def _note(name: str, result: dict[str, Any]) -> str:
+    if "not_done" in result:
+        return str(result["not_done"])
     if name == "join burst":
         return (f"{result['acked']:,} joined, {result['live']:,} live connections open")
     if name == "collecting":
@@ -404,8 +446,8 @@ def _note(name: str, result: dict[str, Any]) -> str:
 # -- the report ---------------------------------------------------------------------------------
 
 
-def _ms(value: float | None) -> str:
-    return "—" if value is None or value != value else f"{value:,.1f}"
+def _ms(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value:,.{digits}f}"
 
 
 def _told_line(phase: Phase) -> str:
@@ -440,9 +482,9 @@ def print_run(run: Run) -> None:
     for p in run.phases:
         key = f"{_ms(p.key_p99)} ms" if p.key_p99 is not None else "—"
         print(f"  {p.name:<13}{p.requests:>9,}{_ms(p.p50_ms):>9}{_ms(p.p99_ms):>9}"
-              f"{p.error_count:>8,}{p.retries:>8,}{p.cpu_ms_per_request:>11.2f}"
-              f"{p.page_kb_max:>9.1f}{p.rss_mb:>8.0f}"
-              + (f"{key:>16}" if run.config == "a" else "") + f"{p.load_cores:>10.2f}")
+              f"{p.error_count:>8,}{p.retries:>8,}{_ms(p.cpu_ms_per_request, 2):>11}"
+              f"{p.page_kb_max:>9.1f}{_ms(p.rss_mb, 0):>8}"
+              + (f"{key:>16}" if run.config == "a" else "") + f"{_ms(p.load_cores, 2):>10}")
     for p in run.phases:
         parts = [p.note] if p.note else []
         if p.told_ms is not None:
@@ -453,6 +495,8 @@ def print_run(run: Run) -> None:
         if p.key_missed:
             parts.append(f"{p.key_missed} key presses not shown within "
                          f"{laptop.GIVE_UP_S:.0f} s (counted as {laptop.GIVE_UP_S:.0f} s)")
+        if p.requests and run.at_rest_ms:
+            parts.append(f"CPU {_ms(p.cpu_net_ms_per_request, 2)} ms/req net of the at-rest rate")
         parts.append(f"laptop idle {p.settled_s:.1f} s after"
                      + (" (still busy: cut there)" if p.settle_cut else ""))
         print(f"    {p.name}: " + "; ".join(parts))
@@ -471,29 +515,32 @@ def targets(runs: Sequence[Run], *, echo: bool) -> bool:
             print("\ntargets: set for (a), which this run left out")
         return False
     run = max(real, key=lambda r: r.size)
-    changes = [p for p in run.phases if p.told_ms is not None]
+    changes = [p for p in run.phases if p.name in ("voting", "round change")]
 
-    def each(value: Callable[[Phase], float | None], limit: float, unit: str,
-             phases: Sequence[Phase] = run.phases) -> tuple[str, bool]:
+    def each(value: Callable[[Phase], float | None], limit: float,
+             show: Callable[[float | None], str], phases: Sequence[Phase] = run.phases,
+             ) -> tuple[str, bool]:
         values = [(p.name, value(p)) for p in phases]
         ok = all(v is not None and v == v and v < limit for _, v in values)
-        shown = (f"{name} {_ms(v) if unit else f'{v:,.0f}' if v is not None else '—'}{unit}"
-                 for name, v in values)
-        return ", ".join(shown), ok
+        return ", ".join(f"{name} {show(v)}" for name, v in values), ok
+
+    def unit(name: str) -> Callable[[float | None], str]:
+        return lambda v: f"{_ms(v)} {name}"
 
     checks = [
-        (f"p99 < {TARGET_P99_MS:.0f} ms", *each(lambda p: p.p99_ms, TARGET_P99_MS, " ms")),
-        ("0 errors", *each(lambda p: p.error_count, 1, "")),
+        (f"p99 < {TARGET_P99_MS:.0f} ms", *each(lambda p: p.p99_ms, TARGET_P99_MS, unit("ms"))),
+        ("0 errors", *each(lambda p: p.error_count, 1, lambda v: f"{v or 0:,.0f}")),
         ("0 lost", f"{run.lost.count:,}", run.lost.count == 0),
         (f"laptop CPU < {TARGET_CPU_MS:.0f} ms per request",
-         *each(lambda p: p.cpu_ms_per_request, TARGET_CPU_MS, " ms")),
+         *each(lambda p: p.cpu_ms_per_request, TARGET_CPU_MS, unit("ms"))),
         (f"participant page < {TARGET_PAGE_KB:.0f} KB",
-         *each(lambda p: p.page_kb_max, TARGET_PAGE_KB, " KB")),
-        (f"RSS < {TARGET_RSS_MB:.0f} MB", *each(lambda p: p.rss_mb, TARGET_RSS_MB, " MB")),
+         *each(lambda p: p.page_kb_max, TARGET_PAGE_KB, unit("KB"))),
+        (f"RSS < {TARGET_RSS_MB:.0f} MB", *each(lambda p: p.rss_mb, TARGET_RSS_MB, unit("MB"))),
         (f"key → redraw p99 < {TARGET_KEY_MS:.0f} ms",
-         *each(lambda p: p.key_p99, TARGET_KEY_MS, " ms")),
+         *each(lambda p: p.key_p99, TARGET_KEY_MS, unit("ms"))),
         (f"every phone up to date < {TARGET_TOLD_MS / 1000:.0f} s after the facilitator's change",
-         *each(lambda p: p.told_all, TARGET_TOLD_MS, " ms", changes)),
+         *each(lambda p: p.told_all, TARGET_TOLD_MS,
+               lambda v: "not every phone" if v is None else f"{_ms(v)} ms", changes)),
     ]
     if echo:
         note = "" if run.size == TARGET_SIZE else \
@@ -501,7 +548,8 @@ def targets(runs: Sequence[Run], *, echo: bool) -> bool:
         print(f"\ntargets for (a) at {run.size:,} existing items, every phase{note}:")
         for label, shown, ok in checks:
             print(f"  {verdict(ok)}  {label}: {shown}")
-        load = max((p.load_cores for r in runs for p in r.phases), default=0.0)
+        load = max((p.load_cores for r in runs for p in r.phases if p.load_cores == p.load_cores),
+                   default=0.0)
         trust = ("well below one: the phones were not the limit" if load <= LOAD_CEILING
                  else "SUSPECT: the phones may have been the limit")
         print(f"  load process: at most {load:.2f} of a core in any phase ({trust})")
@@ -536,7 +584,11 @@ def measure(plan: Plan, *, echo: bool = True) -> list[Run]:
         for config in plan.configs:
             for size in plan.sizes:
                 _say(f"({config}) {size:,} existing items")
-                runs.append(Session(plan, config, size, Path(folder)).run())
+                session = Session(plan, config, size, Path(folder))
+                try:
+                    runs.append(session.run())
+                finally:
+                    session.close()
                 if echo:
                     print_run(runs[-1])
     return runs

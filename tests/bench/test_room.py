@@ -5,12 +5,13 @@ and the session file read back; plus the parts that decide what the phones do.""
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
 
 from facilitator.bench.common import make_session_file
-from facilitator.bench.phones import VoteForm, choose_ballot, read_page
+from facilitator.bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
 from facilitator.bench.room import PHASES, Plan, check_lost, measure
 
 TINY = Plan(phones=12, sizes=(30,), configs=("a", "b"), join_s=1.0, collect_s=2.0,
@@ -112,3 +113,48 @@ def test_the_page_reader_takes_the_fields_a_browser_would_send() -> None:
     assert (page.vote.rule, page.vote.dots, page.vote.cap) == ("dots", 5, 2)
     assert page.vote.items == ["v12", "v7"]
     assert page.vote.fields == {"csrf": "abc", "round": "knelpunten"}
+
+
+async def _phone_on(key: str) -> Phone:
+    room = Room("http://127.0.0.1:9/j/T", seed=1)  # never reached: the loads are stand-ins
+    phone = Phone(room, 0)
+    phone.key = phone.latest = phone.base_key = key
+    room.watching = True
+    return phone
+
+
+async def test_a_message_that_carries_what_the_page_needs_takes_no_reload() -> None:
+    phone = await _phone_on("1:1100")
+    try:
+        phone.on_state({"key": "2:1100", "reload": False})
+
+        assert phone.key == "2:1100"
+        assert phone.reloading is None
+        assert phone.caught_up is not None
+    finally:
+        await phone.close()
+
+
+async def test_a_stale_page_is_loaded_once_within_the_spread_the_message_asks() -> None:
+    phone = await _phone_on("1:1100")
+    loads: list[float] = []
+
+    async def load(url: object = None) -> bool:
+        loads.append(time.monotonic())
+        phone.key = "1:1110"
+        return True
+
+    phone.load = load  # type: ignore[method-assign]
+    try:
+        told = time.monotonic()
+        phone.on_state({"key": "1:1110", "spread_ms": 300})
+        phone.on_state({"key": "1:1110", "spread_ms": 300})  # the same news again
+        assert phone.caught_up is None  # not until the page is in
+        assert phone.reloading is not None
+        await phone.reloading
+
+        assert len(loads) == 1
+        assert 0 <= loads[0] - told < 0.4
+        assert phone.caught_up is not None and phone.caught_up >= loads[0]
+    finally:
+        await phone.close()
