@@ -39,7 +39,7 @@ SCREEN = (160, 45)
 PRESS_EVERY_S = 0.1
 GIVE_UP_S = 2.0
 """A key press with no frame showing it after this long counts as this long (and as missed)."""
-CHANGE_WITHIN_S = 30.0
+CHANGE_WITHIN_S = 20.0
 """How long the facilitator's change may wait for a swamped loop before it counts as not done."""
 
 

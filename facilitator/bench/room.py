@@ -21,7 +21,7 @@ Voting happens in the round the room has just filled, not in the ideas round aft
 that way the items voted on are the thousands of the round at every size (the ideas round holds
 only a few cards typed in beforehand), and it is the order of the day the template describes
 (bottlenecks collected, dotted, then solutions). A facilitator's change that the laptop does not
-commit within 30 s ends the run there: the phases after it are reported as not run.
+commit within 20 s ends the run there: the phases after it are reported as not run.
 
 Per phase: requests, p50/p99 latency, errors (any answer but 2xx/3xx other than the 503/429 the
 phones wait out and retry; a request over 10 s is a timeout), retries, the laptop's CPU per
@@ -108,7 +108,7 @@ class Plan:
     def full(cls) -> Plan:
         return cls(phones=2000, sizes=(0, 5000, 20000), configs=("a", "b"), join_s=30.0,
                    collect_s=30.0, collect_rate=200.0, vote_s=60.0, told_s=15.0, grace_s=12.0,
-                   settle_s=20.0)
+                   settle_s=15.0)
 
     @classmethod
     def quick(cls) -> Plan:
@@ -240,8 +240,9 @@ class Phase:
         return sum(self.errors.values())
 
     @property
-    def page_kb_max(self) -> float:
-        return max(self.page_sizes, default=0) / 1024
+    def page_kb_max(self) -> float | None:
+        """The largest participant page loaded; None when none came through."""
+        return max(self.page_sizes) / 1024 if self.page_sizes else None
 
     @property
     def key_p99(self) -> float | None:
@@ -483,7 +484,7 @@ def print_run(run: Run) -> None:
         key = f"{_ms(p.key_p99)} ms" if p.key_p99 is not None else "—"
         print(f"  {p.name:<13}{p.requests:>9,}{_ms(p.p50_ms):>9}{_ms(p.p99_ms):>9}"
               f"{p.error_count:>8,}{p.retries:>8,}{_ms(p.cpu_ms_per_request, 2):>11}"
-              f"{p.page_kb_max:>9.1f}{_ms(p.rss_mb, 0):>8}"
+              f"{_ms(p.page_kb_max):>9}{_ms(p.rss_mb, 0):>8}"
               + (f"{key:>16}" if run.config == "a" else "") + f"{_ms(p.load_cores, 2):>10}")
     for p in run.phases:
         parts = [p.note] if p.note else []

@@ -12,7 +12,7 @@ import pytest
 
 from facilitator.bench.common import make_session_file
 from facilitator.bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
-from facilitator.bench.room import PHASES, Plan, check_lost, measure
+from facilitator.bench.room import PHASES, Lost, Phase, Plan, Run, check_lost, measure, targets
 
 TINY = Plan(phones=12, sizes=(30,), configs=("a", "b"), join_s=1.0, collect_s=2.0,
             collect_rate=6.0, vote_s=2.0, told_s=8.0, grace_s=12.0, settle_s=3.0)
@@ -158,3 +158,38 @@ async def test_a_stale_page_is_loaded_once_within_the_spread_the_message_asks() 
         assert phone.caught_up is not None and phone.caught_up >= loads[0]
     finally:
         await phone.close()
+
+
+def _healthy(name: str, **changes: object) -> Phase:
+    phase = Phase(name=name, requests=100, p50_ms=5.0, p99_ms=50.0, errors={}, retries=0,
+                  cpu_ms_per_request=1.0, cpu_net_ms_per_request=0.9, page_sizes=[9000],
+                  rss_mb=200.0, load_cores=0.1, acked=100, settled_s=0.5, settle_cut=False,
+                  key_ms=[10.0, 20.0], told_ms=[100.0, 900.0] if name in (
+                      "voting", "round change") else None)
+    for field_name, value in changes.items():
+        setattr(phase, field_name, value)
+    return phase
+
+
+def _run(*phases: Phase) -> Run:
+    return Run("a", 20_000, list(phases), Lost((0, 2), (0, 2), (0, 2)), 2, "stopped when asked",
+               at_rest_ms=3.0)
+
+
+def test_the_targets_pass_only_what_was_measured_to_pass() -> None:
+    healthy = [_healthy(name) for name in PHASES]
+    assert targets([_run(*healthy)], echo=False)
+
+    no_page = [_healthy(name, page_sizes=[]) if name == "voting" else _healthy(name)
+               for name in PHASES]  # every page load of the phase timed out
+    assert not targets([_run(*no_page)], echo=False)
+
+    one_late = [_healthy(name, told_ms=[100.0, None]) if name == "round change"
+                else _healthy(name) for name in PHASES]
+    assert not targets([_run(*one_late)], echo=False)
+
+    not_run = [*healthy[:3], Phase.not_run("round change")]
+    assert not targets([_run(*not_run)], echo=False)
+
+    slow_keys = [_healthy(name, key_ms=[10.0] * 98 + [80.0, 90.0]) for name in PHASES]
+    assert not targets([_run(*slow_keys)], echo=False)
