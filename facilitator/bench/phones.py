@@ -217,6 +217,8 @@ class Tally:
     """Participant pages as loaded (bytes)."""
     acked: int = 0
     """Joins, contributions or ballots answered with a success."""
+    acked_ms: list[float] = field(default_factory=list)
+    """For each of them, from the first try to the success, waits for Retry-After included."""
     reconnects: int = 0
 
     def failed(self, what: str) -> None:
@@ -225,7 +227,8 @@ class Tally:
     def summary(self) -> dict[str, Any]:
         return {"requests": self.requests, "latencies_ms": self.latencies_ms,
                 "errors": dict(self.errors), "retries": self.retries,
-                "page_sizes": self.page_sizes, "acked": self.acked, "reconnects": self.reconnects}
+                "page_sizes": self.page_sizes, "acked": self.acked, "acked_ms": self.acked_ms,
+                "reconnects": self.reconnects}
 
 
 @dataclass
@@ -329,6 +332,17 @@ class Phone:
                 return None
             return Answer(status, url.join(URL(location)) if location else None,
                           raw.decode("utf-8", "replace"), len(raw))
+
+    async def submit(self, action: str, fields: dict[str, str]) -> Answer | None:
+        """Post a form of the page; a success counts as acknowledged, with how long it took
+        from the first try (retries and their waits included)."""
+        tally = self.room.tally
+        started = time.monotonic()
+        answer = await self.fetch(self.room.join_url.join(URL(action)), fields)
+        if answer is not None:
+            tally.acked += 1
+            tally.acked_ms.append((time.monotonic() - started) * 1000)
+        return answer
 
     async def load(self, url: URL | None = None) -> bool:
         """Load the participant page (the page's own URL unless a redirect named another)."""
@@ -459,11 +473,10 @@ class Phone:
         fields["stakeholder"] = self.rng.choice(form.stakeholders) if form.stakeholders else ""
         if form.tables is not None:
             fields["table"] = self.rng.choice(form.tables)
-        answer = await self.fetch(self.room.join_url.join(URL(form.action)), fields)
+        answer = await self.submit(form.action, fields)
         if answer is None:
             return
         self.joined = True
-        self.room.tally.acked += 1
         self.room.acked.joins.append(self.cookies.get("device", ""))
         await self._after_post(answer)
 
@@ -476,11 +489,9 @@ class Phone:
         if page is None or page.send is None:
             self.room.tally.failed("no send form")
             return
-        answer = await self.fetch(self.room.join_url.join(URL(page.send.action)),
-                                  {**page.send.fields, "text": text})
+        answer = await self.submit(page.send.action, {**page.send.fields, "text": text})
         if answer is None:
             return
-        self.room.tally.acked += 1
         self.room.acked.texts.append(text)
         await self._after_post(answer)
 
@@ -498,10 +509,9 @@ class Phone:
         ballot = choose_ballot(form, self.rng)
         fields = {**form.fields, **dict.fromkeys(form.items, "")}
         fields.update({name: str(weight) for name, weight in ballot.items()})
-        answer = await self.fetch(self.room.join_url.join(URL(form.action)), fields)
+        answer = await self.submit(form.action, fields)
         if answer is None:
             return
-        self.room.tally.acked += 1
         self.room.acked.ballots[self.cookies.get("device", "")] = {
             int(name[1:]): weight for name, weight in ballot.items()}
         await self._after_post(answer)

@@ -221,6 +221,8 @@ class Phase:
     rss_mb: float
     load_cores: float
     acked: int
+    acked_ms: list[float]
+    """From each acknowledged form's first try to its success (retries included)."""
     settled_s: float
     settle_cut: bool
     key_ms: list[float] = field(default_factory=list)
@@ -232,7 +234,7 @@ class Phase:
     @classmethod
     def not_run(cls, name: str) -> Phase:
         nan = float("nan")
-        return cls(name, 0, nan, nan, {}, 0, nan, nan, [], nan, nan, 0, 0.0, False,
+        return cls(name, 0, nan, nan, {}, 0, nan, nan, [], nan, nan, 0, [], 0.0, False,
                    note="not run: the laptop was still swamped")
 
     @property
@@ -422,6 +424,7 @@ class Session:
             rss_mb=self.memory.reset() / 2**20,
             load_cores=load_cores,
             acked=result["acked"],
+            acked_ms=result["acked_ms"],
             settled_s=settled_s,
             settle_cut=cut,
             key_ms=probed.get("key_ms", []),
@@ -435,12 +438,16 @@ class Session:
 def _note(name: str, result: dict[str, Any]) -> str:
     if "not_done" in result:
         return str(result["not_done"])
+    waited = result["acked_ms"]
+    took = (f" (from the first try: p50 {_ms(percentile(waited, 50))} ms, "
+            f"p99 {_ms(percentile(waited, 99))} ms)" if waited else "")
     if name == "join burst":
-        return (f"{result['acked']:,} joined, {result['live']:,} live connections open")
+        return f"{result['acked']:,} joined{took}, {result['live']:,} live connections open"
     if name == "collecting":
-        return f"{result['acked']:,} of {result['planned']:,} contributions acknowledged"
+        return (f"{result['acked']:,} of {result['planned']:,} contributions "
+                f"acknowledged{took}")
     if name == "voting":
-        return f"{result['acked']:,} ballots acknowledged"
+        return f"{result['acked']:,} ballots acknowledged{took}"
     return ""
 
 
