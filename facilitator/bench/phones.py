@@ -376,6 +376,7 @@ class Phone:
         retry_s = RECONNECT_S
         last_id = ""
         while True:
+            pause = retry_s
             headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache",
                        **({"Last-Event-ID": last_id} if last_id else {})}
             if self.cookies:
@@ -387,7 +388,7 @@ class Phone:
                     if response.status in (429, 503):
                         self.room.tally.retries += 1
                         after = response.headers.get("Retry-After", "")
-                        retry_s = float(after) if after.isdigit() else retry_s
+                        pause = float(after) if after.isdigit() else retry_s
                     elif response.status != 200 or not kind.startswith("text/event-stream"):
                         self.room.tally.failed(f"live HTTP {response.status}")
                         return  # EventSource gives up on such an answer
@@ -411,13 +412,13 @@ class Phone:
                                 elif name == "id":
                                     last_id = value
                                 elif name == "retry" and value.isdigit():
-                                    retry_s = int(value) / 1000
+                                    retry_s = pause = int(value) / 1000
                         finally:
                             self.room.live_open -= 1
             except (aiohttp.ClientError, TimeoutError, ValueError):
                 pass
             self.room.tally.reconnects += 1
-            await asyncio.sleep(retry_s)
+            await asyncio.sleep(pause)
 
     def on_state(self, message: Any) -> None:
         key = message.get("key") if isinstance(message, dict) else None
@@ -430,8 +431,9 @@ class Phone:
             self.key = key
             self._check()
         elif self.reloading is None:
-            spread_ms = message.get("spread_ms") or 0
-            delay = self.rng.uniform(0, spread_ms / 1000) if spread_ms else 0.0
+            spread_ms = message.get("spread_ms")
+            delay = (self.rng.uniform(0, spread_ms / 1000)
+                     if isinstance(spread_ms, int | float) and spread_ms > 0 else 0.0)
             self.reloading = asyncio.create_task(self._reload(delay))
 
     async def _reload(self, delay: float) -> None:
