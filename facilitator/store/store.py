@@ -541,6 +541,10 @@ class SessionStore:
     def participants(self) -> list[Participant]:
         return list(self._by_device.values())
 
+    def participant_by_id(self, participant_id: int) -> Participant | None:
+        """A participant by its document id (what a store event names)."""
+        return self._records["participants"].get(participant_id)  # type: ignore[return-value]
+
     @property
     def participant_count(self) -> int:
         return len(self._by_device)

@@ -713,6 +713,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
         rule=spec.voting,
         voting_open=state.voting_open,
         join_url=_join_url(request, store),
+        joining_closed=state.joining_closed,
         devices=store.participant_count,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
         running=state.timer_running,

@@ -4,8 +4,11 @@ that joined keeps working; the facilitator can close joining for the round."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -240,6 +243,9 @@ async def test_closed_joining_refuses_new_devices_and_keeps_the_joined(
     assert (await device().join(code_at(store, clock.now)))[0] == 200
     await store.go_to_round(0)
     assert (await device().open(code_at(store, clock.now)))[0] == 409
+    wall = await (await phone.client.get(f"/wall/{wall_token(store.info.secret)}?lang=en"))\
+        .text()
+    assert CLOSED in wall and "qr.svg" not in wall  # the projector says so, and shows no code
     await store.update_round("checkin", joining_closed=False)
     assert (await device().join(code_at(store, clock.now)))[0] == 200
     assert len(store.participants()) == 3
@@ -267,3 +273,26 @@ async def test_the_room_code_is_on_the_wall_and_nowhere_a_phone_can_reach(
     await phone.join(code_at(store, clock.now))
     status, page = await phone.open()
     assert status == 200 and code_at(store, clock.now) not in page and wall not in page
+
+
+async def test_the_wall_reloads_when_the_code_changes(store: SessionStore) -> None:
+    """The wall's live updates say so when the room's code changes, so the projector always
+    shows the current QR code."""
+    started = time.monotonic()
+
+    def clock() -> float:  # 0.3 s before the code changes, running
+        return START + ROTATE_S - 0.3 + time.monotonic() - started
+
+    app = create_app(store, clock=clock)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get(f"/wall/{wall_token(store.info.secret)}/events")
+        keys = []
+        async with asyncio.timeout(5):
+            async for line in response.content:
+                if line.startswith(b"data: "):
+                    keys.append(json.loads(line[6:])["key"])
+                    if len(keys) == 2:
+                        break
+        response.close()
+    assert keys == ["w0", "w1"]
+    assert time.monotonic() - started < 2
