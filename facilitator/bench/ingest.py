@@ -115,13 +115,17 @@ async def _open_phone(session: Any, link: str) -> tuple[str, str, list[str]]:
         device = response.cookies["device"].value
     found, code = CSRF.search(html), CODE.search(html)
     assert found and code, "no join form on the page"
-    async with session.post(
-        f"{url}/join",
-        data={"csrf": found.group(1), "lang": "en", "code": code.group(1)},
-        headers={"Origin": url.split("/j/")[0], "Accept": "application/json",
-                 "Cookie": f"device={device}"},
-    ) as response:
-        assert response.status == 200, f"joining failed: {response.status}"
+    for _ in range(20):  # a busy server says 503 with Retry-After, and the phone tries again
+        async with session.post(
+            f"{url}/join",
+            data={"csrf": found.group(1), "lang": "en", "code": code.group(1)},
+            headers={"Origin": url.split("/j/")[0], "Accept": "application/json",
+                     "Cookie": f"device={device}"},
+        ) as response:
+            if response.status not in (429, 503):
+                break
+            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+    assert response.status == 200, f"joining failed: {response.status}"
     async with session.get(url, headers={"Cookie": f"device={device}"}) as response:
         ballot = BALLOT.findall(await response.text())
     return device, found.group(1), ballot
@@ -273,12 +277,15 @@ async def _session(folder: Path, existing: int, variant: str) -> tuple[SessionSt
     """A kennisatelier session in its bottleneck round with ``existing`` contributions."""
     first = Library(folder).create(Templates().load("kennisatelier"))
     await first.go_to_round(1)
-    adds = [first.add_contribution(ROUND, f"facilitator card {n}", source=Source.TUI)
-            for n in range(20)]
-    adds += [first.add_contribution(ROUND, f"earlier contribution {n}: " + "y" * 80,
-                                    source=Source.TUI, author=f"{n:032x}")
-             for n in range(existing)]
-    items = [c.id for c in await asyncio.gather(*adds)][:20]
+    cards = await asyncio.gather(*[
+        first.add_contribution(ROUND, f"facilitator card {n}", source=Source.TUI)
+        for n in range(20)])
+    for start in range(0, existing, 1000):  # in waves, as the store takes at most 5,000 at once
+        await asyncio.gather(*[
+            first.add_contribution(ROUND, f"earlier contribution {n}: " + "y" * 80,
+                                   source=Source.TUI, author=f"{n:032x}")
+            for n in range(start, min(existing, start + 1000))])
+    items = [c.id for c in cards]
     await first.update_round(ROUND, voting_open=True)
     path = first.path
     await first.close()
