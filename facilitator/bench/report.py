@@ -72,7 +72,8 @@ def make_session(path: Path, contributions: int, votes: int, *, devices: int = 4
             device_id=f"device-{i}", lang="nl", stakeholder=groups[i % len(groups)],
             name=f"Deelnemer {i}", consent_named=i % 3 == 0, joined=now).to_doc()
     # Rounds weighted towards the bottleneck and ideas rounds, as on a real day.
-    weights = {RoundKind.BOTTLENECK: 5, RoundKind.IDEAS: 4, RoundKind.AUDIT: 1, RoundKind.OPEN: 1}
+    weights = {RoundKind.BOTTLENECK: 5, RoundKind.IDEAS: 4, RoundKind.AUDIT: 1, RoundKind.OPEN: 1,
+               RoundKind.DISTILLATION: 1}
     rounds = [spec for spec in template.rounds for _ in range(weights[spec.kind])]
     theme_ids: dict[str, list[int]] = {}
     theme_id = 0

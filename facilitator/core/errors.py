@@ -24,6 +24,8 @@ class Reason(StrEnum):
     NOT_FOUND = "not_found"
     NO_MORE_ITEMS = "no_more_items"
     """A device asked for another set of items to vote on, and there is none to give."""
+    NOT_DISTILLATION = "not_distillation"
+    """A line addressed to a stakeholder side belongs in a distillation round."""
 
 
 class Refused(Exception):

@@ -212,6 +212,9 @@ class Note(Record):
     round_id: str
     text: str
     created: float = 0.0
+    addressed_to: tuple[str, ...] = ()
+    """In a distillation round: the stakeholder groups (template ids) the day chair addresses
+    this line to, e.g. ``("municipality", "civil_society")``; () for a facilitator's note."""
 
 
 RECORD_TYPES: tuple[type[Record], ...] = (

@@ -211,21 +211,15 @@ def audit(
 
 
 def themes_by_group(
-    audit_result: Audit, groups: Sequence[ThemeGroup]
+    named: Iterable[str], groups: Sequence[ThemeGroup]
 ) -> dict[str, list[tuple[ThemeGroup, int]]]:
-    """For each linkable stakeholder group: the themes it raised, with how many contributions.
-
-    Groups under the anonymity threshold are left out, so a small group cannot be recognised
-    from what it said.
+    """For each of the ``named`` stakeholder groups (those that may be linked to what they said,
+    facilitator.core.privacy, in the order to show them): the themes it raised, with how many
+    contributions. Every other group is left out, so a small group cannot be recognised from
+    what it said.
     """
     result: dict[str, list[tuple[ThemeGroup, int]]] = {}
-    for figures in audit_result.groups:
-        if not figures.linkable:
-            continue
-        raised = [
-            (g, g.stakeholders[figures.group_id])
-            for g in groups
-            if g.stakeholders[figures.group_id]
-        ]
-        result[figures.group_id] = sorted(raised, key=lambda pair: -pair[1])
+    for group_id in named:
+        raised = [(g, g.stakeholders[group_id]) for g in groups if g.stakeholders[group_id]]
+        result[group_id] = sorted(raised, key=lambda pair: -pair[1])
     return result

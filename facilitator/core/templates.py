@@ -43,6 +43,9 @@ class RoundKind(StrEnum):
     IDEAS = "ideas"
     AUDIT = "audit"
     OPEN = "open"
+    DISTILLATION = "distillation"
+    """The day's close: the room sends tips, and the day chair records a few lines, each
+    addressed to a stakeholder side (notes with ``addressed_to``); the report opens with both."""
 
 
 class _Strict(BaseModel):

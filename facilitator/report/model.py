@@ -7,7 +7,7 @@ selects, labels and translates. Which contributions count is decided once, by
 for approval): the ranking, the audit and every list here follow it.
 
 Anonymous by default: a contribution is linked to its stakeholder group only when that group may
-be named without anyone being recognised by elimination (see :func:`pooled_groups`), and to a
+be named without anyone being recognised by elimination (facilitator.core.privacy), and to a
 name only when the report is made with ``names=True`` and the participant consented to be named.
 Every format renders this one model, so all four follow the same rule.
 """
@@ -23,6 +23,7 @@ from babel.dates import format_date
 from babel.numbers import format_percent, get_decimal_symbol
 
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
+from facilitator.core.privacy import Disclosure, disclosure
 from facilitator.core.results import (
     UNDISCLOSED,
     Audit,
@@ -132,7 +133,8 @@ class GroupThemes:
 class GroupRow:
     """One row of the "who was at the table" table.
 
-    For a pooled group (see :func:`pooled_groups`) the content figures are withheld:
+    For a pooled group (see :func:`facilitator.core.privacy.pooled_groups`) the content figures
+    are withheld:
     contributions and votes won read "< n" or "≥ n" (n = the anonymity threshold) and the two
     shares are None. Otherwise, with the exact figures of the other groups and the totals on the
     cover, a reader could subtract their way to what one or two people said, and match that count
@@ -261,37 +263,6 @@ def build_report(store: SessionStore, *, names: bool = False, lang: str | None =
     return _Builder(store, names=names, lang=report_language(store, lang)).build()
 
 
-def pooled_groups(groups: Sequence[GroupFigures], threshold: int,
-                  order: Sequence[str] = ()) -> set[str]:
-    """The groups whose contributions are not linked to them: one pool of "other/small groups".
-
-    The pool holds every group below the anonymity ``threshold`` and "prefer not to say". Its
-    contributions go unlabelled, and if it had fewer than ``threshold`` people present, the
-    unlabelled lines could still be told apart by elimination (three labelled "municipality",
-    one unlabelled, one refugee-led participant present: the unlabelled one is theirs). So the
-    smallest labelled group joins the pool, then the next smallest, until the pool has at least
-    ``threshold`` people; when it never gets there, nothing is labelled.
-
-    A group with nobody present and nothing said has nothing to hide and stays out of the pool
-    (its row keeps its zeros). An empty pool, or one holding only contributions the facilitator
-    typed in (no author, so "prefer not to say" with nobody present), needs no company. Ties
-    between labelled groups go to the one listed first in ``order`` (the template's groups),
-    so the choice depends on nothing but sizes and the template.
-    """
-    pooled = {g.group_id for g in groups
-              if not g.linkable and (g.present or g.contributions or g.votes_won)}
-    people = sum(g.present for g in groups if g.group_id in pooled)
-    rank = {group_id: n for n, group_id in enumerate(order)}
-    labelled = sorted((g for g in groups if g.group_id not in pooled and g.linkable),
-                      key=lambda g: (g.present, rank.get(g.group_id, len(rank)), g.group_id))
-    for group in labelled:
-        if not 0 < people < threshold:
-            break
-        pooled.add(group.group_id)
-        people += group.present
-    return pooled
-
-
 class _Builder:
     def __init__(self, store: SessionStore, *, names: bool, lang: str) -> None:
         self.store = store
@@ -307,10 +278,9 @@ class _Builder:
         self.all_votes = store.votes()
         self.audit: Audit = audit(self.template, self.participants, self.everything,
                                   self.all_votes)
-        self.pooled = pooled_groups(self.audit.groups, self.template.anonymity_threshold,
-                                    [g.id for g in self.template.groups])
-        self.linkable = {g.group_id for g in self.audit.groups
-                         if g.linkable and g.group_id not in self.pooled}
+        self.disclosure: Disclosure = disclosure(self.template, self.audit)
+        self.pooled = self.disclosure.pooled
+        self.linkable = self.disclosure.named
         self._group_names: dict[str, str] = {}
         self._decimal = get_decimal_symbol(lang)
         self.theme_names = {t.id: t.name for t in store.themes()}
@@ -429,9 +399,8 @@ class _Builder:
             ))
             if spec.kind is RoundKind.BOTTLENECK:
                 bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
-                for group_id, raised in themes_by_group(self.audit, themed).items():
-                    if group_id not in self.linkable:
-                        continue
+                named = [g.group_id for g in self.audit.groups if g.group_id in self.linkable]
+                for group_id, raised in themes_by_group(named, themed).items():
                     groups_themes.append(GroupThemes(
                         self.group_name(group_id), self.text(spec.title),
                         [(self.theme_label(g), count) for g, count in raised]))
@@ -558,13 +527,10 @@ class _Builder:
 
     def group_row(self, figures: GroupFigures) -> GroupRow:
         group = self.template.group(figures.group_id)
-        pooled = figures.group_id in self.pooled
-        threshold = self.template.anonymity_threshold
+        pooled = self.disclosure.withheld(figures.group_id)
 
         def count(value: int) -> str:
-            if not pooled:
-                return str(value)
-            return f"< {threshold}" if value < threshold else f"≥ {threshold}"
+            return self.disclosure.count(figures.group_id, value)
 
         return GroupRow(
             group_id=figures.group_id,

@@ -49,9 +49,16 @@ from facilitator.core.model import (
     Theme,
     Vote,
 )
+from facilitator.core.privacy import Disclosure, disclosure
 from facilitator.core.ranking import RoundRanking
 from facilitator.core.results import Audit, AuditTally
-from facilitator.core.templates import RoundSpec, Template, TemplateError, parse_template
+from facilitator.core.templates import (
+    RoundKind,
+    RoundSpec,
+    Template,
+    TemplateError,
+    parse_template,
+)
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
 from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed
@@ -532,6 +539,11 @@ class SessionStore:
         """The "who is at the table" figures of the whole session, from the live counts."""
         return self.audit_tally.figures()
 
+    def disclosure(self) -> Disclosure:
+        """Which stakeholder groups may be named now (facilitator.core.privacy), from the live
+        audit: what the TUI, the wall and the organiser's summary go by, as the report does."""
+        return disclosure(self.template, self.audit())
+
     def ballot(self, device_id: str, round_id: str) -> dict[int, int]:
         """A device's votes in a round: contribution id → dots or score."""
         votes = self._ballots.get((round_id, device_id), {})
@@ -1002,11 +1014,22 @@ class SessionStore:
 
         return await self._submit(change)
 
-    async def add_note(self, round_id: str, text: str) -> Note:
+    async def add_note(self, round_id: str, text: str, *,
+                       addressed_to: Iterable[str] = ()) -> Note:
+        """A facilitator's note on a round; with ``addressed_to`` (stakeholder group ids of the
+        template, in a distillation round only) one of the day chair's lines to that side."""
         clean = _checked_text(text)
+        spec = self.template.round(round_id)
+        groups = tuple(dict.fromkeys(addressed_to))
+        for group_id in groups:
+            if self.template.group(group_id) is None:
+                raise Refused(Reason.UNKNOWN_GROUP, group_id)
+        if groups and spec.kind is not RoundKind.DISTILLATION:
+            raise Refused(Reason.NOT_DISTILLATION, round_id)
 
         def change(batch: _Batch) -> Note:
-            return batch.insert(Note(round_id=round_id, text=clean, created=time.time()))
+            return batch.insert(Note(round_id=round_id, text=clean, created=time.time(),
+                                     addressed_to=groups))
 
         return await self._submit(change)
 

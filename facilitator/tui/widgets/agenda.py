@@ -13,7 +13,8 @@ from facilitator.tui.i18n import _, loc
 
 def kind_label(kind: str) -> str:
     labels = {"bottleneck": _("bottlenecks"), "ideas": _("ideas"),
-              "audit": _("who is at the table"), "open": _("open round")}
+              "audit": _("who is at the table"), "open": _("open round"),
+              "distillation": _("distillation")}
     return labels.get(kind, kind)
 
 
