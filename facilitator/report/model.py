@@ -15,12 +15,12 @@ Every format renders this one model, so all four follow the same rule.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from babel.dates import format_date
-from babel.numbers import format_percent, get_decimal_symbol
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
 from facilitator.core.privacy import Disclosure, disclosure
@@ -163,6 +163,14 @@ class GroupRow:
     pooled: bool = False
     """Counted in the pool of small groups: figures withheld, contributions not labelled."""
 
+    @property
+    def voice_ratio(self) -> float | None:
+        """Share of voice ÷ share of presence (1.0 is a fair share); None when withheld or
+        nobody is present."""
+        if self.voice_share is None or not self.presence_share:
+            return None
+        return self.voice_share / self.presence_share
+
 
 @dataclass(slots=True)
 class AppendixItem:
@@ -251,6 +259,10 @@ class Report:
     vote_rows: list[VoteRow]
     anonymity_threshold: int
     names: bool
+    audit: Audit
+    """The audit's figures, all of them (render ``groups``, which withholds what it must)."""
+    disclosure: Disclosure
+    """Which groups this report names and pools (facilitator.core.privacy)."""
 
 
 def report_language(store: SessionStore, lang: str | None) -> str:
@@ -471,6 +483,8 @@ class _Builder:
             vote_rows=vote_rows,
             anonymity_threshold=threshold,
             names=self.names,
+            audit=self.audit,
+            disclosure=self.disclosure,
         )
 
     def theme_label(self, group: ThemeGroup) -> str:
@@ -550,7 +564,7 @@ class _Builder:
     def withheld_note(self, groups: Sequence[GroupRow]) -> str:
         """Which figures the groups table withholds, of which groups, and why ("" for none)."""
         _ = self._
-        quoted = partial(_quoted_list, self._)
+        quoted = partial(quoted_list, self._)
         large = {g.group_id for g in self.audit.groups if g.linkable}
         small = [g.name for g in groups if g.pooled and g.group_id not in large]
         company = [g.name for g in groups if g.pooled and g.group_id in large]
@@ -569,43 +583,55 @@ class _Builder:
 
     def findings(self) -> list[str]:
         """The audit's flags as sentences, the most important first."""
-        _ = self._
-        order = [AuditFlag.ABSENT_REQUIRED, AuditFlag.NO_LIVED_EXPERIENCE, AuditFlag.DOMINANT,
-                 AuditFlag.ABSENT]
-        sentences = []
-        for kind in order:
-            for flag, group_id in self.audit.flags:
-                if flag is not kind:
-                    continue
-                name = self.group_name(group_id)
-                if flag is AuditFlag.ABSENT_REQUIRED:
-                    sentences.append(_("Nobody from “{group}” was at the table, although this "
-                                       "group must be heard.").format(group=name))
-                elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
-                    sentences.append(_("No refugee-led or lived-experience voice was heard."))
-                elif flag is AuditFlag.DOMINANT and group_id in self.pooled:
-                    # No share: it would give the pooled group's exact count.
+        if not self.participants:
+            return [self._("Nobody has joined this session yet.")]
+        return audit_findings(self.audit, gettext=self._, lang=self.lang,
+                              group_name=self.group_name, withheld=self.pooled)
+
+
+def audit_findings(audit: Audit, *, gettext: Callable[[str], str], lang: str,
+                   group_name: Callable[[str], str], withheld: Collection[str],
+                   dominance_of_withheld: bool = True) -> list[str]:
+    """The audit's flags as sentences, the most important first.
+
+    A group whose figures are ``withheld`` is said to fill more than half of the contributions
+    without its share (which would give its exact count); with ``dominance_of_withheld`` False
+    (an event, where "more than half of the event" would narrow down what one room withheld)
+    not at all. With figures withheld and no flag, the sentence does not vouch that no group
+    dominated: the withheld note says why it cannot.
+    """
+    _ = gettext
+    order = [AuditFlag.ABSENT_REQUIRED, AuditFlag.NO_LIVED_EXPERIENCE, AuditFlag.DOMINANT,
+             AuditFlag.ABSENT]
+    sentences = []
+    for kind in order:
+        for flag, group_id in audit.flags:
+            if flag is not kind:
+                continue
+            name = group_name(group_id)
+            if flag is AuditFlag.ABSENT_REQUIRED:
+                sentences.append(_("Nobody from “{group}” was at the table, although this "
+                                   "group must be heard.").format(group=name))
+            elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
+                sentences.append(_("No refugee-led or lived-experience voice was heard."))
+            elif flag is AuditFlag.DOMINANT and group_id in withheld:
+                if dominance_of_withheld:  # no share: it would give the exact count
                     sentences.append(_("“{group}” filled more than half of the "
                                        "contributions.").format(group=name))
-                elif flag is AuditFlag.DOMINANT:
-                    figures = self.audit.figures(group_id)
-                    share = format_percent(figures.voice_share if figures else 0.0,
-                                           locale=self.lang)
-                    sentences.append(_("“{group}” filled more than half of the contributions "
-                                       "({share}).").format(group=name, share=share))
-                else:
-                    sentences.append(_("“{group}” was expected but nobody from it was "
-                                       "present.").format(group=name))
-        if not self.participants:
-            return [_("Nobody has joined this session yet.")]
-        if sentences:
-            return sentences
-        if self.pooled:
-            # Whether a group dominated is a matter of the shares, and some are withheld: the
-            # report says which (withheld_note) rather than vouching for them.
-            return [_("Every expected group was at the table.")]
-        return [_("Every expected group was at the table and no group dominated the "
-                  "conversation.")]
+            elif flag is AuditFlag.DOMINANT:
+                figures = audit.figures(group_id)
+                share = format_percent(figures.voice_share if figures else 0.0, locale=lang)
+                sentences.append(_("“{group}” filled more than half of the contributions "
+                                   "({share}).").format(group=name, share=share))
+            else:
+                sentences.append(_("“{group}” was expected but nobody from it was "
+                                   "present.").format(group=name))
+    if sentences:
+        return sentences
+    if withheld:
+        return [_("Every expected group was at the table.")]
+    return [_("Every expected group was at the table and no group dominated the "
+              "conversation.")]
 
 
 def date_label(value: str, lang: str) -> str:
@@ -618,7 +644,7 @@ def date_label(value: str, lang: str) -> str:
     return format_date(day, format="long", locale=lang)
 
 
-def _quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
+def quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
     """“A”, “B” and “C”, in the report's language."""
     quoted = [f"“{name}”" for name in names]
     if len(quoted) < 2:
@@ -629,3 +655,11 @@ def _quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
 def percent(value: float | None, lang: str) -> str:
     """A share as a percentage; "–" for a withheld one (None)."""
     return "–" if value is None else format_percent(value, locale=lang)
+
+
+def ratio_label(ratio: float | None, lang: str) -> str:
+    """A voice ratio (share of voice ÷ share of presence) with two decimals; "–" when there is
+    none (nobody present) or it is withheld."""
+    if ratio is None:
+        return "–"
+    return format_decimal(ratio, format="0.00", locale=lang)
