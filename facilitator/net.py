@@ -56,3 +56,8 @@ def join_url(base: str, token: str) -> str:
 
 def wall_url(base: str, token: str) -> str:
     return f"{base.rstrip('/')}/wall/{token}"
+
+
+def organiser_url(base: str, secret: str) -> str:
+    """The organiser link: the room's read-only summary for ``facilitator event watch``."""
+    return f"{base.rstrip('/')}/o/{secret}"

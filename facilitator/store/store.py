@@ -191,6 +191,7 @@ class SessionStore:
             created=time.time(),
             place=place,
             secret=secrets.token_urlsafe(32),
+            organiser_secret=new_organiser_secret(),
         )
         data: Tables = {name: {} for name in TABLES}
         data["session"]["1"] = info.to_doc()
@@ -1033,6 +1034,16 @@ class SessionStore:
 
         return await self._submit(change)
 
+    async def set_organiser_link(self, *, on: bool) -> SessionInfo:
+        """Organiser access on, with a new secret (a link given out before stops working), or
+        off (every organiser link is refused until it is switched on again)."""
+        secret = new_organiser_secret() if on else ""
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, organiser_secret=secret)
+
+        return await self._submit(change)
+
     async def update_session(self, **fields: Any) -> SessionInfo:
         """Change session metadata (title, place, the facilitator's view state...)."""
 
@@ -1070,6 +1081,11 @@ class SessionStore:
             ):
                 raise Refused(Reason.ROUND_CLOSED)
         return item
+
+
+def new_organiser_secret() -> str:
+    """The secret of a room's organiser link (192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 def _index_key(record: Record) -> tuple[Any, ...]:

@@ -33,6 +33,7 @@ from facilitator.core.model import Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundSpec, localized
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
+from facilitator.event.summary import SummaryCache
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
 from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
@@ -81,6 +82,7 @@ CONFIRMATIONS = {
 
 STORE: web.AppKey[SessionStore] = web.AppKey("store", SessionStore)
 HUB: web.AppKey[LiveHub] = web.AppKey("hub", LiveHub)
+SUMMARY: web.AppKey[SummaryCache] = web.AppKey("summary", SummaryCache)
 CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-type]
 LANG = web.RequestKey("lang", str)
 """The language this request is answered in, once known."""
@@ -629,6 +631,31 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
     return await hub.stream(request, hub.wall, hub.wall_message)
 
 
+# -- the organiser's summary -------------------------------------------------------------------
+
+
+async def organiser_summary(request: web.Request) -> web.StreamResponse:
+    """The room's read-only summary for ``facilitator event watch`` (facilitator.event.summary),
+    behind the organiser link's own secret: compared in constant time, refused when the
+    facilitator switched organiser access off or made a new link. Served from the summary
+    built after the last commit; 304 when the organiser's laptop already has it."""
+    store = request.app[STORE]
+    secret = store.info.organiser_secret
+    sent = request.match_info["secret"]
+    if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
+        raise Refusal(say.ORGANISER_REFUSED)
+    address = client_address(request)
+    limits = request.app[CONFIG].limits
+    if address is not None and not request.app[CONFIG].rate.allow(
+            "ip:" + address, "organiser", limits.ip_organiser):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    etag, body = request.app[SUMMARY].current()
+    headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/json", headers=headers)
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True})
 
@@ -659,6 +686,8 @@ def create_app(
     )
     hub = LiveHub(store)
     app[HUB] = hub
+    summary = SummaryCache(store)
+    app[SUMMARY] = summary
     app.on_response_prepare.append(_headers)
 
     async def start_hub(app: web.Application) -> None:
@@ -666,6 +695,7 @@ def create_app(
 
     async def stop_hub(app: web.Application) -> None:
         hub.close()
+        summary.close()
 
     app.on_startup.append(start_hub)
     app.on_shutdown.append(stop_hub)
@@ -686,6 +716,7 @@ def create_app(
         web.get(f"/j/{token}/qr.{{kind:svg|png}}", qr_code),
         web.get(f"/wall/{token}", wall),
         web.get(f"/wall/{token}/events", wall_events),
+        web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.static("/static", HERE / "static", append_version=False),
     ])
     return app

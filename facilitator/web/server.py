@@ -14,7 +14,14 @@ import sys
 
 from aiohttp import web
 
-from facilitator.net import base_url, default_host, join_url, lan_candidates, wall_url
+from facilitator.net import (
+    base_url,
+    default_host,
+    join_url,
+    lan_candidates,
+    organiser_url,
+    wall_url,
+)
 from facilitator.store.store import SessionStore
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.guard import Limits
@@ -101,6 +108,12 @@ class ParticipantServer:
     @property
     def wall_url(self) -> str:
         return wall_url(self.base_url, self.store.info.join_token)
+
+    @property
+    def organiser_url(self) -> str | None:
+        """The organiser link (the room's read-only summary), None while access is off."""
+        secret = self.store.info.organiser_secret
+        return organiser_url(self.base_url, secret) if secret else None
 
     @property
     def candidate_urls(self) -> list[str]:

@@ -218,7 +218,7 @@ def test_the_groups_csv_withholds_what_the_report_does(event_written: dict[str, 
 def test_html_escapes_and_marks_right_to_left(event_written: dict[str, Path]) -> None:
     html = event_written[".html"].read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;zaal&#39;)" in html
-    assert f'<p dir="rtl">' in html and ARABIC in html
+    assert '<p dir="rtl">' in html and ARABIC in html
     assert "Consultatiedag Zwolle" in html
 
 

@@ -37,6 +37,7 @@ from facilitator.tui.screens.dialogs import (
 )
 from facilitator.tui.screens.help import HelpScreen, key_label
 from facilitator.tui.screens.join import JoinScreen
+from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.feed import FeedTable, one_line, status_text
 from facilitator.tui.widgets.header import RoundHeader
@@ -110,6 +111,9 @@ class SessionScreen(Screen[None]):
                 id="round.previous", show=False),
         Binding("O", "reopen_round", N_("Reopen round"), id="round.reopen", show=False),
         Binding("j", "join_screen", N_("QR full screen"), id="join.fullscreen"),
+        Binding("k", "organiser", N_("Organiser link"), id="organiser.link", show=False,
+                tooltip=N_("The link an organiser's event watch follows this room with: "
+                           "switch it off, or make a new one")),
         Binding("question_mark,f1", "help", N_("Help"), id="help"),
         Binding("f5", "report_preview", N_("Report preview"), id="report.preview", show=False),
         Binding("f6", "export_report", N_("Export report"), id="report.export", show=False),
@@ -290,7 +294,8 @@ class SessionScreen(Screen[None]):
             else:
                 panel.show(server.join_url, devices=server.devices_seen,
                            participants=participants,
-                           others=list(getattr(server, "reachable_urls", server.candidate_urls)))
+                           others=list(getattr(server, "reachable_urls", server.candidate_urls)),
+                           organiser=bool(self.store.info.organiser_secret))
 
     def _show_detail(self) -> None:
         detail = self.query_one("#detail", Static)
@@ -820,6 +825,14 @@ class SessionScreen(Screen[None]):
         devices = server.devices_seen if server is not None and url else 0
         prompt = _("Scan to join: {title}").format(title=self.store.info.title)
         self.app.push_screen(JoinScreen(url, prompt, devices))
+
+    def action_organiser(self) -> None:
+        def link() -> str | None:
+            server = self.facilitator.server
+            return server.organiser_url if server is not None and \
+                self.facilitator.server_ready else None
+
+        self.app.push_screen(OrganiserScreen(self.store, link), lambda _: self._refresh_join())
 
     def action_help(self) -> None:
         keys = [(", ".join(key_label(k) for k in found_keys),
