@@ -10,8 +10,8 @@ them, so the two pictures of the day agree.
 - **Rankings are not comparable across rooms**: a dot in a room of eight is not a dot in a room
   of forty, and some rooms score where others give dots. So the event lists each room's items in
   the order of their rank in their own room, every room's first before any second
-  (:func:`by_rank_across`); among equal ranks, the item more of its room's voters backed comes
-  first, then the room given first.
+  (:func:`by_rank_across`); among equal ranks, the item a larger share of its room backed
+  (:func:`support`) comes first, then the room given first.
 - **Themes** with the same name (:func:`theme_key`: case, spacing and Unicode forms aside) are
   shown together; the organiser may map one room's theme onto another name in the event file.
 """
@@ -70,10 +70,15 @@ def theme_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def support(voters: int, participants: int) -> float:
+    """The share of a room's participants who voted for an item."""
+    return voters / participants if participants else 0.0
+
+
 def by_rank_across(rooms: Sequence[Sequence[T]], rank: Callable[[T], int],
                    support: Callable[[T], float]) -> list[tuple[int, T]]:
     """Every room's items, each room's ranking kept: ordered by rank in their own room, then by
-    ``support`` (the share of the room's voters who backed the item), then by room. Returns
-    (room index, item) pairs."""
+    ``support`` (the share of its room that backed the item), then by room. Returns (room
+    index, item) pairs."""
     pairs = [(index, item) for index, items in enumerate(rooms) for item in items]
     return sorted(pairs, key=lambda pair: (rank(pair[1]), -support(pair[1]), pair[0]))

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 
 from babel.dates import format_date
 
-from facilitator.core.event import by_rank_across, combine_audits, event_groups, theme_key
+from facilitator.core.event import (
+    by_rank_across,
+    combine_audits,
+    event_groups,
+    support,
+    theme_key,
+)
 from facilitator.core.privacy import EventDisclosure, event_disclosure
 from facilitator.core.results import UNDISCLOSED, Audit
 from facilitator.core.templates import RoundKind, Template, localized
@@ -229,30 +235,16 @@ class _EventBuilder:
 
     # -- across rooms --------------------------------------------------------------------------
 
-    def support(self) -> Callable[[EventRoom, ItemView], float]:
-        """The share of its round's voters who backed an item: what breaks ties of rank."""
-        voters: dict[tuple[int, str], int] = {}
-        round_of: dict[tuple[int, int], str] = {}
-        for room, source in zip(self.rooms, self.sources, strict=True):
-            store = source.store
-            for spec in store.template.rounds:
-                voters[(room.number, spec.id)] = len({v.device_id for v in store.votes(spec.id)})
-            for item in (*room.report.top_bottlenecks, *room.report.top_ideas):
-                contribution = store.contribution(item.id)
-                if contribution is not None:
-                    round_of[(room.number, item.id)] = contribution.round_id
-
-        def share(room: EventRoom, item: ItemView) -> float:
-            total = voters.get((room.number, round_of.get((room.number, item.id), "")), 0)
-            return item.voters / total if total else 0.0
-
-        return share
+    @staticmethod
+    def support(room: EventRoom, item: ItemView) -> float:
+        """The share of its room's participants who backed an item: what breaks ties of rank
+        (as the event watch does, from the rooms' summaries)."""
+        return support(item.voters, room.report.participants)
 
     def top(self, pick: Callable[[Report], list[ItemView]]) -> list[EventItem]:
-        support = self.support()
         lists = [[EventItem(room, item) for item in pick(room.report)] for room in self.rooms]
         ordered = by_rank_across(lists, rank=lambda e: e.item.rank,
-                                 support=lambda e: support(e.room, e.item))
+                                 support=lambda e: self.support(e.room, e.item))
         return [entry for _index, entry in ordered[:EVENT_TOP]]
 
     def themes(self) -> tuple[list[EventTheme], int]:

@@ -414,7 +414,7 @@ class _EventMarkdown:
         self.add(("## " + _("Summary")), "")
         self.add("_" + _("Each room's ranking stands as the room voted. Votes of different rooms "
                          "cannot be compared, so every room's first comes before any room's "
-                         "second; among equals, the one more of its room's voters backed.")
+                         "second; among equals, the one a larger share of its room backed.")
                  + "_", "")
         for heading, items in ((_("Top bottlenecks across rooms"), e.top_bottlenecks),
                                (_("Top ideas across rooms"), e.top_ideas)):

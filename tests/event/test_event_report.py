@@ -237,5 +237,5 @@ def test_every_contribution_is_in_the_pdf(rooms: dict[str, RoomFixture],
     for action, owner in ACTIONS.values():
         assert action in text and owner in text
     assert "Consultatiedag Zwolle" in text
-    table = _pdftotext(event_written[".pdf"], "-layout")  # the event's row: only presence
-    assert re.search(r"Initiatief geleid door vluchtelingen\s+ja\s+5\s+17%(\s+–){5}\n", table)
+    table = _flat(_pdftotext(event_written[".pdf"], "-layout"))  # the event's row: presence
+    assert re.search(r"Initiatief geleid door( vluchtelingen)? ja 5 17%( –){5}", table)

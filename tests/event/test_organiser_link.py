@@ -9,8 +9,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from multidict import CIMultiDict
 from event_sessions import PEOPLE, REFUGEE_TEXTS, RoomFixture, fill_room, template_of
+from multidict import CIMultiDict
 
 from facilitator.event import summary as summary_module
 from facilitator.event.summary import read_summary
