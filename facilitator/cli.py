@@ -428,7 +428,7 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
 
 
 def _event_watch(args: argparse.Namespace, library: Library) -> int:
-    from facilitator.event.watch import parse_link
+    from facilitator.event.watch import WatchError, parse_link
     from facilitator.tui.event import run_watch
 
     event = _event_file(args.event, None) if args.event else None
@@ -436,8 +436,11 @@ def _event_watch(args: argparse.Namespace, library: Library) -> int:
     if not links:
         raise UsageError("event watch: give each room's organiser link (the room's facilitator "
                          "shows it with k), or --event FILE with links = [...]")
-    for link in links:
-        parse_link(link)  # a link that is not one is refused before anything starts
+    for link in links:  # a link that is not one is refused before anything starts
+        try:
+            parse_link(link)
+        except WatchError as exc:
+            raise UsageError(f"event watch: {exc}") from None
     title = args.title or (event.title if event else "")
     return run_watch(links, title=title, host=args.host, port=args.port,
                      interval=args.interval, lang=args.lang)
