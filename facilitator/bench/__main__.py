@@ -12,6 +12,7 @@ BENCHMARKS = {
     "ingest": "the participant server under 300 simulated phones",
     "tui": "from commit to row on screen, and key press to redraw",
     "report": "Markdown, HTML and PDF for 5,000 contributions and 20,000 votes",
+    "event": "how many simulated rooms one organiser laptop can watch",
 }
 
 
