@@ -20,6 +20,10 @@ For each N, over a measured window after every room is online:
 - **wall**: rendering the wall's overview of all N rooms (p99), in time and in CPU time;
 - **rooms CPU**: the simulated rooms' process, as a share of one core.
 
+Before the rooms: a room's summary built again after a commit, at 300, 5,000 and 20,000
+contributions (what a pull after a change costs the room; it must not grow), and the watch TUI's
+redraw with N rooms online (headless Pilot), which it does once a second.
+
 A laptop can watch N rooms when the p99 staleness stays within the interval plus a second, the
 watch needs at most half a core and one overview renders in at most 100 ms of CPU. Both
 processes share this machine's cores, so the rooms' own work (which on the day runs on their
@@ -222,6 +226,46 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
     return percentile(times, 50), len(body)
 
 
+def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
+    """The watch TUI's redraw (once a second, and after every change) with ``rooms`` rooms
+    online, headless: median and longest, in seconds."""
+    from facilitator.event.summary import build_summary
+    from facilitator.event.watch import EventWatch, RoomState
+    from facilitator.store.store import SessionStore
+    from facilitator.tui.event import EventWatchApp
+    from facilitator.tui.i18n import set_language
+
+    with tempfile.TemporaryDirectory(prefix="bench-redraw-") as folder:
+        path = Path(folder) / "room.json"
+        make_session_file(path, ROOM_CONTRIBUTIONS, devices=ROOM_PARTICIPANTS)
+        summary = build_summary(SessionStore.open(path, read_only=True))
+
+    async def measure() -> list[float]:
+        set_language("nl")
+        watch = EventWatch([f"http://127.0.0.1:{9000 + n}/o/bench" for n in range(rooms)],
+                           interval=3600)
+        for room in watch.rooms:
+            room.summary, room.state = summary, RoomState.ONLINE
+
+        async def no_pulls() -> None:
+            """The rooms are as above: nothing to ask."""
+
+        watch.start = no_pulls  # type: ignore[method-assign]
+        app = EventWatchApp(watch, None, title="Benchmark")
+        times = []
+        async with app.run_test(size=(200, 60)) as pilot:
+            await pilot.pause()
+            for _ in range(redraws):
+                start = time.perf_counter()
+                app.show()
+                times.append(time.perf_counter() - start)
+                await pilot.pause()
+        return times
+
+    times = asyncio.run(measure())
+    return percentile(times, 50), max(times)
+
+
 def run(quick: bool = False) -> int:
     sizes = (300, 5000) if quick else (300, 5000, 20000)
     costs = [(n, *summary_cost(n)) for n in sizes]
@@ -229,6 +273,10 @@ def run(quick: bool = False) -> int:
         f"{n:,} contributions {seconds * 1000:.1f} ms ({size / 1000:.1f} kB)"
         for n, seconds, size in costs))
     counts = (5, 20) if quick else (10, 50, 100, 200, 400)
+    redraws = [(n, *redraw_cost(n)) for n in counts]
+    print("the watch TUI's redraw: " + "; ".join(
+        f"{n} rooms {median * 1000:.1f} ms (longest {longest * 1000:.1f} ms)"
+        for n, median, longest in redraws))
     measure_s = 10.0 if quick else 30.0
     print(f"event watch: every room pulled every {INTERVAL_S:.0f} s, each room changes every "
           f"{CHANGE_EVERY_S:.0f} s; {measure_s:.0f} s measured per row")

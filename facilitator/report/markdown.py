@@ -377,6 +377,7 @@ class _EventMarkdown:
     def render(self) -> str:
         self.cover()
         self.summary()
+        self.per_room()
         self.distillation()
         self.agenda()
         self.themes()
@@ -440,6 +441,22 @@ class _EventMarkdown:
         self.add(("### " + _("Who was at the table")), "", f"**{md_escape(e.finding)}**", "")
         if e.withheld_note:
             self.add(md_escape(e.withheld_note), "")
+
+    def per_room(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Per room")), "")
+        for room in e.rooms:
+            report = room.report
+            self.add(f"### {md_escape(room.label)}", "")
+            facts = [room.template_title, room.place, room.date,
+                     _("Participants: {n}").format(n=report.participants),
+                     _("Contributions: {n}").format(n=report.contributions)]
+            self.add("_" + " · ".join(md_escape(f) for f in facts if f) + "_", "")
+            part = self.room_part(room)
+            for heading, items in ((_("Top bottlenecks"), report.top_bottlenecks),
+                                   (_("Top ideas"), report.top_ideas)):
+                self.add(f"#### {heading}", "")
+                part.ranked_list(items)
 
     def distillation(self) -> None:
         _, e = self._, self.e
