@@ -212,7 +212,7 @@ def open_export(file: Path, folder: Path) -> SessionStore:
     :meth:`Library.import_file` checks it, then written into ``folder`` (the caller's temporary
     one, never the data dir) and opened from there."""
     tables = _read_export(file)
-    path = folder / f"export-{len(list(folder.iterdir()))}.json"
+    path = folder / f"export-{secrets.token_hex(6)}.json"
     write_atomic(path, orjson.dumps(tables))
     return SessionStore.open(path, read_only=True)
 

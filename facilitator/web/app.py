@@ -640,15 +640,15 @@ async def organiser_summary(request: web.Request) -> web.StreamResponse:
     facilitator switched organiser access off or made a new link. Served from the summary
     built after the last commit; 304 when the organiser's laptop already has it."""
     store = request.app[STORE]
+    address = client_address(request)
+    config = request.app[CONFIG]
+    if address is not None and not config.rate.allow(  # guesses count too
+            "ip:" + address, "organiser", config.limits.ip_organiser):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
     secret = store.info.organiser_secret
     sent = request.match_info["secret"]
     if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
         raise Refusal(say.ORGANISER_REFUSED)
-    address = client_address(request)
-    limits = request.app[CONFIG].limits
-    if address is not None and not request.app[CONFIG].rate.allow(
-            "ip:" + address, "organiser", limits.ip_organiser):
-        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
     etag, body = request.app[SUMMARY].current()
     headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
     if request.headers.get("If-None-Match") == etag:

@@ -114,3 +114,24 @@ async def test_the_secret_is_never_on_a_participants_page(room) -> None:  # type
         status, headers, body = await _get(url)
         assert status == 200
         assert secret.encode() not in body and secret not in str(headers)
+
+
+async def test_guesses_at_the_secret_are_rate_limited(tmp_path: Path) -> None:
+    from facilitator.web.guard import Limits
+
+    store = SessionStore.create(tmp_path / "zaal.json", template_of("b"), session_id="zaal",
+                                title="Zaal", lang="nl", join_token="join-token-room-x-0123")
+    server = ParticipantServer(store, host="127.0.0.1", port=0, limits=Limits(ip_organiser=3))
+    await server.start()
+    try:
+        assert server.organiser_url is not None
+        guess = f"{server.base_url}/o/{'A' * 32}"
+        phone = {"X-Forwarded-For": "10.0.0.9"}  # through a local proxy: one address
+        for _ in range(3):
+            assert (await _get(guess, **phone))[0] == 403
+        status, headers, _ = await _get(server.organiser_url, **phone)
+        assert status == 429 and headers["Retry-After"] == "60"
+        assert (await _get(server.organiser_url, **{"X-Forwarded-For": "10.0.0.10"}))[0] == 200
+    finally:
+        await server.stop()
+        await store.close()
