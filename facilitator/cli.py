@@ -258,6 +258,9 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
 
     for entry in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
+        if entry.problem:
+            print(f"{entry.session_id:<36} {when}  unreadable: {entry.problem}")
+            continue
         print(
             f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
             f"{entry.contributions:>5} contributions  {entry.title}"
@@ -313,6 +316,8 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     session: Path | None = None
     template = None
+    if not args.target:
+        library.writable_folder()  # the home screen is for starting and resuming sessions
     if args.target:
         if args.target in templates.files() or args.target.endswith(".toml"):
             template = templates.load(args.target)
@@ -478,17 +483,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facilitator.event.file import EventFileError
     from facilitator.event.rooms import RoomError
     from facilitator.paths import data_dir
-    from facilitator.store.files import SessionCorrupt, SessionLocked, StoreError
+    from facilitator.store.files import (
+        FolderNotWritable,
+        SessionCorrupt,
+        SessionLinked,
+        SessionLocked,
+        StoreError,
+    )
     from facilitator.store.library import Library, NotFound, Templates
 
     library = Library(data_dir(args.data_dir))
     templates = Templates(args.templates)
     try:
         return COMMANDS[args.command](args, library, templates)
-    except (TemplateError, NotFound, UsageError, SessionCorrupt, EventFileError,
+    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked, EventFileError,
             RoomError) as exc:
         _fail(EXIT_USAGE, str(exc))
-    except SessionLocked as exc:
+    except (SessionLocked, FolderNotWritable) as exc:
         _fail(EXIT_FAILURE, str(exc))
     except Refused as exc:
         _fail(EXIT_USAGE, f"refused: {exc}")

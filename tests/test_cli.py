@@ -6,6 +6,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -284,3 +285,59 @@ def test_import_of_a_missing_file_exits_2(env: dict[str, str], tmp_path: Path) -
     result = cli(env, "import", str(tmp_path / "nothing.json"))
     assert result.returncode == 2
     assert "nothing.json" in result.stderr and "cannot be read" in result.stderr
+
+
+# -- a data folder that cannot be written ------------------------------------------------------
+
+
+def _unprivileged() -> list[str]:
+    """A prefix that runs a command without the power to ignore file permissions (root has it;
+    dropping CAP_DAC_OVERRIDE makes a read-only folder read-only for root too)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a read-only folder would not be")
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", "--"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("new", "team-retro"), ("run", "team-retro"), ("run",), ("demo",), ("run", "SESSION"),
+     ("serve", "SESSION", "--host", "127.0.0.1", "--port", "0"), ("import", "EXPORT")],
+    ids=["new", "run-template", "run-home", "demo", "run-session", "serve", "import"],
+)
+def test_a_read_only_data_folder_is_named_with_what_to_do(
+    env: dict[str, str], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    session_id, file = new_session(env)
+    export = tmp_path / "export.json"
+    assert cli(env, "export", session_id, "--out", str(export)).returncode == 0
+    file.with_name(file.name + ".lock").touch()  # left by the last run, as it always is
+    folder = file.parent
+    folder.chmod(0o555)
+    try:
+        argv = [{"SESSION": session_id, "EXPORT": str(export)}.get(a, a) for a in args]
+        result = subprocess.run([*_unprivileged(), sys.executable, "-m", "facilitator", *argv],
+                                capture_output=True, text=True, env=env, timeout=60,
+                                stdin=subprocess.DEVNULL)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1, (result.stdout[-500:], result.stderr[-2000:])
+    assert f"{folder}: cannot write in this folder" in result.stderr, result.stderr
+    assert "--data-dir" in result.stderr and "Traceback" not in result.stderr
+    assert "http://" not in result.stdout, "no phone may be sent to a session that cannot save"
+    assert sorted(p.name for p in folder.iterdir()) == [file.name, file.name + ".lock"]
+
+
+def test_a_title_from_the_command_line_is_cleaned_and_limited(env: dict[str, str]) -> None:
+    _, file = new_session(env, "--title", "\x1b[41mAtelier\x1b]2;PWNED\x07 Utrecht",
+                          "--place", "Jaar\u202ebeurs")
+    info = orjson.loads(file.read_bytes())["session"]["1"]
+    assert info["title"] == "[41mAtelier]2;PWNED Utrecht" and info["place"] == "Jaarbeurs"
+    listed = cli(env, "list")
+    assert "\x1b" not in listed.stdout and "[41mAtelier" in listed.stdout
+    too_long = cli(env, "new", "kennisatelier", "--title", "t" * 201)
+    assert too_long.returncode == 2
+    assert "title has 201 characters; at most 200 fit" in too_long.stderr

@@ -10,19 +10,42 @@ import sys
 BENCHMARKS = {
     "store": "group-commit writes against stock TinyDB inserts",
     "ingest": "the participant server under 300 simulated phones",
+    "room": "2,000 browser-like phones against the TUI with its server, and the server alone",
     "tui": "from commit to row on screen, and key press to redraw",
     "report": "Markdown, HTML and PDF for 5,000 contributions and 20,000 votes",
+    "import": "importing an export of 100,000 documents, checked",
+    "crash": "a real `facilitator serve` under phones, SIGKILLed and restarted N times",
     "event": "how many simulated rooms one organiser laptop can watch",
 }
+MODULES = {"import": "importing"}
+"""Benchmarks whose module is not named like them (``import`` is a Python keyword)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m facilitator.bench", description=__doc__)
-    parser.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark to run")
-    parser.add_argument("--quick", action="store_true", help="a smaller, shorter run")
-    args = parser.parse_args(argv)
-    module = importlib.import_module(f"facilitator.bench.{args.name}")
-    return int(module.run(quick=args.quick) or 0)
+    commands = parser.add_subparsers(dest="name", required=True, metavar="NAME")
+    for name, summary in BENCHMARKS.items():
+        command = commands.add_parser(name, help=summary, description=summary)
+        command.add_argument("--quick", action="store_true", help="a smaller, shorter run")
+        if name == "room":  # the benchmarks with options of their own
+            from facilitator.bench.room import add_options
+
+            add_options(command)
+        elif name == "crash":
+            command.add_argument("--cycles", type=_cycles, metavar="N", help="how many kills")
+    options = vars(parser.parse_args(argv))
+    name = options.pop("name")
+    if options.get("cycles") is None:
+        options.pop("cycles", None)
+    module = importlib.import_module(f"facilitator.bench.{MODULES.get(name, name)}")
+    return int(module.run(**options) or 0)
+
+
+def _cycles(value: str) -> int:
+    cycles = int(value)
+    if cycles < 1:
+        raise argparse.ArgumentTypeError("N must be at least 1")
+    return cycles
 
 
 if __name__ == "__main__":

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import resource
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from facilitator.core.model import TABLES, Contribution, Participant, RoundState, SessionInfo
+from facilitator.core.model import (
+    TABLES,
+    Contribution,
+    Participant,
+    RoundState,
+    SessionInfo,
+    Source,
+)
 from facilitator.core.templates import Template
 from facilitator.store.files import write_atomic
 from facilitator.store.library import Templates, new_join_token
 
 
 def make_session_file(
-    path: Path, contributions: int, *, template_id: str = "kennisatelier", devices: int = 300
+    path: Path,
+    contributions: int,
+    *,
+    template_id: str = "kennisatelier",
+    devices: int = 300,
+    later: Mapping[str, int] | None = None,
 ) -> Template:
-    """Write a session file with ``contributions`` already in its first participant round.
+    """Write a session file with ``contributions`` already in its bottleneck round, which is
+    current and open; ``later`` adds contributions to rounds not started yet (round id →
+    how many: cards the facilitator typed in beforehand).
 
     Written as one document (as the store would have left it), so a 20,000-item session takes
     a second to make, not minutes.
@@ -61,9 +76,29 @@ def make_session_file(
             stakeholder=groups[i % len(groups)],
             created=now,
         ).to_doc()
+    next_id = contributions + 1
+    for later_round, count in (later or {}).items():
+        template.round(later_round)  # a round of this template
+        for n in range(count):
+            data["contributions"][str(next_id)] = Contribution(
+                round_id=later_round,
+                text=f"Kaart {n + 1}: een buurtfonds dat initiatieven zelf beheren, met een "
+                "jaarverslag in gewone taal in plaats van een accountantsverklaring.",
+                source=Source.TUI.value,
+                created=now,
+            ).to_doc()
+            next_id += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, orjson.dumps(data))
     return template
+
+
+def raise_open_files() -> None:
+    """Allow this process thousands of sockets (each simulated phone holds two)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -33,7 +33,6 @@ import multiprocessing.connection
 import os
 import random
 import re
-import resource
 import statistics
 import tempfile
 import time
@@ -45,7 +44,7 @@ import psutil
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from facilitator.bench.common import percentile
+from facilitator.bench.common import percentile, raise_open_files
 from facilitator.core.model import Source
 from facilitator.store.journal import SessionFile
 from facilitator.store.library import Library, Templates
@@ -230,7 +229,7 @@ async def _live(job: dict[str, Any], conn: multiprocessing.connection.Connection
 
 
 def _phones_process(conn: multiprocessing.connection.Connection) -> None:
-    _raise_open_files()
+    raise_open_files()
     while True:
         job = conn.recv()
         if job is None:
@@ -239,13 +238,6 @@ def _phones_process(conn: multiprocessing.connection.Connection) -> None:
             conn.send(asyncio.run(_load(job)))
         else:
             asyncio.run(_live(job, conn))
-
-
-def _raise_open_files() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 # -- the server side ---------------------------------------------------------------------------
@@ -373,7 +365,7 @@ async def _measure_live(conn: multiprocessing.connection.Connection,
 
 
 async def _run(quick: bool) -> int:
-    _raise_open_files()
+    raise_open_files()
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     phones = context.Process(target=_phones_process, args=(theirs,), daemon=True)

@@ -7,6 +7,7 @@ path (``rounds[2].voting.dots``) and what was expected, so the CLI can print it 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +28,7 @@ from pydantic import (
 )
 
 from facilitator.core.languages import FACILITATOR_LANGUAGES, PARTICIPANT_LANGUAGES
+from facilitator.core.text import MAX_TEMPLATE_TEXT_CHARS, MAX_TITLE_CHARS, clean_text
 
 REQUIRED_LANGUAGES = FACILITATOR_LANGUAGES
 """Languages every template text must have: the facilitator's and the report's (nl, en)."""
@@ -34,8 +37,42 @@ LANGUAGES = tuple(PARTICIPANT_LANGUAGES)
 built-in templates have all of them; a user's own may stop at :data:`REQUIRED_LANGUAGES`, and a
 participant then reads the text in the language :func:`localized_in` falls back to."""
 
-Localized = dict[StrictStr, StrictStr]
+
+# A template's texts reach the terminal and the phones like participant text does, so they are
+# cleaned the same way (clean_text) on loading, then checked for length.
+
+
+def _within(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise ValueError(f"{len(text):,} characters; at most {limit} fit")
+    return text
+
+
+def _title(value: str) -> str:
+    return _within(clean_text(value, multiline=False), MAX_TITLE_CHARS)
+
+
+def _long_text(value: str) -> str:
+    return _within(clean_text(value), MAX_TEMPLATE_TEXT_CHARS)
+
+
+def _table_name(value: str) -> str:
+    name = _title(value)
+    if not name:
+        raise ValueError("a table needs a name")
+    return name
+
+
+LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+TitleText = Annotated[StrictStr, AfterValidator(_title)]
+LongText = Annotated[StrictStr, AfterValidator(_long_text)]
+
+Localized = dict[str, str]
 """Text per language code, e.g. ``{"nl": "Knelpunten", "en": "Bottlenecks", "ar": "العوائق"}``."""
+LocalizedTitle = dict[LanguageCode, TitleText]
+"""A title or name per language, on one line."""
+LocalizedText = dict[LanguageCode, LongText]
+"""A description or prompt per language; may have several lines."""
 
 
 class RoundKind(StrEnum):
@@ -84,7 +121,7 @@ class VotingRule(_Strict):
 
 class StakeholderGroup(_Strict):
     id: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
-    name: Localized
+    name: LocalizedTitle
     expected: StrictBool = True
     """Whether the organisers expect this group at the table."""
     must_be_present: StrictBool = False
@@ -96,10 +133,10 @@ class StakeholderGroup(_Strict):
 class RoundSpec(_Strict):
     id: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     kind: RoundKind
-    title: Localized
-    prompt: Localized
+    title: LocalizedTitle
+    prompt: LocalizedText
     minutes: Annotated[StrictInt, Field(ge=1, le=480)]
-    themes: tuple[Localized, ...] = ()
+    themes: tuple[LocalizedTitle, ...] = ()
     """Suggested themes the facilitator can start sorting into."""
     voting: VotingRule = VotingRule()
     participants_submit: StrictBool = True
@@ -108,15 +145,20 @@ class RoundSpec(_Strict):
     uses_groups: StrictBool = False
     """Participants work at tables (groups) in parallel and say which one they sit at."""
 
+    def suggested_theme(self, name: str) -> Localized | None:
+        """The suggested theme ``name`` was made from (in any of its languages), or None for a
+        theme the facilitator named themselves: a suggestion can be shown in every language."""
+        return next((theme for theme in self.themes if name in theme.values()), None)
+
 
 class Template(_Strict):
     id: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     default_lang: Literal["nl", "en"]
-    title: Localized
-    description: Localized
+    title: LocalizedTitle
+    description: LocalizedText
     anonymity_threshold: Annotated[StrictInt, Field(ge=1, le=20)] = 3
     """Stakeholder groups smaller than this are counted but never linked to content."""
-    table_groups: tuple[StrictStr, ...] = ()
+    table_groups: tuple[Annotated[StrictStr, AfterValidator(_table_name)], ...] = ()
     """Names of the tables when rounds use groups, e.g. ``("A", "B", "C")``."""
     groups: Annotated[tuple[StakeholderGroup, ...], Field(min_length=1)]
     rounds: Annotated[tuple[RoundSpec, ...], Field(min_length=1)]
@@ -164,19 +206,26 @@ class TemplateError(Exception):
         super().__init__(f"{where}: {problem}")
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def key_path(loc: Iterable[int | str]) -> str:
+    """A pydantic error location as the user would write the key: ``rounds[2].voting.dots``."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in ("str", "int", "bool", "tuple", "dict"):
+        elif part in ("str", "int", "float", "bool", "none", "list", "tuple", "dict", "[key]"):
             continue  # pydantic names the tried type in the location; the user never wrote it
+        elif not _PLAIN_KEY.fullmatch(part):
+            path += f"[{shown(part)}]"  # a key as typed, control characters and all: escaped
         else:
             path += f".{part}" if path else str(part)
     return path
 
 
-def _describe(error: Any) -> str:
+def describe_problem(error: Any) -> str:
+    """One pydantic error as a short sentence, with the offending value escaped and cut short."""
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key; check its spelling against the template format in the README"
@@ -185,7 +234,14 @@ def _describe(error: Any) -> str:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    return f"{message[0].lower()}{message[1:]}, got {error.get('input')!r}"
+    return f"{message[0].lower()}{message[1:]}, got {shown(error.get('input'))}"
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as it appears in an error message: its repr (so control characters show as
+    escapes, never reach the terminal), cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def participant_texts(template: Template) -> list[tuple[str, Localized]]:
@@ -261,7 +317,7 @@ def parse_template(data: dict[str, Any], path: Path | str = "<template>") -> Tem
         ctx_error = (error.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _KeyProblem):
             raise TemplateError(path, ctx_error.key, ctx_error.problem) from None
-        raise TemplateError(path, _key_path(error["loc"]), _describe(error)) from None
+        raise TemplateError(path, key_path(error["loc"]), describe_problem(error)) from None
     problem = _translation_problem(template)
     if problem:
         raise TemplateError(path, *problem)

@@ -83,6 +83,8 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
             fields["flags"] = tuple(Flag(f).value for f in c["flags"])
         if c.get("hidden"):
             fields["hidden"] = True
+        if c.get("approved"):
+            fields["approved"] = True
         if c.get("merged_into"):
             fields["merged_into"] = ids[c["merged_into"]]
         if fields:
@@ -109,7 +111,8 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
             for a in sample.get("actions", [])
         ]
     )
-    await asyncio.gather(*[store.add_note(n["round"], n["text"]) for n in sample.get("notes", [])])
+    for note in sample.get("notes", []):  # in order: the day chair's lines are read in it
+        await store.add_note(note["round"], note["text"], addressed_to=note.get("to", ()))
 
     # Mid-day: earlier rounds closed with results shown, the ideas round open for input and votes.
     order = [spec.id for spec in store.template.rounds]

@@ -7,7 +7,8 @@ and facilitator.core.privacy allows:
 
 - key figures summed over the rooms;
 - the top bottlenecks and ideas across rooms, each room's ranking kept (core.event);
-- every action with its owner, and each room's distillation (the day chair's lines, the tips);
+- every action with its owner, and each room's distillation (the day chair's lines and the
+  room's tips, as its report opens with them);
 - the themes of the rooms, those of one name together, with the event file's mappings;
 - the rounds matched by kind, shown per room where the rooms differ;
 - one "who is at the table" for the whole event: presence, contributions, voice ratio and
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from babel.dates import format_date
 
@@ -39,10 +40,10 @@ from facilitator.event.rooms import Room
 from facilitator.i18n import FACILITATOR_LANGUAGES, translations
 from facilitator.report.model import (
     DOMAIN,
-    TOP_N,
     ActionView,
     GroupRow,
     ItemView,
+    LineView,
     Report,
     audit_findings,
     build_report,
@@ -59,15 +60,6 @@ KINDS = (RoundKind.BOTTLENECK, RoundKind.IDEAS, RoundKind.AUDIT, RoundKind.OPEN,
 
 
 @dataclass(slots=True)
-class Line:
-    """One of the day chair's lines in a distillation round."""
-
-    text: str
-    to: list[str]
-    """The stakeholder sides it is addressed to, by name ([] = the whole room)."""
-
-
-@dataclass(slots=True)
 class EventRoom:
     number: int
     session_id: str
@@ -78,14 +70,20 @@ class EventRoom:
     file: str
     report: Report
     """The room's own report model: its rule decides what it names and withholds."""
-    lines: list[Line] = field(default_factory=list)
-    tips: list[ItemView] = field(default_factory=list)
-    distillation: bool = False
-    """Whether the room has a distillation round (lines and tips come from it)."""
 
     @property
     def label(self) -> str:
         return f"{self.number}. {self.title}"
+
+    @property
+    def lines(self) -> list[LineView]:
+        """The day chair's lines, as the room's report opens with them."""
+        return self.report.lines
+
+    @property
+    def tips(self) -> list[ItemView]:
+        """The room's best tips, as on its report's first page."""
+        return self.report.tips
 
 
 @dataclass(slots=True)
@@ -215,23 +213,10 @@ class _EventBuilder:
         store = source.store
         info = store.info
         report = build_report(store, lang=self.lang)
-        room = EventRoom(number=number, session_id=info.session_id, title=info.title,
-                         place=info.place, date=report.date, template_title=report.template_title,
-                         file=str(source.file), report=report)
-        for spec, view in zip(store.template.rounds, report.rounds, strict=True):
-            if spec.kind is not RoundKind.DISTILLATION:
-                continue
-            room.distillation = True
-            for note in sorted(store.notes(spec.id), key=lambda n: n.id):
-                to = [self.room_group_name(store.template, g) for g in note.addressed_to]
-                room.lines.append(Line(note.text, to))
-            tips = sorted((i for t in view.themes for i in t.items), key=lambda i: (i.rank, i.id))
-            room.tips += tips[:TOP_N]
-        return room
-
-    def room_group_name(self, template: Template, group_id: str) -> str:
-        group = template.group(group_id)
-        return self.text(group.name) if group is not None else group_id
+        return EventRoom(number=number, session_id=info.session_id, title=info.title,
+                         place=info.place, date=report.date,
+                         template_title=report.template_title, file=str(source.file),
+                         report=report)
 
     # -- across rooms --------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The report as Markdown: reads well in a plain editor and renders on a code forge.
 
 Every piece of user text goes through :func:`md_escape` (or :func:`md_cell` in tables), so a
-participant's ``<script>``, ``**bold**``, ``[link](x)`` or ``| pipe`` shows as the text they typed.
+participant's ``<script>``, ``**bold**``, ``[link](x)``, ``| pipe`` or bare ``http://x`` shows as
+the text they typed, and never becomes markup or a link.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block at the beginning of a line: headings, quotes, lists, rules,
 # setext underlines, fenced code.
 _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
+# What makes a GFM renderer (or markdown-it's linkify) turn bare text into a link by itself: a
+# scheme's "://" (http://x, also inside =HYPERLINK("http://x")), a dot inside a name (www.x.nl,
+# gemeente.nl) and the "@" of an address. Escaped, each still shows as typed, and is no link.
+_AUTOLINK = re.compile(r":(?=//)|(?<=\w)\.(?=\w)|@")
 
 
 def md_escape(text: str) -> str:
@@ -40,6 +45,7 @@ def md_escape(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _INLINE.sub(r"\\\1", line)
+        line = _AUTOLINK.sub(r"\\\g<0>", line)
         line = _LINE_START.sub(lambda m: m.group(1) + _escape_block(m.group(2)), line)
         lines.append(line)
     return "\n".join(lines)
@@ -102,6 +108,7 @@ class _Markdown:
     def cover(self) -> None:
         _, r = self._, self.r
         self.add(f"# {md_escape(r.title)}", "")
+        self.distilled()
         facts = [(_("Date"), r.date), (_("Place"), r.place or "–"),
                  (_("Template"), r.template_title),
                  (_("Participants"), str(r.participants)),
@@ -114,6 +121,23 @@ class _Markdown:
                        n=r.anonymity_threshold), "")
         if r.pooled_with_small:
             self.add(md_escape(r.pooled_note), "")
+
+    def distilled(self) -> None:
+        """The day chair's lines and the room's tips: what the report opens with."""
+        _, r = self._, self.r
+        if r.lines:
+            self.add(("## " + _("The day chair's lines")), "")
+            for line in r.lines:
+                self.add(f"**{md_escape(_('To {groups}').format(groups=line.to))}:** "
+                         f"{md_inline(line.text)}", "")
+        if r.tips:
+            self.add(("## " + _("Tips from the room")), "")
+            self.add(*[f"- {md_inline(tip.text)}" for tip in r.tips], "")
+            if r.tips_more:
+                self.add(f"_{self.more_tips(r.tips_more)}_", "")
+
+    def more_tips(self, n: int) -> str:
+        return self._("… and {n} more in the round's section.").format(n=n)
 
     def summary(self) -> None:
         _, r = self._, self.r
@@ -466,8 +490,8 @@ class _EventMarkdown:
         for room in e.distillations:
             self.add(f"### {md_escape(room.label)}", "")
             for line in room.lines:
-                to = (" — " + _("to {groups}").format(
-                    groups=", ".join(md_escape(g) for g in line.to))) if line.to else ""
+                to = (" — " + _("to {groups}").format(groups=md_escape(line.to))
+                      if line.to else "")
                 self.add(f"- {md_inline(line.text)}{to}")
             if room.lines:
                 self.add("")

@@ -48,6 +48,9 @@ ITEMS_PER_THEME = 10
 report with thousands of rows twice helps nobody (and would take WeasyPrint minutes)."""
 IDEAS_SHOWN = 30
 """How many ideas the Ideas section shows in full (ideas with actions are always shown)."""
+TIPS_SHOWN = 6
+"""How many of the room's tips the first page shows, beside the day chair's lines (the
+distillation round's section has them all)."""
 
 
 @dataclass(slots=True)
@@ -58,6 +61,15 @@ class ActionView:
     """The due date in the report's language ("" = none; one that is not a date, as typed)."""
     idea: str = ""
     """The text of the idea or tip the action came from ("" = none)."""
+
+
+@dataclass(slots=True)
+class LineView:
+    """One of the day chair's lines, as the report's first page shows it."""
+
+    to: str
+    """The stakeholder groups it is addressed to, joined in the report's language."""
+    text: str
 
 
 @dataclass(slots=True)
@@ -227,6 +239,13 @@ class Report:
     votes: int
     hidden: int
     """Contributions that do not count: hidden, or still waiting for approval."""
+    lines: list[LineView]
+    """The day chair's lines (distillation rounds), each to a stakeholder side: page one."""
+    tips: list[ItemView]
+    """The room's tips (the distillation rounds' contributions), best first; the first
+    :data:`TIPS_SHOWN`, beside the lines on page one."""
+    tips_more: int
+    """Tips not on page one (they are in their round's section)."""
     top_bottlenecks: list[ItemView]
     top_ideas: list[ItemView]
     actions: list[ActionView]
@@ -379,6 +398,8 @@ class _Builder:
         groups_themes: list[GroupThemes] = []
         bottlenecks: list[tuple[int, int, ItemView]] = []
         ideas: list[tuple[int, int, ItemView]] = []
+        tips: list[tuple[int, int, ItemView]] = []
+        lines: list[LineView] = []
         appendix: list[AppendixRound] = []
         vote_rows: list[VoteRow] = []
         contributions_by_round: dict[str, list[Contribution]] = {}
@@ -403,7 +424,8 @@ class _Builder:
                 prompt=self.text(spec.prompt),
                 voting=spec.voting.rule,
                 themes=themes,
-                notes=[n.text for n in sorted(self.store.notes(spec.id), key=lambda n: n.id)],
+                notes=[n.text for n in sorted(self.store.notes(spec.id), key=lambda n: n.id)
+                       if not n.addressed_to],
                 shown=len(ranked),
                 said=sum(1 for c in items if c.counted),
                 hidden=hidden,
@@ -418,6 +440,10 @@ class _Builder:
                         [(self.theme_label(g), count) for g, count in raised]))
             elif spec.kind is RoundKind.IDEAS:
                 ideas += [(item.rank, index, views[item.contribution.id]) for item in ranked]
+            elif spec.kind is RoundKind.DISTILLATION:
+                tips += [(item.rank, index, views[item.contribution.id]) for item in ranked]
+                lines += [LineView(self.addressees(n.addressed_to), n.text)
+                          for n in sorted(self.store.lines(spec.id), key=lambda n: n.id)]
             appendix.append(self.appendix_round(spec, items, ranked, views, themed))
             vote_rows += self.vote_rows(spec, votes)
 
@@ -447,6 +473,7 @@ class _Builder:
             named = sorted(p.name for p in self.participants if p.consent_named and p.name)
         ranked_ideas = [view for _rank, _index, view in sorted(ideas, key=lambda t: t[:2])]
         shown_ideas = [v for n, v in enumerate(ranked_ideas) if n < IDEAS_SHOWN or v.actions]
+        ranked_tips = [view for _rank, _index, view in sorted(tips, key=lambda t: (t[1], t[0]))]
         return Report(
             lang=self.lang,
             session_id=info.session_id,
@@ -459,6 +486,9 @@ class _Builder:
             contributions=self.audit.contributions,
             votes=len(self.all_votes),
             hidden=sum(1 for c in self.everything if not c.counted),
+            lines=lines,
+            tips=ranked_tips[:TIPS_SHOWN],
+            tips_more=max(0, len(ranked_tips) - TIPS_SHOWN),
             top_bottlenecks=[v for _r, _i, v in sorted(bottlenecks, key=lambda t: t[:2])][:TOP_N],
             top_ideas=ranked_ideas[:TOP_N],
             actions=[self.action_view(a) for a in self.actions],
@@ -486,6 +516,10 @@ class _Builder:
             audit=self.audit,
             disclosure=self.disclosure,
         )
+
+    def addressees(self, group_ids: Sequence[str]) -> str:
+        """Whom a line is for: "Gemeente en Maatschappelijke organisatie"."""
+        return _joined(self._, [self.group_name(g) for g in group_ids])
 
     def theme_label(self, group: ThemeGroup) -> str:
         return group.theme.name if group.theme is not None else self._("Not sorted into a theme")
@@ -644,12 +678,16 @@ def date_label(value: str, lang: str) -> str:
     return format_date(day, format="long", locale=lang)
 
 
+def _joined(gettext: Callable[[str], str], names: Sequence[str]) -> str:
+    """A, B and C, in the report's language."""
+    if len(names) < 2:
+        return "".join(names)
+    return gettext("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
+
+
 def quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
     """“A”, “B” and “C”, in the report's language."""
-    quoted = [f"“{name}”" for name in names]
-    if len(quoted) < 2:
-        return "".join(quoted)
-    return gettext("{first} and {last}").format(first=", ".join(quoted[:-1]), last=quoted[-1])
+    return _joined(gettext, [f"“{name}”" for name in names])
 
 
 def percent(value: float | None, lang: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +33,35 @@ class SessionLocked(StoreError):
         )
 
 
+class SessionLinked(StoreError):
+    """A session file with a second name (a hard link): a writer under the other name would not
+    be stopped by the lock, and the first save would silently cut the link."""
+
+    def __init__(self, path: Path, links: int) -> None:
+        super().__init__(
+            path,
+            f"{path}: this session file has {links} names (hard links); a session file must "
+            "have exactly one. Remove the other links, or copy the file (`cp`) to give the "
+            "copy a name of its own.",
+        )
+
+
+class FolderNotWritable(StoreError):
+    """The data folder (or the folder of a session) cannot be written."""
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        super().__init__(
+            folder,
+            f"{folder}: cannot write in this folder ({error.strerror or error}); sessions need "
+            "a folder this user may write. Make it writable, or choose another one with "
+            "--data-dir DIR (or $FACILITATOR_DATA_DIR).",
+        )
+
+
 class SessionCorrupt(StoreError):
     def __init__(self, path: Path, problem: str) -> None:
         self.backup = backup_path(path)
+        self.problem = problem
         hint = (
             f" The last good copy is {self.backup}; to use it, move the damaged file aside "
             f"and copy the backup to {path.name}."
@@ -49,6 +77,21 @@ class WriteFailed(StoreError):
     """The change could not be made durable (disk full, read-only disk...). It was not stored."""
 
 
+# -- the session file and its sidecar files ----------------------------------------------------
+#
+# Every file kept beside a session (lock, backup, temp files, and any added later) is named from
+# the session's real path, so two names for one session can never mean two locks.
+
+
+def real_session_path(path: Path) -> Path:
+    """The file a session path names, with every symbolic link resolved (also in its folders).
+
+    Whatever path names a session (a symlink, a symlinked folder, a relative path), its lock and
+    sidecar files are those of this one path.
+    """
+    return Path(os.path.realpath(path))
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
@@ -57,27 +100,91 @@ def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
+def temp_path(path: Path, kind: str = "") -> Path:
+    """A temp file of this process beside the session: ``.S.json.<pid>[.<kind>].tmp``."""
+    return path.with_name(f".{path.name}.{os.getpid()}{'.' + kind if kind else ''}.tmp")
+
+
+def stale_temp_files(path: Path) -> list[Path]:
+    """The temp files of any process beside this session (see :func:`temp_path`)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9]+(\.[a-z]+)?\.tmp")
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    return [path.with_name(name) for name in names if pattern.fullmatch(name)]
+
+
 class SessionLock:
-    """An exclusive ``flock`` beside the session file; the kernel drops it if the process dies."""
+    """An exclusive ``flock`` beside the session file; the kernel drops it if the process dies.
+
+    Taking it also makes sure the holder is the only writer of the file by any name: it refuses a
+    file with a second hard link, and removes temp files that killed writers left behind (only a
+    lock holder writes temp files, so none of them belongs to a live process).
+    """
 
     def __init__(self, path: Path) -> None:
-        self.path = lock_path(path)
+        self.session_path = real_session_path(path)
+        self.path = lock_path(self.session_path)
         self._fd: int | None = None
 
     def acquire(self, session_path: Path) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise FolderNotWritable(self.path.parent, exc) from None
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise SessionLocked(session_path) from None
         self._fd = fd
+        try:
+            for stale in stale_temp_files(self.session_path):
+                stale.unlink(missing_ok=True)
+                log.info("removed %s, left behind by a writer that was killed", stale)
+            _refuse_other_names(self.session_path)
+            check_writable(self.session_path.parent, temp_path(self.session_path, "probe"))
+        except BaseException:
+            self.release()
+            raise
 
     def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def check_writable(folder: Path, probe: Path) -> None:
+    """Raise :class:`FolderNotWritable` unless a file can be made in ``folder`` (``probe``, then
+    removed): found at start-up rather than as a refused first change."""
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+        os.unlink(probe)
+    except OSError as exc:
+        raise FolderNotWritable(folder, exc) from None
+
+
+def _refuse_other_names(path: Path) -> None:
+    """Raise :class:`SessionLinked` if the session file has a hard link besides its own ``.bak``
+    (which shares the file between making the backup and replacing the file)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    links = info.st_nlink
+    try:
+        backup = os.stat(backup_path(path))
+    except FileNotFoundError:
+        pass
+    else:
+        if (backup.st_dev, backup.st_ino) == (info.st_dev, info.st_ino):
+            links -= 1
+    if links > 1:
+        raise SessionLinked(path, links)
 
 
 def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:
@@ -98,7 +205,7 @@ def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:
 
 
 def _keep_backup(path: Path) -> None:
-    link = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+    link = temp_path(path, "bak")
     try:
         link.unlink(missing_ok=True)
         try:
@@ -119,7 +226,7 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool
     file first becomes the ``.bak`` (by a hard link, so no copy is made; a copy where the file
     system has no hard links). The backup is best effort: it never fails the write.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:

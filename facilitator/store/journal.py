@@ -28,7 +28,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,11 @@ class SessionFile(Storage):
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False,
-                 create: Tables | None = None) -> None:
+                 create: Tables | None = None,
+                 prepare: Callable[[Path, Tables], Tables] | None = None) -> None:
+        """``create``: write a new file with these tables (it must not exist yet).
+        ``prepare``: checks (and may clean or migrate) what was read, before anything is kept;
+        what it returns is what the file holds from then on."""
         self.path = Path(path)
         self.read_only = read_only
         self._lock = None if read_only else SessionLock(self.path)
@@ -166,6 +170,8 @@ class SessionFile(Storage):
                 write_atomic(self.path, self._document(loaded, 0))
             else:
                 loaded, self._seq = load_session(self.path)
+            if prepare is not None:
+                loaded = prepare(self.path, loaded)
             if not read_only:
                 for table, docs in loaded.items():
                     self._encoded.setdefault(table, {})  # an empty table stays in the file

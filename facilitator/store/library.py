@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-import re
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
 
-from facilitator.core.model import TABLES, SessionInfo
+from facilitator.core.errors import Reason, Refused
 from facilitator.core.templates import (
     Template,
     TemplateError,
     discover_templates,
     load_template,
-    parse_template,
 )
+from facilitator.core.text import MAX_TITLE_CHARS, clean_text
 from facilitator.paths import sessions_dir, template_dirs
-from facilitator.store.files import SessionCorrupt, StoreError, write_atomic
+from facilitator.store.documents import DocumentError, Tables, check_tables, checked_session
+from facilitator.store.files import (
+    FolderNotWritable,
+    SessionCorrupt,
+    StoreError,
+    check_writable,
+    real_session_path,
+    write_atomic,
+)
 from facilitator.store.journal import load_session
 from facilitator.store.store import SessionStore
 
-SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,95}"
-JOIN_TOKEN_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_VERSION = 1
 
@@ -44,6 +48,21 @@ class SessionEntry:
     created: float
     contributions: int
     participants: int
+    problem: str = ""
+    """Why the file cannot be opened ("" when it can); then ``created`` is the file's time."""
+
+    @classmethod
+    def of(cls, path: Path, tables: Tables) -> SessionEntry:
+        info = next(iter(tables["session"].values()))
+        return cls(
+            session_id=info["session_id"],
+            path=path,
+            title=info["title"],
+            template_id=info["template_id"],
+            created=info["created"],
+            contributions=len(tables["contributions"]),
+            participants=len(tables["participants"]),
+        )
 
 
 def new_join_token() -> str:
@@ -108,18 +127,36 @@ class Library:
         lang: str | None = None,
         place: str = "",
     ) -> SessionStore:
-        """A new session from a template, open and locked for writing."""
+        """A new session from a template, open and locked for writing. The title and place
+        are cleaned like any text typed in; one too long is refused."""
         lang = lang or template.default_lang
+        title = clean_text(title or "", multiline=False) or template.title.get(lang) or template.id
+        place = clean_text(place, multiline=False)
+        for what, text in (("title", title), ("place", place)):
+            if len(text) > MAX_TITLE_CHARS:
+                raise Refused(Reason.TOO_LONG, f"the {what} has {len(text):,} characters; "
+                                               f"at most {MAX_TITLE_CHARS} fit")
+        self.writable_folder()
         session_id = self._new_session_id(template.id)
         return SessionStore.create(
             self.path_for(session_id),
             template,
             session_id=session_id,
-            title=title or template.title.get(lang) or template.id,
+            title=title,
             lang=lang,
             join_token=new_join_token(),
             place=place,
         )
+
+    def writable_folder(self) -> Path:
+        """The sessions folder, made if need be; :class:`FolderNotWritable` if it cannot be
+        made or written (a read-only disk, another user's folder)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderNotWritable(self.folder, exc) from None
+        check_writable(self.folder, self.folder / f".write-test.{os.getpid()}.tmp")
+        return self.folder
 
     def session_ids(self) -> list[str]:
         if not self.folder.is_dir():
@@ -144,26 +181,22 @@ class Library:
         )
 
     def entries(self) -> list[SessionEntry]:
-        """Every readable session, newest first. Damaged files are skipped (open names them)."""
+        """Every session, newest first. A file that cannot be opened is there too, with the
+        reason in ``problem``: one bad file never hides the others."""
         entries: list[SessionEntry] = []
         for session_id in self.session_ids():
             path = self.path_for(session_id)
             try:
-                data, _ = load_session(path)
-            except StoreError:
-                continue
-            doc = next(iter(data["session"].values()))
-            entries.append(
-                SessionEntry(
-                    session_id=str(doc.get("session_id", session_id)),
-                    path=path,
-                    title=str(doc.get("title", "")),
-                    template_id=str(doc.get("template_id", "")),
-                    created=float(doc.get("created", 0.0)),  # type: ignore[arg-type]
-                    contributions=len(data.get("contributions", {})),
-                    participants=len(data.get("participants", {})),
-                )
-            )
+                entries.append(SessionEntry.of(path, check_tables(load_session(path)[0])))
+            except (StoreError, DocumentError) as exc:
+                problem = exc.problem if isinstance(exc, SessionCorrupt) else str(exc)
+                try:
+                    changed = path.stat().st_mtime
+                except OSError:
+                    changed = 0.0
+                entries.append(SessionEntry(session_id=session_id, path=path, title="",
+                                            template_id="", created=changed, contributions=0,
+                                            participants=0, problem=problem))
         return sorted(entries, key=lambda e: e.created, reverse=True)
 
     # -- export and import ---------------------------------------------------------------------
@@ -171,30 +204,24 @@ class Library:
     def export(self, ref: str) -> bytes:
         """One portable JSON document: the session file with a header saying what it is."""
         path = self.resolve(ref)
-        data, _ = load_session(path)
+        data = checked_session(path, load_session(path)[0])
         document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": data}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 
     def import_file(self, file: Path) -> SessionEntry:
-        """Add an exported session. An id that is taken gets a fresh one; nothing is overwritten."""
+        """Add an exported session. An id that is taken gets a fresh one; nothing is overwritten.
+        The export is checked like a session file being opened, before anything is written."""
         tables = _read_export(file)
-        info_doc = next(iter(tables["session"].values()))
-        session_id = str(info_doc["session_id"])
-        if self.path_for(session_id).exists():
-            session_id = self._new_session_id(str(info_doc["template_id"]))
-            info_doc["session_id"] = session_id
-        path = self.path_for(session_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, orjson.dumps(tables))
-        return SessionEntry(
-            session_id=session_id,
-            path=path,
-            title=str(info_doc.get("title", "")),
-            template_id=str(info_doc["template_id"]),
-            created=float(info_doc.get("created", 0.0)),
-            contributions=len(tables["contributions"]),
-            participants=len(tables["participants"]),
-        )
+        info = next(iter(tables["session"].values()))
+        self.writable_folder()
+        if self.path_for(info["session_id"]).exists():
+            info["session_id"] = self._new_session_id(info["template_id"])
+        path = real_session_path(self.path_for(info["session_id"]))
+        try:
+            write_atomic(path, orjson.dumps(tables))
+        except OSError as exc:
+            raise FolderNotWritable(path.parent, exc) from None
+        return SessionEntry.of(path, tables)
 
 
 def is_export(file: Path) -> bool:
@@ -217,7 +244,7 @@ def open_export(file: Path, folder: Path) -> SessionStore:
     return SessionStore.open(path, read_only=True)
 
 
-def _read_export(file: Path) -> dict[str, Any]:
+def _read_export(file: Path) -> Tables:
     """Check an export thoroughly before anything is written; errors name the file and key."""
     try:
         document = orjson.loads(file.read_bytes())
@@ -238,47 +265,10 @@ def _read_export(file: Path) -> dict[str, Any]:
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise StoreError(file, f"{file}: tables: expected an object of tables")
-    unknown = set(tables) - set(TABLES) - {"_default"}
-    if unknown:
-        raise StoreError(file, f"{file}: tables.{sorted(unknown)[0]}: unknown table")
-    for name, cls in TABLES.items():
-        table = tables.setdefault(name, {})
-        if not isinstance(table, dict):
-            raise StoreError(file, f"{file}: tables.{name}: expected an object of documents")
-        for doc_id, doc in table.items():
-            try:
-                if not re.fullmatch(r"[1-9][0-9]*", doc_id):
-                    raise ValueError(f"document id {doc_id!r} is not a positive number")
-                if not isinstance(doc, dict):
-                    raise ValueError(f"expected an object of fields, got {type(doc).__name__}")
-                TypeAdapter(cls).validate_python({**doc, "id": int(doc_id)})
-            except ValidationError as exc:
-                error = exc.errors()[0]
-                key = ".".join(str(part) for part in error["loc"])
-                raise StoreError(
-                    file, f"{file}: tables.{name}.{doc_id}.{key}: {error['msg'].lower()}"
-                ) from None
-            except (TypeError, ValueError) as exc:
-                raise StoreError(file, f"{file}: tables.{name}.{doc_id}: {exc}") from None
-    if len(tables["session"]) != 1:
-        raise StoreError(file, f"{file}: tables.session: expected exactly one document")
-    doc_id, info_doc = next(iter(tables["session"].items()))
-    info = SessionInfo.from_doc(1, info_doc)
-    # The id becomes a file name and the token part of a URL: nothing else may get through.
-    for key, value, pattern in (
-        ("session_id", info.session_id, SESSION_ID_PATTERN),
-        ("template_id", info.template_id, SESSION_ID_PATTERN),
-        ("join_token", info.join_token, JOIN_TOKEN_PATTERN),
-    ):
-        if not re.fullmatch(pattern, value):
-            raise StoreError(
-                file, f"{file}: tables.session.{doc_id}.{key}: {value!r} is not a valid {key}"
-            )
     try:
-        parse_template(info.template, f"{file}: tables.session.template")
-    except TemplateError as exc:
-        raise StoreError(file, str(exc)) from None
-    return tables
+        return check_tables(tables)
+    except DocumentError as exc:
+        raise StoreError(file, f"{file}: tables.{exc}") from None
 
 
 __all__ = ["Library", "NotFound", "SessionCorrupt", "SessionEntry", "Templates"]

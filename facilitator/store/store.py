@@ -61,7 +61,8 @@ from facilitator.core.templates import (
 )
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
 from facilitator.core.voting import check_ballot
-from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed
+from facilitator.store.documents import checked_session
+from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, real_session_path
 from facilitator.store.journal import SessionFile, Tables
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ Subscriber = Callable[[tuple[Change, ...]], None]
 _SAID_ON_JOINING = ("lang", "stakeholder", "name", "consent_named", "table_group")
 MAX_SETS = 5
 """How many ballot samples one device may be dealt in a round (it may ask for another)."""
+ANSWERABLE = 5
+"""How many of a bottleneck round's best items a phone offers an idea to answer."""
 MAX_QUEUED = 5000
 """Changes waiting for a commit beyond which the store refuses new ones at once (the web
 answers 503 with Retry-After): past this, waiting would only make every answer late."""
@@ -135,7 +138,7 @@ class SessionStore:
         self.file: SessionFile = db.storage  # type: ignore[assignment]
         self.path = self.file.path
         self.read_only = self.file.read_only
-        data = migrate(self.path, self.file.read())
+        data = self.file.read()
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TABLES}
         self._by_round: dict[str, dict[int, Contribution]] = {}
         self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
@@ -147,6 +150,8 @@ class SessionStore:
         self._samples: dict[tuple[str, str], list[Sample]] = {}
         self._round_states: dict[str, RoundState] = {}
         self._actions_for: dict[int, dict[int, Action]] = {}
+        self._lines: dict[str, dict[int, Note]] = {}
+        """Round → the day chair's lines (notes addressed to stakeholder groups)."""
         self._last_id: dict[str, int] = {}
         info_doc = next(iter(data["session"].values()))
         self.template: Template = parse_template(info_doc["template"], self.path)
@@ -180,6 +185,7 @@ class SessionStore:
         place: str = "",
     ) -> SessionStore:
         """Write a new session file (durably) and open it."""
+        path = real_session_path(path)
         info = SessionInfo(
             id=1,
             session_id=session_id,
@@ -199,7 +205,7 @@ class SessionStore:
             state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
             data["rounds"][str(index)] = state.to_doc()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(TinyDB(path, storage=SessionFile, create=data))
+        return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False,
@@ -211,7 +217,8 @@ class SessionStore:
         ``storage`` is the engine (a subclass may change how commits reach the disk: the ingest
         benchmark's baselines do).
         """
-        db = TinyDB(path, storage=storage, read_only=read_only)
+        path = real_session_path(path)
+        db = TinyDB(path, storage=storage, read_only=read_only, prepare=prepare)
         try:
             store = cls(db)
         except (
@@ -392,6 +399,9 @@ class SessionStore:
             case Action():
                 if record.contribution_id:
                     self._actions_for.setdefault(record.contribution_id, {})[record.id] = record
+            case Note():
+                if record.addressed_to:
+                    self._lines.setdefault(record.round_id, {})[record.id] = record
             case RoundState():
                 self._round_states[record.round_id] = record
             case SessionInfo():
@@ -457,6 +467,10 @@ class SessionStore:
                 if old.contribution_id and (not isinstance(keep, Action)
                                             or keep.contribution_id != old.contribution_id):
                     self._actions_for.get(old.contribution_id, {}).pop(old.id, None)
+            case Note():
+                if old.addressed_to and (not isinstance(keep, Note) or not keep.addressed_to
+                                         or keep.round_id != old.round_id):
+                    self._lines.get(old.round_id, {}).pop(old.id, None)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -585,8 +599,28 @@ class SessionStore:
         return list(self._actions_for.get(contribution_id, {}).values())
 
     def notes(self, round_id: str | None = None) -> list[Note]:
+        """The facilitator's notes (of one round), the day chair's lines included."""
         notes: Iterable[Note] = self._records["notes"].values()  # type: ignore[assignment]
         return [n for n in notes if round_id is None or n.round_id == round_id]
+
+    def lines(self, round_id: str) -> list[Note]:
+        """The day chair's lines of a distillation round, in the order written (an index: a
+        phone or the wall may ask)."""
+        return list(self._lines.get(round_id, {}).values())
+
+    def answerable(self, round_id: str, per_round: int = ANSWERABLE) -> list[Contribution]:
+        """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
+
+        The best ``per_round`` of each bottleneck round before it, by that round's live ranking
+        (the morning's ranking for the afternoon), earliest round first. Costs ``per_round``
+        items per such round, never a pass over them. Empty for any other kind of round.
+        """
+        rounds = self.template.rounds
+        index = next(i for i, spec in enumerate(rounds) if spec.id == round_id)
+        if rounds[index].kind is not RoundKind.IDEAS:
+            return []
+        return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
+                for item in self.rankings[spec.id].top(per_round)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
@@ -641,13 +675,15 @@ class SessionStore:
         stakeholder: str | None = None,
         theme_id: int = 0,
         nonce: str = "",
+        links: tuple[int, ...] = (),
     ) -> Contribution:
         """Store a contribution. From the web it must fit an open round; the facilitator may add
         to any round. Stakeholder group and table default to what the author said on joining.
 
         ``nonce`` is the phone's key for this one submission: sending it again (a retry after a
         503, or after an answer that never arrived) returns the stored contribution instead of
-        storing it twice.
+        storing it twice. ``links``: the bottlenecks an idea answers, stored as the
+        facilitator's link is (:attr:`Contribution.links`); each must be a bottleneck.
         """
         spec = self.template.round(round_id)
         clean = _checked_text(text)
@@ -659,6 +695,11 @@ class SessionStore:
                     return self._records["contributions"][stored]  # type: ignore[return-value]
             if source is Source.WEB and not self._accepts_submissions(round_id):
                 raise Refused(Reason.ROUND_CLOSED)
+            for link in links:
+                target = self.contribution(link)
+                if target is None or self.template.round(
+                        target.round_id).kind is not RoundKind.BOTTLENECK:
+                    raise Refused(Reason.NOT_FOUND, f"bottleneck {link}")
             who = self._by_device.get(author) if author else None
             return batch.insert(
                 Contribution(
@@ -676,6 +717,7 @@ class SessionStore:
                     approved=not (spec.moderated and source is Source.WEB),
                     created=time.time(),
                     nonce=nonce,
+                    links=tuple(links),
                 )
             )
 
@@ -731,7 +773,9 @@ class SessionStore:
                 cid
                 for cid, c in items.items()
                 if c is not None and c.round_id == round_id and c.visible and c.counted
-                and (cid in shown or cid in own)  # own items: refused for what they are
+                # Shown, or one's own where the rule forbids it (then refused as that). One's
+                # own item is not votable unseen: its vote would count without its view.
+                and (cid in shown or (cid in own and not spec.voting.own_items))
             }
             existing = self._ballots.get((round_id, device_id), {})
             kept = sum(vote.weight for cid, vote in existing.items()
@@ -1108,6 +1152,12 @@ def _checked_text(text: str, *, multiline: bool = True) -> str:
     if problem is TextProblem.TOO_LONG:
         raise Refused(Reason.TOO_LONG)
     return clean
+
+
+def prepare(path: Path, data: Tables) -> Tables:
+    """What a session file holds, brought up to date and checked like live input, before the
+    store keeps any of it (the session file's ``prepare`` hook)."""
+    return checked_session(path, migrate(path, data))
 
 
 def migrate(path: Path, data: Tables) -> Tables:

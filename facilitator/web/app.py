@@ -28,10 +28,11 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
+from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
-from facilitator.core.model import Participant
+from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
-from facilitator.core.templates import RoundSpec, localized
+from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
 from facilitator.event.summary import SummaryCache
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
@@ -39,6 +40,7 @@ from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
+from facilitator.web import content
 from facilitator.web import messages as say
 from facilitator.web.guard import (
     COOKIE_MAX_AGE,
@@ -129,6 +131,7 @@ def environment(lang: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations("web", lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["clock"] = format_clock
     return env
 
 
@@ -385,12 +388,27 @@ def _join_context(
     store: SessionStore, lang: str, participant: Participant | None
 ) -> dict[str, Any]:
     template = store.template
+    groups = [(g.id, content.shown(g.name, lang, store.info.lang)) for g in template.groups]
+    title = content.session_title(store, lang)
     return dict(
-        groups=[(g.id, localized(g.name, lang)) for g in template.groups],
+        groups=groups,
+        groups_notice=content.notice(content.GROUPS_NOTICE, lang, [name for _, name in groups]),
         tables=template.table_groups if any(r.uses_groups for r in template.rounds) else (),
         participant=participant,
-        session_title=store.info.title,
+        session=title,
+        session_title=title.text,
     )
+
+
+def _themes(store: SessionStore, items: list[Contribution], lang: str
+            ) -> dict[int, content.Shown]:
+    """The theme of each of ``items`` that has one, named for this page."""
+    labels = {}
+    for item in items:
+        label = content.theme_label(store, item.theme_id, lang)
+        if label is not None:
+            labels[item.id] = label
+    return labels
 
 
 async def participant_page(request: web.Request) -> web.StreamResponse:
@@ -411,6 +429,7 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
     state = store.round_state(spec.id)
     index = store.info.current_round
     sent = store.own_contributions(spec.id, device)
+    mine = sent[-MINE_SHOWN:]
     voting = state.voting_open and spec.voting.rule != "none"
     items = await store.ballot_items(device, spec.id) if voting else []
     ranking = store.ranking(spec.id)
@@ -418,24 +437,36 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
     on_page = {item.id for item in items}
     confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
     can_send = state.started and state.submissions_open and spec.participants_submit
+    answerable = store.answerable(spec.id) if can_send else []
+    title = content.shown(spec.title, lang, store.info.lang)
+    prompt = content.shown(spec.prompt, lang, store.info.lang)
+    heading = content.session_title(store, lang)
+    answered = {link: store.contribution(link) for item in mine for link in item.links}
     return render(
         request,
         "round.html",
         lang,
         **common,
-        session_title=store.info.title,
+        session=heading,
+        session_title=heading.text,
         participant=participant,
         spec=spec,
         state=state,
         started=state.started,
         number=index + 1,
         total=len(store.template.rounds),
-        title=localized(spec.title, lang),
-        prompt=localized(spec.prompt, lang),
+        title=title,
+        prompt=prompt,
+        notice=content.notice(content.QUESTION_NOTICE, lang, [prompt, title]),
         can_send=can_send,
         can_change=can_send and not state.voting_open,
         nonce=secrets.token_urlsafe(12),
-        mine=sent[-MINE_SHOWN:],
+        answerable=answerable,
+        answered={cid: item for cid, item in answered.items() if item is not None},
+        themes=_themes(store, [*items, *answerable], lang),
+        lines=content.chair_lines(store, spec.id, lang)
+        if spec.kind is RoundKind.DISTILLATION else [],
+        mine=mine,
         earlier=max(0, len(sent) - MINE_SHOWN),
         voting=voting,
         rule=spec.voting,
@@ -477,8 +508,21 @@ async def send(request: web.Request) -> web.StreamResponse:
     spec = _current_open_round(store, form)
     nonce = _field(form, "nonce")
     item = await store.add_contribution(spec.id, text, author=device,
-                                        nonce=nonce if _NONCE.fullmatch(nonce) else "")
+                                        nonce=nonce if _NONCE.fullmatch(nonce) else "",
+                                        links=_answers(store, spec, form))
     return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine")
+
+
+def _answers(store: SessionStore, spec: RoundSpec, form: MultiDictProxy[Any]) -> tuple[int, ...]:
+    """The bottleneck an idea answers, as picked on the phone: one of those the page offers
+    (:meth:`SessionStore.answerable`), or none."""
+    picked = _field(form, "answers").strip()
+    if not picked:
+        return ()
+    offered = {item.id for item in store.answerable(spec.id)}
+    if not _CONTRIBUTION_ID.fullmatch(picked) or int(picked) not in offered:
+        raise Refusal(say.UNKNOWN_BOTTLENECK)
+    return (int(picked),)
 
 
 def _contribution_id(request: web.Request) -> int:
@@ -511,6 +555,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
 
 
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,32}")
+_CONTRIBUTION_ID = re.compile(r"[0-9]{1,9}")
 _BALLOT_FIELD = re.compile(r"v[0-9]{1,9}")
 _WEIGHT = re.compile(r"-?[0-9]{1,3}")
 
@@ -602,14 +647,22 @@ async def wall(request: web.Request) -> web.StreamResponse:
     state = store.round_state(spec.id)
     voted = spec.voting.rule != "none"
     results = wall_results(store, spec) if voted and not state.voting_open else []
+    title = content.shown(spec.title, lang, store.info.lang)
+    prompt = content.shown(spec.prompt, lang, store.info.lang)
+    heading = content.session_title(store, lang)
     return render(
         request,
         "wall.html",
         lang,
         token=store.info.join_token,
-        session_title=store.info.title,
-        title=localized(spec.title, lang),
-        prompt=localized(spec.prompt, lang),
+        session=heading,
+        session_title=heading.text,
+        title=title,
+        prompt=prompt,
+        notice=content.notice(content.QUESTION_NOTICE, lang, [prompt, title]),
+        themes=_themes(store, [item.contribution for item in results], lang),
+        lines=content.chair_lines(store, spec.id, lang)
+        if spec.kind is RoundKind.DISTILLATION else [],
         number=store.info.current_round + 1,
         total=len(store.template.rounds),
         count=store.ranking(spec.id).shown,

@@ -35,7 +35,8 @@ WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
 SPREAD_PER_PHONE_MS = 1.0
 MAX_SPREAD_MS = 2000
-ROUND_TABLES = frozenset({"rounds", "session"})
+ROUND_TABLES = frozenset({"rounds", "session", "notes"})
+"""What a participant page shows besides its own items: the round, and the day chair's lines."""
 WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes", "participants"}
 """What the wall shows: the round, its contributions and results, and how many have joined."""
 MINE = b"event: mine\ndata: {}\n\n"
@@ -80,10 +81,14 @@ class Listener:
 
 
 def round_key(store: SessionStore) -> str:
-    """What a participant page depends on: when it changes, the page is rendered again."""
-    state = store.round_state(store.current_round.id)
+    """What a participant page depends on: when it changes, the page is rendered again (the
+    round, what is open in it, and how many lines the day chair has written in it)."""
+    spec = store.current_round
+    state = store.round_state(spec.id)
     flags = (state.started, state.submissions_open, state.voting_open, state.results_shown)
-    return f"{store.info.current_round}:" + "".join("1" if f else "0" for f in flags)
+    key = f"{store.info.current_round}:" + "".join("1" if f else "0" for f in flags)
+    lines = len(store.lines(spec.id))
+    return f"{key}:{lines}" if lines else key
 
 
 def state_message(store: SessionStore, key: str, spread_ms: int = 0) -> bytes:

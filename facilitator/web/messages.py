@@ -58,6 +58,7 @@ CANNOT_CHANGE = Answer(
     N_("This contribution can no longer be changed: the round is closed, voting has started, "
        "or it was merged with a similar one."),
 )
+UNKNOWN_BOTTLENECK = Answer(400, N_("Please choose one of the bottlenecks listed, or none."))
 BAD_REQUEST = Answer(400, N_("That request is not valid. Please reload the page."))
 NOT_ALLOWED = Answer(405, N_("That is not possible here."))
 BROKEN = Answer(500, N_("Something went wrong. Please try again."))

@@ -338,3 +338,59 @@ def test_templates_command_reports_language_coverage(
     assert "not translated: fa uk (shown in the session's language)" in mini
     assert ("ar: 5 of 7 texts missing: description, groups[0].name, rounds[0].title, "
             "rounds[1].title, rounds[1].prompt\n") in mini
+
+
+ESCAPES = '\\u001b[41m{text}\\u001b]2;PWNED\\u001b\\\\\\u202e'
+
+
+def test_template_texts_are_cleaned_like_participant_text(tmp_path: Path, data_dir: Path) -> None:
+    """`facilitator templates` prints titles: the terminal escapes in a template never reach it."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    text = _variant('title = { nl = "Mini", en = "Mini" }',
+                    'title = { nl = "' + ESCAPES.format(text="Mini") + '", en = "'
+                    + ESCAPES.format(text="Mini") + '" }')
+    text = text.replace('prompt = { nl = "Wat?", en = "What?" }',
+                        'prompt = { nl = "Wat?", en = "' + ESCAPES.format(text="What?") + '" }')
+    (folder / "mini.toml").write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "facilitator", "--templates", str(folder), "templates"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("mini ")]
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert line.endswith("[41mMini]2;PWNED\\")  # the rest is harmless text
+    template = load_template(folder / "mini.toml")
+    assert template.round("one").prompt["en"] == "[41mWhat?]2;PWNED\\"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('title = { nl = "Mini", en = "Mini" }', f'title = {{ nl = "{"x" * 201}", en = "Mini" }}',
+         "title.nl", ["201 characters; at most 200", "…"]),
+        ('prompt = { nl = "Wat?", en = "What?" }',
+         f'prompt = {{ nl = "{"x" * 2001}", en = "What?" }}', "rounds[0].prompt.nl",
+         ["2,001 characters"]),
+        ('title = { nl = "Mini", en = "Mini" }',
+         'title = { nl = "Mini", en = "Mini", "\\u001b[2J" = "x" }', "title['\\x1b[2J']",
+         ["pattern"]),
+        ('description = { nl = "Kort", en = "Short" }',
+         'description = { nl = "Kort", en = "Short" }\ntable_groups = ["A", "\\u200b "]',
+         "table_groups[1]", ["a table needs a name"]),
+    ],
+    ids=["long_title", "long_prompt", "language_code", "empty_table_name"],
+)
+def test_template_texts_have_limits(tmp_path: Path, old: str, new: str, key: str,
+                                    words: list[str]) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_text(_variant(old, new))
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    assert caught.value.key == key, caught.value
+    assert len(str(caught.value)) < 300, "a long value is cut short in the message"
+    assert "\x1b" not in str(caught.value)
+    for word in words:
+        assert word in str(caught.value), caught.value

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+import facilitator.core.text as text_module
 from facilitator.core.templates import VotingRule
 from facilitator.core.text import (
     MAX_CONTRIBUTION_CHARS,
@@ -67,6 +68,27 @@ def test_clean_text_keeps_newlines_and_tidies_space() -> None:
 
 def test_clean_text_normalises_to_nfc() -> None:
     assert clean_text("e\u0301e\u0301n") == "één"
+
+
+TRICKY = st.text(
+    alphabet=st.sampled_from(
+        list("ab é\n\t\r\x1b\x00\x85\u0301\u200b\u200c\u202e\u00a0\u3000\u2028\ufeff")
+    ),
+    max_size=24,
+)
+
+
+@given(TRICKY, st.booleans())
+def test_clean_text_is_idempotent_and_its_shortcut_agrees(raw: str, multiline: bool) -> None:
+    """Cleaned text comes back unchanged (by the shortcut that skips clean text), so cleaning a
+    session file on every open never changes what was stored, and never misses anything."""
+    once = clean_text(raw, multiline=multiline)
+    assert once == text_module._tidy(raw, multiline=multiline)
+    assert clean_text(once, multiline=multiline) == once
+    assert text_module._tidy(once, multiline=multiline) == once
+    assert not any(c in once for c in "\x1b\x00\x85\u200b\u202e\ufeff\t\r")
+    if not multiline:
+        assert "\n" not in once
 
 
 def test_only_invisible_input_is_empty() -> None:

@@ -60,7 +60,8 @@ def test_rounds_are_matched_by_kind(rooms: dict[str, RoomFixture], tmp_path: Pat
     assert [titles for _room, titles in bottleneck.rooms] == [
         ["Knelpuntenanalyse"], ["Wat gaat er verloren?"],
         ["Herken je deze aanname?", "Ervaringen delen"]]
-    assert [titles for _room, titles in kinds["distillation"].rooms] == [[], [], ["Slotsom"]]
+    assert [titles for _room, titles in kinds["distillation"].rooms] == [
+        ["Oogst: tips en afspraken"], [], ["Slotsom"]]
 
 
 def test_top_items_keep_each_rooms_ranking(rooms: dict[str, RoomFixture],
@@ -88,8 +89,8 @@ def test_a_distillation_shows_its_lines_and_tips(rooms: dict[str, RoomFixture],
     assert [room.number for room in event.distillations] == [3]
     room = event.distillations[0]
     assert [(line.text, line.to) for line in room.lines] == [
-        (LINES[0][0], ["Municipality"]),
-        (LINES[1][0], ["Migrant organisation", "Refugee-led initiative"])]
+        (LINES[0][0], "Municipality"),
+        (LINES[1][0], "Migrant organisation and Refugee-led initiative")]
     assert {tip.text for tip in room.tips} == {"Bel elkaar vaker op.",
                                                "Nodig ons uit aan het begin, niet aan het eind."}
     assert all(tip.group in ("", "Municipality") for tip in room.tips)

@@ -151,6 +151,35 @@ def test_md_escape_renders_as_the_text_itself(text: str) -> None:
     assert inner == expected
 
 
+BARE_LINKS = [
+    "http://x.example", "zie https://gemeente.example/loket?id=1", '=HYPERLINK("http://x")',
+    "www.gemeente.nl", "gemeente.nl/subsidie", "mail jan@gemeente.nl", "mailto:jan@x.nl",
+    "ftp://files.example", "//evil.example/x", "(www.x.org)",
+]
+
+
+def gfm() -> MarkdownIt:
+    """markdown-it as a GFM renderer: tables, strikethrough and bare links become links
+    (linkify, with its fuzzy matching of names like gemeente.nl)."""
+    return MarkdownIt("gfm-like")
+
+
+@pytest.mark.parametrize("text", BARE_LINKS)
+def test_bare_links_in_participant_text_do_not_become_links(text: str) -> None:
+    assert "<a " in gfm().render(text), "the check itself sees links"
+    for escaped in (md_escape(text), f"| {md_cell(text)} |\n| --- |\n| x |"):
+        html = gfm().render(escaped)
+        assert "<a " not in html, (escaped, html)
+    html = gfm().render(md_escape(text))
+    assert re.sub(r"^<p>|</p>\n$", "", html) == text.replace('"', "&quot;")
+
+
+def test_no_participant_text_becomes_a_link_in_the_report(written: dict[str, Path]) -> None:
+    html = gfm().render(written[".md"].read_text(encoding="utf-8"))
+    assert "<a " not in html
+    assert '=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;)' in html
+
+
 def test_md_cell_keeps_a_table_intact() -> None:
     cell = md_cell("one | two\nthree")
     assert "\n" not in cell and "\\|" in cell

@@ -760,9 +760,12 @@ async def test_export_import_round_trip(store: SessionStore, library: Library,
     assert sorted(library.session_ids()) == sorted([store.session_id, copy.session_id])
 
 
-def test_entries_skip_damaged_files(library: Library, templates: Templates) -> None:
+def test_entries_mark_damaged_files_and_keep_the_others(library: Library,
+                                                        templates: Templates) -> None:
     store = library.create(templates.load("team-retro"), title="Retro")
     asyncio.run(store.close())
     (library.folder / "broken.json").write_bytes(b"{")
-    assert [e.title for e in library.entries()] == ["Retro"]
+    entries = {e.session_id: e for e in library.entries()}
+    assert entries[store.session_id].title == "Retro" and not entries[store.session_id].problem
+    assert "invalid JSON" in entries["broken"].problem
     assert library.resolve(store.session_id[:12]) == store.path

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import io
 from typing import Any
 
-from textual.widgets import Input, OptionList, Static, TextArea
+import pytest
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from tui_helpers import TRICKY, FakeServer, feed, row_texts, settle
 from tui_helpers import plain as _plain
 
+import facilitator.store.files as files
 from facilitator.core.model import Flag, Source
 from facilitator.store.store import SessionStore
 from facilitator.tui.screens.dialogs import (
@@ -72,6 +75,38 @@ async def test_add_contribution_from_a_paper_card(make_app, session: SessionStor
         items = session.contributions("knelpunten")
         assert [(c.text, c.source) for c in items] == [("Van een papieren kaartje [/]", "tui")]
         assert row_texts(app) == ["✎ Van een papieren kaartje [/]"]
+
+
+async def test_a_paper_card_stays_open_with_its_text_when_the_disk_fails(
+        make_app, session: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    card = "Een kaartje dat niet verloren mag gaan"
+    real_fsync = files.os.fsync
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ContributionDialog)
+        dialog.query_one(TextArea).text = card
+        monkeypatch.setattr(files.os, "fsync", no_space)  # the disk refuses every save
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog, "the dialog stays open"
+        assert dialog.query_one(TextArea).text == card, "with the text as typed"
+        problem = dialog.query_one("#problem", Label)
+        assert problem.display
+        assert "could not write (No space left on device)" in " ".join(_plain(problem).split())
+        assert session.contributions("knelpunten") == []
+
+        monkeypatch.setattr(files.os, "fsync", real_fsync)  # space again: the same card saves
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ContributionDialog)
+        assert [c.text for c in session.contributions("knelpunten")] == [card]
 
 
 async def test_empty_paper_card_is_not_added(make_app, session: SessionStore) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from browser_helpers import CHROMIUM
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -102,3 +103,17 @@ async def new_phone(client: TestClient, store: SessionStore) -> AsyncIterator[An
     yield make
     for other in clients:
         await other.session.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium (Debian's) for the browser tests."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        await chromium.close()

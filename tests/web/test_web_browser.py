@@ -3,42 +3,15 @@ see the page follow the facilitator to the next round."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
+from browser_helpers import free_port, needs_chromium
 
 from facilitator.core.model import Source
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                       reason=f"{CHROMIUM} is missing (Debian package 'chromium')"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    playwright_api = pytest.importorskip("playwright.async_api")
-    async with playwright_api.async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield chromium
-        await chromium.close()
+pytestmark = needs_chromium
 
 
 async def test_join_in_arabic_send_vote_and_follow_the_round(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
@@ -17,6 +18,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from facilitator.core.templates import Template
+from facilitator.core.text import MAX_TITLE_CHARS
 from facilitator.tui.i18n import N_, _, group_name, translate_bindings
 
 T = TypeVar("T")
@@ -55,7 +57,7 @@ class _Dialog(ModalScreen[T | None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     def problem(self, message: str) -> None:
         label = self.query_one("#problem", Label)
@@ -106,13 +108,23 @@ class NewContribution:
     table_group: str
 
 
-class ContributionDialog(_Dialog[NewContribution]):
-    """A contribution typed in for someone without a phone (a paper card)."""
+SaveCard = Callable[[NewContribution], Awaitable[str | None]]
+"""Stores a paper card; returns why it was not stored, or None once it is on disk."""
 
-    def __init__(self, template: Template, round_title: str) -> None:
+
+class ContributionDialog(_Dialog[NewContribution]):
+    """A contribution typed in for someone without a phone (a paper card).
+
+    The dialog stores the card itself (``save``) and closes only once it is stored: when the
+    store refuses it or the disk fails, the dialog stays open with the typed text and says why.
+    """
+
+    def __init__(self, template: Template, round_title: str, save: SaveCard) -> None:
         super().__init__()
         self.template = template
         self.round_title = round_title
+        self.save = save
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -133,6 +145,29 @@ class ContributionDialog(_Dialog[NewContribution]):
     def on_mount(self) -> None:
         self.query_one("#problem").display = False
         self.query_one("#text").focus()
+
+    def action_cancel(self) -> None:
+        if not self.saving:  # a card on its way to the disk is not taken back halfway
+            self.dismiss(None)
+
+    def action_save(self) -> None:
+        card = self.result()
+        if card is None or self.saving:
+            return
+        self.saving = True
+        self.query_one("#ok", Button).disabled = True
+        self.run_worker(self._store(card), group="card", exit_on_error=False)
+
+    async def _store(self, card: NewContribution) -> None:
+        try:
+            problem = await self.save(card)
+        finally:
+            self.saving = False
+            self.query_one("#ok", Button).disabled = False
+        if problem is None:
+            self.dismiss(card)
+        else:
+            self.problem(_("Not added: {reason}").format(reason=problem))
 
     def result(self) -> NewContribution | None:
         text = self.query_one("#text", TextArea).text
@@ -168,7 +203,7 @@ class ActionDialog(_Dialog[ActionInput]):
             yield Label(_("Action"), classes="dialog-title")
             yield TextArea(self.initial, id="text", soft_wrap=True)
             yield Label(_("Owner (who will do it)"))
-            yield Input(id="owner")
+            yield Input(id="owner", max_length=MAX_TITLE_CHARS)
             yield Label(_("Date (YYYY-MM-DD, optional)"))
             yield Input(id="due", placeholder="2026-12-31")
             yield Label(id="problem", classes="problem")
@@ -255,6 +290,51 @@ class LinkPicker(_Dialog[tuple[int, ...]]):
 
     def result(self) -> tuple[int, ...] | None:
         return tuple(sorted(self.query_one(SelectionList).selected))
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    text: str
+    groups: tuple[str, ...]
+    """The stakeholder groups (ids) the line is addressed to, in the template's order."""
+
+
+class LineDialog(_Dialog[LineInput]):
+    """One of the day chair's lines in a distillation round, addressed to a stakeholder side."""
+
+    def __init__(self, template: Template) -> None:
+        super().__init__()
+        self.template = template
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(_("A line from the day chair"), classes="dialog-title")
+            yield Label(_("To whom? (space ticks one or more groups)"))
+            yield SelectionList[str](
+                *[Selection(Text(group_name(self.template, g.id)), g.id)
+                  for g in self.template.groups],
+                id="groups",
+            )
+            yield Label(_("The line"))
+            yield TextArea(id="text", soft_wrap=True)
+            yield Label(id="problem", classes="problem")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#problem").display = False
+        self.query_one(SelectionList).focus()
+
+    def result(self) -> LineInput | None:
+        ticked = set(self.query_one(SelectionList).selected)
+        groups = tuple(g.id for g in self.template.groups if g.id in ticked)
+        text = self.query_one("#text", TextArea).text
+        if not groups:
+            self.problem(_("Tick the groups the line is for (space)."))
+            return None
+        if not text.strip():
+            self.problem(_("Please type the line first."))
+            return None
+        return LineInput(text=text, groups=groups)
 
 
 class ConfirmDialog(ModalScreen[bool]):

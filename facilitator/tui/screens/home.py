@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from facilitator.core.errors import Refused
 from facilitator.core.templates import Template
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -108,6 +109,12 @@ class HomeScreen(Screen[None]):
         table.add_column(_("Participants"), key="participants")
         for entry in self.facilitator.library.entries()[:50]:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
+            if entry.problem:  # listed all the same, so one bad file hides nothing
+                title = Text(entry.session_id + ": ", style="bold red")
+                title.append(_("cannot be opened ({problem})").format(problem=entry.problem),
+                             style="red")
+                table.add_row(title, Text(when), Text("–"), Text("–"), key=entry.session_id)
+                continue
             table.add_row(Text(entry.title), Text(when), Text(str(entry.contributions)),
                           Text(str(entry.participants)), key=entry.session_id)
         good, bad = self.facilitator.templates.load_all()
@@ -180,7 +187,7 @@ class HomeScreen(Screen[None]):
             try:
                 store = self.facilitator.library.create(template, title=title,
                                                         lang=language())
-            except (StoreError, OSError) as exc:
+            except (Refused, StoreError, OSError) as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.facilitator.start_session(store)

@@ -30,6 +30,8 @@ from facilitator.tui.screens.dialogs import (
     ActionDialog,
     ActionInput,
     ContributionDialog,
+    LineDialog,
+    LineInput,
     LinkPicker,
     NewContribution,
     TextDialog,
@@ -104,6 +106,8 @@ class SessionScreen(Screen[None]):
         Binding("p", "practical", N_("Mark practical"), id="idea.practical", show=False),
         Binding("x", "action", N_("Make an action"), id="idea.action", show=False),
         Binding("n", "note", N_("Note"), id="session.note", show=False),
+        Binding("d", "line", N_("Day chair's line"), id="distillation.line", show=False,
+                tooltip=N_("In the closing distillation round: a line to a stakeholder side")),
         Binding("z", "pause_timer", N_("Pause/resume timer"), id="timer.pause", show=False),
         Binding("plus", "add_minute", N_("+1 minute"), id="timer.plus", show=False),
         Binding("right_square_bracket", "next_round", N_("Next round"), id="round.next"),
@@ -125,7 +129,8 @@ class SessionScreen(Screen[None]):
         self.store = store
         self.round_index = store.info.current_round
         view_state = store.info.view_state or {}
-        self.view = str(view_state.get("view", VIEW_FEED))
+        view = view_state.get("view", VIEW_FEED)
+        self.view = view if view in (VIEW_FEED, VIEW_ROUND) else VIEW_FEED
         self.table_filter = str(view_state.get("filter", ""))
         chosen = view_state.get("stakeholder_filter")
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
@@ -505,13 +510,21 @@ class SessionScreen(Screen[None]):
     # -- actions: contributions ---------------------------------------------------------------
 
     def action_add(self) -> None:
-        def added(result: NewContribution | None) -> None:
-            if result is not None:
-                self.write(self.store.add_contribution(
-                    self.spec.id, result.text, source=Source.TUI,
-                    stakeholder=result.stakeholder, table_group=result.table_group))
+        round_id = self.spec.id
 
-        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title)), added)
+        async def save(card: NewContribution) -> str | None:
+            try:
+                await self.store.add_contribution(
+                    round_id, card.text, source=Source.TUI, stakeholder=card.stakeholder,
+                    table_group=card.table_group)
+            except (Refused, StoreError) as exc:
+                return refusal_text(exc)
+            except Exception as exc:  # a bug must not end a live session: show it, log it
+                log.exception("adding a paper card failed")
+                return str(exc) or type(exc).__name__
+            return None
+
+        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save))
 
     def action_edit(self) -> None:
         item = self._current()
@@ -816,6 +829,19 @@ class SessionScreen(Screen[None]):
                 self.write(self.store.add_note(self.spec.id, text), _("Note saved."))
 
         self.app.push_screen(TextDialog(_("Facilitator note for this round")), written)
+
+    def action_line(self) -> None:
+        if self.spec.kind is not RoundKind.DISTILLATION:
+            self.notify(_("Lines to a stakeholder side belong in the closing distillation "
+                          "round."), severity="warning", markup=False)
+            return
+
+        def written(line: LineInput | None) -> None:
+            if line is not None:
+                self.write(self.store.add_note(self.spec.id, line.text,
+                                               addressed_to=line.groups), _("Line recorded."))
+
+        self.app.push_screen(LineDialog(self.store.template), written)
 
     # -- actions: screens ---------------------------------------------------------------------
 

@@ -7,17 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from facilitator.core.clock import format_clock
 from facilitator.core.model import RoundState
 from facilitator.core.templates import RoundSpec, VotingRule
 from facilitator.tui.i18n import _, loc
-
-
-def format_clock(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    whole = int(abs(seconds) + (0.999 if seconds > 0 else 0))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours}:{minutes:02}:{secs:02}" if hours else f"{sign}{minutes:02}:{secs:02}"
 
 
 def voting_rule(rule: VotingRule) -> str:

@@ -3,7 +3,8 @@
 - bottleneck: themes with votes and rank, and which stakeholder groups raised each theme;
 - ideas: ranked, bold ones marked, the bottlenecks each answers, and its action;
 - audit: who is at the table, with flags, and the room's notes and actions;
-- open: ranked (or simply listed) contributions.
+- open: ranked (or simply listed) contributions;
+- distillation: the day chair's lines, each to a stakeholder side, then the room's tips.
 
 Participant text goes in as ``Text``: literal, never markup.
 """
@@ -218,9 +219,9 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     return Group(*parts)
 
 
-def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+def open_view(store: SessionStore, spec: RoundSpec, title: str = "") -> RenderableType:
     ranking = store.ranking(spec.id)
-    parts: list[RenderableType] = [_title(_("Contributions"))]
+    parts: list[RenderableType] = [_title(title or _("Contributions"))]
     table = Table(show_header=True, header_style="dim", box=None, expand=True, padding=(0, 1))
     if spec.voting.rule != "none":
         table.add_column(_("Rank"), justify="right", width=6)
@@ -237,11 +238,26 @@ def open_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
                 table.add_row(Text(one_line(contribution.text)))
     parts.append(table)
     parts.extend(_more(len(ranking), TOP))
-    notes = store.notes(spec.id)
+    notes = [note for note in store.notes(spec.id) if not note.addressed_to]
     if notes:
         parts.append(_title("\n" + _("Facilitator notes")))
         for note in notes:
             parts.append(Text("✎ ").append(Text(note.text)))
+    return Group(*parts)
+
+
+def distillation_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    parts: list[RenderableType] = [_title(_("The day chair's lines"))]
+    lines = store.lines(spec.id)
+    if not lines:
+        parts.append(Text(_("No lines yet: d writes one, addressed to a stakeholder side."),
+                          style="italic"))
+    for line in lines:
+        to = ", ".join(group_name(store.template, g) for g in line.addressed_to)
+        parts.append(Text.assemble(("→ " + _("To {groups}").format(groups=to) + ": ", "bold"),
+                                   line.text))
+    parts.append(Text(""))
+    parts.append(open_view(store, spec, _("Tips from the room")))
     return Group(*parts)
 
 
@@ -251,7 +267,7 @@ def round_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         RoundKind.IDEAS: ideas_view,
         RoundKind.AUDIT: audit_view,
         RoundKind.OPEN: open_view,
-        RoundKind.DISTILLATION: open_view,
+        RoundKind.DISTILLATION: distillation_view,
     }
     return builders[spec.kind](store, spec)
 

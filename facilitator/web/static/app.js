@@ -10,12 +10,105 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // The TUI's rule (facilitator/core/clock.py): h:mm:ss from an hour up, mm:ss below it.
+  function clock(seconds) {
+    var hours = Math.floor(seconds / 3600);
+    var minutes = Math.floor(seconds % 3600 / 60);
+    var rest = pad(minutes) + ":" + pad(seconds % 60);
+    return hours ? hours + ":" + rest : rest;
+  }
+
   function showTimer() {
     var el = document.querySelector(".timer");
     if (!el || deadline === null) { return; }
     var left = running ? Math.max(0, Math.round((deadline - Date.now()) / 1000)) : frozen;
-    el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+    el.textContent = clock(left);
   }
+
+  // How many characters are left in a text box; the box itself stops at its maxlength.
+  function countChars(box) {
+    var counter = document.getElementById(box.getAttribute("aria-describedby") || "");
+    if (!counter || !counter.dataset.left) { return; }
+    var left = Math.max(0, parseInt(box.getAttribute("maxlength"), 10) - box.value.length);
+    counter.textContent = counter.dataset.left.replace("{n}", String(left));
+    counter.classList.toggle("full", left === 0);
+  }
+
+  function countAll() {
+    document.querySelectorAll("textarea[maxlength]").forEach(countChars);
+  }
+
+  // Read aloud with the phone's own voices: nothing leaves the phone. A button shows only where
+  // the phone has a voice for the text's language, and the text is in that language's script.
+  var synth = window.speechSynthesis;
+  var SCRIPTS = {
+    ar: /[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]/,
+    fa: /[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]/,
+    uk: /[\u0400-\u04ff]/,
+    nl: /[A-Za-z\u00c0-\u024f]/,
+    en: /[A-Za-z\u00c0-\u024f]/
+  };
+  var reading = null;
+
+  function languageOf(el) {
+    var holder = el.closest("[lang]");
+    return (holder ? holder.getAttribute("lang") : "").toLowerCase().split("-")[0];
+  }
+
+  function voiceFor(lang) {
+    if (!synth || !window.SpeechSynthesisUtterance || !lang) { return null; }
+    var found = null;
+    (synth.getVoices() || []).forEach(function (voice) {
+      var code = String(voice.lang || "").toLowerCase().replace("_", "-").split("-")[0];
+      if (code === lang && (!found || (voice.default && !found.default))) { found = voice; }
+    });
+    return found;
+  }
+
+  function speakButtons() {
+    document.querySelectorAll("button.speak").forEach(function (button) {
+      var target = document.getElementById(button.dataset.speak);
+      var lang = target ? languageOf(target) : "";
+      var script = SCRIPTS[lang];
+      button.hidden = !(target && voiceFor(lang) && (!script || script.test(target.textContent)));
+    });
+  }
+
+  function stopReading() {
+    if (reading) {
+      reading.setAttribute("aria-pressed", "false");
+      reading.textContent = reading.dataset.label;
+      reading = null;
+    }
+  }
+
+  function readAloud(button) {
+    var target = document.getElementById(button.dataset.speak);
+    var was = reading;
+    synth.cancel();
+    stopReading();
+    if (was === button || !target) { return; }
+    var voice = voiceFor(languageOf(target));
+    if (!voice) { return; }
+    var utterance = new window.SpeechSynthesisUtterance(target.textContent.trim());
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
+    utterance.onend = utterance.onerror = function () { if (reading === button) { stopReading(); } };
+    button.dataset.label = button.textContent;
+    button.textContent = button.dataset.stop;
+    button.setAttribute("aria-pressed", "true");
+    reading = button;
+    synth.speak(utterance);
+  }
+
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest && ev.target.closest("button.speak");
+    if (button && synth) { readAloud(button); }
+  });
+  document.addEventListener("input", function (ev) {
+    if (ev.target.matches && ev.target.matches("textarea[maxlength]")) { countChars(ev.target); }
+  });
+  if (synth && synth.addEventListener) { synth.addEventListener("voiceschanged", speakButtons); }
 
   function setTimer(remaining, isRunning) {
     if (remaining === null || remaining === undefined) { deadline = null; return; }
@@ -58,15 +151,26 @@
         if (!fresh) { return; }
         var typing = document.querySelector("form.send textarea");
         var draft = typing ? typing.value : "";
+        var picked = document.querySelector("form.send input[name=answers]:checked");
+        var answers = picked ? picked.value : "";
         var round = document.querySelector("form.send input[name=round]");
         live.replaceWith(fresh);
         live = fresh;
         key = fresh.dataset.key;
         var again = document.querySelector("form.send textarea");
         var sameRound = document.querySelector("form.send input[name=round]");
-        if (again && draft && round && sameRound && round.value === sameRound.value) { again.value = draft; }
+        if (again && round && sameRound && round.value === sameRound.value) {
+          // The same round: what was typed and picked stays.
+          if (draft) { again.value = draft; }
+          document.querySelectorAll("form.send input[name=answers]").forEach(function (choice) {
+            if (answers && choice.value === answers) { choice.checked = true; }
+          });
+        }
+        reading = null;
         readTimer();
         countDots();
+        countAll();
+        speakButtons();
       });
   }
 
@@ -90,7 +194,7 @@
         .then(function (answer) { answer.busy = res.status === 503 || res.status === 429; answer.wait = wait; return answer; });
     }).then(function (answer) {
       if (answer.ok) {
-        if (form.classList.contains("send")) { form.reset(); }
+        if (form.classList.contains("send")) { form.reset(); countAll(); }
         return refresh().then(function () { notice(answer.message, true); });
       }
       notice(answer.message, false);
@@ -134,6 +238,8 @@
   }
   readTimer();
   countDots();
+  countAll();
+  speakButtons();
   setInterval(showTimer, 1000);
   document.documentElement.classList.add("js");
 }());

@@ -1,0 +1,296 @@
+"""``python -m facilitator.bench crash --cycles N``: kill -9 under load, N times over.
+
+A real ``facilitator serve`` process (127.0.0.1, a free port; the first line it prints is the
+join URL) runs one session. Simulated phones (asyncio tasks with an aiohttp client, in this
+process) join through the real join page and form with its CSRF token, then keep sending
+contributions and, like a browser, load the page they are sent back to and dot-vote on the items
+it shows them; each device sends a few (under the per-device limits) and a new one takes over.
+At a random moment the server is SIGKILLed, and started again on the same file, N times. After
+every kill the session file must parse; at the end it is opened with the store, and every answer
+the phones got with a 2xx must be in it:
+
+- a contribution that was acknowledged is in the file, with its text;
+- a device's votes in the file are what its acknowledged ballots add up to (a ballot sets the
+  votes on the items of its page and leaves the others), with or without the one it had sent
+  when the server died (that one may or may not have been written; both are right).
+
+It prints what was acknowledged, found and lost, the temp files the kills left behind (and how
+many remain once the session has been opened again: the open removes them), and whether the file
+parsed every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import orjson
+
+from facilitator.store.files import stale_temp_files
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
+from facilitator.web.guard import device_id
+
+ROUND = "knelpunten"
+"""The kennisatelier round the phones use, open for contributions and dot voting (5 dots, at
+most 2 on one item, own items allowed)."""
+PHONES = 24
+SENDS_PER_DEVICE = 8
+"""Under the per-device limit of 10 contributions a minute; then a new device takes over."""
+RUN_S = (0.2, 1.0)
+"""How long the server runs before each kill, drawn at random."""
+THINK_S = (0.01, 0.15)
+"""A phone's pause between two requests, drawn at random (a busy room, but one whose session
+does not grow past what a long day gives over hundreds of cycles)."""
+QUICK_CYCLES, DEFAULT_CYCLES = 10, 300
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+BALLOT = re.compile(r'<select name="v([0-9]+)"')
+STARTUP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Device:
+    """One phone's device: what it was told was stored."""
+
+    cookie: str = ""
+    """Its device cookie (the session file knows it only by an HMAC of it)."""
+    ballots: list[dict[int, int]] = field(default_factory=list)
+    """Every ballot it sent, in order (each over the items of its page, 0 for no vote)."""
+    acked: int = -1
+    """The index of its last acknowledged ballot (-1: none)."""
+
+    def votes_after(self, count: int) -> dict[int, int]:
+        """Its votes once its first ``count`` ballots are stored."""
+        votes: dict[int, int] = {}
+        for ballot in self.ballots[:count]:
+            votes.update(ballot)
+        return {item: weight for item, weight in votes.items() if weight}
+
+
+@dataclass
+class Soak:
+    """What the phones were told, and what the kills left."""
+
+    phones: int = PHONES
+    cycles: int = 0
+    texts: list[str] = field(default_factory=list)
+    """Acknowledged contributions."""
+    devices: list[Device] = field(default_factory=list)
+    unparsed: list[int] = field(default_factory=list)
+    """Cycles after which the session file (or its .bak) did not parse."""
+    temp_files: list[int] = field(default_factory=list)
+    """Temp files beside the session right after each kill."""
+    kills_under_load: int = 0
+    """Kills in a cycle in which the phones had been told "stored" at least once."""
+    found_texts: int = 0
+    lost_texts: list[str] = field(default_factory=list)
+    found_ballots: int = 0
+    lost_ballots: int = 0
+    temp_files_after_open: int = -1
+    seconds: float = 0.0
+
+    @property
+    def acked_ballots(self) -> int:
+        return sum(1 for d in self.devices if d.acked >= 0)
+
+    @property
+    def lost(self) -> int:
+        return len(self.lost_texts) + self.lost_ballots
+
+
+async def _start(session_id: str, data_dir: Path) -> tuple[asyncio.subprocess.Process, str]:
+    """``facilitator serve`` on a free port of 127.0.0.1; its first line is the join URL."""
+    log = data_dir / "serve.log"
+    with log.open("ab") as errors:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "facilitator", "serve", session_id, "--host", "127.0.0.1",
+            "--port", "0", env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
+            stdout=asyncio.subprocess.PIPE, stderr=errors)
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), STARTUP_TIMEOUT_S)
+    except TimeoutError:
+        line = b""
+    if not line.startswith(b"http://"):
+        process.kill()
+        await process.wait()
+        problem = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"facilitator serve did not start: {line!r}\n{problem}")
+    return process, line.decode().strip()
+
+
+def _ballot(items: list[int], rng: random.Random) -> dict[int, int]:
+    """The vote form of a page: every item on it, up to 5 dots over three of them, at most 2
+    on one (the page's form sends an empty field, no vote, for the others)."""
+    ballot = dict.fromkeys(items, 0)
+    budget = 5
+    for item in rng.sample(items, min(len(items), 3)):
+        weight = min(rng.randint(1, 2), budget)
+        if weight:
+            ballot[item] = weight
+            budget -= weight
+    return ballot
+
+
+async def _phone(url: str, name: str, soak: Soak, acked: list[int], rng: random.Random,
+                 stop: asyncio.Event) -> None:
+    """A phone that keeps sending and voting, one request at a time, a new device after each few.
+    ``acked`` counts the 2xx answers it got in this cycle."""
+    origin = url.split("/j/")[0]
+    headers = {"Origin": origin, "Accept": "application/json"}
+    numbers = itertools.count()
+    timeout = aiohttp.ClientTimeout(total=10)
+    while not stop.is_set():
+        device = Device()
+        try:
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             timeout=timeout) as http:
+                async with http.get(url) as page:
+                    found = CSRF.search(await page.text())
+                if found is None:
+                    raise RuntimeError(f"no CSRF token on the join page {url}")
+                csrf = found.group(1)
+                async with http.post(f"{url}/join", data={"csrf": csrf, "lang": "nl"},
+                                     headers=headers) as response:
+                    if response.status != 200:
+                        continue
+                cookie = next((c.value for c in http.cookie_jar if c.key == "device"), "")
+                device.cookie = cookie
+                soak.devices.append(device)
+                for _ in range(SENDS_PER_DEVICE):
+                    await asyncio.sleep(rng.uniform(*THINK_S))
+                    text = f"{name}-{next(numbers)}"
+                    async with http.post(f"{url}/send", headers=headers,
+                                         data={"csrf": csrf, "round": ROUND, "text": text},
+                                         ) as response:
+                        if 200 <= response.status < 300:
+                            soak.texts.append(text)
+                            acked.append(1)
+                    async with http.get(url) as page:  # the page it is sent back to
+                        shown = [int(item) for item in BALLOT.findall(await page.text())]
+                    if shown and rng.random() < 0.6:
+                        ballot = _ballot(shown, rng)
+                        device.ballots.append(ballot)
+                        form = {"csrf": csrf, "round": ROUND,
+                                **{f"v{item}": str(weight) if weight else ""
+                                   for item, weight in ballot.items()}}
+                        async with http.post(f"{url}/vote", data=form,
+                                             headers=headers) as response:
+                            if 200 <= response.status < 300:
+                                device.acked = len(device.ballots) - 1
+                                acked.append(1)
+        except (TimeoutError, aiohttp.ClientError, ConnectionError):
+            if stop.is_set():
+                return
+            await asyncio.sleep(0.01)
+
+
+def _check_after_kill(path: Path) -> bool:
+    """Whether the session file and its backup parse (they must, at any moment)."""
+    try:
+        orjson.loads(path.read_bytes())
+        backup = path.with_name(path.name + ".bak")
+        if backup.exists():
+            orjson.loads(backup.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return True
+
+
+async def soak(cycles: int, *, data_dir: Path, phones: int = PHONES, seed: int = 9,
+               progress: Callable[[Soak], None] | None = None) -> Soak:
+    """Run ``cycles`` kill-and-restart cycles of one session in ``data_dir``."""
+    started = time.monotonic()
+    store = Library(data_dir).create(Templates().load("kennisatelier"), title="Crash soak")
+    await store.go_to_round([r.id for r in store.template.rounds].index(ROUND))
+    await store.update_round(ROUND, voting_open=True)
+    session_id, path = store.session_id, store.path
+    await store.close()
+    rng = random.Random(seed)
+    result = Soak(phones=phones)
+    for cycle in range(cycles):
+        process, url = await _start(session_id, data_dir)
+        stop = asyncio.Event()
+        acked: list[int] = []
+        tasks = [asyncio.create_task(_phone(url, f"c{cycle}p{p}", result, acked,
+                                            random.Random(rng.random()), stop))
+                 for p in range(phones)]
+        await asyncio.sleep(rng.uniform(*RUN_S))
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        stop.set()
+        await asyncio.gather(*tasks)
+        result.cycles = cycle + 1
+        result.kills_under_load += bool(acked)
+        if not _check_after_kill(path):
+            result.unparsed.append(cycle)
+        result.temp_files.append(len(stale_temp_files(path)))
+        if progress is not None:
+            progress(result)
+
+    final = SessionStore.open(path)  # for writing, as a restart would: it removes temp files
+    result.temp_files_after_open = len(stale_temp_files(path))
+    stored = {c.text for c in final.contributions(visible_only=False)}
+    ballots = {device.cookie: final.ballot(device_id(final.info.secret, device.cookie), ROUND)
+               for device in result.devices if device.acked >= 0}
+    await final.close()
+    result.found_texts = sum(1 for text in result.texts if text in stored)
+    result.lost_texts = [text for text in result.texts if text not in stored]
+    for device in result.devices:
+        if device.acked < 0:
+            continue
+        if ballots[device.cookie] in (device.votes_after(device.acked + 1),
+                                      device.votes_after(device.acked + 2)):
+            result.found_ballots += 1
+        else:
+            result.lost_ballots += 1
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def report(result: Soak) -> list[str]:
+    temp = result.temp_files
+    return [
+        f"crash soak: {result.cycles} SIGKILLs of `facilitator serve` under {result.phones} phones "
+        f"({result.kills_under_load} while phones were being answered), "
+        f"{result.seconds:.0f} s",
+        f"  contributions: acknowledged {len(result.texts):,}, found {result.found_texts:,}, "
+        f"lost {len(result.lost_texts)}",
+        f"  ballots: acknowledged {result.acked_ballots:,} devices' last ballots, found "
+        f"{result.found_ballots:,}, lost {result.lost_ballots}",
+        f"  temp files left by the kills: {sum(temp)} in all, at most {max(temp, default=0)} at "
+        f"once; after the session was opened again: {result.temp_files_after_open}",
+        f"  the file and its .bak parsed after every kill: "
+        f"{'yes' if not result.unparsed else 'NO, after cycles ' + str(result.unparsed[:10])}",
+    ]
+
+
+def run(quick: bool = False, cycles: int | None = None) -> int:
+    count = cycles or (QUICK_CYCLES if quick else DEFAULT_CYCLES)
+
+    def progress(result: Soak) -> None:
+        if result.cycles % 25 == 0:
+            print(f"  … {result.cycles} kills, {len(result.texts):,} contributions "
+                  f"acknowledged", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(soak(count, data_dir=Path(tmp), progress=progress))
+    for line in report(result):
+        print(line)
+    ok = (not result.lost and not result.unparsed and result.temp_files_after_open == 0
+          and result.kills_under_load > 0)
+    print(f"target: nothing acknowledged lost, the file always parses, no temp file left: "
+          f"{'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+

@@ -1,0 +1,619 @@
+"""``python -m facilitator.bench room``: the big room, 2,000 phones that behave like browsers.
+
+Three processes per run: the benchmark (this module: it directs the phases and measures the
+others from outside with psutil), the laptop (:mod:`facilitator.bench.laptop`, in one of two
+configurations: (a) ``facilitator run``, the Textual app with the participant server in its
+loop; (b) ``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`,
+one load process of browser-like clients; its own CPU use is printed, to show it is not the
+limit). Each configuration runs at 0, 5,000 and 20,000 contributions already in the round.
+
+The phases, in the kennisatelier's bottleneck round (dots: 5, at most 2 per item):
+
+1. **join burst**: every phone joins at a random moment within 30 s, loads its page and opens
+   its live connection;
+2. **collecting**: 200 contributions a second from the whole room for 30 s;
+3. **voting**: the facilitator opens voting (as the TUI's ``v``: a store call); every phone
+   brings its page up to date, and casts its ballot at a random moment within 60 s;
+4. **round change**: the facilitator moves to the ideas round (as the TUI's ``]``); from the
+   commit to every phone having an up-to-date page.
+
+Voting happens in the round the room has just filled, not in the ideas round after the change:
+that way the items voted on are the thousands of the round at every size (the ideas round holds
+only a few cards typed in beforehand), and it is the order of the day the template describes
+(bottlenecks collected, dotted, then solutions). A facilitator's change that the laptop does not
+commit within 20 s ends the run there: the phases after it are reported as not run.
+
+Per phase: requests, p50/p99 latency, errors (any answer but 2xx/3xx other than the 503/429 the
+phones wait out and retry; a request over 10 s is a timeout), retries, the laptop's CPU per
+request (its CPU time from the start of the phase until it has finished what the phase left
+it, over the phase's requests), the participant page as loaded, the laptop's peak RSS, in (a)
+the key press → redraw p99 during the phase, and the load process's CPU (cores). After the run
+the session file is read back (read-only) and every join, contribution and ballot a phone was
+told was stored must be in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from facilitator.bench import laptop
+from facilitator.bench.common import make_session_file, percentile, verdict
+from facilitator.bench.phones import main as phones_main
+from facilitator.core.text import clean_text
+from facilitator.store.library import Library
+from facilitator.store.store import SessionStore
+
+ROUND = "knelpunten"
+"""Where the room collects and votes (make_session_file fills and opens it)."""
+NEXT_ROUND = "oplossingen"
+NEXT_ROUND_CARDS = 60
+"""Cards already typed into the ideas round, so the feed has rows to move the cursor through
+after the round change."""
+CONFIGS = {
+    "a": "facilitator run: the TUI with the participant server in its loop",
+    "b": "facilitator serve: the participant server alone",
+}
+PHASES = ("join burst", "collecting", "voting", "round change")
+IDLE_SHARE = 0.1
+"""The laptop has finished a phase's work when it uses less than this share of a core."""
+TARGET_SIZE = 20_000
+TARGET_P99_MS = 300.0
+TARGET_CPU_MS = 2.0
+TARGET_PAGE_KB = 30.0
+TARGET_RSS_MB = 500.0
+TARGET_KEY_MS = 50.0
+TARGET_TOLD_MS = 2000.0
+"""Issue 8: a round change reaches every phone within 2 s."""
+LOAD_CEILING = 0.5
+"""The load process is trusted while it uses at most half a core."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    phones: int
+    sizes: tuple[int, ...]
+    configs: tuple[str, ...]
+    join_s: float
+    collect_s: float
+    collect_rate: float
+    """Contributions per second from the whole room."""
+    vote_s: float
+    told_s: float
+    """How long the round change may take to reach every phone before the phase is cut."""
+    grace_s: float
+    """After a phase's last scheduled action, for requests still on their way (> the 10 s
+    timeout of a phone)."""
+    settle_s: float
+    """At most this long for the laptop to finish what a phase left it."""
+    seed: int = 8
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls(phones=2000, sizes=(0, 5000, 20000), configs=("a", "b"), join_s=30.0,
+                   collect_s=30.0, collect_rate=200.0, vote_s=60.0, told_s=15.0, grace_s=12.0,
+                   settle_s=15.0)
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(phones=200, sizes=(0, 2000), configs=("a", "b"), join_s=5.0, collect_s=5.0,
+                   collect_rate=20.0, vote_s=8.0, told_s=10.0, grace_s=12.0, settle_s=5.0)
+
+
+# -- the other processes, seen from here --------------------------------------------------------
+
+
+class Worker:
+    """A child process spoken to over a pipe; CPU time and memory read from outside."""
+
+    def __init__(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.process: BaseProcess = context.Process(target=target, args=(theirs, *args),
+                                                    name=name, daemon=True)
+        self.process.start()
+        assert self.process.pid is not None
+        self.ps = psutil.Process(self.process.pid)
+
+    def tell(self, job: dict[str, Any]) -> None:
+        self.conn.send(job)
+
+    def hear(self, timeout_s: float) -> dict[str, Any]:
+        if not self.conn.poll(timeout_s):
+            raise TimeoutError(f"{self.process.name} gave no answer in {timeout_s:.0f} s")
+        answer: dict[str, Any] = self.conn.recv()
+        return answer
+
+    def ask(self, job: dict[str, Any], timeout_s: float = 120.0) -> dict[str, Any]:
+        self.tell(job)
+        return self.hear(timeout_s)
+
+    def cpu_s(self) -> float:
+        times = self.ps.cpu_times()
+        return float(times.user + times.system)
+
+    def rss(self) -> int:
+        return int(self.ps.memory_info().rss)
+
+    def stop(self, timeout_s: float) -> str:
+        """Ask it to stop; kill it when it does not within ``timeout_s``."""
+        if self.process.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.tell({"do": "stop"})
+            self.process.join(timeout_s)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+            return f"killed: still busy {timeout_s:.0f} s after being asked to stop"
+        return "stopped when asked"
+
+
+class PeakMemory(threading.Thread):
+    """Samples a process's RSS five times a second; the peak since the last reset."""
+
+    def __init__(self, worker: Worker) -> None:
+        super().__init__(daemon=True)
+        self.worker = worker
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                self.peak = max(self.peak, self.worker.rss())
+            except psutil.Error:
+                return
+
+    def reset(self) -> int:
+        peak, self.peak = self.peak, 0
+        try:
+            return max(peak, self.worker.rss())
+        except psutil.Error:
+            return peak
+
+
+def settle(worker: Worker, cap_s: float) -> tuple[float, bool]:
+    """Wait until the laptop idles (it has answered or dropped what the phase left it); how
+    long that took, and whether it was cut at ``cap_s``."""
+    start = last_t = time.monotonic()
+    last_cpu = worker.cpu_s()
+    while time.monotonic() - start < cap_s:
+        time.sleep(0.5)
+        now, cpu = time.monotonic(), worker.cpu_s()
+        if (cpu - last_cpu) / (now - last_t) < IDLE_SHARE:
+            return now - start, False
+        last_t, last_cpu = now, cpu
+    return cap_s, True
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    errors: dict[str, int]
+    retries: int
+    cpu_ms_per_request: float
+    cpu_net_ms_per_request: float
+    """The same without what the laptop spends at rest (in (a) mostly the key probe's
+    redraws)."""
+    page_sizes: list[int]
+    rss_mb: float
+    load_cores: float
+    acked: int
+    acked_ms: list[float]
+    """From each acknowledged form's first try to its success (retries included)."""
+    settled_s: float
+    settle_cut: bool
+    key_ms: list[float] = field(default_factory=list)
+    key_missed: int = 0
+    told_ms: list[float | None] | None = None
+    """From the facilitator's commit to each phone's page being up to date (None: never)."""
+    note: str = ""
+
+    @classmethod
+    def not_run(cls, name: str) -> Phase:
+        nan = float("nan")
+        return cls(name, 0, nan, nan, {}, 0, nan, nan, [], nan, nan, 0, [], 0.0, False,
+                   note="not run: the laptop was still swamped")
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def page_kb_max(self) -> float | None:
+        """The largest participant page loaded; None when none came through."""
+        return max(self.page_sizes) / 1024 if self.page_sizes else None
+
+    @property
+    def key_p99(self) -> float | None:
+        return percentile(self.key_ms, 99) if self.key_ms else None
+
+    @property
+    def told_all(self) -> float | None:
+        """When the last phone was up to date; None when some never were."""
+        if not self.told_ms or any(t is None for t in self.told_ms):
+            return None
+        return max(t for t in self.told_ms if t is not None)
+
+
+@dataclass
+class Lost:
+    joins: tuple[int, int]
+    """(lost, acknowledged)"""
+    texts: tuple[int, int]
+    ballots: tuple[int, int]
+
+    @property
+    def count(self) -> int:
+        return self.joins[0] + self.texts[0] + self.ballots[0]
+
+
+@dataclass
+class Run:
+    config: str
+    size: int
+    phases: list[Phase]
+    lost: Lost
+    joined: int
+    stopped: str
+    at_rest_ms: float
+    """The laptop's CPU per second of wall time before the phones came (ms/s)."""
+
+
+def check_lost(path: Path, acked: dict[str, Any]) -> Lost:
+    """Everything a phone was told was stored, read back from the session file (read-only).
+    A text is looked for as the store keeps it (:func:`clean_text` tidies white space)."""
+    from facilitator.web.guard import device_id
+
+    store = SessionStore.open(path, read_only=True)
+    secret = store.info.secret
+    texts = {c.text for c in store.contributions(ROUND, visible_only=False)}
+    lost_texts = sum(clean_text(text) not in texts for text in acked["texts"])
+    lost_joins = sum(store.participant(device_id(secret, cookie)) is None
+                     for cookie in acked["joins"])
+    lost_ballots = sum(store.ballot(device_id(secret, cookie), ROUND) != ballot
+                       for cookie, ballot in acked["ballots"].items())
+    return Lost((lost_joins, len(acked["joins"])), (lost_texts, len(acked["texts"])),
+                (lost_ballots, len(acked["ballots"])))
+
+
+# -- one configuration at one size --------------------------------------------------------------
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class Session:
+    """One run: a session file of ``size`` items, the laptop and the phones."""
+
+    def __init__(self, plan: Plan, config: str, size: int, folder: Path) -> None:
+        self.plan = plan
+        self.config = config
+        self.size = size
+        self.path = Library(folder).path_for(f"room-{config}-{size}")
+        make_session_file(self.path, size, later={NEXT_ROUND: NEXT_ROUND_CARDS})
+        self.laptop = Worker("laptop", laptop.main, str(self.path), config)
+        self.memory = PeakMemory(self.laptop)
+        self.phones: Worker | None = None
+        self.swamped = False
+        """The laptop did not commit a change in time: the phases after it are not run."""
+        self.at_rest_ms = 0.0
+
+    def close(self) -> None:
+        """End both processes, however the run went (a finished run has stopped them)."""
+        for worker in (self.phones, self.laptop):
+            if worker is not None and worker.process.is_alive():
+                worker.stop(3)
+        self.memory.done.set()
+
+    def run(self) -> Run:
+        plan = self.plan
+        url = self.laptop.hear(300)["url"]
+        self.memory.start()
+        settle(self.laptop, 60)  # the app loads the round's rows into its feed
+        self.at_rest_ms = at_rest = self._at_rest()
+        self.phones = Worker("phones", phones_main)
+        self.phones.ask({"do": "setup", "join_url": url, "count": plan.phones,
+                         "seed": plan.seed})
+        marker = f"room-{secrets.token_hex(3)}"
+        phases: list[tuple[str, Callable[[Worker], dict[str, Any]]]] = [
+            ("join burst", lambda p: p.ask(
+                {"do": "join", "window_s": plan.join_s,
+                 "deadline_s": plan.join_s + plan.grace_s}, plan.join_s + plan.grace_s + 60)),
+            ("collecting", lambda p: p.ask(
+                {"do": "collect", "rate": plan.collect_rate, "seconds": plan.collect_s,
+                 "deadline_s": plan.collect_s + plan.grace_s, "marker": marker},
+                plan.collect_s + plan.grace_s + 60)),
+            ("voting", lambda p: self._told(p, "open voting", {
+                "do": "vote", "window_s": plan.vote_s, "deadline_s": plan.vote_s + plan.grace_s},
+                plan.vote_s + plan.grace_s)),
+            ("round change", lambda p: self._told(p, "next round", {
+                "do": "change", "deadline_s": plan.told_s}, plan.told_s)),
+        ]
+        results: list[tuple[Phase, dict[str, Any]]] = []
+        for name, work in phases:
+            if self.swamped:
+                results.append((Phase.not_run(name), {}))
+            else:
+                results.append(self._phase(name, work))
+        joined = results[0][1].get("joined", 0)
+        acked = self.phones.ask({"do": "acknowledged"})
+        self.phones.stop(10)
+        stopped = self.laptop.stop(3 if self.swamped else 20)
+        self.memory.done.set()
+        return Run(self.config, self.size, [phase for phase, _ in results],
+                   check_lost(self.path, acked), joined, stopped, at_rest)
+
+    def _at_rest(self, seconds: float = 3.0) -> float:
+        """The laptop's CPU (ms per second) with no phones yet, the key probe on in (a): what
+        every phase pays whatever the load."""
+        cpu = self.laptop.cpu_s()
+        self.laptop.ask({"do": "probe"})
+        time.sleep(seconds)
+        self.laptop.ask({"do": "probed"})
+        return (self.laptop.cpu_s() - cpu) * 1000 / seconds
+
+    def _told(self, phones_worker: Worker, change: str, job: dict[str, Any],
+              seconds: float) -> dict[str, Any]:
+        """The facilitator's change, with the phones watching their pages; then the phase.
+        A change the laptop did not commit in time ends the phase there (and the run: the
+        laptop is swamped)."""
+        phones_worker.ask({"do": "watch"})
+        at = self.laptop.ask({"do": change}, laptop.CHANGE_WITHIN_S + 30)["at"]
+        if at is None:
+            self.swamped = True
+            result = phones_worker.ask({"do": "unwatch"})
+            result["not_done"] = (f"the facilitator's change was not committed within "
+                                  f"{laptop.CHANGE_WITHIN_S:.0f} s")
+        else:
+            result = phones_worker.ask(job, seconds + 60)
+        result["told_ms"] = [None if t is None or at is None else (t - at) * 1000
+                             for t in result.pop("told")]
+        return result
+
+    def _phase(self, name: str, work: Callable[[Worker], dict[str, Any]],
+               ) -> tuple[Phase, dict[str, Any]]:
+        assert self.phones is not None
+        _say(f"  ({self.config}) {self.size:,} items: {name}…")
+        cpu_before, load_before = self.laptop.cpu_s(), self.phones.cpu_s()
+        started = time.monotonic()
+        self.memory.reset()
+        self.laptop.ask({"do": "probe"})
+        result = work(self.phones)
+        load_cores = (self.phones.cpu_s() - load_before) / (time.monotonic() - started)
+        probed = self.laptop.ask({"do": "probed"}, 120)
+        settled_s, cut = settle(self.laptop, self.plan.settle_s)
+        cpu = self.laptop.cpu_s() - cpu_before
+        resting = self.at_rest_ms / 1000 * (time.monotonic() - started)
+        latencies: list[float] = result["latencies_ms"]
+        requests: int = result["requests"]
+        phase = Phase(
+            name=name,
+            requests=requests,
+            p50_ms=percentile(latencies, 50),
+            p99_ms=percentile(latencies, 99),
+            errors=result["errors"],
+            retries=result["retries"],
+            cpu_ms_per_request=cpu * 1000 / requests if requests else float("nan"),
+            cpu_net_ms_per_request=(max(0.0, cpu - resting) * 1000 / requests if requests
+                                    else float("nan")),
+            page_sizes=result["page_sizes"],
+            rss_mb=self.memory.reset() / 2**20,
+            load_cores=load_cores,
+            acked=result["acked"],
+            acked_ms=result["acked_ms"],
+            settled_s=settled_s,
+            settle_cut=cut,
+            key_ms=probed.get("key_ms", []),
+            key_missed=probed.get("missed", 0),
+            told_ms=result.get("told_ms"),
+            note=_note(name, result),
+        )
+        return phase, result
+
+
+def _note(name: str, result: dict[str, Any]) -> str:
+    if "not_done" in result:
+        return str(result["not_done"])
+    waited = result["acked_ms"]
+    took = (f" (from the first try: p50 {_ms(percentile(waited, 50))} ms, "
+            f"p99 {_ms(percentile(waited, 99))} ms)" if waited else "")
+    if name == "join burst":
+        return f"{result['acked']:,} joined{took}, {result['live']:,} live connections open"
+    if name == "collecting":
+        return (f"{result['acked']:,} of {result['planned']:,} contributions "
+                f"acknowledged{took}")
+    if name == "voting":
+        return f"{result['acked']:,} ballots acknowledged{took}"
+    return ""
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _ms(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value:,.{digits}f}"
+
+
+def _told_line(phase: Phase) -> str:
+    told = phase.told_ms or []
+    reached = [t for t in told if t is not None]
+    line = f"{len(reached):,} of {len(told):,} phones up to date after the commit"
+    if not reached:
+        return line
+    line += f": p50 {_ms(percentile(reached, 50))} ms, p99 {_ms(percentile(reached, 99))} ms"
+    last = phase.told_all
+    return line + (f", all within {_ms(last)} ms" if last is not None else
+                   ", the others not within the phase")
+
+
+def print_plan(plan: Plan, quick: bool) -> None:
+    print(f"room: {plan.phones:,} browser-like phones in a separate process; "
+          f"{os.cpu_count()} CPUs{' (quick run)' if quick else ''}")
+    print(f"phases: join burst ({plan.phones:,} joins in {plan.join_s:.0f} s), collecting "
+          f"({plan.collect_rate:.0f}/s for {plan.collect_s:.0f} s), voting (opened at once, "
+          f"{plan.phones:,} ballots in {plan.vote_s:.0f} s), round change (all phones at once)",
+          flush=True)
+
+
+def print_run(run: Run) -> None:
+    print()
+    print(f"({run.config}) {CONFIGS[run.config]}; {run.size:,} existing items in the round")
+    print(f"  at rest, before the phones: {run.at_rest_ms:.0f} ms CPU per second"
+          + (" (the key probe on)" if run.config == "a" else ""))
+    print(f"  {'phase':<13}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'retries':>8}"
+          f"{'CPU ms/req':>11}{'page KB':>9}{'RSS MB':>8}"
+          + (f"{'key→redraw p99':>16}" if run.config == "a" else "") + f"{'load CPU':>10}")
+    for p in run.phases:
+        key = f"{_ms(p.key_p99)} ms" if p.key_p99 is not None else "—"
+        print(f"  {p.name:<13}{p.requests:>9,}{_ms(p.p50_ms):>9}{_ms(p.p99_ms):>9}"
+              f"{p.error_count:>8,}{p.retries:>8,}{_ms(p.cpu_ms_per_request, 2):>11}"
+              f"{_ms(p.page_kb_max):>9}{_ms(p.rss_mb, 0):>8}"
+              + (f"{key:>16}" if run.config == "a" else "") + f"{_ms(p.load_cores, 2):>10}")
+    for p in run.phases:
+        parts = [p.note] if p.note else []
+        if p.told_ms is not None:
+            parts.append(_told_line(p))
+        if p.errors:
+            parts.append("errors: " + ", ".join(
+                f"{what} {n:,}" for what, n in Counter(p.errors).most_common()))
+        if p.key_missed:
+            parts.append(f"{p.key_missed} key presses not shown within "
+                         f"{laptop.GIVE_UP_S:.0f} s (counted as {laptop.GIVE_UP_S:.0f} s)")
+        if p.requests and run.at_rest_ms:
+            parts.append(f"CPU {_ms(p.cpu_net_ms_per_request, 2)} ms/req net of the at-rest rate")
+        parts.append(f"laptop idle {p.settled_s:.1f} s after"
+                     + (" (still busy: cut there)" if p.settle_cut else ""))
+        print(f"    {p.name}: " + "; ".join(parts))
+    lost = run.lost
+    print(f"  lost: {lost.texts[0]:,} of {lost.texts[1]:,} acknowledged contributions, "
+          f"{lost.ballots[0]:,} of {lost.ballots[1]:,} ballots, {lost.joins[0]:,} of "
+          f"{lost.joins[1]:,} joins (read back from the session file); laptop {run.stopped}",
+          flush=True)
+
+
+def targets(runs: Sequence[Run], *, echo: bool) -> bool:
+    """The targets of issue 8, for (a) at 20,000 items (or the largest size run)."""
+    real = [r for r in runs if r.config == "a"]
+    if not real:
+        if echo:
+            print("\ntargets: set for (a), which this run left out")
+        return False
+    run = max(real, key=lambda r: r.size)
+    changes = [p for p in run.phases if p.name in ("voting", "round change")]
+
+    def each(value: Callable[[Phase], float | None], limit: float,
+             show: Callable[[float | None], str], phases: Sequence[Phase] = run.phases,
+             ) -> tuple[str, bool]:
+        values = [(p.name, value(p)) for p in phases]
+        ok = all(v is not None and v == v and v < limit for _, v in values)
+        return ", ".join(f"{name} {show(v)}" for name, v in values), ok
+
+    def unit(name: str) -> Callable[[float | None], str]:
+        return lambda v: f"{_ms(v)} {name}"
+
+    checks = [
+        (f"p99 < {TARGET_P99_MS:.0f} ms", *each(lambda p: p.p99_ms, TARGET_P99_MS, unit("ms"))),
+        ("0 errors", *each(lambda p: p.error_count, 1, lambda v: f"{v or 0:,.0f}")),
+        ("0 lost", f"{run.lost.count:,}", run.lost.count == 0),
+        (f"laptop CPU < {TARGET_CPU_MS:.0f} ms per request",
+         *each(lambda p: p.cpu_ms_per_request, TARGET_CPU_MS, unit("ms"))),
+        (f"participant page < {TARGET_PAGE_KB:.0f} KB",
+         *each(lambda p: p.page_kb_max, TARGET_PAGE_KB, unit("KB"))),
+        (f"RSS < {TARGET_RSS_MB:.0f} MB", *each(lambda p: p.rss_mb, TARGET_RSS_MB, unit("MB"))),
+        (f"key → redraw p99 < {TARGET_KEY_MS:.0f} ms",
+         *each(lambda p: p.key_p99, TARGET_KEY_MS, unit("ms"))),
+        (f"every phone up to date < {TARGET_TOLD_MS / 1000:.0f} s after the facilitator's change",
+         *each(lambda p: p.told_all, TARGET_TOLD_MS,
+               lambda v: "not every phone" if v is None else f"{_ms(v)} ms", changes)),
+    ]
+    if echo:
+        note = "" if run.size == TARGET_SIZE else \
+            f" (set for {TARGET_SIZE:,}; checked at the largest size of this run)"
+        print(f"\ntargets for (a) at {run.size:,} existing items, every phase{note}:")
+        for label, shown, ok in checks:
+            print(f"  {verdict(ok)}  {label}: {shown}")
+        load = max((p.load_cores for r in runs for p in r.phases if p.load_cores == p.load_cores),
+                   default=0.0)
+        trust = ("well below one: the phones were not the limit" if load <= LOAD_CEILING
+                 else "SUSPECT: the phones may have been the limit")
+        print(f"  load process: at most {load:.2f} of a core in any phase ({trust})")
+    return all(ok for _, _, ok in checks)
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", choices=("a", "b", "both"), default="both",
+                        help="(a) the TUI with the server, (b) the server alone, or both")
+    parser.add_argument("--sizes", type=_sizes, default=None,
+                        help="existing items in the round, e.g. 0,5000,20000")
+    parser.add_argument("--phones", type=int, default=None, help="how many phones")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--sizes {text!r}: numbers separated by commas") from None
+    if any(size < 0 for size in sizes):
+        raise argparse.ArgumentTypeError(f"--sizes {text!r}: no negative sizes")
+    return sizes
+
+
+def measure(plan: Plan, *, echo: bool = True) -> list[Run]:
+    """Every configuration at every size, one after the other (each printed when done)."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="facilitator-bench-room-") as folder:
+        for config in plan.configs:
+            for size in plan.sizes:
+                _say(f"({config}) {size:,} existing items")
+                session = Session(plan, config, size, Path(folder))
+                try:
+                    runs.append(session.run())
+                finally:
+                    session.close()
+                if echo:
+                    print_run(runs[-1])
+    return runs
+
+
+def run(quick: bool = False, config: str = "both", sizes: tuple[int, ...] | None = None,
+        phones: int | None = None) -> int:
+    plan = Plan.quick() if quick else Plan.full()
+    if config != "both":
+        plan = replace(plan, configs=(config,))
+    if sizes is not None:
+        plan = replace(plan, sizes=sizes)
+    if phones is not None:
+        plan = replace(plan, phones=phones, collect_rate=plan.collect_rate * phones / plan.phones)
+    started = time.monotonic()
+    print_plan(plan, quick)
+    runs = measure(plan)
+    ok = targets(runs, echo=True)
+    print(f"\n(took {time.monotonic() - started:.0f} s)")
+    return 0 if ok else 1
