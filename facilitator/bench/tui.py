@@ -154,7 +154,7 @@ async def _measure_report(app: Any, pilot: Any, report: dict[str, float]) -> Non
 
 def _visible(table: Any, row_key: str) -> bool:
     """The row is in the table and inside the scrolled window."""
-    if row_key not in table.rows:
+    if table.get_cell(row_key, "id") is None:
         return False
     index = table.get_row_index(row_key)
     top = table.scroll_offset.y

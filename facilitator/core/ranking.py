@@ -209,8 +209,10 @@ class RoundRanking:
         self._keys: dict[int, tuple[float, ...]] = {}
         self._order: SortedList = SortedList()
         self._themes: dict[int, _ThemeTotal] = {}
-        self._shares: dict[int, tuple[int, tuple[float, ...], int, int, Counter[str]]] = {}
-        """Ranked item → what it adds to its theme: theme id, key, votes, count, groups."""
+        self._theme_of: dict[int, int] = {}
+        """Ranked item → the theme whose order holds its key."""
+        self._shares: dict[int, tuple[int, int, int, Counter[str]]] = {}
+        """Ranked item → what it adds to its theme's totals: theme id, votes, count, groups."""
         self.candidates = ExposureLevels()
         """Visible items by exposure: what ballots are drawn from."""
         self.shown = 0
@@ -263,7 +265,11 @@ class RoundRanking:
                 tally.voters[vote.device_id] += sign
                 if tally.voters[vote.device_id] <= 0:
                     del tally.voters[vote.device_id]
-                self._rekey({home})
+                self._reorder(home)
+                share = self._shares.get(home)
+                if share is not None:  # the theme's total moves with it (no recount)
+                    self._shares[home] = (share[0], share[1] + sign * vote.weight, *share[2:])
+                    self._themes[share[0]].votes += sign * vote.weight
 
     def put_sample(self, old: Sample | None, new: Sample | None) -> None:
         touched: set[int] = set()
@@ -274,7 +280,9 @@ class RoundRanking:
                 self.sampled = True
                 touched.update(self._keys)  # every key changes: rank by exposure from now on
             for cid in sample.items:
-                seen = self._seen.setdefault(cid, Counter())
+                seen = self._seen.get(cid)
+                if seen is None:
+                    seen = self._seen[cid] = Counter()
                 seen[sample.device_id] += sign
                 if seen[sample.device_id] <= 0:
                     del seen[sample.device_id]
@@ -285,7 +293,8 @@ class RoundRanking:
                     if tally.seen[sample.device_id] <= 0:
                         del tally.seen[sample.device_id]
                     touched.add(home)
-        self._rekey(touched)
+        for cid in touched:  # exposure moves ranks, never what a theme adds up
+            self._reorder(cid)
 
     def _root(self, cid: int) -> int:
         item = self._items[cid]
@@ -342,35 +351,49 @@ class RoundRanking:
         return (-tally.votes, -count)
 
     def _rekey(self, cids: Iterable[int]) -> None:
+        """Place each item afresh: its rank and what it adds to its theme."""
         for cid in cids:
-            old = self._keys.pop(cid, None)
-            if old is not None:
-                self._order.remove(old)
+            if cid in self._shares:
                 self._unshare(cid)
-            if self._ranked(cid):
-                tally = self._tallies[cid]
-                key = (*self._value(tally, cid), cid)
-                self._keys[cid] = key
-                self._order.add(key)
-                self._share(cid, key, tally)
-                self.candidates.place(cid, len(tally.seen))
-            else:
-                self.candidates.discard(cid)
+            self._reorder(cid)
+            if cid in self._keys:
+                self._share(cid, self._tallies[cid])
 
-    def _share(self, cid: int, key: tuple[float, ...], tally: _Tally) -> None:
+    def _reorder(self, cid: int) -> None:
+        """Put an item's key where it now sorts (in the round and in its theme)."""
+        old = self._keys.pop(cid, None)
+        if old is not None:
+            self._order.remove(old)
+            self._themes[self._theme_of.pop(cid)].order.remove(old)
+        if self._ranked(cid):
+            tally = self._tallies[cid]
+            key = (*self._value(tally, cid), cid)
+            self._keys[cid] = key
+            self._order.add(key)
+            theme_id = self._shares[cid][0] if cid in self._shares else self._items[cid].theme_id
+            self._theme_of[cid] = theme_id
+            self._themes.setdefault(theme_id, _ThemeTotal()).order.add(key)
+            self.candidates.place(cid, len(tally.seen))
+        else:
+            self.candidates.discard(cid)
+
+    def _share(self, cid: int, tally: _Tally) -> None:
         theme_id = self._items[cid].theme_id
-        share = (theme_id, key, tally.votes, len(tally.members), +tally.stakeholders)
+        if self._theme_of.get(cid, theme_id) != theme_id:  # moved to another theme
+            key = self._keys[cid]
+            self._themes[self._theme_of[cid]].order.remove(key)
+            self._themes.setdefault(theme_id, _ThemeTotal()).order.add(key)
+            self._theme_of[cid] = theme_id
+        share = (theme_id, tally.votes, len(tally.members), +tally.stakeholders)
         self._shares[cid] = share
         total = self._themes.setdefault(theme_id, _ThemeTotal())
-        total.order.add(key)
-        total.votes += share[2]
-        total.said += share[3]
-        total.stakeholders.update(share[4])
+        total.votes += share[1]
+        total.said += share[2]
+        total.stakeholders.update(share[3])
 
     def _unshare(self, cid: int) -> None:
-        theme_id, key, votes, said, stakeholders = self._shares.pop(cid)
+        theme_id, votes, said, stakeholders = self._shares.pop(cid)
         total = self._themes[theme_id]
-        total.order.remove(key)
         total.votes -= votes
         total.said -= said
         total.stakeholders.subtract(stakeholders)

@@ -77,6 +77,9 @@ MAX_SETS = 5
 """How many ballot samples one device may be dealt in a round (it may ask for another)."""
 ANSWERABLE = 5
 """How many of a bottleneck round's best items a phone offers an idea to answer."""
+BATCH_S = 0.004
+"""How long one commit may run changes on the loop before it writes them and lets others run
+(a batch of hundreds of ballots at once would hold up every page and key press behind it)."""
 MAX_QUEUED = 5000
 """Changes waiting for a commit beyond which the store refuses new ones at once (the web
 answers 503 with Retry-After): past this, waiting would only make every answer late."""
@@ -286,14 +289,20 @@ class SessionStore:
                 await self._wake.wait()
                 self._wake.clear()
                 continue
-            batch, self._queue = self._queue, []
-            await self._commit(batch)
+            await self._commit(self._queue)
             await asyncio.sleep(0)  # let the woken callers run before the next batch
 
-    async def _commit(self, pending: list[_Pending]) -> None:
+    async def _commit(self, queue: list[_Pending]) -> None:
+        """Run what is queued (at most :data:`BATCH_S` of it: the loop has phones and the
+        facilitator's screen to serve as well), then write it as one commit."""
         batch = _Batch(self)
         results: list[tuple[_Pending, Any]] = []
-        for item in pending:
+        started = time.perf_counter()
+        taken = 0
+        for item in queue:
+            if taken and time.perf_counter() - started > BATCH_S:
+                break
+            taken += 1
             if item.future.cancelled():
                 continue  # its caller went away before anything was done: do nothing
             mark = len(batch.log)
@@ -308,6 +317,7 @@ class SessionStore:
                 batch.undo(mark)
                 if not item.future.cancelled():
                     item.future.set_exception(exc)
+        del queue[:taken]
         touched = batch.touched()
         self._stage(touched)
         try:
@@ -822,9 +832,10 @@ class SessionStore:
         is already unguessable; a sample is stored anyway, so this only makes runs repeatable)."""
         return random.Random(f"{round_id}/{device_id}/{set_no}")
 
-    def _ballot_now(self, device_id: str, round_id: str) -> tuple[list[int] | None, Sample | None]:
+    def _ballot_now(self, device_id: str, round_id: str, *, draw: bool = True
+                    ) -> tuple[list[int] | None, Sample | None]:
         """The items the device votes on now, or None with the sample that must be recorded
-        first (a first sample, or a small round's new items)."""
+        first (a first sample, or a small round's new items; not drawn unless ``draw``)."""
         ranking = self.rankings[round_id]
         rule = ranking.spec.voting
         own = set() if rule.own_items else {
@@ -834,6 +845,8 @@ class SessionStore:
         if current is not None:
             return [cid for cid in current.items if cid in ranking.candidates], None
         if candidates > ranking.sample_size:
+            if not draw:
+                return None, None
             drawn = ranking.candidates.draw(
                 ranking.sample_size, self._rng(device_id, round_id, 1), exclude=own)
             return None, Sample(round_id=round_id, device_id=device_id, items=tuple(drawn),
@@ -856,7 +869,7 @@ class SessionStore:
         smaller round shows every item. What a device is shown is recorded (durably, before it
         is shown), so results can count how many saw each item.
         """
-        items, _ = self._ballot_now(device_id, round_id)
+        items, _ = self._ballot_now(device_id, round_id, draw=False)
         if items is None:
 
             def change(batch: _Batch) -> None:

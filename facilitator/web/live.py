@@ -13,6 +13,12 @@ A round change makes every phone load its page again. So that 2,000 phones do no
 the same millisecond, the message carries ``spread_ms``: each phone waits a random moment within
 it first. It grows with the number of connections (:data:`SPREAD_PER_PHONE_MS`), so a room of
 twenty-four reloads at once and a hall of two thousand within :data:`MAX_SPREAD_MS`.
+
+Opening the vote is the one change a phone does not reload for (``"reload": false``): each
+phone's ballot is its own sample, dealt when it is first shown, so 2,000 reloads at once would
+be 2,000 samples and ballots at once. The page shows "voting is open" at once instead, with a
+button that loads the ballot when the participant is ready, which spreads the work over the
+room's own pace (and does not pull the page away from under someone typing).
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ KEEPALIVE_S = 15.0
 COALESCE_S = 0.05
 WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
-SPREAD_PER_PHONE_MS = 1.0
-MAX_SPREAD_MS = 2000
+SPREAD_PER_PHONE_MS = 0.75
+MAX_SPREAD_MS = 1500
+"""A phone waits at most this long before reloading, so every page is up to date within 2 s."""
 ROUND_TABLES = frozenset({"rounds", "session", "notes"})
 """What a participant page shows besides its own items: the round, and the day chair's lines."""
 WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes", "participants"}
@@ -91,14 +98,30 @@ def round_key(store: SessionStore) -> str:
     return f"{key}:{lines}" if lines else key
 
 
-def state_message(store: SessionStore, key: str, spread_ms: int = 0) -> bytes:
+def voting_just_opened(before: str, after: str) -> bool:
+    """Whether the only difference between two page keys is that voting opened (see
+    :func:`round_key`: round, then the started/input/voting/results flags, then lines)."""
+    old, new = before.split(":"), after.split(":")
+    if len(old) != len(new) or len(old) < 2 or old[0] != new[0] or old[2:] != new[2:]:
+        return False
+    flags_before, flags_after = old[1], new[1]
+    return (len(flags_before) == len(flags_after) == 4 and flags_before[2] == "0"
+            and flags_after[2] == "1" and flags_before[:2] + flags_before[3:]
+            == flags_after[:2] + flags_after[3:])
+
+
+def state_message(store: SessionStore, key: str, spread_ms: int = 0,
+                  voting_opened: bool = False) -> bytes:
     """One SSE message: the page's key, the timer (seconds left, and whether it runs), and how
-    long a phone may wait at random before it reloads a stale page."""
+    long a phone may wait at random before it reloads a stale page; or, when only voting
+    opened, that the phone shows so without reloading."""
     state = store.round_state(store.current_round.id)
     remaining = max(0, round(state.remaining(time.time()))) if state.started else None
-    data = orjson.dumps({"key": key, "remaining": remaining, "running": state.timer_running,
-                         "spread_ms": spread_ms})
-    return b"event: state\ndata: " + data + b"\n\n"
+    message: dict[str, object] = {"key": key, "remaining": remaining,
+                                  "running": state.timer_running, "spread_ms": spread_ms}
+    if voting_opened:
+        message.update(reload=False, voting=True)
+    return b"event: state\ndata: " + orjson.dumps(message) + b"\n\n"
 
 
 class LiveHub:
@@ -116,9 +139,11 @@ class LiveHub:
         self._wall_at: asyncio.TimerHandle | None = None
         self._mine_at: asyncio.TimerHandle | None = None
         self._changed_items: set[int] = set()
+        self._published_key = ""
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
+        self._published_key = round_key(self.store)
         self._unsubscribe = self.store.subscribe(self.on_change)
 
     def close(self) -> None:
@@ -154,7 +179,10 @@ class LiveHub:
 
     def _flush_participants(self) -> None:
         self._participants_at = None
-        self.participants.publish(self.participant_message())
+        key = round_key(self.store)
+        opened = bool(self._published_key) and voting_just_opened(self._published_key, key)
+        self._published_key = key
+        self.participants.publish(state_message(self.store, key, self.spread_ms(), opened))
 
     def _flush_wall(self) -> None:
         self._wall_at = None

@@ -73,8 +73,8 @@ def feed(app: FacilitatorApp) -> FeedTable:
 
 def row_texts(app: FacilitatorApp) -> list[str]:
     table = feed(app)
-    return [table.get_cell(str(key.value), "text").plain  # type: ignore[union-attr]
-            for key in table.rows]
+    return [table.get_cell(cid, "text").plain  # type: ignore[union-attr]
+            for cid in table.ids]
 
 
 

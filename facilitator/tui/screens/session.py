@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, OptionList, Static
 
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
@@ -435,7 +435,7 @@ class SessionScreen(Screen[None]):
     def _refused(self, message: WriteRefused) -> None:
         self.notify(message.reason, severity="error", title=_("Not done"), markup=False)
 
-    @on(DataTable.RowHighlighted, "#feed")
+    @on(FeedTable.Highlighted, "#feed")
     def _highlighted(self) -> None:
         self._show_detail()
         self._save_view_soon()

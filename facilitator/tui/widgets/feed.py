@@ -1,305 +1,323 @@
-"""The live feed of a round: one DataTable row per contribution, updated row by row.
+"""The live feed of a round: one line per contribution, however many there are.
 
-Rows are keyed by contribution id. A store event touches only the rows it names (add one row,
-update a few cells), so a round with thousands of contributions stays fast. Participant text is
-always a ``rich.text.Text``: never parsed as markup.
+Built on Textual's Line API (a ``ScrollView`` whose ``render_line`` draws only the lines on
+screen), not on ``DataTable``. A round of a big room holds tens of thousands of contributions
+and takes hundreds a minute; DataTable keeps a widget-wide row order that it rebuilds after
+every change and walks on every cursor move (18 % of the laptop's CPU at 20,000 rows under the
+room benchmark), and making it fast meant overriding its private methods. Here a new
+contribution is appended to a list, a changed one replaces its cells, a cursor move redraws two
+lines, and a frame draws the lines in view, each cached until its row changes: the cost follows
+what changed and what is on screen, never the size of the round.
+
+Participant text is always a ``rich.text.Text``: never parsed as markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
 
 from facilitator.core.model import Contribution, Flag
 from facilitator.tui.i18n import _
 
 COLUMNS = ("mark", "id", "text", "who", "theme", "votes", "status")
-ROW_HEIGHT = 1
-"""One line per contribution (the detail panel under the feed shows the whole text)."""
+WIDTHS = {"mark": 1, "id": 5, "text": 40, "who": 13, "theme": 13, "votes": 7, "status": 12}
+"""Column widths; the text column takes what the others leave (within TEXT_MIN..TEXT_MAX)."""
 TEXT_MIN, TEXT_MAX = 20, 100
+GAP = 1
+"""Spaces between two columns."""
 
 
 def one_line(text: str) -> str:
     return " ⏎ ".join(line for line in text.splitlines() if line.strip())
 
 
-class _Lines(Sequence[tuple[RowKey, int]]):
-    """DataTable's line → (row, line in row) table, computed on the spot: every row of the feed
-    is one line high, so there is no need to rebuild a list of all rows on every change."""
+class FeedTable(ScrollView, can_focus=True):
+    """The round's contributions as they arrive; the cursor follows the newest at the bottom
+    unless the facilitator moved it up. The header line stays on top."""
 
-    def __init__(self, table: FeedTable) -> None:
-        self.table = table
-
-    def __len__(self) -> int:
-        return self.table.row_count
-
-    @overload
-    def __getitem__(self, y: int) -> tuple[RowKey, int]: ...
-    @overload
-    def __getitem__(self, y: slice) -> Sequence[tuple[RowKey, int]]: ...
-    def __getitem__(self, y: int | slice) -> Any:
-        if isinstance(y, slice):
-            return [self[i] for i in range(*y.indices(len(self)))]
-        if y < 0:
-            y += len(self)
-        if not 0 <= y < len(self):
-            raise IndexError(y)
-        return (self.table._row_locations.get_key(y), 0)
-
-    def clear(self) -> None:
-        """DataTable.clear() clears its list; here there is nothing to clear."""
-
-
-class FeedTable(DataTable[Text]):
-    """The round's contributions as they arrive; the cursor follows the newest at the bottom."""
-
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "feed--header", "feed--cursor", "feed--even", "feed--odd",
+    }
     DEFAULT_CSS = """
     FeedTable {
         height: 1fr;
-        scrollbar-gutter: stable;  /* the text column keeps its width when rows overflow */
+        scrollbar-gutter: stable;
         overflow-x: hidden;
+        background: $surface;
+    }
+    FeedTable > .feed--header { text-style: bold; background: $panel; }
+    FeedTable > .feed--even { background: $surface; }
+    FeedTable > .feed--odd { background: $surface-lighten-1; }
+    FeedTable > .feed--cursor { background: $block-cursor-blurred-background; }
+    FeedTable:focus > .feed--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
     }
     """
 
+    cursor_row: reactive[int] = reactive(0, init=False)
+    """The row under the cursor (0 is the first contribution; the header is not a row)."""
+
+    class Highlighted(Message):
+        """The cursor moved to another contribution (``contribution_id`` None: the feed is
+        empty)."""
+
+        def __init__(self, feed: FeedTable, contribution_id: int | None) -> None:
+            super().__init__()
+            self.feed = feed
+            self.contribution_id = contribution_id
+
+        @property
+        def control(self) -> FeedTable:
+            return self.feed
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id)
         self.marked: set[int] = set()
         self.describe: Callable[[Contribution], dict[str, Text]] = lambda c: {}
         """Cells for a contribution (set by the screen: it knows themes, groups and votes)."""
         self.accepts: Callable[[Contribution], bool] = lambda c: True
         """Whether the current filter shows a contribution."""
-        self._versions: dict[str, int] = {}
-        self._cells_cache: LRUCache[tuple[object, ...], list[list[Segment]]] = LRUCache(4096)
-        self._lines_cache: LRUCache[tuple[object, ...], Any] = LRUCache(1024)
-        self._strips_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._layout_version = 0
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._cells: dict[int, list[Text]] = {}
+        self._versions: dict[int, int] = {}
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
+        self._text_width = WIDTHS["text"]
+        self._layout = 0
+        self._labels: list[Text] = []
 
-    # -- one-line rows: positions by arithmetic instead of sums over all rows ------------------
+    # -- reading -----------------------------------------------------------------------------
 
     @property
-    def _y_offsets(self) -> _Lines:  # type: ignore[override]
-        return _Lines(self)
+    def row_count(self) -> int:
+        return len(self._ids)
 
-    def _row_y(self, row_index: int) -> int:
-        return row_index * ROW_HEIGHT + (self.header_height if self.show_header else 0)
+    @property
+    def ids(self) -> Sequence[int]:
+        """The contribution ids shown, top to bottom."""
+        return self._ids
 
-    def _get_row_region(self, row_index: int) -> Region:
-        if not self.is_valid_row_index(row_index):
-            return Region(0, 0, 0, 0)
-        row_width = (sum(column.get_render_width(self) for column in self.columns.values())
-                     + self._row_label_column_width)
-        return Region(0, self._row_y(row_index), max(self.size.width, row_width), ROW_HEIGHT)
+    @property
+    def current_id(self) -> int | None:
+        """The contribution under the cursor, or None in an empty feed."""
+        return self._ids[self.cursor_row] if self._ids else None
 
-    def _get_cell_region(self, coordinate: Coordinate) -> Region:
-        if not self.is_valid_coordinate(coordinate):
-            return Region(0, 0, 0, 0)
-        row_index, column_index = coordinate
-        columns = self.ordered_columns
-        x = (sum(column.get_render_width(self) for column in columns[:column_index])
-             + self._row_label_column_width)
-        width = columns[column_index].get_render_width(self)
-        return Region(x, self._row_y(row_index), width, ROW_HEIGHT)
+    def get_cell(self, row_key: str | int, column: str) -> Text | None:
+        """What a row shows in a column (None: no such row)."""
+        cells = self._cells.get(int(row_key))
+        return cells[COLUMNS.index(column)] if cells is not None else None
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._base_style: Style | None = self.rich_style  # once per render, not once per line
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base_style = None
-
-    def render_line(self, y: int) -> Strip:
-        base_style = getattr(self, "_base_style", None) or self.rich_style
-        scroll_x, scroll_y = self.scroll_offset
-        header = self.header_height if self.show_header else 0
-        if y >= header:
-            y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, base_style)
-
-    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
-        """DataTable's line render, cached by the row on the line and its version (the stock
-        cache is keyed by the line number and the table's update count)."""
-        header = self.header_height if self.show_header else 0
-        index = y - header
-        if y < header or not 0 <= index < self.row_count:
-            return super()._render_line(y, x1, x2, base_style)
-        row_key = self._row_locations.get_key(index)
-        if row_key is None:
-            return super()._render_line(y, x1, x2, base_style)
-        key = (row_key, index, x1, x2, self.size.width, base_style,
-               self.cursor_coordinate.row == index, self.hover_coordinate.row == index,
-               self.cursor_type, self.show_cursor, self._show_hover_cursor,
-               self._pseudo_class_state, self.app.theme, self._layout_version,
-               self._versions.get(row_key.value or "", 0))
-        strip = self._strips_cache.get(key)
-        if strip is None:
-            strip = super()._render_line(y, x1, x2, base_style)
-            self._strips_cache[key] = strip
-        return strip
-
-    def _render_line_in_row(self, row_key: RowKey, line_no: int, base_style: Style,
-                            cursor_location: Coordinate, hover_location: Coordinate) -> Any:
-        """DataTable's row render, cached per row version (see :meth:`_render_cell`)."""
-        if row_key is self._header_row_key or row_key not in self._row_locations:
-            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
-                                               hover_location)
-        row_index = self._row_locations.get(row_key)
-        key = (row_key, line_no, row_index, base_style, cursor_location.row == row_index,
-               hover_location.row == row_index, self.cursor_type, self.show_cursor,
-               self._show_hover_cursor, self._pseudo_class_state, self.size.width,
-               self.app.theme, self._layout_version, self._versions.get(row_key.value or "", 0))
-        lines = self._lines_cache.get(key)
-        if lines is None:
-            lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
-                                                hover_location)
-            self._lines_cache[key] = lines
-        return lines
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        """DataTable's cell render, cached per row version instead of per table change.
-
-        The stock cache is keyed by the table's update count, so one new row re-renders every
-        visible cell; here a cell renders again only when its own row changed (``upsert``).
-        """
-        if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor,
-                                        hover)
-        row_key = self._row_locations.get_key(row_index)
-        key = (row_key, column_index, row_index, base_style, width, cursor, hover,
-               self._show_hover_cursor, self._pseudo_class_state,
-               self._versions.get(row_key.value or "", 0) if row_key else 0)
-        lines = self._cells_cache.get(key)
-        if lines is None:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor,
-                                         hover)
-            self._cells_cache[key] = lines
-        return lines
-
-    def on_mount(self) -> None:
-        labels = {
-            "mark": " ",
-            "id": "#",
-            "text": _("Contribution"),
-            "who": _("Table · group"),
-            "theme": _("Theme"),
-            "votes": _("Votes"),
-            "status": _("Status"),
-        }
-        widths = {"mark": 1, "id": 3, "text": 40, "who": 13, "theme": 13, "votes": 7,
-                  "status": 10}
-        for key in COLUMNS:
-            self.add_column(Text(labels[key], overflow="ellipsis"), key=key, width=widths[key])
-        self.call_after_refresh(self.fit_text_column)
-
-    def on_resize(self) -> None:
-        self.fit_text_column()
-
-    def fit_text_column(self) -> None:
-        column = self.columns.get("text")  # type: ignore[call-overload]
-        if column is None:
-            return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "text")
-        available = self.scrollable_content_region.width
-        if not available:
-            return
-        width = max(TEXT_MIN, min(TEXT_MAX, available - others - 2 * self.cell_padding))
-        if width != column.width:
-            column.width = width
-            self._layout_version += 1
-            self._require_update_dimensions = True
-            self.refresh()
+    def get_row_index(self, row_key: str | int) -> int:
+        return self._row_of[int(row_key)]
 
     # -- rows --------------------------------------------------------------------------------
 
-    def _cells(self, item: Contribution) -> list[Text]:
+    def _cells_of(self, item: Contribution) -> list[Text]:
         cells = self.describe(item)
         cells["mark"] = Text("●" if item.id in self.marked else "", style="bold yellow")
         cells["id"] = Text(str(item.id), style="dim")
         return [cells.get(key, Text("")) for key in COLUMNS]
 
     def load(self, items: Iterable[Contribution], *, keep: int | None = None) -> None:
-        """Replace every row (a round switch or a new filter)."""
-        self.clear()
-        self._cells_cache.clear()
-        self._lines_cache.clear()
-        self._strips_cache.clear()
-        self._layout_version += 1
+        """Show these contributions (a round switch or a new filter): a pass over the round,
+        then nothing per row until a row is drawn."""
+        self._ids = []
+        self._cells.clear()
         self._versions.clear()
-        self.add_rows_keyed(c for c in items if self.accepts(c))
-        if keep is not None and str(keep) in self.rows:  # type: ignore[operator]
-            self.move_cursor(row=self.get_row_index(str(keep)), animate=False)
-        elif self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-
-    def add_rows_keyed(self, items: Iterable[Contribution]) -> None:
+        self._lines.clear()
         for item in items:
-            self.add_row(*self._cells(item), key=str(item.id), height=ROW_HEIGHT)
+            if self.accepts(item):
+                self._ids.append(item.id)
+                self._cells[item.id] = self._cells_of(item)
+        self._row_of = {cid: row for row, cid in enumerate(self._ids)}
+        self._sized()
+        if keep is not None and keep in self._row_of:
+            self._move(self._row_of[keep])
+        else:
+            self._move(max(0, len(self._ids) - 1))
+        self.refresh()
 
     def upsert(self, item: Contribution) -> None:
-        """Show a new or changed contribution: one row added, or its cells updated."""
-        key = str(item.id)
-        present = key in self.rows  # type: ignore[operator]
+        """Show a new or changed contribution: one row appended, or its cells replaced."""
+        present = item.id in self._row_of
         if not self.accepts(item):
             if present:
-                self.remove_row(key)
+                self.remove_row(item.id)
             return
+        cells = self._cells_of(item)
         if not present:
-            following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
-            self.add_row(*self._cells(item), key=key, height=ROW_HEIGHT)
+            following = not self._ids or self.cursor_row >= len(self._ids) - 1
+            self._row_of[item.id] = len(self._ids)
+            self._ids.append(item.id)
+            self._cells[item.id] = cells
+            self._sized()
             if following:
-                # Grow the scrollable size now and scroll in the same frame, so the new row
-                # is on screen in the very next redraw (DataTable would wait for idle).
-                if self._require_update_dimensions:
-                    self._require_update_dimensions = False
-                    new_rows = self._new_rows.copy()
-                    self._new_rows.clear()
-                    self._update_dimensions(new_rows)
-                self.move_cursor(row=self.row_count - 1, animate=False, scroll=False)
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                self._move(len(self._ids) - 1)
+            self._refresh_row(len(self._ids) - 1)
             return
-        changed = False
-        for column, cell in zip(COLUMNS, self._cells(item), strict=True):
-            if not _same(self.get_cell(key, column), cell):
-                changed = True
-                self._versions[key] = self._versions.get(key, 0) + 1
-                self.update_cell(key, column, cell)
-        if changed:
-            self.refresh_row(self.get_row_index(key))
+        if any(not _same(a, b) for a, b in zip(self._cells[item.id], cells, strict=True)):
+            self._cells[item.id] = cells
+            self._versions[item.id] = self._versions.get(item.id, 0) + 1
+            self._refresh_row(self._row_of[item.id])
 
-    def get_cell(self, row_key: str, column_key: str) -> Text | None:  # type: ignore[override]
-        try:
-            return super().get_cell(row_key, column_key)
-        except (CellDoesNotExist, RowDoesNotExist):
-            return None
-
-    @property
-    def current_id(self) -> int | None:
-        """The contribution under the cursor, or None in an empty feed."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return int(key.value) if key.value else None
+    def remove_row(self, contribution_id: int) -> None:
+        """Take a row out (the filter no longer shows it): a pass over the rows after it."""
+        row = self._row_of.pop(contribution_id, None)
+        if row is None:
+            return
+        del self._ids[row]
+        self._cells.pop(contribution_id, None)
+        for later in range(row, len(self._ids)):
+            self._row_of[self._ids[later]] = later
+        self._sized()
+        self._move(min(self.cursor_row, max(0, len(self._ids) - 1)), force=True)
+        self.refresh()
 
     def select_id(self, contribution_id: int) -> None:
-        if str(contribution_id) in self.rows:  # type: ignore[operator]
-            self.move_cursor(row=self.get_row_index(str(contribution_id)), animate=False)
+        if contribution_id in self._row_of:
+            self._move(self._row_of[contribution_id])
+
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        self._move(row)
+
+    # -- the cursor --------------------------------------------------------------------------
+
+    def _move(self, row: int, *, force: bool = False) -> None:
+        row = max(0, min(row, len(self._ids) - 1)) if self._ids else 0
+        if row == self.cursor_row and not force:
+            self._into_view(row)
+            return
+        self.cursor_row = row
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self._into_view(new)
+        self.post_message(self.Highlighted(self, self.current_id))
+
+    def _into_view(self, row: int) -> None:
+        height = self.scrollable_content_region.height - 1  # the header takes a line
+        if height <= 0:
+            return
+        top = round(self.scroll_offset.y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self._move(self.cursor_row - max(1, self.scrollable_content_region.height - 2))
+
+    def action_page_down(self) -> None:
+        self._move(self.cursor_row + max(1, self.scrollable_content_region.height - 2))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self._ids) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:  # below the header
+            self._move(round(self.scroll_offset.y) + event.y - 1)
+
+    # -- layout and drawing ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._labels = [Text(label, overflow="ellipsis") for label in (
+            " ", "#", _("Contribution"), _("Table · group"), _("Theme"), _("Votes"),
+            _("Status"))]
+        self._sized()
+
+    def on_resize(self) -> None:
+        others = sum(WIDTHS[key] + GAP for key in COLUMNS if key != "text")
+        width = max(TEXT_MIN, min(TEXT_MAX, self.scrollable_content_region.width - others - 1))
+        if width != self._text_width:
+            self._text_width = width
+            self._layout += 1
+            self._lines.clear()
+        self._sized()
+        self._into_view(self.cursor_row)
+
+    def _sized(self) -> None:
+        width = sum(self._width(key) + GAP for key in COLUMNS)
+        self.virtual_size = Size(width, len(self._ids) + 1)
+
+    def _width(self, column: str) -> int:
+        return self._text_width if column == "text" else WIDTHS[column]
+
+    def _refresh_row(self, row: int) -> None:
+        y = row + 1 - round(self.scroll_offset.y)
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._draw(self._labels, self.get_component_rich_style("feed--header"),
+                              width, ("header", self._layout, width))
+        row = round(self.scroll_offset.y) + y - 1
+        if not 0 <= row < len(self._ids):
+            return Strip.blank(width, self.rich_style)
+        cid = self._ids[row]
+        cursor = row == self.cursor_row
+        name = "feed--cursor" if cursor else ("feed--odd" if row % 2 else "feed--even")
+        style = self.get_component_rich_style(name)
+        key = (cid, self._versions.get(cid, 0), name, self.has_focus, width, self._layout)
+        return self._draw(self._cells[cid], style, width, key, plain_cells=cursor)
+
+    def _draw(self, cells: list[Text], style: Style, width: int, key: tuple[object, ...],
+              *, plain_cells: bool = False) -> Strip:
+        strip = self._lines.get(key)
+        if strip is None:
+            line = Text(no_wrap=True, overflow="crop")
+            for column, cell in zip(COLUMNS, cells, strict=True):
+                size = self._width(column)
+                fitted = cell.copy()
+                fitted.truncate(size, overflow="ellipsis")
+                fitted.align("right" if column == "votes" else "left", size)
+                if plain_cells:  # on the cursor line the cursor's colours win
+                    fitted.stylize(style)
+                line.append_text(fitted)
+                line.append(" " * GAP)
+            segments = list(line.render(self.app.console))
+            strip = Strip(Segment.apply_style(segments, style), line.cell_len)
+            strip = strip.extend_cell_length(width, style).crop(0, width)
+            self._lines[key] = strip
+        return strip
 
 
-def _same(a: Text | None, b: Text) -> bool:
-    return a is not None and (a.plain, str(a.style), a.spans) == (b.plain, str(b.style), b.spans)
+def _same(a: Text, b: Text) -> bool:
+    return (a.plain, str(a.style), a.spans) == (b.plain, str(b.style), b.spans)
 
 
 def status_text(item: Contribution, *, has_action: bool, count: int = 1) -> Text:

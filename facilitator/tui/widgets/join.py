@@ -36,7 +36,7 @@ def join_renderable(url: str | None, *, devices: int, participants: int, problem
     for other in (others or []) if qr else []:
         if other != url:
             parts.append(Text(_("also: ") + other, style="dim", overflow="fold"))
-    if organiser is not None:  # the link itself only on its own screen: this one is projected
+    if organiser is not None and qr:  # the link only on its own screen: this one is projected
         parts.append(Text(_("Organiser link: on (k)") if organiser
                           else _("Organiser link: off (k)"), style="dim"))
     return Group(*parts)

@@ -232,7 +232,15 @@
     source.addEventListener("state", function (ev) {
       var state = JSON.parse(ev.data);
       setTimer(state.remaining, state.running);
-      if (state.key !== key) { key = state.key; refreshSoon(state.spread_ms); }
+      if (state.key === key) { return; }
+      key = state.key;
+      var opened = document.getElementById("voting-opened");
+      if (state.reload === false && state.voting && opened) {
+        // Voting opened: say so at once; the ballot loads when the participant asks for it.
+        opened.hidden = false;
+        return;
+      }
+      refreshSoon(state.spread_ms);
     });
     source.addEventListener("mine", function () { refreshSoon(500); });
   }
