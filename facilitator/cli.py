@@ -142,14 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--names", action="store_true", help="name participants who consented to be named"
     )
 
-    cards = commands.add_parser("cards", help="printable QR table cards (PDF)")
+    cards = commands.add_parser(
+        "cards", help="printable QR table cards (PDF), one per table, each with its own code",
+        description="Printable QR table cards: one A4 page per table, each with the session's "
+        "address, the table's own join code and a link that picks the table. The address is "
+        "where the session's participant page runs (or last ran), unless --public-url, --host "
+        "or --port say otherwise.")
     cards.add_argument("session", metavar="SESSION")
     cards.add_argument("--out", type=Path, help="file (default: SESSION-cards.pdf)")
     cards.add_argument(
         "--public-url", metavar="URL", type=_public_url, help="the address phones use"
     )
-    cards.add_argument("--host", help="the laptop address to print (default: its LAN address)")
-    cards.add_argument("--port", type=_port, default=DEFAULT_PORT)
+    cards.add_argument("--host", help="the laptop address to print (default: where the session "
+                       "runs, else this laptop's LAN address)")
+    cards.add_argument("--port", type=_port, help="the port to print (default: where the "
+                       f"session runs, else {DEFAULT_PORT})")
 
     export = commands.add_parser("export", help="a session as one portable JSON file (stdout)")
     export.add_argument("session", metavar="SESSION")
@@ -374,7 +381,13 @@ def cmd_cards(args: argparse.Namespace, library: Library, templates: Templates) 
 
     path = library.resolve(args.session)
     out = args.out or Path(f"{path.stem}-cards.pdf")
-    print(write_cards(path, out, public_url=args.public_url, host=args.host, port=args.port))
+    cards = write_cards(path, out, public_url=args.public_url, host=args.host, port=args.port)
+    where = ("where the session's participant page runs or last ran" if cards.recorded
+             else "as given" if args.public_url or args.host or args.port
+             else "this laptop's address: the session has not run yet")
+    print(f"cards for {cards.base} ({where}; --host, --port or --public-url to change)",
+          file=sys.stderr)
+    print(cards.path)
     return EXIT_OK
 
 

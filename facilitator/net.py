@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 import psutil
 
@@ -49,13 +50,18 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def join_url(base: str, token: str) -> str:
-    """The URL in the QR code: the participant page of one session."""
-    return f"{base.rstrip('/')}/j/{token}"
+def join_url(base: str, token: str, code: str = "", table: str = "") -> str:
+    """The URL in a QR code: the participant page of one session, with the join code that
+    admits a new device (the room's, or a table card's) and the table a card pre-selects."""
+    url = f"{base.rstrip('/')}/j/{token}"
+    query = {key: value for key, value in (("code", code), ("table", table)) if value}
+    return f"{url}?{urlencode(query, quote_via=quote)}" if query else url
 
 
-def wall_url(base: str, token: str) -> str:
-    return f"{base.rstrip('/')}/wall/{token}"
+def wall_url(base: str, wall_token: str) -> str:
+    """The projector wall's address (its token is not the join token: see
+    ``core/joining.wall_token``)."""
+    return f"{base.rstrip('/')}/wall/{wall_token}"
 
 
 def organiser_url(base: str, secret: str) -> str:

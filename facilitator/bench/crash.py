@@ -55,6 +55,7 @@ THINK_S = (0.01, 0.15)
 does not grow past what a long day gives over hundreds of cycles)."""
 QUICK_CYCLES, DEFAULT_CYCLES = 10, 300
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CODE = re.compile(r'name="code" value="([^"]+)"')
 BALLOT = re.compile(r'<select name="v([0-9]+)"')
 STARTUP_TIMEOUT_S = 30.0
 
@@ -143,10 +144,12 @@ def _ballot(items: list[int], rng: random.Random) -> dict[int, int]:
     return ballot
 
 
-async def _phone(url: str, name: str, soak: Soak, acked: list[int], rng: random.Random,
+async def _phone(link: str, name: str, soak: Soak, acked: list[int], rng: random.Random,
                  stop: asyncio.Event) -> None:
     """A phone that keeps sending and voting, one request at a time, a new device after each few.
-    ``acked`` counts the 2xx answers it got in this cycle."""
+    ``link`` is the join URL as scanned (with the room's code); ``acked`` counts the 2xx answers
+    it got in this cycle."""
+    url = link.split("?")[0]
     origin = url.split("/j/")[0]
     headers = {"Origin": origin, "Accept": "application/json"}
     numbers = itertools.count()
@@ -156,13 +159,15 @@ async def _phone(url: str, name: str, soak: Soak, acked: list[int], rng: random.
         try:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                              timeout=timeout) as http:
-                async with http.get(url) as page:
-                    found = CSRF.search(await page.text())
-                if found is None:
-                    raise RuntimeError(f"no CSRF token on the join page {url}")
+                async with http.get(link) as page:
+                    html = await page.text()
+                found, code = CSRF.search(html), CODE.search(html)
+                if found is None or code is None:
+                    raise RuntimeError(f"no join form on the join page {link}")
                 csrf = found.group(1)
-                async with http.post(f"{url}/join", data={"csrf": csrf, "lang": "nl"},
-                                     headers=headers) as response:
+                async with http.post(f"{url}/join", headers=headers,
+                                     data={"csrf": csrf, "lang": "nl", "code": code.group(1)},
+                                     ) as response:
                     if response.status != 200:
                         continue
                 cookie = next((c.value for c in http.cookie_jar if c.key == "device"), "")

@@ -56,6 +56,7 @@ ROUND = "knelpunten"
 """The kennisatelier round used: open for contributions and dot voting (5 dots, 2 per item)."""
 SUBMISSIONS_PER_PHONE = 10
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CODE = re.compile(r'name="code" value="([^"]+)"')
 BALLOT = re.compile(r'<select name="v([0-9]+)"')
 
 
@@ -104,17 +105,19 @@ class UnsyncedFile(SessionFile):
 # -- the phones (in their own process) ---------------------------------------------------------
 
 
-async def _open_phone(session: Any, url: str) -> tuple[str, str, list[str]]:
-    """Load the join page as a new phone, join (the page asks that before anything is sent) and
-    load the page it is sent to: its device cookie, form token and the items it may vote on."""
-    async with session.get(url) as response:
+async def _open_phone(session: Any, link: str) -> tuple[str, str, list[str]]:
+    """Load the join page as a new phone (``link``: the join URL as scanned, with the room's
+    code), join (the page asks that before anything is sent) and load the page it is sent to:
+    its device cookie, form token and the items it may vote on."""
+    url = link.split("?")[0]
+    async with session.get(link) as response:
         html = await response.text()
         device = response.cookies["device"].value
-    found = CSRF.search(html)
-    assert found, "no form token on the page"
+    found, code = CSRF.search(html), CODE.search(html)
+    assert found and code, "no join form on the page"
     async with session.post(
         f"{url}/join",
-        data={"csrf": found.group(1), "lang": "en"},
+        data={"csrf": found.group(1), "lang": "en", "code": code.group(1)},
         headers={"Origin": url.split("/j/")[0], "Accept": "application/json",
                  "Cookie": f"device={device}"},
     ) as response:
@@ -127,7 +130,7 @@ async def _open_phone(session: Any, url: str) -> tuple[str, str, list[str]]:
 async def _load(job: dict[str, Any]) -> dict[str, Any]:
     import aiohttp
 
-    url: str = job["url"]
+    url: str = job["url"].split("?")[0]
     origin = url.split("/j/")[0]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -135,7 +138,8 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout,
                                      cookie_jar=aiohttp.DummyCookieJar()) as session:
-        phones = await asyncio.gather(*[_open_phone(session, url) for _ in range(job["phones"])])
+        phones = await asyncio.gather(*[_open_phone(session, job["url"])
+                                        for _ in range(job["phones"])])
         rng = random.Random(job["seed"])
 
         async def post(device: str, csrf: str, action: str, data: dict[str, str]) -> None:
@@ -193,7 +197,7 @@ async def _live(job: dict[str, Any], conn: multiprocessing.connection.Connection
     async def listen(session: aiohttp.ClientSession) -> None:
         nonlocal connected
         async with gate:
-            response = await session.get(job["url"] + "/events")
+            response = await session.get(job["url"].split("?")[0] + "/events")
         keys: list[bytes] = []
         async for line in response.content:
             if line.startswith(b"data: "):

@@ -26,6 +26,12 @@ class Reason(StrEnum):
     """A device asked for another set of items to vote on, and there is none to give."""
     NOT_DISTILLATION = "not_distillation"
     """A line addressed to a stakeholder side belongs in a distillation round."""
+    NO_CODE = "no_code"
+    """A new device came without a join code (a link from outside the room)."""
+    CODE_NOT_VALID = "code_not_valid"
+    """A new device's join code admits nobody now: expired, from a revoked card, or made up."""
+    JOINING_CLOSED = "joining_closed"
+    """The facilitator closed joining for the round: no new device may join."""
 
 
 class Refused(Exception):

@@ -82,6 +82,14 @@ class SessionInfo(Record):
     view_state: dict[str, Any] = field(default_factory=dict)
     """The facilitator's screen state (selection, filters), so a resumed session looks the same."""
     schema_version: int = SCHEMA_VERSION
+    card_issue: dict[str, int] = field(default_factory=dict)
+    """Table → how often its table card was revoked and issued again (a table not listed: its
+    first card). The card's code is derived from this (``core/joining.py``)."""
+    room_size: int = 0
+    """How many people are in the room, as the facilitator said (0: not said)."""
+    join_base: str = ""
+    """The address phones reached the participant page on when it last ran (``http://host:port``
+    or the public URL), recorded by the server so that ``facilitator cards`` prints it."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -100,6 +108,9 @@ class RoundState(Record):
     """Wall-clock time the timer last started running, or None while paused or not started."""
     elapsed_s: float = 0.0
     """Seconds run before the last start (the timer's state while paused)."""
+    joining_closed: bool = False
+    """The facilitator closed joining for this round: no new device may join while it is the
+    current round (devices that joined keep working)."""
 
     def remaining(self, now: float) -> float:
         running = now - self.timer_started_at if self.timer_started_at is not None else 0.0
@@ -121,6 +132,9 @@ class Participant(Record):
     consent_named: bool = False
     table_group: str = ""
     joined: float = 0.0
+    joined_with: str = ""
+    """The code the device joined with: ``"room"``, ``"card:<table>"``, or "" when the
+    facilitator registered it (the demo) or it joined before codes existed."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -126,6 +126,7 @@ async def fill_demo(store: SessionStore, sample: dict[str, Any]) -> None:
         await store.update_round(round_id, submissions_open=False, voting_open=False)
     await store.go_to_round(current)
     await store.update_round(CURRENT_ROUND, submissions_open=True, voting_open=True)
+    await store.update_session(room_size=len(people))  # as the facilitator would say (key c)
 
 
 def create_demo(library: Library, templates: Templates, *, title: str | None = None) -> Path:

@@ -1,12 +1,19 @@
 """Printable QR table cards: an A4 page per table with the session title, a large QR code, the
-join URL and two lines of instructions in each participant language."""
+join URL and two lines of instructions in each participant language.
+
+Each card's link is the session's real address (where its participant page runs, as the server
+recorded it, unless ``--public-url``/``--host``/``--port`` say otherwise) with the table's own
+join code (``core/joining.py``) and the table, which the join page then pre-selects.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
+from facilitator.core.joining import card_code, card_issue, card_tables
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
 from facilitator.net import base_url, default_host, join_url
 from facilitator.qr import qr_matrix
@@ -55,19 +62,64 @@ def qr_svg_markup(url: str) -> Markup:
     )
 
 
-def render_cards(store: SessionStore, url: str) -> str:
+DEFAULT_PORT = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One table's card: its table ("" for a session without tables), which issue of the card
+    it is (1 until the facilitator revokes it), and its link."""
+
+    table: str
+    number: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cards:
+    """The cards written: the PDF, the address they send phones to, and where it came from."""
+
+    path: Path
+    base: str
+    recorded: bool
+    """True: the address the session's participant page last ran on (the server records it)."""
+
+
+def table_cards(store: SessionStore, base: str) -> list[Card]:
+    """Every table's card as issued now, its link pointing at ``base``."""
+    info = store.info
+    return [Card(table, card_issue(info, table) + 1,
+                 join_url(base, info.join_token, card_code(info, table), table))
+            for table in card_tables(store.template)]
+
+
+def cards_base(store: SessionStore, *, public_url: str | None = None, host: str | None = None,
+               port: int | None = None) -> tuple[str, bool]:
+    """Where the cards send phones: ``public_url``; else ``host``/``port`` (this laptop's
+    address, port 8080, for the one not given); else the address the session's participant page
+    last ran on; else this laptop's address and port 8080. With whether it was the recorded
+    address."""
+    if public_url:
+        return public_url.rstrip("/"), False
+    if host is None and port is None and store.info.join_base:
+        return store.info.join_base, True
+    return base_url(host or default_host(), port or DEFAULT_PORT), False
+
+
+def render_cards(store: SessionStore, base: str) -> str:
     lang = report_language(store, None)
     _ = translations(DOMAIN, lang).gettext
-    tables = list(store.template.table_groups) or [""]
     order = [lang, *[code for code in PARTICIPANT_LANGUAGES if code != lang]]
     lines = [(code, PARTICIPANT_LANGUAGES[code], direction(code), INSTRUCTIONS[code])
              for code in order if code in INSTRUCTIONS]
     template = environment(lang).get_template("cards.html")
-    return template.render(
-        lang=lang, title=store.info.title, url=url, qr=qr_svg_markup(url),
-        tables=[_("Table {name}").format(name=t) if t else "" for t in tables],
-        lines=lines,
-    )
+    cards = [
+        dict(label=_("Table {name}").format(name=card.table) if card.table else "",
+             number=_("Card {number}").format(number=card.number), url=card.url,
+             qr=qr_svg_markup(card.url))
+        for card in table_cards(store, base)
+    ]
+    return template.render(lang=lang, title=store.info.title, cards=cards, lines=lines)
 
 
 def write_cards(
@@ -76,15 +128,15 @@ def write_cards(
     *,
     public_url: str | None = None,
     host: str | None = None,
-    port: int = 8080,
-) -> Path:
+    port: int | None = None,
+) -> Cards:
     """Write the table cards PDF (one A4 page per table of the template, else one page)."""
     store = SessionStore.open(session_path, read_only=True)
-    url = join_url(public_url or base_url(host or default_host(), port), store.info.join_token)
-    html = render_cards(store, url)
+    base, recorded = cards_base(store, public_url=public_url, host=host, port=port)
+    html = render_cards(store, base)
     try:
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        return write_pdf(html, out_file)
+        return Cards(write_pdf(html, out_file), base, recorded)
     except PdfUnavailable as exc:
         raise ReportError(session_path, str(exc)) from None
     except OSError as exc:

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, NotRequired, Required
 import typing_extensions
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 
+from facilitator.core.joining import CARD, ROOM, card_tables, joined_with_card
 from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, Source
 from facilitator.core.templates import (
     LANGUAGES,
@@ -53,6 +54,10 @@ JOIN_TOKEN_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 DEVICE_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 TEMPLATE_ID_PATTERN = r"[a-z][a-z0-9_-]*"
 """Template, round and stakeholder group ids (as in ``core/templates.py``)."""
+JOIN_BASE_PATTERN = (r"https?://[A-Za-z0-9._~%:\[\]-]{1,255}"
+                     r"(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]{0,200})?")
+"""Where phones reach the participant page: ``http://host:port`` or a public URL."""
+MAX_ROOM_SIZE = 100_000
 LATEST_TIME = 4_102_444_800.0
 """2100-01-01: no time in a session is later (nor earlier than 1970)."""
 LARGEST_ID = 10**15
@@ -131,6 +136,9 @@ FIELDS: dict[str, dict[str, Any]] = {
         "current_round": Ref,
         "view_state": ViewState,
         "schema_version": Annotated[int, Field(ge=1, le=SCHEMA_VERSION)],
+        "card_issue": dict[TableName, Ref],  # type: ignore[valid-type]
+        "room_size": Annotated[int, Field(ge=0, le=MAX_ROOM_SIZE)],
+        "join_base": _matching(JOIN_BASE_PATTERN, optional=True),
     },
     "rounds": {
         "round_id": RoundId,
@@ -141,6 +149,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "duration_s": Annotated[float, Field(ge=0.0, le=LATEST_TIME, allow_inf_nan=False)],
         "timer_started_at": Time | None,
         "elapsed_s": Seconds,
+        "joining_closed": bool,
     },
     "participants": {
         "device_id": Device,
@@ -150,6 +159,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "consent_named": bool,
         "table_group": TableName,
         "joined": Time,
+        "joined_with": _text(MAX_TITLE_CHARS + len(CARD), multiline=False, required=False),
     },
     "contributions": {
         "round_id": RoundId,
@@ -312,6 +322,12 @@ def _check_references(tables: Tables, template: Template) -> None:
     rounds = {spec.id: spec for spec in template.rounds}
     groups = {"", *(g.id for g in template.groups)}
     table_names = {"", *template.table_groups}
+    cards = card_tables(template)
+    for table in info.get("card_issue", {}):
+        if table not in cards:
+            raise DocumentError("session", info_id, "card_issue",
+                                f"{shown(table)} is not a table of the template")
+    joined_with = {"", ROOM, *(joined_with_card(table) for table in cards)}
     contributions = tables["contributions"]
     themes = {int(doc_id) for doc_id in tables["themes"]}
     items = {int(doc_id): doc["round_id"] for doc_id, doc in contributions.items()}
@@ -341,6 +357,8 @@ def _check_references(tables: Tables, template: Template) -> None:
                "a stakeholder group of the template")
         one_of("participants", doc_id, "table_group", doc.get("table_group", ""), table_names,
                "a table of the template")
+        one_of("participants", doc_id, "joined_with", doc.get("joined_with", ""), joined_with,
+               f"{ROOM!r} or the card of a table of the template ({CARD!r} and its name)")
         if doc["device_id"] in devices:
             fail("participants", doc_id, "device_id",
                  f"the device already has document {devices[doc['device_id']]}")

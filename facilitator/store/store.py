@@ -32,6 +32,7 @@ from tinydb import TinyDB
 
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.joining import JoinCode, admission, card_tables
 from facilitator.core.model import (
     SCHEMA_VERSION,
     TABLES,
@@ -552,6 +553,10 @@ class SessionStore:
     def participants(self) -> list[Participant]:
         return list(self._by_device.values())
 
+    def participant_by_id(self, participant_id: int) -> Participant | None:
+        """A participant by its document id (what a store event names)."""
+        return self._records["participants"].get(participant_id)  # type: ignore[return-value]
+
     @property
     def participant_count(self) -> int:
         return len(self._by_device)
@@ -649,8 +654,15 @@ class SessionStore:
         name: str = "",
         consent_named: bool = False,
         table_group: str = "",
+        came_with: JoinCode | None = None,
     ) -> Participant:
-        """Register a device, or update what it said about itself."""
+        """Register a device, or update what it said about itself.
+
+        ``came_with`` is the join code a phone brought (``core/joining.py``): a new device needs
+        one that admits it now, and joining must be open in the current round. A device that
+        has joined changes its details without one. None: the facilitator registers the device
+        (the demo), no code asked.
+        """
         if stakeholder and self.template.group(stakeholder) is None:
             raise Refused(Reason.UNKNOWN_GROUP, stakeholder)
         if table_group and table_group not in self.template.table_groups:
@@ -658,6 +670,7 @@ class SessionStore:
         clean_name = clean_text(name, multiline=False)[:MAX_NAME_CHARS]
 
         def change(batch: _Batch) -> Participant:
+            existing = self._by_device.get(device_id)
             said = Participant(
                 device_id=device_id,
                 lang=lang,
@@ -667,12 +680,26 @@ class SessionStore:
                 table_group=table_group,
                 joined=time.time(),
             )
-            existing = self._by_device.get(device_id)
             if existing is not None:
                 return batch.update(existing, **{k: getattr(said, k) for k in _SAID_ON_JOINING})
+            if came_with is not None:
+                said.joined_with = self.admits(came_with)
             return batch.insert(said)
 
         return await self._submit(change)
+
+    def admits(self, came_with: JoinCode) -> str:
+        """How a new device with this code joins now (``"room"`` or ``"card:<table>"``), or
+        :class:`Refused` why it may not: joining closed in the current round, no code, or a
+        code that admits nobody (expired, from a revoked card, made up)."""
+        if self.round_state(self.current_round.id).joining_closed:
+            raise Refused(Reason.JOINING_CLOSED)
+        if not came_with.code:
+            raise Refused(Reason.NO_CODE)
+        joined_with = admission(self.info, self.template, came_with.code, came_with.at)
+        if joined_with is None:
+            raise Refused(Reason.CODE_NOT_VALID)
+        return joined_with
 
     async def add_contribution(
         self,
@@ -1098,6 +1125,19 @@ class SessionStore:
 
         def change(batch: _Batch) -> SessionInfo:
             return batch.update(self.info, organiser_secret=secret)
+
+        return await self._submit(change)
+
+    async def revoke_card(self, table: str) -> SessionInfo:
+        """Revoke the table card of ``table``: its code admits no new device from now on (the
+        devices that joined with it keep working), and the card is issued again with a new
+        code, to be printed (``facilitator cards``)."""
+        if table not in card_tables(self.template):
+            raise Refused(Reason.UNKNOWN_TABLE, table)
+
+        def change(batch: _Batch) -> SessionInfo:
+            issued = {**self.info.card_issue, table: self.info.card_issue.get(table, 0) + 1}
+            return batch.update(self.info, card_issue=issued)
 
         return await self._submit(change)
 

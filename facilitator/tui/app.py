@@ -264,6 +264,30 @@ class FacilitatorApp(App[int]):
         self.notify(_("Report written:") + "\n" + "\n".join(str(p) for p in written),
                     timeout=15, markup=False)
 
+    def print_cards(self) -> None:
+        """Write the table cards (PDF) beside the report: the address the participant page
+        runs on (the server records it in the session), each table's code as issued now."""
+        if self.store is None:
+            return
+        session_id = self.store.session_id
+        out = self.library.data_dir / "reports" / session_id / f"{session_id}-cards.pdf"
+        self.notify(_("Printing the table cards…"), timeout=3, markup=False)
+        self.run_worker(self._print_cards(self.store.path, out), group="report",
+                        exit_on_error=False)
+
+    async def _print_cards(self, path: Path, out: Path) -> None:
+        try:
+            from facilitator.report import write_cards
+
+            cards = await asyncio.to_thread(write_cards, path, out)
+        except Exception as exc:  # shown to the facilitator; the session goes on
+            log.exception("printing the table cards failed")
+            self.notify(_("The table cards could not be written: {error}").format(error=exc),
+                        severity="error", timeout=10, markup=False)
+            return
+        self.notify(_("Table cards for {address}:").format(address=cards.base) + "\n"
+                    + str(cards.path), timeout=15, markup=False)
+
 
 def run_tui(
     *,

@@ -22,6 +22,7 @@ from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
@@ -31,6 +32,7 @@ from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.joining import MAX_CODE_CHARS, JoinCode, room_code, wall_token
 from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
@@ -107,6 +109,8 @@ class Config:
     the laptop itself as 127.0.0.1 must still show the address phones can use."""
     max_in_flight: int = 256
     in_flight: int = 0
+    clock: Callable[[], float] = time.time
+    """The wall clock the room's join code follows (tests give their own)."""
 
 
 class Refusal(Exception):
@@ -347,6 +351,16 @@ def _session(request: web.Request) -> SessionStore:
     return store
 
 
+def _wall_session(request: web.Request) -> SessionStore:
+    """The session of a wall address: the wall has a token of its own (it shows the room's
+    join code, which no phone may read from elsewhere), derived from the session's secret."""
+    store = request.app[STORE]
+    token = request.match_info.get("token", "")
+    if not hmac.compare_digest(token.encode(), wall_token(store.info.secret).encode()):
+        raise Refusal(say.UNKNOWN_SESSION)
+    return store
+
+
 def _device(request: web.Request, store: SessionStore) -> str:
     """The device id from its cookie; a new cookie (set on the answer) on the first visit."""
     cookie = request.cookies.get(DEVICE_COOKIE)
@@ -423,19 +437,42 @@ def _current_open_round(store: SessionStore, form: MultiDictProxy[Any]) -> Round
 
 
 def _join_context(
-    store: SessionStore, lang: str, participant: Participant | None
+    request: web.Request, store: SessionStore, lang: str, participant: Participant | None
 ) -> dict[str, Any]:
+    """The join form's content. A new device's link carries its join code (kept in the form
+    and in the language links) and, from a table card, the table to pre-select."""
     template = store.template
     groups = [(g.id, content.shown(g.name, lang, store.info.lang)) for g in template.groups]
     title = content.session_title(store, lang)
+    tables = template.table_groups if any(r.uses_groups for r in template.rounds) else ()
+    code = request.query.get("code", "")[:MAX_CODE_CHARS] if participant is None else ""
+    card_table = request.query.get("table", "") if participant is None else ""
+    table = participant.table_group if participant is not None else (
+        card_table if card_table in tables else "")
+    carried = {key: value for key, value in (("code", code), ("table", card_table)) if value}
     return dict(
         groups=groups,
         groups_notice=content.notice(content.GROUPS_NOTICE, lang, [name for _, name in groups]),
-        tables=template.table_groups if any(r.uses_groups for r in template.rounds) else (),
+        tables=tables,
+        table=table,
+        join_code=code,
+        carried=urlencode(carried),
         participant=participant,
         session=title,
         session_title=title.text,
     )
+
+
+def _refused_join(request: web.Request, store: SessionStore) -> say.Answer | None:
+    """Why a new device's join page cannot let it in (say so at once, before the form is filled
+    in): joining closed, or a link without a code that admits it now. The same rule decides
+    again when the form is sent (:meth:`SessionStore.admits`)."""
+    code = request.query.get("code", "")[:MAX_CODE_CHARS]
+    try:
+        store.admits(JoinCode(code, request.app[CONFIG].clock()))
+    except Refused as exc:
+        return say.REFUSALS[exc.reason]
+    return None
 
 
 def _themes(store: SessionStore, items: list[Contribution], lang: str
@@ -460,7 +497,11 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         request[REMEMBER_LANG] = lang
     common: dict[str, Any] = dict(token=token, csrf=csrf_token(store.info.secret, device))
     if participant is None or request.path.endswith("/me"):
-        context = _join_context(store, lang, participant)
+        context = _join_context(request, store, lang, participant)
+        refused = _refused_join(request, store) if participant is None else None
+        if refused is not None:
+            return render(request, "join.html", lang, refused.status, **common, **context,
+                          refusal=translate(lang, refused.sentence))
         return render(request, "join.html", lang, **common, **context)
 
     spec = store.current_round
@@ -535,6 +576,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         name=_field(form, "name"),
         consent_named=_field(form, "consent") == "yes",
         table_group=_field(form, "table"),
+        came_with=JoinCode(_field(form, "code")[:MAX_CODE_CHARS], request.app[CONFIG].clock()),
     )
     request[REMEMBER_LANG] = lang
     return _done(request, store.info.join_token, "welcome")
@@ -643,7 +685,8 @@ async def participant_events(request: web.Request) -> web.StreamResponse:
 
 
 async def qr_code(request: web.Request) -> web.StreamResponse:
-    store = _session(request)
+    """The room's join QR code (for the wall: it carries the room's current code)."""
+    store = _wall_session(request)
     url = _join_url(request, store)
     if request.match_info["kind"] == "svg":
         return web.Response(text=_svg(url), content_type="image/svg+xml")
@@ -661,9 +704,10 @@ def _png(url: str) -> bytes:
 
 
 def _join_url(request: web.Request, store: SessionStore) -> str:
+    """The room's join link as of now: where phones reach us, with the room's current code."""
     config = request.app[CONFIG]
     base = config.public_url or config.join_base or f"{request.scheme}://{request.host}"
-    return join_url(base, store.info.join_token)
+    return join_url(base, store.info.join_token, room_code(store.info.secret, config.clock()))
 
 
 # -- the projector wall ------------------------------------------------------------------------
@@ -676,7 +720,7 @@ def wall_results(store: SessionStore, spec: RoundSpec) -> list[RankedItem]:
 
 
 async def wall(request: web.Request) -> web.StreamResponse:
-    store = _session(request)
+    store = _wall_session(request)
     asked = request.query.get("lang", "")
     lang = asked if asked in PARTICIPANT_LANGUAGES else (
         store.info.lang if store.info.lang in PARTICIPANT_LANGUAGES else "en")
@@ -692,7 +736,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
         request,
         "wall.html",
         lang,
-        token=store.info.join_token,
+        wall=wall_token(store.info.secret),
         session=heading,
         session_title=heading.text,
         title=title,
@@ -709,6 +753,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
         rule=spec.voting,
         voting_open=state.voting_open,
         join_url=_join_url(request, store),
+        joining_closed=state.joining_closed,
         devices=store.participant_count,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
         running=state.timer_running,
@@ -717,7 +762,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
 
 
 async def wall_events(request: web.Request) -> web.StreamResponse:
-    _session(request)
+    _wall_session(request)
     hub = request.app[HUB]
     return await hub.stream(request, hub.wall, hub.wall_message)
 
@@ -765,8 +810,10 @@ def create_app(
     public_url: str | None = None,
     limits: Limits | None = None,
     max_in_flight: int = MAX_IN_FLIGHT,
+    clock: Callable[[], float] = time.time,
 ) -> web.Application:
-    """The participant server's application (also what tests drive with aiohttp's client)."""
+    """The participant server's application (also what tests drive with aiohttp's client).
+    ``clock``: the wall clock the room's join code follows."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[answers, shed_load])
     app[STORE] = store
     app[CONFIG] = Config(
@@ -774,8 +821,9 @@ def create_app(
         limits=limits or Limits(),
         rate=RateLimiter(),
         max_in_flight=max_in_flight,
+        clock=clock,
     )
-    hub = LiveHub(store)
+    hub = LiveHub(store, clock)
     app[HUB] = hub
     summary = SummaryCache(store)
     app[SUMMARY] = summary
@@ -804,9 +852,9 @@ def create_app(
         web.post(f"/j/{token}/vote", vote),
         web.post(f"/j/{token}/another", another_set),
         web.get(f"/j/{token}/events", participant_events),
-        web.get(f"/j/{token}/qr.{{kind:svg|png}}", qr_code),
         web.get(f"/wall/{token}", wall),
         web.get(f"/wall/{token}/events", wall_events),
+        web.get(f"/wall/{token}/qr.{{kind:svg|png}}", qr_code),
         web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.static("/static", HERE / "static", append_version=False),
     ])

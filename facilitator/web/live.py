@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from facilitator.core.joining import next_change
 from facilitator.core.model import Change
 from facilitator.store.store import SessionStore
 
@@ -127,8 +128,11 @@ def state_message(store: SessionStore, key: str, spread_ms: int = 0,
 class LiveHub:
     """Two channels (participant pages; the wall) and each phone's personal news."""
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
+        """The wall clock the room's join code follows: the wall reloads when the code
+        changes, so its QR code is always the current one."""
         self.participants = Channel()
         self.wall = Channel()
         self.connections = 0
@@ -138,6 +142,7 @@ class LiveHub:
         self._participants_at: asyncio.TimerHandle | None = None
         self._wall_at: asyncio.TimerHandle | None = None
         self._mine_at: asyncio.TimerHandle | None = None
+        self._code_at: asyncio.TimerHandle | None = None
         self._changed_items: set[int] = set()
         self._published_key = ""
         self._unsubscribe: Callable[[], None] | None = None
@@ -145,6 +150,19 @@ class LiveHub:
     def start(self) -> None:
         self._published_key = round_key(self.store)
         self._unsubscribe = self.store.subscribe(self.on_change)
+        self._next_code()
+
+    def _next_code(self) -> None:
+        """At the next change of the room's join code, tell the wall (a new key: it reloads)."""
+        now = self.clock()
+        delay = max(0.05, next_change(now) - now + 0.05)
+        self._code_at = asyncio.get_running_loop().call_later(delay, self._code_changed)
+
+    def _code_changed(self) -> None:
+        if self.closed:
+            return
+        self._flush_wall()
+        self._next_code()
 
     def close(self) -> None:
         """Let every open connection finish (on shutdown)."""
@@ -152,7 +170,7 @@ class LiveHub:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for handle in (self._participants_at, self._wall_at, self._mine_at):
+        for handle in (self._participants_at, self._wall_at, self._mine_at, self._code_at):
             if handle is not None:
                 handle.cancel()
         self.participants.wake()

@@ -42,6 +42,12 @@ REFUSALS: dict[Reason, Answer] = {
     Reason.UNKNOWN_LANGUAGE: Answer(400, N_("Please choose one of the languages listed.")),
     Reason.NOT_FOUND: Answer(404, N_("That contribution no longer exists.")),
     Reason.NO_MORE_ITEMS: Answer(409, N_("You have already seen every item there is to vote on.")),
+    Reason.NO_CODE: Answer(403, N_("To join, scan the QR code on the screen or on your table "
+                                   "card.")),
+    Reason.CODE_NOT_VALID: Answer(403, N_("This join code is no longer valid. Please scan the "
+                                          "QR code on the screen again.")),
+    Reason.JOINING_CLOSED: Answer(409, N_("Joining is closed for now. Please ask the "
+                                          "facilitator.")),
 }
 
 UNKNOWN_SESSION = Answer(404, N_("This session does not exist. Please scan the QR code again."))

@@ -9,11 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
+import re
 import signal
 import sys
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 
+from facilitator.core.joining import ROTATE_S, room_code, wall_token
 from facilitator.net import (
     base_url,
     default_host,
@@ -22,6 +27,8 @@ from facilitator.net import (
     organiser_url,
     wall_url,
 )
+from facilitator.store.documents import JOIN_BASE_PATTERN
+from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.guard import Limits
@@ -29,6 +36,8 @@ from facilitator.web.guard import Limits
 PORT_TRIES = 10
 """How many ports after the asked one to try when it is taken."""
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+
+log = logging.getLogger(__name__)
 
 
 class ParticipantServer:
@@ -42,13 +51,15 @@ class ParticipantServer:
         port: int = 8080,
         public_url: str | None = None,
         limits: Limits | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.host = host if host is not None else default_host()
         self._asked_port = port
         self._port = port
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.app = create_app(store, public_url=self.public_url, limits=limits)
+        self.clock = clock
+        self.app = create_app(store, public_url=self.public_url, limits=limits, clock=clock)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -77,10 +88,22 @@ class ParticipantServer:
             self._port = sockets[0].getsockname()[1] if sockets else port
             self._runner = runner
             self.app[CONFIG].join_base = self.base_url
+            await self._record_base_url()
             return
         await runner.cleanup()
         assert last is not None
         raise last
+
+    async def _record_base_url(self) -> None:
+        """Keep where phones reach us in the session, so that ``facilitator cards`` (another
+        process) prints table cards with this address and port."""
+        url = self.base_url
+        if url == self.store.info.join_base or not re.fullmatch(JOIN_BASE_PATTERN, url):
+            return
+        try:
+            await self.store.update_session(join_base=url)
+        except StoreError as exc:  # the phones matter more than the cards: serve anyway
+            log.warning("could not record the participant page's address: %s", exc)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -102,12 +125,18 @@ class ParticipantServer:
         return base_url(host, self._port)
 
     @property
+    def room_code(self) -> str:
+        """The room's join code now (it changes every few minutes: ``core/joining.py``)."""
+        return room_code(self.store.info.secret, self.clock())
+
+    @property
     def join_url(self) -> str:
-        return join_url(self.base_url, self.store.info.join_token)
+        """The link in the QR code as of now, with the room's current join code."""
+        return join_url(self.base_url, self.store.info.join_token, self.room_code)
 
     @property
     def wall_url(self) -> str:
-        return wall_url(self.base_url, self.store.info.join_token)
+        return wall_url(self.base_url, wall_token(self.store.info.secret))
 
     @property
     def organiser_url(self) -> str | None:
@@ -119,9 +148,10 @@ class ParticipantServer:
     def candidate_urls(self) -> list[str]:
         """The join URL on every LAN address phones might reach (the bound one first)."""
         token = self.store.info.join_token
+        code = self.room_code
         urls = [self.join_url]
         for candidate in lan_candidates():
-            url = join_url(base_url(candidate.address, self._port), token)
+            url = join_url(base_url(candidate.address, self._port), token, code)
             if url not in urls:
                 urls.append(url)
         return urls
@@ -167,6 +197,9 @@ async def serve_forever(
     await server.start()
     _say(server.join_url)
     _say(f"wall: {server.wall_url}")
+    _say(f"The join code in the link changes every {ROTATE_S / 60:.0f} minutes: show the wall "
+         "on the projector, its QR code is always the current one. Table cards: "
+         f"facilitator cards {store.session_id}")
     others = [url for url in server.candidate_urls if url != server.join_url]
     if server.host in WILDCARDS:
         for url in others:

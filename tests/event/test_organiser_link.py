@@ -110,7 +110,7 @@ async def test_the_secret_is_never_on_a_participants_page(room) -> None:  # type
     store, server = room
     secret = store.info.organiser_secret
     assert secret and secret not in server.join_url
-    for url in (server.join_url, server.wall_url, f"{server.join_url}/qr.svg"):
+    for url in (server.join_url, server.wall_url, f"{server.wall_url}/qr.svg"):
         status, headers, body = await _get(url)
         assert status == 200
         assert secret.encode() not in body and secret not in str(headers)

@@ -8,6 +8,7 @@ import copy
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import orjson
 import pytest
 
 from facilitator.cli import main
+from facilitator.core.joining import JoinCode, card_code
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
 from facilitator.store.documents import DocumentError, check_tables
@@ -32,6 +34,10 @@ async def filled(store: SessionStore) -> SessionStore:
     """A session with something in every table, made through the store as a live one is."""
     await store.join("dev-a", lang="ar", stakeholder="refugee_led", name="Samira",
                      consent_named=True, table_group="A")
+    await store.join("dev-b", lang="nl", table_group="A",
+                     came_with=JoinCode(card_code(store.info, "A"), time.time()))
+    await store.revoke_card("B")
+    await store.update_round("checkin", joining_closed=True)
     theme = await store.add_theme("knelpunten", "Regels")
     await store.update_round("knelpunten", submissions_open=True)
     first = await store.add_contribution("knelpunten", "Subsidieregels zijn te ingewikkeld",
@@ -45,7 +51,8 @@ async def filled(store: SessionStore) -> SessionStore:
                            contribution_id=first.id, round_id="knelpunten")
     await store.add_note("aan-tafel", "Jongeren ontbraken")
     await store.go_to_round(1)
-    await store.update_session(place="Utrecht", view_state={"selected": 1, "filter": "A"})
+    await store.update_session(place="Utrecht", view_state={"selected": 1, "filter": "A"},
+                               room_size=24, join_base="http://192.168.1.20:8081")
     return store
 
 
@@ -121,6 +128,20 @@ HOSTILE: dict[str, tuple[Change, str, str]] = {
     "view_state_selected_text": (_set("session", "view_state", {"selected": "x"}),
                                  "session.1.view_state.selected", "valid integer"),
     "bad_due_date": (_set("actions", "due", "2026-13-45"), "actions.1.due", "not a date"),
+    "card_of_no_table": (_set("session", "card_issue", {"Z": 1}), "session.1.card_issue",
+                         "'Z' is not a table of the template"),
+    "card_issue_negative": (_set("session", "card_issue", {"A": -1}), "session.1.card_issue.A",
+                            "greater than or equal to 0"),
+    "room_size_text": (_set("session", "room_size", "24"), "session.1.room_size",
+                       "valid integer"),
+    "room_size_huge": (_set("session", "room_size", 10**9), "session.1.room_size",
+                       "less than or equal"),
+    "join_base_script": (_set("session", "join_base", "javascript:alert(1)"),
+                         "session.1.join_base", "is not a valid join_base"),
+    "joined_with_no_card": (_set("participants", "joined_with", "card:Z", doc="2"),
+                            "participants.2.joined_with", "or the card of a table"),
+    "joining_closed_yes": (_set("rounds", "joining_closed", "yes"), "rounds.1.joining_closed",
+                           "valid boolean"),
 }
 
 

@@ -14,6 +14,7 @@ from facilitator.tui.app import FacilitatorApp, participant_server
 from facilitator.tui.widgets.join import JoinPanel
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CODE = re.compile(r'name="code" value="([^"]+)"')
 
 
 async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Templates,
@@ -25,14 +26,17 @@ async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Tem
         await settle(pilot)
         server = app.server
         assert server is not None and app.server_ready
-        join = server.join_url
-        assert join.startswith("http://127.0.0.1:")
+        link = server.join_url  # what the QR code on the screen says
+        assert link.startswith("http://127.0.0.1:")
+        join = link.split("?")[0]
         origin = join.split("/j/")[0]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
-            page = await (await phone.get(join)).text()
+            page = await (await phone.get(link)).text()
             csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+            code = CODE.search(page).group(1)  # type: ignore[union-attr]
             answer = await phone.post(f"{join}/join", data={"csrf": csrf, "lang": "nl",
-                                                             "stakeholder": "refugee_led"},
+                                                             "stakeholder": "refugee_led",
+                                                             "code": code},
                                       headers={"Origin": origin}, allow_redirects=False)
             assert answer.status == 303, await answer.text()
             page = await (await phone.get(join)).text()

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from facilitator.core.joining import wall_token
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.feed import FeedTable
@@ -38,7 +39,7 @@ class FakeServer:
 
     @property
     def wall_url(self) -> str:
-        return f"http://192.168.1.20:8080/wall/{self.store.info.join_token}"
+        return f"http://192.168.1.20:8080/wall/{wall_token(self.store.info.secret)}"
 
     @property
     def candidate_urls(self) -> list[str]:

@@ -4,6 +4,7 @@ that behaves like one phone, and helpers to read the page's form tokens."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,18 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from browser_helpers import CHROMIUM
 
+from facilitator.core.joining import room_code
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def scanned(store: SessionStore) -> str:
+    """The room's join code as a phone scans it now (from the QR code on the projector)."""
+    return room_code(store.info.secret, time.time())
 
 
 def csrf_of(html: str) -> str:
@@ -36,19 +43,27 @@ async def store(tmp_path: Path) -> AsyncIterator[SessionStore]:
 
 
 class Phone:
-    """One participant's browser: a cookie jar, the page's CSRF token, and the Origin it sends."""
+    """One participant's browser: a cookie jar, the page's CSRF token, the Origin it sends, and
+    the join code in the link it scanned ("" for a link without one), which it keeps in every
+    page it opens and every form it sends, as the join page's links and hidden field do."""
 
-    def __init__(self, client: TestClient, token: str) -> None:
+    def __init__(self, client: TestClient, token: str, code: str = "") -> None:
         self.client = client
         self.token = token
+        self.code = code
         self.csrf = ""
 
     @property
     def origin(self) -> str:
         return str(self.client.make_url("/")).rstrip("/")
 
+    def link(self, path: str = "") -> str:
+        if not self.code or "code=" in path:
+            return f"/j/{self.token}{path}"
+        return f"/j/{self.token}{path}{'&' if '?' in path else '?'}code={self.code}"
+
     async def open(self, path: str = "", **headers: str) -> str:
-        response = await self.client.get(f"/j/{self.token}{path}", headers=headers)
+        response = await self.client.get(self.link(path), headers=headers)
         html = await response.text()
         if 'name="csrf"' in html:
             self.csrf = csrf_of(html)
@@ -56,7 +71,7 @@ class Phone:
 
     async def post(self, action: str, data: dict[str, str] | None = None, *, json: bool = False,
                    **headers: str):  # type: ignore[no-untyped-def]
-        body = {"csrf": self.csrf, **(data or {})}
+        body = {"csrf": self.csrf, **({"code": self.code} if self.code else {}), **(data or {})}
         sent = {"Origin": self.origin, **headers}
         if json:
             sent["Accept"] = "application/json"
@@ -82,7 +97,7 @@ async def client(store: SessionStore) -> AsyncIterator[TestClient]:
 
 @pytest.fixture
 async def phone(client: TestClient, store: SessionStore) -> Phone:
-    joined = Phone(client, store.info.join_token)
+    joined = Phone(client, store.info.join_token, scanned(store))
     await joined.join()
     return joined
 
@@ -92,13 +107,15 @@ async def new_phone(client: TestClient, store: SessionStore) -> AsyncIterator[An
     """Another phone with its own cookies, on ``client``'s server or another test client."""
     clients: list[TestClient] = []
 
-    async def make(on: TestClient | None = None) -> Phone:
+    async def make(on: TestClient | None = None, code: str | None = None) -> Phone:
+        """``code``: the join code in the link it scanned (default: the room's, now)."""
+        scanned_code = scanned(store) if code is None else code
         if on is not None:
-            return Phone(on, store.info.join_token)
+            return Phone(on, store.info.join_token, scanned_code)
         other = TestClient(client.server)
         await other.start_server()
         clients.append(other)
-        return Phone(other, store.info.join_token)
+        return Phone(other, store.info.join_token, scanned_code)
 
     yield make
     for other in clients:

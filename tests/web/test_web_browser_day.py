@@ -185,7 +185,7 @@ async def test_read_aloud_only_where_the_phone_has_a_voice(
     # Without JavaScript there is nothing to read aloud with: no button.
     context = await browser.new_context(java_script_enabled=False)
     page = await context.new_page()
-    await page.goto(server.join_url + "?lang=ar")
+    await page.goto(server.join_url + "&lang=ar")
     await page.click("form button.primary")
     await page.wait_for_selector("#prompt")
     assert await page.locator("button.speak").count() >= 3

@@ -25,6 +25,7 @@ from facilitator.store.library import Library, Templates
 CYCLES = 20
 PHONES = 24
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CODE = re.compile(r'name="code" value="([^"]+)"')
 pytestmark = pytest.mark.slow
 
 
@@ -47,20 +48,23 @@ async def start(
     return process, line.decode().strip()
 
 
-async def phone(url: str, name: str, acked: list[str], stop: asyncio.Event) -> None:
+async def phone(link: str, name: str, acked: list[str], stop: asyncio.Event) -> None:
     """A phone that keeps sending (a new device after each few, under the rate limit); each
-    device joins first, as the page asks."""
+    device joins first, as the page asks, with the room's code from the link it scanned."""
+    url = link.split("?")[0]
     origin = url.split("/j/")[0]
     n = 0
     while not stop.is_set():
         jar = aiohttp.CookieJar(unsafe=True)
         try:
             async with aiohttp.ClientSession(cookie_jar=jar) as session:
-                async with session.get(url) as page:
-                    found = CSRF.search(await page.text())
-                assert found
+                async with session.get(link) as page:
+                    html = await page.text()
+                found, code = CSRF.search(html), CODE.search(html)
+                assert found and code
                 async with session.post(
-                    f"{url}/join", data={"csrf": found.group(1), "lang": "en"},
+                    f"{url}/join",
+                    data={"csrf": found.group(1), "lang": "en", "code": code.group(1)},
                     headers={"Origin": origin, "Accept": "application/json"},
                 ) as response:
                     if response.status != 200:

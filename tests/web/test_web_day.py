@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import Phone
+from conftest import Phone, scanned
 
+from facilitator.core.joining import wall_token
 from facilitator.core.model import Contribution, Source
 from facilitator.core.templates import parse_template
 from facilitator.i18n import translations
@@ -68,7 +69,7 @@ async def dutch_session(tmp_path: Path) -> Any:
 async def test_a_text_missing_a_language_falls_back_to_the_sessions_and_says_so(
         dutch_session: Any) -> None:
     store, client = dutch_session
-    phone = Phone(client, store.info.join_token)
+    phone = Phone(client, store.info.join_token, scanned(store))
     join_page = await phone.open("?lang=ar")
     # The groups: one in Arabic, the other in Dutch (the session's language, not English),
     # marked as Dutch, with the notice in Arabic naming Dutch in Arabic.
@@ -83,21 +84,21 @@ async def test_a_text_missing_a_language_falls_back_to_the_sessions_and_says_so(
     assert sentence("ar", QUESTION_NOTICE, language="الهولندية") in page
     assert "What stands in the way?" not in page
 
-    english = Phone(client, store.info.join_token)
+    english = Phone(client, store.info.join_token, scanned(store))
     await english.join("en")
     page = await english.open()
     assert "<h1>Bottlenecks</h1>" in page  # in the page's own language: nothing to mark
     assert 'id="prompt">What stands in the way?</p>' in page
     assert "has not been translated" not in page
 
-    wall = await (await client.get(f"/wall/{store.info.join_token}?lang=fa")).text()
+    wall = await (await client.get(f"/wall/{wall_token(store.info.secret)}?lang=fa")).text()
     assert '<h1 lang="nl" dir="ltr">Knelpunten</h1>' in wall
     assert sentence("fa", QUESTION_NOTICE, language="هلندی") in wall
 
 
 async def test_the_session_title_follows_the_participant_unless_the_facilitator_wrote_one(
         client: TestClient, store: SessionStore, tmp_path: Path) -> None:
-    phone = Phone(client, store.info.join_token)
+    phone = Phone(client, store.info.join_token, scanned(store))
     await phone.join("fa")
     page = await phone.open()
     farsi = store.template.title["fa"]
@@ -121,7 +122,7 @@ async def test_a_theme_from_the_templates_suggestions_is_shown_in_the_participan
     await store.add_contribution("knelpunten", "Geen vaste contactpersoon", source=Source.TUI,
                                  theme_id=own.id)
     await store.update_round("knelpunten", voting_open=True)
-    phone = Phone(client, store.info.join_token)
+    phone = Phone(client, store.info.join_token, scanned(store))
     await phone.join("uk")
     page = await phone.open()
     assert f'<p class="small theme">{spec.themes[3]["uk"]}</p>' in unescape(page)
@@ -151,7 +152,7 @@ async def test_the_text_box_stops_at_the_limit_the_server_keeps(phone: Phone) ->
 
 async def test_the_start_button_comes_after_every_choice(client: TestClient,
                                                          store: SessionStore) -> None:
-    page = await Phone(client, store.info.join_token).open()
+    page = await Phone(client, store.info.join_token, scanned(store)).open()
     buttons = [m.start() for m in re.finditer(r'<button type="submit"', page)]
     assert len(buttons) == 1
     for choice in ('name="stakeholder"', 'name="table"', 'name="name"', 'name="consent"'):
@@ -240,7 +241,7 @@ async def test_only_an_ideas_round_offers_bottlenecks(phone: Phone, store: Sessi
 async def test_the_day_chairs_lines_reach_the_phones_and_the_wall(
         client: TestClient, store: SessionStore) -> None:
     await store.go_to_round(4)  # oogst: the closing distillation round
-    phone = Phone(client, store.info.join_token)
+    phone = Phone(client, store.info.join_token, scanned(store))
     await phone.join("ar")
     before = round_key(store)
     await store.add_note("oogst", "Betrek groepen voordat het beleid vastligt.",
@@ -250,6 +251,6 @@ async def test_the_day_chairs_lines_reach_the_phones_and_the_wall(
     groups = "البلدية, منظمة مجتمع مدني"
     assert sentence("ar", "To: %(groups)s", groups=groups) in page
     assert 'lang="nl" dir="auto">Betrek groepen voordat het beleid vastligt.</p>' in page
-    wall = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    wall = await (await client.get(f"/wall/{wall_token(store.info.secret)}?lang=en")).text()
     assert "To: Municipality, Civil-society organisation" in wall
     assert "Betrek groepen voordat het beleid vastligt." in wall

@@ -17,26 +17,31 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
+from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
 from facilitator.store.journal import journal_path
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits, RateLimiter, client_address, device_id
 from facilitator.web.server import ParticipantServer
+from tests.web.conftest import scanned
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 class Script:
-    """A client that sets its own cookies (no jar): what a flooding script would do."""
+    """A client that sets its own cookies (no jar): what a flooding script would do, with the
+    join code of a link it got hold of ("": none)."""
 
-    def __init__(self, client: TestClient, token: str) -> None:
+    def __init__(self, client: TestClient, token: str, code: str) -> None:
         self.client = client
         self.token = token
+        self.code = code
         self.origin = str(client.make_url("/")).rstrip("/")
 
     async def page(self, cookie: str, **headers: str) -> tuple[aiohttp.ClientResponse, str]:
         response = await self.client.get(f"/j/{self.token}",
+                                         params={"code": self.code} if self.code else {},
                                          headers={"Cookie": f"device={cookie}", **headers})
         html = await response.text()
         found = CSRF.search(html)
@@ -52,7 +57,8 @@ class Script:
 
     async def join(self, cookie: str, **headers: str) -> int:
         _, csrf = await self.page(cookie, **headers)
-        response = await self.post(cookie, csrf, "join", {"lang": "en"}, **headers)
+        response = await self.post(cookie, csrf, "join", {"lang": "en", "code": self.code},
+                                   **headers)
         return response.status
 
 
@@ -60,12 +66,14 @@ class Script:
 async def script(store: SessionStore) -> AsyncIterator[Any]:
     clients: list[TestClient] = []
 
-    async def make(limits: Limits | None = None, **options: Any) -> Script:
+    async def make(limits: Limits | None = None, code: str | None = None,
+                   **options: Any) -> Script:
+        """``code``: the join code the script uses (default: the room's, now)."""
         app = create_app(store, limits=limits, **options)
         client = TestClient(TestServer(app), cookie_jar=aiohttp.DummyCookieJar())
         await client.start_server()
         clients.append(client)
-        return Script(client, store.info.join_token)
+        return Script(client, store.info.join_token, scanned(store) if code is None else code)
 
     yield make
     for client in clients:
@@ -288,9 +296,10 @@ async def test_cookies_are_secure_when_phones_use_https(
 async def test_devices_joined_counts_joins_not_page_loads(
     client: TestClient, store: SessionStore, new_phone: Any
 ) -> None:
-    wall = f"/wall/{store.info.join_token}?lang=en"
+    wall = f"/wall/{wall_token(store.info.secret)}?lang=en"
     for _ in range(5):  # link previews, reloads without cookies: nobody joined
-        assert (await client.get(f"/j/{store.info.join_token}")).status == 200
+        link = f"/j/{store.info.join_token}?code={scanned(store)}"
+        assert (await client.get(link)).status == 200
     assert "Devices joined: 0" in await (await client.get(wall)).text()
     phone = await new_phone(client)
     await phone.join()
@@ -301,7 +310,7 @@ async def test_devices_joined_counts_joins_not_page_loads(
 async def test_the_wall_hears_when_someone_joins(
     client: TestClient, store: SessionStore, new_phone: Any
 ) -> None:
-    response = await client.get(f"/wall/{store.info.join_token}/events")
+    response = await client.get(f"/wall/{wall_token(store.info.secret)}/events")
     assert b'"key":"w0"' in await read_event(response)
     phone = await new_phone(client)
     await phone.join()

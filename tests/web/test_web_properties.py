@@ -16,6 +16,7 @@ from facilitator.core.model import Source
 from facilitator.store.library import Library, Templates
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
+from tests.web.conftest import scanned
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -52,12 +53,13 @@ def test_forms_never_fail_and_refusals_store_nothing(tmp_path: Path) -> None:
         app = create_app(store, limits=Limits(submissions=10**6, votes=10**6))
         client = TestClient(TestServer(app))
         await client.start_server()
-        page = await client.get(f"/j/{store.info.join_token}")
+        code = scanned(store)
+        page = await client.get(f"/j/{store.info.join_token}", params={"code": code})
         found = CSRF.search(await page.text())
         assert found
         origin = str(client.make_url("/")).rstrip("/")
         joined = await client.post(f"/j/{store.info.join_token}/join",
-                                   data={"csrf": found.group(1), "lang": "en"},
+                                   data={"csrf": found.group(1), "lang": "en", "code": code},
                                    headers={"Origin": origin}, allow_redirects=False)
         assert joined.status == 303  # a phone that joined: the forms reach the store
         return client, found.group(1), origin

@@ -9,8 +9,10 @@ import zxingcpp
 from aiohttp.test_utils import TestClient
 from rich.console import Console
 
+from facilitator.core.joining import wall_token
 from facilitator.qr import TerminalQR, qr_png
 from facilitator.store.store import SessionStore
+from tests.web.conftest import scanned
 
 
 def decode(png: bytes) -> list[str]:
@@ -18,9 +20,10 @@ def decode(png: bytes) -> list[str]:
 
 
 async def test_served_png_decodes_to_the_join_url(client: TestClient, store: SessionStore) -> None:
+    """The wall's QR code: the join URL with the room's current code."""
     token = store.info.join_token
-    response = await client.get(f"/j/{token}/qr.png")
-    expected = str(client.make_url(f"/j/{token}"))
+    response = await client.get(f"/wall/{wall_token(store.info.secret)}/qr.png")
+    expected = str(client.make_url(f"/j/{token}")) + f"?code={scanned(store)}"
     assert decode(await response.read()) == [expected]
 
 

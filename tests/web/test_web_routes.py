@@ -11,12 +11,14 @@ import pytest
 from aiohttp import ClientTimeout
 from aiohttp.test_utils import TestClient, TestServer
 
+from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
 from facilitator.store.files import WriteFailed
 from facilitator.store.journal import SessionFile
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import CSP, Limits
+from tests.web.conftest import scanned
 
 Phone = Any  # the phone fixtures' type (tests/web/conftest.py)
 
@@ -31,7 +33,8 @@ def contributions(store: SessionStore) -> list[str]:
 async def test_first_visit_shows_languages_groups_and_sets_a_device_cookie(
     client: TestClient, store: SessionStore
 ) -> None:
-    response = await client.get(f"/j/{store.info.join_token}", headers={"Accept-Language": "uk"})
+    response = await client.get(f"/j/{store.info.join_token}", params={"code": scanned(store)},
+                                headers={"Accept-Language": "uk"})
     html = await response.text()
     assert response.status == 200
     assert 'lang="uk"' in html and "Почати" in html
@@ -187,7 +190,7 @@ async def test_body_over_16_kb_is_413(phone: Phone, store: SessionStore) -> None
 
 
 async def test_unknown_token_is_404_in_the_browsers_language(client: TestClient) -> None:
-    for path in ("/j/nope", "/wall/nope", "/j/nope/events", "/j/nope/qr.svg"):
+    for path in ("/j/nope", "/wall/nope", "/j/nope/events", "/wall/nope/qr.svg"):
         response = await client.get(path, headers={"Accept-Language": "nl;q=0.9, ar"})
         assert response.status == 404
         assert "هذه الجلسة غير موجودة" in await response.text()
@@ -267,7 +270,7 @@ async def test_user_text_comes_back_literally(phone: Phone, store: SessionStore,
                .replace('"', "&#34;").replace("'", "&#39;"))
     assert escaped in html
     assert "<script>alert" not in html and "<img src=x" not in html
-    wall = await (await phone.client.get(f"/wall/{store.info.join_token}")).text()
+    wall = await (await phone.client.get(f"/wall/{wall_token(store.info.secret)}")).text()
     assert escaped in wall and "<script>alert" not in wall
 
 
@@ -383,7 +386,7 @@ async def test_events_announce_round_changes(phone: Phone, store: SessionStore) 
 
 
 async def test_wall_events_on_each_contribution(phone: Phone, store: SessionStore) -> None:
-    response = await phone.client.get(f"/wall/{phone.token}/events")
+    response = await phone.client.get(f"/wall/{wall_token(store.info.secret)}/events")
     assert b'"key":"w0"' in await read_event(response)
     await phone.send("hello wall")
     assert b'"key":"w1"' in await read_event(response)
@@ -399,7 +402,7 @@ async def test_wall_shows_approved_contributions_and_totals_after_voting(
     ids = await open_voting(store)
     await phone.open()  # a phone votes on what its page showed it
     await phone.post("vote", {"round": "knelpunten", f"v{ids[2]}": "2", f"v{ids[0]}": "1"})
-    wall_url = f"/wall/{phone.token}?lang=en"
+    wall_url = f"/wall/{wall_token(store.info.secret)}?lang=en"
     html = await (await phone.client.get(wall_url)).text()
     assert "item 3" in html and "Results" not in html and "Voting is open" in html
     await store.update_round("knelpunten", voting_open=False)
@@ -412,10 +415,14 @@ async def test_wall_shows_approved_contributions_and_totals_after_voting(
 
 
 async def test_qr_svg_and_png(client: TestClient, store: SessionStore) -> None:
-    svg = await client.get(f"/j/{store.info.join_token}/qr.svg")
+    wall = wall_token(store.info.secret)
+    svg = await client.get(f"/wall/{wall}/qr.svg")
     assert svg.status == 200 and svg.content_type == "image/svg+xml"
-    png = await client.get(f"/j/{store.info.join_token}/qr.png")
+    png = await client.get(f"/wall/{wall}/qr.png")
     assert png.status == 200 and (await png.read()).startswith(b"\x89PNG")
+    # under the join token every phone has, there is no QR code: it would give the room's code
+    # to anyone who ever had the link
+    assert (await client.get(f"/j/{store.info.join_token}/qr.svg")).status == 404
 
 
 async def test_static_assets_are_local(client: TestClient) -> None:
@@ -472,7 +479,7 @@ async def test_waiting_page_before_the_session_starts(tmp_path: Any, new_phone: 
     fresh = Library(tmp_path / "other").create(Templates().load("team-retro"))
     try:
         async with TestClient(TestServer(create_app(fresh))) as other_client:
-            phone = await new_phone(other_client)
+            phone = await new_phone(other_client, code=scanned(fresh))
             phone.token = fresh.info.join_token
             await phone.join("nl")
             assert "Wachten tot de sessie begint." in await phone.open()
@@ -521,7 +528,7 @@ async def test_wall_ranks_scores_by_mean_as_the_report_does(
     liked = (await store.add_contribution("oplossingen", "liked by two", source=Source.TUI)).id
     await store.update_round("oplossingen", voting_open=True)
     await close_with_votes(store, "oplossingen", [{loved: 5}, {liked: 3}, {liked: 3}])
-    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    html = await (await client.get(f"/wall/{wall_token(store.info.secret)}?lang=en")).text()
     # the sum would put "liked by two" (6) first; the mean puts "loved by one" (5.0) first
     assert html.index("loved by one") < html.index("liked by two")
     assert "Average 5.0, votes: 1" in html and "Average 3.0, votes: 2" in html
@@ -538,7 +545,7 @@ async def test_wall_ties_share_a_rank_and_merged_votes_count_once(
     await close_with_votes(store, "knelpunten",
                            [{ids[0]: 2}, {ids[1]: 2}, {ids[2]: 1}, {ids[3]: 2}])
     await store.merge(ids[2], [ids[3]])  # item 3's dots now count for item 2
-    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    html = await (await client.get(f"/wall/{wall_token(store.info.secret)}?lang=en")).text()
     results = html[html.index('class="results"'):html.index("</ol>")]
     assert results.count('<li value="1">') == 1
     assert '<li value="1"><span class="total">Dots: 3</span> <span dir="auto">item 2' in results
@@ -552,7 +559,7 @@ async def test_wall_leaves_out_items_waiting_for_approval(
     ids = await open_voting(store)
     await close_with_votes(store, "knelpunten", [{ids[0]: 2}, {ids[1]: 1}])
     await store.update_contributions([ids[0]], approved=False)
-    html = await (await client.get(f"/wall/{store.info.join_token}?lang=en")).text()
+    html = await (await client.get(f"/wall/{wall_token(store.info.secret)}?lang=en")).text()
     assert "Results" in html and "item 0" not in html and "item 1" in html
 
 

@@ -11,11 +11,12 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
-from tests.web.conftest import Phone
+from tests.web.conftest import Phone, scanned
 
 ROUND = "knelpunten"  # the kennisatelier's bottleneck round: dots, sample size 20
 VOTE_FIELD = re.compile(r'<select name="v(\d+)"')
@@ -99,7 +100,7 @@ async def tight(store: SessionStore) -> AsyncIterator[TestClient]:
 async def test_past_the_bounded_queue_the_answer_is_503_at_once_and_nothing_is_stored(
     tight: TestClient, store: SessionStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    phone = Phone(tight, store.info.join_token)
+    phone = Phone(tight, store.info.join_token, scanned(store))
     await phone.join(lang="nl")
     release = asyncio.Event()
     real = store.add_contribution
@@ -169,7 +170,7 @@ async def test_the_wall_shows_a_top_and_how_many_saw_each_item(
         shown = VOTE_FIELD.findall(await voter.open())
         await voter.post("vote", {"round": ROUND, f"v{shown[0]}": "2", f"v{shown[1]}": "1"})
     await store.update_round(ROUND, voting_open=False)
-    html = await (await phone.client.get(f"/wall/{phone.token}?lang=en")).text()
+    html = await (await phone.client.get(f"/wall/{wall_token(store.info.secret)}?lang=en")).text()
     assert "items rank by votes per person who saw them" in html
     assert html.count("seen by 3") >= 1
     assert "Contributions: 40" in html

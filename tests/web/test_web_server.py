@@ -13,11 +13,13 @@ from pathlib import Path
 
 import aiohttp
 
+from facilitator.core.joining import room_code, wall_token
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+FIXED_NOW = 1_800_000_000.0
 
 
 def free_port() -> int:
@@ -27,11 +29,15 @@ def free_port() -> int:
 
 
 async def test_start_stop_urls_and_device_count(store: SessionStore) -> None:
-    server = ParticipantServer(store, host="127.0.0.1", port=free_port())
+    server = ParticipantServer(store, host="127.0.0.1", port=free_port(),
+                               clock=lambda: FIXED_NOW)
     await server.start()
     try:
-        assert server.join_url == f"http://127.0.0.1:{server.port}/j/{store.info.join_token}"
-        assert server.wall_url == f"http://127.0.0.1:{server.port}/wall/{store.info.join_token}"
+        base = f"http://127.0.0.1:{server.port}"
+        code = room_code(store.info.secret, FIXED_NOW)
+        assert server.join_url == f"{base}/j/{store.info.join_token}?code={code}"
+        assert server.wall_url == f"{base}/wall/{wall_token(store.info.secret)}"
+        assert store.info.join_base == base  # recorded, for `facilitator cards`
         assert server.join_url == server.candidate_urls[0]
         assert server.only_loopback
         assert server.devices_seen == 0
@@ -44,8 +50,8 @@ async def test_start_stop_urls_and_device_count(store: SessionStore) -> None:
             assert server.devices_seen == 0  # loading the page is not joining
             assert csrf is not None
             for lang in ("nl", "en"):  # joining twice is still one device
-                async with phone.post(f"{server.join_url}/join",
-                                      data={"csrf": csrf.group(1), "lang": lang},
+                async with phone.post(f"{base}/j/{store.info.join_token}/join",
+                                      data={"csrf": csrf.group(1), "lang": lang, "code": code},
                                       headers={"Origin": origin}) as response:
                     assert response.status == 200
         assert server.devices_seen == 1
@@ -71,7 +77,9 @@ async def test_public_url_is_what_phones_get(store: SessionStore) -> None:
                                public_url="https://room.example.org/")
     await server.start()
     try:
-        assert server.join_url == f"https://room.example.org/j/{store.info.join_token}"
+        code = room_code(store.info.secret, server.clock())
+        assert server.join_url == f"https://room.example.org/j/{store.info.join_token}?code={code}"
+        assert store.info.join_base == "https://room.example.org"
         assert not server.only_loopback
     finally:
         await server.stop()
@@ -81,7 +89,7 @@ async def test_stop_closes_open_live_connections(store: SessionStore) -> None:
     server = ParticipantServer(store, host="127.0.0.1", port=0)
     await server.start()
     async with aiohttp.ClientSession() as phone:
-        response = await phone.get(server.join_url + "/events")
+        response = await phone.get(server.join_url.split("?")[0] + "/events")
         await response.content.readline()
         assert server.live_connections == 1
         async with asyncio.timeout(5):
@@ -101,9 +109,11 @@ async def test_serve_prints_the_join_url_first_and_stops_on_sigterm(tmp_path: Pa
     try:
         assert process.stdout is not None
         first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
-        assert first == f"http://127.0.0.1:{port}/j/{token}"
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/j/{token}\?code=[a-z2-7]{{10}}", first)
         rest = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
         assert rest.startswith("wall: ")
+        codes = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
+        assert "changes every 3 minutes" in codes and "facilitator cards" in codes
         hint = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
         assert "hotspot" in hint or "also" in hint or "other" in hint
         async with aiohttp.ClientSession() as phone, phone.get(first) as response:
@@ -121,7 +131,7 @@ async def test_the_wall_qr_shows_the_address_phones_use(store: SessionStore) -> 
     await server.start()
     try:
         async with aiohttp.ClientSession() as laptop:
-            local = f"http://127.0.0.1:{server.port}/wall/{store.info.join_token}"
+            local = f"http://127.0.0.1:{server.port}/wall/{wall_token(store.info.secret)}"
             async with laptop.get(local) as response:
                 html = await response.text()
         assert server.join_url in html

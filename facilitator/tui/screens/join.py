@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,12 +22,14 @@ class JoinScreen(ModalScreen[None]):
         Binding("escape,j,q", "close", N_("Back to the session"), id="join.close"),
     ]
 
-    def __init__(self, url: str | None, prompt: str, devices: int) -> None:
+    def __init__(self, link: Callable[[], tuple[str | None, int]], prompt: str) -> None:
+        """``link``: the join URL as of now (None: the page is not running) and how many
+        devices have joined; asked again every second, as the room's code changes."""
         super().__init__()
         translate_bindings(self)
-        self.url = url
+        self.link = link
+        self.url, self.devices = link()
         self.prompt = prompt
-        self.devices = devices
 
     def compose(self) -> ComposeResult:
         with Middle(), Center():
@@ -36,6 +39,13 @@ class JoinScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.show()
+        self.set_interval(1.0, self._follow)
+
+    def _follow(self) -> None:
+        link = self.link()
+        if link != (self.url, self.devices):
+            self.url, self.devices = link
+            self.show()
 
     def on_resize(self) -> None:
         self.show()

@@ -39,11 +39,13 @@ from facilitator.tui.screens.dialogs import (
 )
 from facilitator.tui.screens.help import HelpScreen, key_label
 from facilitator.tui.screens.join import JoinScreen
+from facilitator.tui.screens.joining import JoiningDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.feed import FeedTable, one_line, status_text
 from facilitator.tui.widgets.header import RoundHeader
 from facilitator.tui.widgets.join import JoinPanel
+from facilitator.tui.widgets.joining import JoiningWatch
 from facilitator.tui.widgets.room import RoomPanel
 from facilitator.tui.widgets.round_view import RoundView, round_view
 
@@ -115,6 +117,10 @@ class SessionScreen(Screen[None]):
                 id="round.previous", show=False),
         Binding("O", "reopen_round", N_("Reopen round"), id="round.reopen", show=False),
         Binding("j", "join_screen", N_("QR full screen"), id="join.fullscreen"),
+        Binding("J", "toggle_joining", N_("Close/open joining"), id="joining.toggle",
+                show=False, tooltip=N_("No new device may join in this round")),
+        Binding("c", "joining", N_("Joining: codes, table cards, people"),
+                id="joining.dialog", show=False),
         Binding("k", "organiser", N_("Organiser link"), id="organiser.link", show=False,
                 tooltip=N_("The link an organiser's event watch follows this room with: "
                            "switch it off, or make a new one")),
@@ -169,6 +175,7 @@ class SessionScreen(Screen[None]):
                 yield Agenda(id="agenda")
                 yield Static(_("The room"), classes="panel-title")
                 yield RoomPanel(id="room")
+                yield JoiningWatch(self.store, id="joining")
                 yield JoinPanel(compact=True, id="join-compact")
             with Vertical(id="centre"):
                 yield Static(id="prompt")
@@ -845,12 +852,27 @@ class SessionScreen(Screen[None]):
 
     # -- actions: screens ---------------------------------------------------------------------
 
-    def action_join_screen(self) -> None:
+    def _join_link(self) -> tuple[str | None, int]:
+        """The join URL as of now (its code changes) and the devices joined, for the QR."""
         server = self.facilitator.server
         url = server.join_url if server is not None and self.facilitator.server_ready else None
-        devices = server.devices_seen if server is not None and url else 0
+        return url, server.devices_seen if server is not None and url else 0
+
+    def action_join_screen(self) -> None:
         prompt = _("Scan to join: {title}").format(title=self.store.info.title)
-        self.app.push_screen(JoinScreen(url, prompt, devices))
+        self.app.push_screen(JoinScreen(self._join_link, prompt))
+
+    def action_toggle_joining(self) -> None:
+        round_id = self.store.current_round.id
+        closing = not self.store.round_state(round_id).joining_closed
+        self.write(self.store.update_round(round_id, joining_closed=closing),
+                   _("Joining is closed for this round.") if closing else _("Joining is open."))
+
+    def action_joining(self) -> None:
+        server = self.facilitator.server
+        wall = server.wall_url if server is not None and self.facilitator.server_ready else None
+        self.app.push_screen(JoiningDialog(self.store, wall_url=wall,
+                                           print_cards=self.facilitator.print_cards))
 
     def action_organiser(self) -> None:
         def link() -> str | None:

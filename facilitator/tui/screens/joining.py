@@ -1,0 +1,145 @@
+"""The joining dialog (key c): how many people are in the room, the table cards with how many
+devices joined with each, revoking a card, printing the cards, and the wall's address."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from facilitator.core.errors import Refused
+from facilitator.core.joining import ROTATE_S, card_issue, card_tables, joined_with_card
+from facilitator.store.documents import MAX_ROOM_SIZE
+from facilitator.store.files import StoreError
+from facilitator.store.store import SessionStore
+from facilitator.tui.i18n import N_, _, ngettext, translate_bindings
+
+
+class JoiningDialog(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", N_("Close"), id="joining.close"),
+    ]
+
+    def __init__(self, store: SessionStore, *, wall_url: str | None,
+                 print_cards: Callable[[], None]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.store = store
+        self.wall_url = wall_url
+        self.print_cards = print_cards
+        self.tables = card_tables(store.template)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(_("Joining"), classes="dialog-title")
+            yield Static(id="joining-state")
+            yield Static(_("People in the room (empty: not said; you are warned when devices "
+                           "outnumber them)"), classes="section")
+            with Horizontal(classes="row"):
+                people = self.store.info.room_size
+                yield Input(str(people) if people else "", id="people", type="integer")
+                yield Button(_("Save"), id="save-people")
+            yield Static(_("Table cards (each has its own code; a revoked card admits no new "
+                           "device, the devices that joined with it keep working)"),
+                         classes="section")
+            yield OptionList(id="cards")
+            yield Label(id="problem", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Revoke card"), id="revoke", variant="error")
+                yield Button(_("Print table cards"), id="print")
+                yield Button(_("Close"), id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#problem").display = False
+        self.show()
+        self.query_one("#cards", OptionList).focus()
+
+    def show(self) -> None:
+        store = self.store
+        closed = store.round_state(store.current_round.id).joining_closed
+        state = Text()
+        state.append(_("Joining is closed for this round (J opens it).") if closed
+                     else _("Joining is open (J closes it for this round)."),
+                     style="bold yellow" if closed else "bold")
+        state.append("\n" + _("The room's code, in the QR code, changes every {minutes} "
+                              "minutes.").format(minutes=round(ROTATE_S / 60)))
+        if self.wall_url:
+            state.append("\n" + _("The wall, for the projector: "))
+            state.append(self.wall_url, style="bold")
+        self.query_one("#joining-state", Static).update(state)
+        joined = Counter(p.joined_with for p in store.participants())
+        cards = self.query_one("#cards", OptionList)
+        highlighted = cards.highlighted
+        cards.clear_options()
+        for table in self.tables:
+            issue = card_issue(store.info, table)
+            label = _("Table {table}").format(table=table) if table else _("The session's card")
+            line = Text(f"{label} · " + _("card {number}").format(number=issue + 1))
+            if issue:
+                line.append(" " + _("(the earlier ones are revoked)"), style="dim")
+            devices = joined[joined_with_card(table)]
+            line.append(" · " + ngettext("{n} device joined with it",
+                                         "{n} devices joined with it", devices).format(n=devices))
+            cards.add_option(Option(line))
+        if highlighted is not None:
+            cards.highlighted = highlighted
+
+    def problem(self, message: str) -> None:
+        label = self.query_one("#problem", Label)
+        label.update(Text(message))
+        label.display = bool(message)
+
+    def _write(self, work: Awaitable[Any], done: str) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except (Refused, StoreError) as exc:
+                self.problem(_("Not done: {reason}").format(reason=exc))
+                return
+            self.problem("")
+            self.show()
+            self.notify(done, timeout=5, markup=False)
+
+        self.run_worker(run(), group="joining", exit_on_error=False)
+
+    @on(Button.Pressed, "#save-people")
+    @on(Input.Submitted, "#people")
+    def save_people(self) -> None:
+        typed = self.query_one("#people", Input).value.strip()
+        people = int(typed) if typed.isascii() and typed.isdigit() else -1 if typed else 0
+        if not 0 <= people <= MAX_ROOM_SIZE:
+            self.problem(_("Type how many people are in the room (a whole number), or "
+                           "nothing."))
+            return
+        self._write(self.store.update_session(room_size=people),
+                    _("People in the room: {n}.").format(n=people) if people
+                    else _("People in the room: not said."))
+
+    @on(Button.Pressed, "#revoke")
+    def revoke(self) -> None:
+        index = self.query_one("#cards", OptionList).highlighted
+        if index is None:
+            self.problem(_("Choose a card first."))
+            return
+        table = self.tables[index]
+        self._write(self.store.revoke_card(table),
+                    _("Card revoked: its code admits no new device. Print the cards again "
+                      "for a new one."))
+
+    @on(Button.Pressed, "#print")
+    def print_table_cards(self) -> None:
+        self.print_cards()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
