@@ -49,7 +49,13 @@ async def test_join_in_arabic_send_vote_and_follow_the_round(
         assert [c.text for c in store.contributions("knelpunten")] == ["<b>لا</b> [/] تنسيق"]
 
         other = await store.add_contribution("knelpunten", "Formulieren", source=Source.TUI)
-        await store.update_round("knelpunten", voting_open=True)  # the page changes by itself
+        samples = len(store.samples("knelpunten"))
+        await page.evaluate("window.beforeVoting = true")  # gone if the page were reloaded
+        await store.update_round("knelpunten", voting_open=True)  # the page says so by itself
+        await page.wait_for_selector("#voting-opened:not([hidden])", timeout=5000)
+        assert await page.evaluate("window.beforeVoting === true"), "no reload when voting opens"
+        assert len(store.samples("knelpunten")) == samples, "no ballot dealt before it is asked"
+        await page.click("#voting-opened a")  # the participant asks for the ballot
         await page.wait_for_selector("form.vote", timeout=5000)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 320
         await page.select_option(f"select[name=v{other.id}]", "2")
