@@ -18,6 +18,7 @@ from facilitator import __version__
 
 if TYPE_CHECKING:
     from facilitator.core.templates import Template
+    from facilitator.event.file import EventFile
     from facilitator.store.library import Library, Templates
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -48,6 +49,16 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
     return port
+
+
+def _interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0.2 <= seconds <= 60:
+        raise argparse.ArgumentTypeError(f"{value} s is outside 0.2-60 s")
+    return seconds
 
 
 def _public_url(value: str) -> str:
@@ -153,6 +164,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="add a session from an exported JSON file")
     imp.add_argument("file", type=Path)
+
+    event = commands.add_parser("event", help="one event, many rooms: the day's report and "
+                                "a live overview of every room")
+    event_commands = event.add_subparsers(dest="event_command", metavar="EVENT_COMMAND",
+                                          required=True)
+    event_report = event_commands.add_parser(
+        "report", help="one report of several rooms' sessions (files, exports or ids)")
+    event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
+                              help="the rooms; none: the event file's rooms")
+    event_report.add_argument("--title", help="the event's title (default: the event file's)")
+    event_report.add_argument("--out", type=Path, default=Path("."),
+                              help="folder (default: here)")
+    event_report.add_argument("--format", type=_formats, default=list(REPORT_FORMATS),
+                              help="comma-separated: md,html,pdf,csv (default: all four)")
+    event_report.add_argument("--event", type=Path, metavar="FILE", help=(
+        "the event file: rooms, organiser links, themes mapped (default: event.toml beside "
+        "the first room's file, when there is one)"))
+    event_report.add_argument("--lang", choices=("nl", "en"), help="language of the report")
+
+    event_map = event_commands.add_parser(
+        "map", help="show one room's theme together with another name's in the event report")
+    event_map.add_argument("room", metavar="FILE_OR_SESSION", help="the room")
+    event_map.add_argument("theme", metavar="THEME", help="its theme, as named in the room")
+    event_map.add_argument("--onto", required=True, metavar="NAME",
+                           help="the theme (of another room) to show it with")
+    event_map.add_argument("--event", type=Path, metavar="FILE",
+                           help="the event file (default: event.toml beside the room's file)")
+
+    watch = event_commands.add_parser(
+        "watch", help="a live overview of every room, pulled from their organiser links")
+    watch.add_argument("links", nargs="*", metavar="LINK",
+                       help="each room's organiser link (the room's TUI shows it, key k)")
+    watch.add_argument("--event", type=Path, metavar="FILE",
+                       help="an event file whose links = [...] names the rooms")
+    watch.add_argument("--title", help="the event's title")
+    watch.add_argument("--host", default="127.0.0.1",
+                       help="address of the event wall (default: %(default)s, this laptop only)")
+    watch.add_argument("--port", type=_port, default=8090,
+                       help="port of the event wall (default: %(default)s)")
+    watch.add_argument("--interval", type=_interval, default=2.0,
+                       help="seconds between two pulls of a room (default: %(default)s)")
+    watch.add_argument("--lang", choices=("nl", "en"), help="language of the overview")
     return parser
 
 
@@ -338,6 +391,79 @@ def cmd_cards(args: argparse.Namespace, library: Library, templates: Templates) 
     return EXIT_OK
 
 
+def cmd_event(args: argparse.Namespace, library: Library, templates: Templates) -> int:
+    commands = {"report": _event_report, "map": _event_map, "watch": _event_watch}
+    return commands[args.event_command](args, library)
+
+
+def _event_file(path: Path | None, first_room: Path | None) -> EventFile | None:
+    """The event file named, else ``event.toml`` beside the first room's file when it exists."""
+    from facilitator.event.file import default_path, load_event_file
+
+    if path is not None:
+        return load_event_file(path)
+    if first_room is not None and default_path(first_room).is_file():
+        return load_event_file(default_path(first_room))
+    return None
+
+
+def _event_report(args: argparse.Namespace, library: Library) -> int:
+    from facilitator.event.rooms import opened_rooms
+    from facilitator.report.write import write_event_report
+
+    event = _event_file(args.event, None) if args.event else None
+    refs = list(args.rooms) or (event.room_refs() if event else [])
+    if not refs:
+        raise UsageError("event report: name the rooms' session files or ids (or give --event "
+                         "FILE with rooms = [...])")
+    with opened_rooms(refs, library) as rooms:
+        event = event or _event_file(None, rooms[0].file)
+        title = args.title or (event.title if event else "")
+        if not title:
+            raise UsageError("event report: --title: give the event a title (or title = ... in "
+                             "the event file)")
+        written = write_event_report(rooms, title=title, out_dir=args.out, formats=args.format,
+                                     event=event, lang=args.lang)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def _event_map(args: argparse.Namespace, library: Library) -> int:
+    from facilitator.core.event import theme_key
+    from facilitator.event.file import add_theme_mapping, default_path
+    from facilitator.event.rooms import opened_rooms
+
+    with opened_rooms([args.room], library) as (room,):
+        names = sorted({t.name for t in room.store.themes()})
+        if theme_key(args.theme) not in {theme_key(n) for n in names}:
+            raise UsageError(f"{room.file}: no theme {args.theme!r}; its themes: "
+                             f"{', '.join(names) or 'none'}")
+        path = args.event or default_path(room.file)
+        add_theme_mapping(path, room.store.session_id, args.theme, args.onto)
+    print(path)
+    return EXIT_OK
+
+
+def _event_watch(args: argparse.Namespace, library: Library) -> int:
+    from facilitator.event.watch import WatchError, parse_link
+    from facilitator.tui.event import run_watch
+
+    event = _event_file(args.event, None) if args.event else None
+    links = list(args.links) or (list(event.links) if event else [])
+    if not links:
+        raise UsageError("event watch: give each room's organiser link (the room's facilitator "
+                         "shows it with k), or --event FILE with links = [...]")
+    for link in links:  # a link that is not one is refused before anything starts
+        try:
+            parse_link(link)
+        except WatchError as exc:
+            raise UsageError(f"event watch: {exc}") from None
+    title = args.title or (event.title if event else "")
+    return run_watch(links, title=title, host=args.host, port=args.port,
+                     interval=args.interval, lang=args.lang)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Templates], int]] = {
     "demo": cmd_demo,
     "run": cmd_run,
@@ -349,6 +475,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Templates], int]] = {
     "cards": cmd_cards,
     "export": cmd_export,
     "import": cmd_import,
+    "event": cmd_event,
 }
 
 
@@ -366,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from facilitator.core.errors import Refused
     from facilitator.core.templates import TemplateError
+    from facilitator.event.file import EventFileError
+    from facilitator.event.rooms import RoomError
     from facilitator.paths import data_dir
     from facilitator.store.files import (
         FolderNotWritable,
@@ -380,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     templates = Templates(args.templates)
     try:
         return COMMANDS[args.command](args, library, templates)
-    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked) as exc:
+    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked, EventFileError,
+            RoomError) as exc:
         _fail(EXIT_USAGE, str(exc))
     except (SessionLocked, FolderNotWritable) as exc:
         _fail(EXIT_FAILURE, str(exc))

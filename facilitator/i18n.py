@@ -1,7 +1,7 @@
 """Translations from gettext ``.po`` catalogs, compiled in memory with Babel when first used.
 
 Catalogs live in ``facilitator/locale/<lang>/LC_MESSAGES/<domain>.po``; one domain per face of
-the app (``web``, ``tui``, ``report``), so each can grow on its own.
+the app (``web``, ``tui``, ``report``, ``event`` for the event wall), so each can grow on its own.
 """
 
 from __future__ import annotations

@@ -62,3 +62,8 @@ def wall_url(base: str, wall_token: str) -> str:
     """The projector wall's address (its token is not the join token: see
     ``core/joining.wall_token``)."""
     return f"{base.rstrip('/')}/wall/{wall_token}"
+
+
+def organiser_url(base: str, secret: str) -> str:
+    """The organiser link: the room's read-only summary for ``facilitator event watch``."""
+    return f"{base.rstrip('/')}/o/{secret}"

@@ -15,6 +15,7 @@ BENCHMARKS = {
     "report": "Markdown, HTML and PDF for 5,000 contributions and 20,000 votes",
     "import": "importing an export of 100,000 documents, checked",
     "crash": "a real `facilitator serve` under phones, SIGKILLed and restarted N times",
+    "event": "how many simulated rooms one organiser laptop can watch",
 }
 MODULES = {"import": "importing"}
 """Benchmarks whose module is not named like them (``import`` is a Python keyword)."""

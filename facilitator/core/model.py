@@ -73,6 +73,10 @@ class SessionInfo(Record):
     created: float
     secret: str = ""
     """A server-side secret (never in a URL) the participant web signs device cookies with."""
+    organiser_secret: str = ""
+    """The secret of the organiser link (``/o/<secret>``: the room's read-only summary for
+    ``facilitator event watch``); "" while the facilitator has organiser access switched off.
+    Never on a participant's page; a new one revokes the old link."""
     place: str = ""
     current_round: int = 0
     view_state: dict[str, Any] = field(default_factory=dict)

@@ -13,10 +13,10 @@ from enum import StrEnum
 
 from facilitator.core.model import Contribution, Participant, Theme, Vote
 from facilitator.core.ranking import RankedItem, ThemeGroup, rank_round
-from facilitator.core.templates import Template
+from facilitator.core.templates import StakeholderGroup, Template
 
 __all__ = ["UNDISCLOSED", "Audit", "AuditFlag", "AuditTally", "GroupFigures", "RankedItem",
-           "ThemeGroup", "audit", "by_theme", "rank_round", "themes_by_group"]
+           "ThemeGroup", "audit", "audit_of_counts", "by_theme", "rank_round", "themes_by_group"]
 
 UNDISCLOSED = ""
 """The stakeholder "group" of participants who preferred not to say."""
@@ -151,42 +151,51 @@ class AuditTally:
     def figures(self) -> Audit:
         """Who was at the table against who was expected, and whose voice filled the room."""
         template = self.template
-        present, said, won = self.present, +self.said, +self.won
-        total_present, total_said = sum(present.values()), sum(said.values())
-        ids = [g.id for g in template.groups]
-        extra = sorted((set(present) | set(said)) - set(ids) - {UNDISCLOSED})
-        rows = []
-        for group_id in [*ids, *extra, UNDISCLOSED]:
-            group = template.group(group_id)
-            if group_id == UNDISCLOSED and not present[UNDISCLOSED] and not said[UNDISCLOSED]:
-                continue
-            rows.append(
-                GroupFigures(
-                    group_id=group_id,
-                    expected=bool(group and group.expected),
-                    present=present[group_id],
-                    contributions=said[group_id],
-                    votes_won=won[group_id],
-                    presence_share=_share(present[group_id], total_present),
-                    voice_share=_share(said[group_id], total_said),
-                    votes_share=_share(won[group_id], self.vote_total),
-                    linkable=group_id != UNDISCLOSED
-                    and present[group_id] >= template.anonymity_threshold,
-                )
-            )
+        return audit_of_counts(template.groups, template.anonymity_threshold, self.present,
+                               self.said, self.won, self.vote_total)
 
-        flags: list[tuple[AuditFlag, str]] = []
-        for group in template.groups:
-            if present[group.id] == 0 and (group.expected or group.must_be_present):
-                flags.append((AuditFlag.ABSENT_REQUIRED if group.must_be_present
-                              else AuditFlag.ABSENT, group.id))
-        for row in rows:
-            if row.group_id != UNDISCLOSED and total_said >= 4 and row.voice_share > 0.5:
-                flags.append((AuditFlag.DOMINANT, row.group_id))
-        lived = [g.id for g in template.groups if g.lived_experience]
-        if lived and not any(said[g] for g in lived):
-            flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
-        return Audit(rows, flags, total_present, total_said, self.vote_total)
+
+def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present: Counter[str],
+                    said: Counter[str], won: Counter[str], vote_total: int) -> Audit:
+    """The audit from counts per stakeholder group: people present, contributions said and vote
+    weight won (a session's, or an event's summed over its rooms); ``groups`` are the expected
+    ones, in the order to show them."""
+    said, won = +said, +won
+    total_present, total_said = sum(present.values()), sum(said.values())
+    ids = [g.id for g in groups]
+    by_id = {g.id: g for g in groups}
+    extra = sorted((set(+present) | set(said)) - set(ids) - {UNDISCLOSED})
+    rows = []
+    for group_id in [*ids, *extra, UNDISCLOSED]:
+        group = by_id.get(group_id)
+        if group_id == UNDISCLOSED and not present[UNDISCLOSED] and not said[UNDISCLOSED]:
+            continue
+        rows.append(
+            GroupFigures(
+                group_id=group_id,
+                expected=bool(group and group.expected),
+                present=present[group_id],
+                contributions=said[group_id],
+                votes_won=won[group_id],
+                presence_share=_share(present[group_id], total_present),
+                voice_share=_share(said[group_id], total_said),
+                votes_share=_share(won[group_id], vote_total),
+                linkable=group_id != UNDISCLOSED and present[group_id] >= threshold,
+            )
+        )
+
+    flags: list[tuple[AuditFlag, str]] = []
+    for group in groups:
+        if present[group.id] == 0 and (group.expected or group.must_be_present):
+            flags.append((AuditFlag.ABSENT_REQUIRED if group.must_be_present
+                          else AuditFlag.ABSENT, group.id))
+    for row in rows:
+        if row.group_id != UNDISCLOSED and total_said >= 4 and row.voice_share > 0.5:
+            flags.append((AuditFlag.DOMINANT, row.group_id))
+    lived = [g.id for g in groups if g.lived_experience]
+    if lived and not any(said[g] for g in lived):
+        flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
+    return Audit(rows, flags, total_present, total_said, vote_total)
 
 
 def audit(
@@ -211,21 +220,15 @@ def audit(
 
 
 def themes_by_group(
-    audit_result: Audit, groups: Sequence[ThemeGroup]
+    named: Iterable[str], groups: Sequence[ThemeGroup]
 ) -> dict[str, list[tuple[ThemeGroup, int]]]:
-    """For each linkable stakeholder group: the themes it raised, with how many contributions.
-
-    Groups under the anonymity threshold are left out, so a small group cannot be recognised
-    from what it said.
+    """For each of the ``named`` stakeholder groups (those that may be linked to what they said,
+    facilitator.core.privacy, in the order to show them): the themes it raised, with how many
+    contributions. Every other group is left out, so a small group cannot be recognised from
+    what it said.
     """
     result: dict[str, list[tuple[ThemeGroup, int]]] = {}
-    for figures in audit_result.groups:
-        if not figures.linkable:
-            continue
-        raised = [
-            (g, g.stakeholders[figures.group_id])
-            for g in groups
-            if g.stakeholders[figures.group_id]
-        ]
-        result[figures.group_id] = sorted(raised, key=lambda pair: -pair[1])
+    for group_id in named:
+        raised = [(g, g.stakeholders[group_id]) for g in groups if g.stakeholders[group_id]]
+        result[group_id] = sorted(raised, key=lambda pair: -pair[1])
     return result

@@ -9,13 +9,17 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache, partial
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
 from facilitator.i18n import translations
 from facilitator.paths import PACKAGE_DIR
-from facilitator.report.model import DOMAIN, AppendixRound, Report, percent
+from facilitator.report.model import DOMAIN, AppendixRound, Report, percent, ratio_label
+
+if TYPE_CHECKING:
+    from facilitator.report.event import EventReport
 
 TEMPLATES = PACKAGE_DIR / "report" / "templates"
 
@@ -85,7 +89,8 @@ def render_part(report: Report, *, front: bool, appendix: Sequence[AppendixRound
     without its heading when it ``continued`` one of the previous part); the page header and
     footer only with ``margins`` (a part's are stamped on with :func:`render_pages`)."""
     template = environment(report.lang).get_template("report.html")
-    return template.render(r=report, pct=partial(percent, lang=report.lang), front=front,
+    return template.render(r=report, pct=partial(percent, lang=report.lang),
+                           ratio_label=partial(ratio_label, lang=report.lang), front=front,
                            appendix=appendix, appendix_head=appendix_head, continued=continued,
                            margins=margins)
 
@@ -94,3 +99,11 @@ def render_pages(report: Report, pages: int) -> str:
     """``pages`` empty pages with the report's page header and footer ("n / pages")."""
     template = environment(report.lang).get_template("pages.html")
     return template.render(r=report, pages=pages)
+
+
+def render_event_html(event: EventReport) -> str:
+    """The event report as one self-contained HTML document (the session report's stylesheet
+    and building blocks)."""
+    template = environment(event.lang).get_template("event.html")
+    return template.render(e=event, pct=partial(percent, lang=event.lang),
+                           ratio_label=partial(ratio_label, lang=event.lang))

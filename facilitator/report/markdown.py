@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from facilitator.i18n import translations
-from facilitator.report.model import DOMAIN, ActionView, ItemView, Report, RoundView, percent
+from facilitator.report.model import (
+    DOMAIN,
+    ActionView,
+    GroupRow,
+    ItemView,
+    Report,
+    RoundView,
+    percent,
+    ratio_label,
+)
+
+if TYPE_CHECKING:
+    from facilitator.report.event import EventReport, EventRoom
 
 # Characters with a meaning anywhere in a line (CommonMark/GFM inline syntax, HTML, entities).
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -145,22 +158,27 @@ class _Markdown:
             self.add(("_" + _("None yet.") + "_"), "")
             return
         for item in items:
-            text = md_inline(item.text)
-            if item.bold:
-                text = (f"**{text}** (" + _("bold idea") + ")")
-            extra = []
-            if item.voting == "score" and item.voters:
-                extra.append(_("mean score {score} from {n} voters").format(
-                    score=item.votes, n=item.voters))
-            elif item.voting == "dots":
-                extra.append(_("votes: {votes}").format(votes=item.votes))
-            if item.sampled:
-                extra.append(_("seen by {n}").format(n=item.seen))
-            if item.count > 1:
-                extra.append(_("said {n}×").format(n=item.count))
-            tail = f" — {', '.join(extra)}" if extra else ""
-            self.add(f"{item.rank}. {text}{tail}")
+            self.add(f"{item.rank}. {self.ranked_line(item)}")
         self.add("")
+
+    def ranked_line(self, item: ItemView, *extra: str) -> str:
+        """One ranked item: its text, votes, how many saw it and said it (and ``extra``)."""
+        _ = self._
+        text = md_inline(item.text)
+        if item.bold:
+            text = (f"**{text}** (" + _("bold idea") + ")")
+        tags = []
+        if item.voting == "score" and item.voters:
+            tags.append(_("mean score {score} from {n} voters").format(
+                score=item.votes, n=item.voters))
+        elif item.voting == "dots":
+            tags.append(_("votes: {votes}").format(votes=item.votes))
+        if item.sampled:
+            tags.append(_("seen by {n}").format(n=item.seen))
+        if item.count > 1:
+            tags.append(_("said {n}×").format(n=item.count))
+        tags += extra
+        return text + (f" — {', '.join(tags)}" if tags else "")
 
     def actions(self, actions: list[ActionView], *, with_idea: bool = True) -> None:
         _ = self._
@@ -281,30 +299,13 @@ class _Markdown:
 
     def table(self) -> None:
         _, r = self._, self.r
-        lang = r.lang
         self.add(("## " + _("Who was at the table")), "")
         for finding in r.findings:
             self.add(f"- {md_escape(finding)}")
         self.add("")
         if r.withheld_note:
             self.add(md_escape(r.withheld_note), "")
-        rows = []
-        for g in r.groups:
-            expected = _("yes") if g.expected else _("no")
-            name = md_cell(g.name)
-            if g.missing:
-                name = (f"**{name}** (" + _("missing") + ")")
-            rows.append([name, expected, str(g.present), percent(g.presence_share, lang),
-                         md_cell(g.contributions), percent(g.voice_share, lang),
-                         md_cell(g.votes_won), percent(g.votes_share, lang)])
-        self.add(*_table([_("Group"), _("Expected"), _("Present"), _("Share of presence"),
-                          _("Contributions"), _("Share of voice"), _("Votes won"),
-                          _("Share of votes")], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]))
-        if r.figures_note:
-            self.add(f"_{md_escape(r.figures_note)}_", "")
-        if r.missing:
-            self.add(("**" + _("Missing groups") + ":** ")
-                     + ", ".join(md_escape(m) for m in r.missing), "")
+        self.groups_table(r.groups, r.lang, r.figures_note, r.missing)
         if r.audit_notes:
             self.add(("### " + _("Notes from the room")), "")
             self.add(*[f"- {md_inline(n)}" for n in r.audit_notes], "")
@@ -315,11 +316,44 @@ class _Markdown:
             self.add(("### " + _("Participants who agreed to be named")), "")
             self.add(", ".join(md_escape(n) for n in r.named) or ("_" + _("None.") + "_"), "")
 
+    def groups_table(self, groups: Sequence[GroupRow], lang: str, figures_note: str,
+                     missing: Sequence[str], *, ratio: bool = False) -> None:
+        """The "who was at the table" table (with each group's voice ratio when ``ratio``),
+        what its marks mean, and the missing groups."""
+        _ = self._
+        rows = []
+        for g in groups:
+            expected = _("yes") if g.expected else _("no")
+            name = md_cell(g.name)
+            if g.missing:
+                name = (f"**{name}** (" + _("missing") + ")")
+            row = [name, expected, str(g.present), percent(g.presence_share, lang),
+                   md_cell(g.contributions), percent(g.voice_share, lang)]
+            if ratio:
+                row.append(ratio_label(g.voice_ratio, lang))
+            rows.append([*row, md_cell(g.votes_won), percent(g.votes_share, lang)])
+        head = [_("Group"), _("Expected"), _("Present"), _("Share of presence"),
+                _("Contributions"), _("Share of voice")]
+        if ratio:
+            head.append(_("Voice ratio"))
+        head += [_("Votes won"), _("Share of votes")]
+        self.add(*_table(head, rows, ["l", "l", *"r" * (len(head) - 2)]))
+        if figures_note:
+            self.add(f"_{md_escape(figures_note)}_", "")
+        if missing:
+            self.add(("**" + _("Missing groups") + ":** ")
+                     + ", ".join(md_escape(m) for m in missing), "")
+
     def appendix(self) -> None:
         _ = self._
         self.add(("## " + _("Appendix: every contribution")), "")
+        self.appendix_rounds("###")
+
+    def appendix_rounds(self, heading: str) -> None:
+        """Every round's contributions, each round under a ``heading`` ("###") of its own."""
+        _ = self._
         for ap in self.r.appendix:
-            self.add(f"### {md_escape(ap.title)}", "")
+            self.add(f"{heading} {md_escape(ap.title)}", "")
             if ap.items:
                 head = ["#", _("Rank"), _("Contribution"), _("Theme"), _("Group"), _("Votes"),
                         _("Note")]
@@ -340,3 +374,204 @@ class _Markdown:
             if ap.waiting:
                 self.add(_("Waiting for approval, not shown and not counted yet: {n}.").format(
                     n=ap.waiting), "")
+
+
+def render_event_markdown(event: EventReport) -> str:
+    return _EventMarkdown(event).render()
+
+
+class _EventMarkdown:
+    """The event report as Markdown; each room's parts are drawn by the room report's own
+    renderer (:class:`_Markdown` over the room's model), so they read as they do there."""
+
+    def __init__(self, event: EventReport) -> None:
+        self.e = event
+        self._: Callable[[str], str] = translations(DOMAIN, event.lang).gettext
+        self.out: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        self.out.extend(lines)
+
+    def room_part(self, room: EventRoom) -> _Markdown:
+        """The room report's renderer, writing into this document."""
+        part = _Markdown(room.report)
+        part.out = self.out
+        return part
+
+    def render(self) -> str:
+        self.cover()
+        self.summary()
+        self.per_room()
+        self.distillation()
+        self.agenda()
+        self.themes()
+        self.table()
+        self.appendix()
+        text = "\n".join(self.out)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    def cover(self) -> None:
+        _, e = self._, self.e
+        self.add(f"# {md_escape(e.title)}", "")
+        facts = [(_("Date"), e.dates), (_("Place"), " · ".join(e.places) or "–"),
+                 (_("Rooms"), str(len(e.rooms))), (_("Participants"), str(e.participants)),
+                 (_("Contributions"), str(e.contributions)), (_("Votes cast"), str(e.votes))]
+        self.add(*_table([_("Event"), " "], [[f"**{k}**", md_cell(v)] for k, v in facts]))
+        self.add(_("Anonymous report: every room's contributions are linked to a stakeholder "
+                   "group only as that room's own report links them, and what a room's report "
+                   "withholds is withheld across the event too."), "")
+        self.add("_" + _("Participants are counted per room: someone who took part in two "
+                         "rooms counts twice.") + "_", "")
+        if e.event_file:
+            self.add("_" + md_escape(_("Event file: {file}; themes shown with another room's: "
+                                       "{n}.").format(file=e.event_file, n=e.mapped)) + "_", "")
+        rows = [[str(room.number), md_cell(room.title), md_cell(room.place or "–"),
+                 md_cell(room.template_title), str(room.report.participants),
+                 str(room.report.contributions), md_cell(room.session_id)]
+                for room in e.rooms]
+        self.add(("## " + _("Rooms")), "")
+        self.add(*_table(["#", _("Room"), _("Place"), _("Template"), _("Participants"),
+                          _("Contributions"), _("Session")], rows,
+                         ["r", "l", "l", "l", "r", "r", "l"]))
+
+    def summary(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Summary")), "")
+        self.add("_" + _("Each room's ranking stands as the room voted. Votes of different rooms "
+                         "cannot be compared, so every room's first comes before any room's "
+                         "second; among equals, the one a larger share of its room backed.")
+                 + "_", "")
+        for heading, items in ((_("Top bottlenecks across rooms"), e.top_bottlenecks),
+                               (_("Top ideas across rooms"), e.top_ideas)):
+            self.add(f"### {heading}", "")
+            if not items:
+                self.add(("_" + _("None yet.") + "_"), "")
+                continue
+            for n, entry in enumerate(items, start=1):
+                part = self.room_part(entry.room)
+                room = _("room {room}").format(room=md_escape(entry.room.label))
+                rank = _("rank {n} there").format(n=entry.item.rank)
+                self.add(f"{n}. {part.ranked_line(entry.item, rank, room)}")
+            self.add("")
+        self.add(("### " + _("Actions")), "")
+        if not e.actions:
+            self.add(("_" + _("No actions recorded.") + "_"), "")
+        else:
+            rows = [[md_cell(a.room.label), md_cell(a.action.text), md_cell(a.action.owner or "–"),
+                     md_cell(a.action.due or "–"), md_cell(a.action.idea or "–")]
+                    for a in e.actions]
+            self.add(*_table([_("Room"), _("Action"), _("Owner"), _("Due"), _("From idea")],
+                             rows))
+        self.add(("### " + _("Who was at the table")), "", f"**{md_escape(e.finding)}**", "")
+        if e.withheld_note:
+            self.add(md_escape(e.withheld_note), "")
+
+    def per_room(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Per room")), "")
+        for room in e.rooms:
+            report = room.report
+            self.add(f"### {md_escape(room.label)}", "")
+            facts = [room.template_title, room.place, room.date,
+                     _("Participants: {n}").format(n=report.participants),
+                     _("Contributions: {n}").format(n=report.contributions)]
+            self.add("_" + " · ".join(md_escape(f) for f in facts if f) + "_", "")
+            part = self.room_part(room)
+            for heading, items in ((_("Top bottlenecks"), report.top_bottlenecks),
+                                   (_("Top ideas"), report.top_ideas)):
+                self.add(f"#### {heading}", "")
+                part.ranked_list(items)
+
+    def distillation(self) -> None:
+        _, e = self._, self.e
+        if not e.distillations:
+            return
+        self.add(("## " + _("Distillation")), "")
+        for room in e.distillations:
+            self.add(f"### {md_escape(room.label)}", "")
+            for line in room.lines:
+                to = (" — " + _("to {groups}").format(groups=md_escape(line.to))
+                      if line.to else "")
+                self.add(f"- {md_inline(line.text)}{to}")
+            if room.lines:
+                self.add("")
+            if room.tips:
+                self.add("**" + _("Tips") + "**", "")
+                part = self.room_part(room)
+                for n, tip in enumerate(room.tips, start=1):
+                    self.add(f"{n}. {part.ranked_line(tip)}")
+                self.add("")
+
+    def agenda(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Rounds by kind")), "")
+        self.add(_("Rooms from different templates are matched by the kind of round; where "
+                   "their rounds differ, each room's are listed."), "")
+        for kind in e.agenda:
+            self.add(f"### {md_escape(kind.label)}", "")
+            if kind.same:
+                self.add(_("Every room: {rounds}").format(
+                    rounds="; ".join(md_escape(t) for t in kind.rooms[0][1])), "")
+                continue
+            rows = [[md_cell(room.label), md_cell("; ".join(titles) or "–")]
+                    for room, titles in kind.rooms]
+            self.add(*_table([_("Room"), _("Rounds")], rows))
+
+    def themes(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Themes across rooms")), "")
+        self.add(_("Themes with the same name are shown together, and so are those the event "
+                   "file maps onto another room's."), "")
+        if not e.themes:
+            self.add(("_" + _("No themes yet.") + "_"), "")
+            return
+        labels = e.kind_labels
+        kind = ""
+        for theme in e.themes:
+            if theme.kind != kind:
+                kind = theme.kind
+                self.add(f"### {md_escape(labels.get(kind, kind))}", "")
+            self.add(f"#### {md_escape(theme.name)} — " + _(
+                "{n} contributions in {rooms} rooms").format(n=theme.items, rooms=theme.rooms),
+                "")
+            rows = []
+            for place in theme.places:
+                name = md_cell(place.name) + (" ⇢" if place.mapped else "")
+                top = place.top
+                rows.append([md_cell(place.room.label), md_cell(place.round_title), name,
+                             str(place.items), place.votes or "–",
+                             md_cell(top.text) if top else "–",
+                             md_cell(top.group or "–") if top else "–"])
+            self.add(*_table([_("Room"), _("Round"), _("Theme in the room"), _("Contributions"),
+                              _("Votes"), _("Top contribution"), _("Group")], rows,
+                             ["l", "l", "l", "r", "r", "l", "l"]))
+        if e.mapped:
+            self.add("_" + _("⇢ shown here by the event file.") + "_", "")
+
+    def table(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Who was at the table: the whole event")), "")
+        for finding in e.findings:
+            self.add(f"- {md_escape(finding)}")
+        self.add("")
+        if e.withheld_note:
+            self.add(md_escape(e.withheld_note), "")
+        self.room_part(e.rooms[0]).groups_table(e.groups, e.lang, e.figures_note, e.missing,
+                                                ratio=True)
+        for room in e.rooms:
+            report = room.report
+            self.add(f"### {md_escape(room.label)}", "")
+            for finding in report.findings:
+                self.add(f"- {md_escape(finding)}")
+            self.add("")
+            if report.withheld_note:
+                self.add(md_escape(report.withheld_note), "")
+            self.room_part(room).groups_table(report.groups, e.lang, report.figures_note,
+                                              report.missing, ratio=True)
+
+    def appendix(self) -> None:
+        _, e = self._, self.e
+        self.add(("## " + _("Appendix: every contribution")), "")
+        for room in e.rooms:
+            self.add(f"### {md_escape(room.label)}", "")
+            self.room_part(room).appendix_rounds("####")

@@ -7,7 +7,7 @@ selects, labels and translates. Which contributions count is decided once, by
 for approval): the ranking, the audit and every list here follow it.
 
 Anonymous by default: a contribution is linked to its stakeholder group only when that group may
-be named without anyone being recognised by elimination (see :func:`pooled_groups`), and to a
+be named without anyone being recognised by elimination (facilitator.core.privacy), and to a
 name only when the report is made with ``names=True`` and the participant consented to be named.
 Every format renders this one model, so all four follow the same rule.
 """
@@ -15,14 +15,15 @@ Every format renders this one model, so all four follow the same rule.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from babel.dates import format_date
-from babel.numbers import format_percent, get_decimal_symbol
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
+from facilitator.core.privacy import Disclosure, disclosure
 from facilitator.core.results import (
     UNDISCLOSED,
     Audit,
@@ -144,7 +145,8 @@ class GroupThemes:
 class GroupRow:
     """One row of the "who was at the table" table.
 
-    For a pooled group (see :func:`pooled_groups`) the content figures are withheld:
+    For a pooled group (see :func:`facilitator.core.privacy.pooled_groups`) the content figures
+    are withheld:
     contributions and votes won read "< n" or "≥ n" (n = the anonymity threshold) and the two
     shares are None. Otherwise, with the exact figures of the other groups and the totals on the
     cover, a reader could subtract their way to what one or two people said, and match that count
@@ -172,6 +174,14 @@ class GroupRow:
     votes_share: float | None
     pooled: bool = False
     """Counted in the pool of small groups: figures withheld, contributions not labelled."""
+
+    @property
+    def voice_ratio(self) -> float | None:
+        """Share of voice ÷ share of presence (1.0 is a fair share); None when withheld or
+        nobody is present."""
+        if self.voice_share is None or not self.presence_share:
+            return None
+        return self.voice_share / self.presence_share
 
 
 @dataclass(slots=True)
@@ -268,6 +278,10 @@ class Report:
     vote_rows: list[VoteRow]
     anonymity_threshold: int
     names: bool
+    audit: Audit
+    """The audit's figures, all of them (render ``groups``, which withholds what it must)."""
+    disclosure: Disclosure
+    """Which groups this report names and pools (facilitator.core.privacy)."""
 
 
 def report_language(store: SessionStore, lang: str | None) -> str:
@@ -278,37 +292,6 @@ def report_language(store: SessionStore, lang: str | None) -> str:
 def build_report(store: SessionStore, *, names: bool = False, lang: str | None = None) -> Report:
     """The report model of a session (open read-only; it may still be running elsewhere)."""
     return _Builder(store, names=names, lang=report_language(store, lang)).build()
-
-
-def pooled_groups(groups: Sequence[GroupFigures], threshold: int,
-                  order: Sequence[str] = ()) -> set[str]:
-    """The groups whose contributions are not linked to them: one pool of "other/small groups".
-
-    The pool holds every group below the anonymity ``threshold`` and "prefer not to say". Its
-    contributions go unlabelled, and if it had fewer than ``threshold`` people present, the
-    unlabelled lines could still be told apart by elimination (three labelled "municipality",
-    one unlabelled, one refugee-led participant present: the unlabelled one is theirs). So the
-    smallest labelled group joins the pool, then the next smallest, until the pool has at least
-    ``threshold`` people; when it never gets there, nothing is labelled.
-
-    A group with nobody present and nothing said has nothing to hide and stays out of the pool
-    (its row keeps its zeros). An empty pool, or one holding only contributions the facilitator
-    typed in (no author, so "prefer not to say" with nobody present), needs no company. Ties
-    between labelled groups go to the one listed first in ``order`` (the template's groups),
-    so the choice depends on nothing but sizes and the template.
-    """
-    pooled = {g.group_id for g in groups
-              if not g.linkable and (g.present or g.contributions or g.votes_won)}
-    people = sum(g.present for g in groups if g.group_id in pooled)
-    rank = {group_id: n for n, group_id in enumerate(order)}
-    labelled = sorted((g for g in groups if g.group_id not in pooled and g.linkable),
-                      key=lambda g: (g.present, rank.get(g.group_id, len(rank)), g.group_id))
-    for group in labelled:
-        if not 0 < people < threshold:
-            break
-        pooled.add(group.group_id)
-        people += group.present
-    return pooled
 
 
 class _Builder:
@@ -326,10 +309,9 @@ class _Builder:
         self.all_votes = store.votes()
         self.audit: Audit = audit(self.template, self.participants, self.everything,
                                   self.all_votes)
-        self.pooled = pooled_groups(self.audit.groups, self.template.anonymity_threshold,
-                                    [g.id for g in self.template.groups])
-        self.linkable = {g.group_id for g in self.audit.groups
-                         if g.linkable and g.group_id not in self.pooled}
+        self.disclosure: Disclosure = disclosure(self.template, self.audit)
+        self.pooled = self.disclosure.pooled
+        self.linkable = self.disclosure.named
         self._group_names: dict[str, str] = {}
         self._decimal = get_decimal_symbol(lang)
         self.theme_names = {t.id: t.name for t in store.themes()}
@@ -451,9 +433,8 @@ class _Builder:
             ))
             if spec.kind is RoundKind.BOTTLENECK:
                 bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
-                for group_id, raised in themes_by_group(self.audit, themed).items():
-                    if group_id not in self.linkable:
-                        continue
+                named = [g.group_id for g in self.audit.groups if g.group_id in self.linkable]
+                for group_id, raised in themes_by_group(named, themed).items():
                     groups_themes.append(GroupThemes(
                         self.group_name(group_id), self.text(spec.title),
                         [(self.theme_label(g), count) for g, count in raised]))
@@ -532,6 +513,8 @@ class _Builder:
             vote_rows=vote_rows,
             anonymity_threshold=threshold,
             names=self.names,
+            audit=self.audit,
+            disclosure=self.disclosure,
         )
 
     def addressees(self, group_ids: Sequence[str]) -> str:
@@ -592,13 +575,10 @@ class _Builder:
 
     def group_row(self, figures: GroupFigures) -> GroupRow:
         group = self.template.group(figures.group_id)
-        pooled = figures.group_id in self.pooled
-        threshold = self.template.anonymity_threshold
+        pooled = self.disclosure.withheld(figures.group_id)
 
         def count(value: int) -> str:
-            if not pooled:
-                return str(value)
-            return f"< {threshold}" if value < threshold else f"≥ {threshold}"
+            return self.disclosure.count(figures.group_id, value)
 
         return GroupRow(
             group_id=figures.group_id,
@@ -618,7 +598,7 @@ class _Builder:
     def withheld_note(self, groups: Sequence[GroupRow]) -> str:
         """Which figures the groups table withholds, of which groups, and why ("" for none)."""
         _ = self._
-        quoted = partial(_quoted_list, self._)
+        quoted = partial(quoted_list, self._)
         large = {g.group_id for g in self.audit.groups if g.linkable}
         small = [g.name for g in groups if g.pooled and g.group_id not in large]
         company = [g.name for g in groups if g.pooled and g.group_id in large]
@@ -637,43 +617,55 @@ class _Builder:
 
     def findings(self) -> list[str]:
         """The audit's flags as sentences, the most important first."""
-        _ = self._
-        order = [AuditFlag.ABSENT_REQUIRED, AuditFlag.NO_LIVED_EXPERIENCE, AuditFlag.DOMINANT,
-                 AuditFlag.ABSENT]
-        sentences = []
-        for kind in order:
-            for flag, group_id in self.audit.flags:
-                if flag is not kind:
-                    continue
-                name = self.group_name(group_id)
-                if flag is AuditFlag.ABSENT_REQUIRED:
-                    sentences.append(_("Nobody from “{group}” was at the table, although this "
-                                       "group must be heard.").format(group=name))
-                elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
-                    sentences.append(_("No refugee-led or lived-experience voice was heard."))
-                elif flag is AuditFlag.DOMINANT and group_id in self.pooled:
-                    # No share: it would give the pooled group's exact count.
+        if not self.participants:
+            return [self._("Nobody has joined this session yet.")]
+        return audit_findings(self.audit, gettext=self._, lang=self.lang,
+                              group_name=self.group_name, withheld=self.pooled)
+
+
+def audit_findings(audit: Audit, *, gettext: Callable[[str], str], lang: str,
+                   group_name: Callable[[str], str], withheld: Collection[str],
+                   dominance_of_withheld: bool = True) -> list[str]:
+    """The audit's flags as sentences, the most important first.
+
+    A group whose figures are ``withheld`` is said to fill more than half of the contributions
+    without its share (which would give its exact count); with ``dominance_of_withheld`` False
+    (an event, where "more than half of the event" would narrow down what one room withheld)
+    not at all. With figures withheld and no flag, the sentence does not vouch that no group
+    dominated: the withheld note says why it cannot.
+    """
+    _ = gettext
+    order = [AuditFlag.ABSENT_REQUIRED, AuditFlag.NO_LIVED_EXPERIENCE, AuditFlag.DOMINANT,
+             AuditFlag.ABSENT]
+    sentences = []
+    for kind in order:
+        for flag, group_id in audit.flags:
+            if flag is not kind:
+                continue
+            name = group_name(group_id)
+            if flag is AuditFlag.ABSENT_REQUIRED:
+                sentences.append(_("Nobody from “{group}” was at the table, although this "
+                                   "group must be heard.").format(group=name))
+            elif flag is AuditFlag.NO_LIVED_EXPERIENCE:
+                sentences.append(_("No refugee-led or lived-experience voice was heard."))
+            elif flag is AuditFlag.DOMINANT and group_id in withheld:
+                if dominance_of_withheld:  # no share: it would give the exact count
                     sentences.append(_("“{group}” filled more than half of the "
                                        "contributions.").format(group=name))
-                elif flag is AuditFlag.DOMINANT:
-                    figures = self.audit.figures(group_id)
-                    share = format_percent(figures.voice_share if figures else 0.0,
-                                           locale=self.lang)
-                    sentences.append(_("“{group}” filled more than half of the contributions "
-                                       "({share}).").format(group=name, share=share))
-                else:
-                    sentences.append(_("“{group}” was expected but nobody from it was "
-                                       "present.").format(group=name))
-        if not self.participants:
-            return [_("Nobody has joined this session yet.")]
-        if sentences:
-            return sentences
-        if self.pooled:
-            # Whether a group dominated is a matter of the shares, and some are withheld: the
-            # report says which (withheld_note) rather than vouching for them.
-            return [_("Every expected group was at the table.")]
-        return [_("Every expected group was at the table and no group dominated the "
-                  "conversation.")]
+            elif flag is AuditFlag.DOMINANT:
+                figures = audit.figures(group_id)
+                share = format_percent(figures.voice_share if figures else 0.0, locale=lang)
+                sentences.append(_("“{group}” filled more than half of the contributions "
+                                   "({share}).").format(group=name, share=share))
+            else:
+                sentences.append(_("“{group}” was expected but nobody from it was "
+                                   "present.").format(group=name))
+    if sentences:
+        return sentences
+    if withheld:
+        return [_("Every expected group was at the table.")]
+    return [_("Every expected group was at the table and no group dominated the "
+              "conversation.")]
 
 
 def date_label(value: str, lang: str) -> str:
@@ -693,7 +685,7 @@ def _joined(gettext: Callable[[str], str], names: Sequence[str]) -> str:
     return gettext("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
 
 
-def _quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
+def quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
     """“A”, “B” and “C”, in the report's language."""
     return _joined(gettext, [f"“{name}”" for name in names])
 
@@ -701,3 +693,11 @@ def _quoted_list(gettext: Callable[[str], str], names: Sequence[str]) -> str:
 def percent(value: float | None, lang: str) -> str:
     """A share as a percentage; "–" for a withheld one (None)."""
     return "–" if value is None else format_percent(value, locale=lang)
+
+
+def ratio_label(ratio: float | None, lang: str) -> str:
+    """A voice ratio (share of voice ÷ share of presence) with two decimals; "–" when there is
+    none (nobody present) or it is withheld."""
+    if ratio is None:
+        return "–"
+    return format_decimal(ratio, format="0.00", locale=lang)

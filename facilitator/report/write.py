@@ -1,6 +1,7 @@
 """Write the report files of a session: what ``facilitator report`` and the TUI's export call.
 
-Files in ``out_dir``, named after the session id:
+Files in ``out_dir``, named after the session id (an event report's after its title, see
+:func:`write_event_report`):
 
 =============================  ============================================================
 ``<id>.md``                     Markdown
@@ -13,12 +14,19 @@ Files in ``out_dir``, named after the session id:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facilitator.report.model import Report, build_report
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
+
+if TYPE_CHECKING:
+    from facilitator.event.file import EventFile
+    from facilitator.event.rooms import Room
 
 FORMATS = ("md", "html", "pdf", "csv")
 
@@ -108,4 +116,71 @@ def write_report(
     if pdf_problem is not None:
         done = ", ".join(str(p) for p in written) or "nothing else was asked for"
         raise ReportError(session_path, f"{pdf_problem} Written: {done}.")
+    return written
+
+
+def file_stem(title: str) -> str:
+    """A file name for a title: "Consultatiedag Zwolle 2027" → "consultatiedag-zwolle-2027"."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "event"
+
+
+def write_event_report(
+    rooms: Sequence[Room],
+    *,
+    title: str,
+    out_dir: Path,
+    formats: Sequence[str],
+    event: EventFile | None = None,
+    lang: str | None = None,
+) -> list[Path]:
+    """Write the event report of ``rooms`` (open read-only) in each of ``formats``; return the
+    files written: ``<stem>.md``, ``.html``, ``.pdf`` and, for csv, ``<stem>-contributions.csv``,
+    ``<stem>-votes.csv`` and ``<stem>-groups.csv``, the stem made from ``title``. As for a
+    session, a PDF that cannot be made leaves the other files written and says what to do."""
+    from facilitator.report.csv_out import (
+        event_contributions_csv,
+        event_groups_csv,
+        event_votes_csv,
+    )
+    from facilitator.report.event import build_event_report
+    from facilitator.report.html import render_event_html
+    from facilitator.report.markdown import render_event_markdown
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    report = build_event_report(rooms, title=title, event=event, lang=lang)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"{out_dir}: cannot create the folder ({exc.strerror})"
+        raise ReportError(out_dir, message) from None
+    stem = file_stem(title)
+    written: list[Path] = []
+    pdf_problem: str | None = None
+    try:
+        if "md" in formats:
+            written.append(_write_text(out_dir / f"{stem}.md", render_event_markdown(report)))
+        html = render_event_html(report) if "html" in formats or "pdf" in formats else ""
+        if "html" in formats:
+            written.append(_write_text(out_dir / f"{stem}.html", html))
+        if "csv" in formats:
+            for name, text in (("contributions", event_contributions_csv(report)),
+                               ("votes", event_votes_csv(report)),
+                               ("groups", event_groups_csv(report))):
+                written.append(_write_text(out_dir / f"{stem}-{name}.csv", text))
+        if "pdf" in formats:
+            from facilitator.report.pdf import PdfUnavailable, write_pdf
+
+            try:
+                written.append(write_pdf(html, out_dir / f"{stem}.pdf"))
+            except PdfUnavailable as exc:
+                pdf_problem = str(exc)
+    except OSError as exc:
+        raise ReportError(out_dir, f"{exc.filename or out_dir}: cannot write the report "
+                          f"({exc.strerror})") from None
+    if pdf_problem is not None:
+        done = ", ".join(str(p) for p in written) or "nothing else was asked for"
+        raise ReportError(out_dir, f"{pdf_problem} Written: {done}.")
     return written

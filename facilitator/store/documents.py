@@ -131,6 +131,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "join_token": _matching(JOIN_TOKEN_PATTERN),
         "created": Time,
         "secret": _matching(r"[A-Za-z0-9_-]{1,128}", optional=True),
+        "organiser_secret": _matching(r"[A-Za-z0-9_-]{1,128}", optional=True),
         "place": _text(MAX_TITLE_CHARS, multiline=False, required=False),
         "current_round": Ref,
         "view_state": ViewState,

@@ -224,6 +224,26 @@ class Library:
         return SessionEntry.of(path, tables)
 
 
+def is_export(file: Path) -> bool:
+    """Whether ``file`` looks like a ``facilitator export`` (not a session file): a JSON object
+    whose ``format`` says so. Anything unreadable is not; opening it will say why."""
+    try:
+        document = orjson.loads(file.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return isinstance(document, dict) and document.get("format") == EXPORT_FORMAT
+
+
+def open_export(file: Path, folder: Path) -> SessionStore:
+    """An exported session opened read-only without importing it into the library: checked as
+    :meth:`Library.import_file` checks it, then written into ``folder`` (the caller's temporary
+    one, never the data dir) and opened from there."""
+    tables = _read_export(file)
+    path = folder / f"export-{secrets.token_hex(6)}.json"
+    write_atomic(path, orjson.dumps(tables))
+    return SessionStore.open(path, read_only=True)
+
+
 def _read_export(file: Path) -> Tables:
     """Check an export thoroughly before anything is written; errors name the file and key."""
     try:

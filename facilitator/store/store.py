@@ -50,6 +50,7 @@ from facilitator.core.model import (
     Theme,
     Vote,
 )
+from facilitator.core.privacy import Disclosure, disclosure
 from facilitator.core.ranking import RoundRanking
 from facilitator.core.results import Audit, AuditTally
 from facilitator.core.templates import (
@@ -200,6 +201,7 @@ class SessionStore:
             created=time.time(),
             place=place,
             secret=secrets.token_urlsafe(32),
+            organiser_secret=new_organiser_secret(),
         )
         data: Tables = {name: {} for name in TABLES}
         data["session"]["1"] = info.to_doc()
@@ -566,6 +568,11 @@ class SessionStore:
     def audit(self) -> Audit:
         """The "who is at the table" figures of the whole session, from the live counts."""
         return self.audit_tally.figures()
+
+    def disclosure(self) -> Disclosure:
+        """Which stakeholder groups may be named now (facilitator.core.privacy), from the live
+        audit: what the TUI, the wall and the organiser's summary go by, as the report does."""
+        return disclosure(self.template, self.audit())
 
     def ballot(self, device_id: str, round_id: str) -> dict[int, int]:
         """A device's votes in a round: contribution id → dots or score."""
@@ -1111,6 +1118,16 @@ class SessionStore:
 
         return await self._submit(change)
 
+    async def set_organiser_link(self, *, on: bool) -> SessionInfo:
+        """Organiser access on, with a new secret (a link given out before stops working), or
+        off (every organiser link is refused until it is switched on again)."""
+        secret = new_organiser_secret() if on else ""
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, organiser_secret=secret)
+
+        return await self._submit(change)
+
     async def revoke_card(self, table: str) -> SessionInfo:
         """Revoke the table card of ``table``: its code admits no new device from now on (the
         devices that joined with it keep working), and the card is issued again with a new
@@ -1161,6 +1178,11 @@ class SessionStore:
             ):
                 raise Refused(Reason.ROUND_CLOSED)
         return item
+
+
+def new_organiser_secret() -> str:
+    """The secret of a room's organiser link (192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 def _index_key(record: Record) -> tuple[Any, ...]:

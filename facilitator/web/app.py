@@ -37,6 +37,7 @@ from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
+from facilitator.event.summary import SummaryCache
 from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
 from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
@@ -86,6 +87,7 @@ CONFIRMATIONS = {
 
 STORE: web.AppKey[SessionStore] = web.AppKey("store", SessionStore)
 HUB: web.AppKey[LiveHub] = web.AppKey("hub", LiveHub)
+SUMMARY: web.AppKey[SummaryCache] = web.AppKey("summary", SummaryCache)
 CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-type]
 LANG = web.RequestKey("lang", str)
 """The language this request is answered in, once known."""
@@ -765,6 +767,31 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
     return await hub.stream(request, hub.wall, hub.wall_message)
 
 
+# -- the organiser's summary -------------------------------------------------------------------
+
+
+async def organiser_summary(request: web.Request) -> web.StreamResponse:
+    """The room's read-only summary for ``facilitator event watch`` (facilitator.event.summary),
+    behind the organiser link's own secret: compared in constant time, refused when the
+    facilitator switched organiser access off or made a new link. Served from the summary
+    built after the last commit; 304 when the organiser's laptop already has it."""
+    store = request.app[STORE]
+    address = client_address(request)
+    config = request.app[CONFIG]
+    if address is not None and not config.rate.allow(  # guesses count too
+            "ip:" + address, "organiser", config.limits.ip_organiser):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    secret = store.info.organiser_secret
+    sent = request.match_info["secret"]
+    if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
+        raise Refusal(say.ORGANISER_REFUSED)
+    etag, body = request.app[SUMMARY].current()
+    headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/json", headers=headers)
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True})
 
@@ -798,6 +825,8 @@ def create_app(
     )
     hub = LiveHub(store, clock)
     app[HUB] = hub
+    summary = SummaryCache(store)
+    app[SUMMARY] = summary
     app.on_response_prepare.append(_headers)
 
     async def start_hub(app: web.Application) -> None:
@@ -805,6 +834,7 @@ def create_app(
 
     async def stop_hub(app: web.Application) -> None:
         hub.close()
+        summary.close()
 
     app.on_startup.append(start_hub)
     app.on_shutdown.append(stop_hub)
@@ -825,6 +855,7 @@ def create_app(
         web.get(f"/wall/{token}", wall),
         web.get(f"/wall/{token}/events", wall_events),
         web.get(f"/wall/{token}/qr.{{kind:svg|png}}", qr_code),
+        web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.static("/static", HERE / "static", append_version=False),
     ])
     return app

@@ -131,6 +131,8 @@ class Limits:
     """Joining and changing one's details, per client address."""
     ip_new_devices: int = 60
     """Devices joining for the first time, per client address."""
+    ip_organiser: int = 120
+    """Organiser summaries, per client address (a watching laptop asks every few seconds)."""
 
 
 class RateLimiter:

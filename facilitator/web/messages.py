@@ -78,3 +78,8 @@ WITHDRAWN = Answer(200, N_("Your contribution is withdrawn."))
 VOTED = Answer(200, N_("Your vote is saved."))
 ANOTHER_SET = Answer(200, N_("Here are other items to vote on."))
 WELCOME = Answer(200, N_("Welcome! You can take part now."))
+ORGANISER_REFUSED = Answer(
+    403,
+    N_("This organiser link is not valid (any more). Ask the room's facilitator for the "
+       "current one."),
+)

@@ -19,7 +19,14 @@ from collections.abc import Callable
 from aiohttp import web
 
 from facilitator.core.joining import ROTATE_S, room_code, wall_token
-from facilitator.net import base_url, default_host, join_url, lan_candidates, wall_url
+from facilitator.net import (
+    base_url,
+    default_host,
+    join_url,
+    lan_candidates,
+    organiser_url,
+    wall_url,
+)
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -130,6 +137,12 @@ class ParticipantServer:
     @property
     def wall_url(self) -> str:
         return wall_url(self.base_url, wall_token(self.store.info.secret))
+
+    @property
+    def organiser_url(self) -> str | None:
+        """The organiser link (the room's read-only summary), None while access is off."""
+        secret = self.store.info.organiser_secret
+        return organiser_url(self.base_url, secret) if secret else None
 
     @property
     def candidate_urls(self) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from facilitator.core.model import Contribution, Participant, Theme, Vote
+from facilitator.core.privacy import disclosure
 from facilitator.core.results import (
     UNDISCLOSED,
     AuditFlag,
@@ -275,7 +276,11 @@ def test_themes_by_group_leaves_out_small_groups() -> None:
     people, said, votes = _room()
     themes = [Theme(id=1, round_id="dots", name="Rules"), Theme(id=2, round_id="dots", name="Talk")]
     groups = by_theme(rank_round(DOTS, said, votes), themes)
-    result = themes_by_group(audit(TEMPLATE, people, said, votes), groups)
+    # ngo (1) and "prefer not to say" (1) pool only two people: municipality joins them.
+    assert disclosure(TEMPLATE, audit(TEMPLATE, people, said, votes)).named == set()
+    people.append(Participant(id=6, device_id="x2", lang="nl", stakeholder=UNDISCLOSED))
+    named = disclosure(TEMPLATE, audit(TEMPLATE, people, said, votes)).named
+    result = themes_by_group(named, groups)
     assert set(result) == {"muni"}  # ngo (1 person) and the undisclosed are never linked
     assert [(g.theme.name if g.theme else None, n) for g, n in result["muni"]] == [
         ("Rules", 3), ("Talk", 1),

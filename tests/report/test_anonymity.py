@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from report_session import MUNICIPALITY_TEXTS, REFUGEE_TEXT, WAITING_TEXT, Fixed
 
+from facilitator.core.privacy import pooled_groups
 from facilitator.core.results import UNDISCLOSED, GroupFigures
 from facilitator.report import build_report
-from facilitator.report.model import pooled_groups
 from facilitator.store.store import SessionStore
 
 GROUP_NAMES = ("Gemeente", "Initiatief van vluchtelingen")

@@ -230,6 +230,8 @@ def _render(renderable: Any) -> str:
 
 async def test_audit_in_dutch_uses_decimal_commas_and_clear_words(session: SessionStore,
                                                                   add) -> None:
+    for device in ("quiet-1", "quiet-2"):  # with the funder a pool of three: see core/privacy
+        await session.join(device, lang="nl")
     for device in ("device-0", "device-0", "device-3"):
         await add("Iets", device=device)
     audit_round = next(r for r in session.template.rounds if r.kind.value == "audit")
@@ -251,6 +253,8 @@ async def test_audit_in_dutch_uses_decimal_commas_and_clear_words(session: Sessi
 
 
 async def test_filter_by_stakeholder_group(make_app, session: SessionStore, add) -> None:
+    for device in ("quiet-1", "quiet-2"):  # with the funder, a pool of three: see below
+        await session.join(device, lang="nl")
     await add("Van de gemeente", device="device-0")  # municipality (3 present)
     await add("Van een initiatief", device="device-3")  # refugee_led (3 present)
     await add("Van een fonds", device="device-6")  # funder: 1 present, stays anonymous

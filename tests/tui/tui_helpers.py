@@ -46,6 +46,11 @@ class FakeServer:
         return [self.join_url]
 
     @property
+    def organiser_url(self) -> str | None:
+        secret = self.store.info.organiser_secret
+        return f"http://192.168.1.20:8080/o/{secret}" if secret else None
+
+    @property
     def port(self) -> int:
         return 8080
 

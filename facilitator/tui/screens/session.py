@@ -40,13 +40,14 @@ from facilitator.tui.screens.dialogs import (
 from facilitator.tui.screens.help import HelpScreen, key_label
 from facilitator.tui.screens.join import JoinScreen
 from facilitator.tui.screens.joining import JoiningDialog
+from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.feed import FeedTable, one_line, status_text
 from facilitator.tui.widgets.header import RoundHeader
 from facilitator.tui.widgets.join import JoinPanel
 from facilitator.tui.widgets.joining import JoiningWatch
 from facilitator.tui.widgets.room import RoomPanel
-from facilitator.tui.widgets.round_view import RoundView, linkable_groups, round_view
+from facilitator.tui.widgets.round_view import RoundView, round_view
 
 if TYPE_CHECKING:
     from facilitator.store.store import SessionStore
@@ -120,6 +121,9 @@ class SessionScreen(Screen[None]):
                 show=False, tooltip=N_("No new device may join in this round")),
         Binding("c", "joining", N_("Joining: codes, table cards, people"),
                 id="joining.dialog", show=False),
+        Binding("k", "organiser", N_("Organiser link"), id="organiser.link", show=False,
+                tooltip=N_("The link an organiser's event watch follows this room with: "
+                           "switch it off, or make a new one")),
         Binding("question_mark,f1", "help", N_("Help"), id="help"),
         Binding("f5", "report_preview", N_("Report preview"), id="report.preview", show=False),
         Binding("f6", "export_report", N_("Export report"), id="report.export", show=False),
@@ -139,6 +143,8 @@ class SessionScreen(Screen[None]):
         """Show only this stakeholder group ("" is "not said"); None shows every group."""
         self.selected = int(view_state.get("selected", 0) or 0)
         self.linkable: set[str] = set()
+        """The groups the screen may link to what they said (facilitator.core.privacy): the
+        report's rule, so the projector never names a group the printed report hides."""
         self._unsubscribe: Callable[[], None] | None = None
         self._rang_for: str | None = None
         self._view_dirty = True
@@ -210,8 +216,7 @@ class SessionScreen(Screen[None]):
         theme = self.store.theme(item.theme_id) if item.theme_id else None
         dim = "dim" if not item.visible else ""
         stakeholder = (group_name(self.store.template, item.stakeholder)
-                       if not item.stakeholder or item.stakeholder in self.linkable
-                       else "·" * 3)
+                       if item.stakeholder in self.linkable else "·" * 3)
         text = Text(one_line(item.text), style=dim, no_wrap=True, overflow="ellipsis")
         if item.source == Source.TUI.value:
             text = Text("✎ ", style="dim") + text
@@ -239,20 +244,18 @@ class SessionScreen(Screen[None]):
         return self.stakeholder_filter is None or item.stakeholder == self.stakeholder_filter
 
     def stakeholder_choices(self) -> list[str]:
-        """The groups the feed can be filtered by: only those it may link to what they said
-        (a group under the anonymity threshold must not be picked out), and "not said"."""
+        """The groups the feed can be filtered by: only those it may link to what they said.
+        Not the pooled ones, "prefer not to say" included: showing one part of the pool on its
+        own would tell its contributions apart from the rest."""
         groups = [g.id for g in self.store.template.groups if g.id in self.linkable]
-        groups += sorted(self.linkable - set(groups))
-        if any(not c.stakeholder for c in self.store.contributions(self.spec.id)):
-            groups.append("")
-        return groups
+        return groups + sorted(self.linkable - set(groups))
 
     def _drop_unlinkable_filter(self) -> None:
-        if self.stakeholder_filter and self.stakeholder_filter not in self.linkable:
+        if self.stakeholder_filter is not None and self.stakeholder_filter not in self.linkable:
             self.stakeholder_filter = None
 
     def _refresh_everything(self, keep: int | None = None) -> None:
-        self.linkable = linkable_groups(self.store.audit())
+        self.linkable = set(self.store.disclosure().named)
         self._drop_unlinkable_filter()
         self._show_round()
         feed = self.query_one(FeedTable)
@@ -303,7 +306,8 @@ class SessionScreen(Screen[None]):
             else:
                 panel.show(server.join_url, devices=server.devices_seen,
                            participants=participants,
-                           others=list(getattr(server, "reachable_urls", server.candidate_urls)))
+                           others=list(getattr(server, "reachable_urls", server.candidate_urls)),
+                           organiser=bool(self.store.info.organiser_secret))
 
     def _show_detail(self) -> None:
         detail = self.query_one("#detail", Static)
@@ -317,8 +321,7 @@ class SessionScreen(Screen[None]):
         text = Text()
         text.append(f"#{item.id}  ", style="bold")
         text.append(group_name(self.store.template, item.stakeholder)
-                    if not item.stakeholder or item.stakeholder in self.linkable else "",
-                    style="dim")
+                    if item.stakeholder in self.linkable else "", style="dim")
         if item.table_group:
             text.append("  " + _("table {table}").format(table=item.table_group), style="dim")
         text.append("\n")
@@ -385,7 +388,7 @@ class SessionScreen(Screen[None]):
         feed = self.query_one(FeedTable)
         if "participants" in tables:
             before = self.linkable
-            self.linkable = linkable_groups(self.store.audit())
+            self.linkable = set(self.store.disclosure().named)
             self._drop_unlinkable_filter()
             self._show_room()
             if before != self.linkable:
@@ -870,6 +873,14 @@ class SessionScreen(Screen[None]):
         wall = server.wall_url if server is not None and self.facilitator.server_ready else None
         self.app.push_screen(JoiningDialog(self.store, wall_url=wall,
                                            print_cards=self.facilitator.print_cards))
+
+    def action_organiser(self) -> None:
+        def link() -> str | None:
+            server = self.facilitator.server
+            return server.organiser_url if server is not None and \
+                self.facilitator.server_ready else None
+
+        self.app.push_screen(OrganiserScreen(self.store, link), lambda _: self._refresh_join())
 
     def action_help(self) -> None:
         keys = [(", ".join(key_label(k) for k in found_keys),

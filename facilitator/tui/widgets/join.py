@@ -12,7 +12,7 @@ from facilitator.tui.i18n import _, ngettext
 
 def join_renderable(url: str | None, *, devices: int, participants: int, problem: str = "",
                     others: list[str] | None = None, scale: int = 1,
-                    qr: bool = True) -> RenderableType:
+                    qr: bool = True, organiser: bool | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     if url:
         if qr:
@@ -36,6 +36,9 @@ def join_renderable(url: str | None, *, devices: int, participants: int, problem
     for other in (others or []) if qr else []:
         if other != url:
             parts.append(Text(_("also: ") + other, style="dim", overflow="fold"))
+    if organiser is not None and qr:  # the link only on its own screen: this one is projected
+        parts.append(Text(_("Organiser link: on (k)") if organiser
+                          else _("Organiser link: off (k)"), style="dim"))
     return Group(*parts)
 
 
@@ -49,10 +52,11 @@ class JoinPanel(Static):
         self._shown: tuple[object, ...] | None = None
 
     def show(self, url: str | None, *, devices: int, participants: int, problem: str = "",
-             others: list[str] | None = None) -> None:
-        shown = (url, devices, participants, problem, tuple(others or ()))
+             others: list[str] | None = None, organiser: bool | None = None) -> None:
+        shown = (url, devices, participants, problem, tuple(others or ()), organiser)
         if shown == self._shown:  # drawing a QR code is not free: only when something changed
             return
         self._shown = shown
         self.update(join_renderable(url, devices=devices, participants=participants,
-                                    problem=problem, others=others, qr=not self.compact))
+                                    problem=problem, others=others, qr=not self.compact,
+                                    organiser=organiser))

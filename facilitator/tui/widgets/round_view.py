@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from facilitator.core.model import Contribution, Flag, Note
-from facilitator.core.results import Audit, AuditFlag, RankedItem, themes_by_group
+from facilitator.core.results import AuditFlag, RankedItem, themes_by_group
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, decimal, group_name
@@ -57,10 +57,6 @@ def votes_label(spec: RoundSpec, item: RankedItem) -> str:
     return label
 
 
-def linkable_groups(result: Audit) -> set[str]:
-    return {g.group_id for g in result.groups if g.linkable}
-
-
 def _title(text: str) -> Text:
     return Text(text, style="bold underline")
 
@@ -68,7 +64,8 @@ def _title(text: str) -> Text:
 def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     ranking = store.ranking(spec.id)
     groups = ranking.theme_groups(store.themes(spec.id), PER_THEME)
-    raised = themes_by_group(store.audit(), groups)
+    named = store.disclosure().named
+    raised = themes_by_group([g.id for g in store.template.groups if g.id in named], groups)
     who: dict[int, list[str]] = {}
     for group_id, pairs in raised.items():
         for theme_group, count in pairs:
@@ -167,8 +164,10 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table.add_column(_("Contributions"), justify="right")
     table.add_column(_("Votes won"), justify="right")
     table.add_column(_("Voice ratio"), justify="right")
+    shown = store.disclosure()
     for g in result.groups:
-        ratio = g.voice_ratio
+        withheld = shown.withheld(g.group_id)  # as the report: no exact figure, no share
+        ratio = None if withheld else g.voice_ratio
         ratio_text = Text("–" if ratio is None else decimal(ratio, 2))
         if ratio is not None and (ratio >= 1.5 or ratio <= 0.5):
             ratio_text.stylize("bold yellow")
@@ -179,8 +178,10 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
             Text(group_name(store.template, g.group_id)),
             _("yes") if g.expected else _("no"),
             present,
-            f"{g.contributions} ({_pct(g.voice_share)})",
-            f"{g.votes_won} ({_pct(g.votes_share)})",
+            shown.count(g.group_id, g.contributions) if withheld
+            else f"{g.contributions} ({_pct(g.voice_share)})",
+            shown.count(g.group_id, g.votes_won) if withheld
+            else f"{g.votes_won} ({_pct(g.votes_share)})",
             ratio_text,
         )
     parts.append(table)
@@ -188,6 +189,10 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
                         "fair share). Groups under {n} people are counted but never linked to "
                         "what they said.").format(n=store.template.anonymity_threshold),
                       style="dim"))
+    if shown.pooled:
+        parts.append(Text(_("“< {n}” and “≥ {n}”: counted with the other small groups, as in "
+                            "the report, so nobody can be recognised by elimination.").format(
+                                n=store.template.anonymity_threshold), style="dim"))
     if result.flags:
         parts.append(_title("\n" + _("Flags")))
         for flag, group_id in result.flags:

@@ -1,0 +1,263 @@
+"""A room's read-only summary for the organiser: what ``facilitator event watch`` pulls.
+
+The room's participant server answers it on the organiser link (``/o/<secret>``, see
+facilitator.web.app). It is built from the store's live read model (rankings, themes, the audit,
+which groups may be named) and kept as bytes until the next commit (:class:`SummaryCache`), so a
+request costs the same at 20 contributions and at 20,000. It follows the room's anonymity rule
+(facilitator.core.privacy): an item carries its stakeholder group only when the room may name
+it, and a pooled group's contributions and votes won are left out.
+
+The same pydantic models read the summary back on the organiser's laptop, refusing anything
+that is not one (extra keys, wrong types, lists longer than a summary has).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Annotated, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from facilitator.core.model import Change
+from facilitator.core.privacy import Disclosure
+from facilitator.core.ranking import RankedItem
+from facilitator.core.templates import RoundKind, RoundSpec
+from facilitator.store.store import SessionStore
+
+FORMAT = "facilitator-room-summary"
+VERSION = 1
+TOP = 5
+"""Items per round in the summary (best first)."""
+THEMES = 12
+"""Themes per round in the summary (most voted first)."""
+RECENT_ACTIONS = 5
+
+Text = Annotated[str, Field(max_length=2000)]
+Id = Annotated[str, Field(max_length=100)]
+Names = Annotated[dict[Id, Text], Field(max_length=10)]
+"""A template text per language."""
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SummaryItem(_Part):
+    id: int
+    text: Text
+    rank: int
+    votes: float
+    """Dots received, or the mean score."""
+    voters: int
+    seen: int = 0
+    sampled: bool = False
+    theme: Text = ""
+    group: Id = ""
+    """The stakeholder group's id, only when the room may name it."""
+
+
+class SummaryTheme(_Part):
+    name: Text
+    items: int
+    votes: int
+
+
+class SummaryRound(_Part):
+    id: Id
+    kind: RoundKind
+    title: Names
+    voting: Literal["dots", "score", "none"]
+    shown: int
+    top: Annotated[list[SummaryItem], Field(max_length=TOP)]
+    themes: Annotated[list[SummaryTheme], Field(max_length=THEMES)]
+
+
+class SummaryGroup(_Part):
+    id: Id
+    name: Names
+    expected: bool
+    required: bool
+    lived_experience: bool
+    present: int
+    contributions: int | None
+    """None: withheld (a pooled group)."""
+    votes_won: int | None
+    missing: bool
+
+
+class SummaryNow(_Part):
+    index: int
+    total: int
+    round_id: Id
+    kind: RoundKind
+    title: Names
+    started: bool
+    submissions_open: bool
+    voting_open: bool
+    results_shown: bool
+    running: bool
+    remaining_s: float | None
+    """Seconds left when the summary was built (``built_at``, the room's clock)."""
+
+
+class SummaryLine(_Part):
+    text: Text
+    to: Annotated[list[Id], Field(max_length=20)]
+
+
+class SummaryAction(_Part):
+    text: Text
+    owner: Text
+    due: Id
+
+
+class RoomSummary(_Part):
+    format: Literal["facilitator-room-summary"]
+    version: Literal[1]
+    session_id: Id
+    title: Text
+    place: Text
+    template_id: Id
+    template_title: Names
+    lang: Id
+    threshold: int
+    built_at: float
+    participants: int
+    contributions: int
+    actions: int
+    now: SummaryNow
+    rounds: Annotated[list[SummaryRound], Field(max_length=50)]
+    groups: Annotated[list[SummaryGroup], Field(max_length=60)]
+    named: Annotated[list[Id], Field(max_length=60)]
+    pooled: Annotated[list[Id], Field(max_length=60)]
+    flags: Annotated[list[tuple[Id, Id]], Field(max_length=100)]
+    lines: Annotated[list[SummaryLine], Field(max_length=50)]
+    recent_actions: Annotated[list[SummaryAction], Field(max_length=RECENT_ACTIONS)]
+
+    def disclosure(self) -> Disclosure:
+        """The room's rule as the room applied it."""
+        return Disclosure(self.threshold, frozenset(self.named), frozenset(self.pooled))
+
+
+class NotASummary(ValueError):
+    """What a room answered is not a room summary."""
+
+
+def read_summary(body: bytes) -> RoomSummary:
+    try:
+        return RoomSummary.model_validate_json(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise NotASummary(f"not a room summary ({where}: {error['msg']})") from None
+
+
+def _item(spec: RoundSpec, item: RankedItem, store: SessionStore, shown: Disclosure
+          ) -> SummaryItem:
+    contribution = item.contribution
+    theme = store.theme(contribution.theme_id) if contribution.theme_id else None
+    votes = float(item.votes) if spec.voting.rule == "dots" else (
+        item.mean_score if spec.voting.rule == "score" else 0.0)
+    return SummaryItem(
+        id=contribution.id, text=contribution.text, rank=item.rank, votes=votes,
+        voters=item.voters, seen=item.seen, sampled=item.sampled,
+        theme=theme.name if theme is not None else "",
+        group=contribution.stakeholder if shown.may_name(contribution.stakeholder) else "")
+
+
+def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
+    """The room as the organiser may see it, from the live read model: the current round, each
+    round's best items and themes, who is at the table (by the room's anonymity rule), the day
+    chair's lines and the newest actions. Costs what it returns: a few items per round, the
+    themes and the groups, never a pass over the contributions or the votes."""
+    now = time.time() if now is None else now
+    template = store.template
+    info = store.info
+    shown = store.disclosure()
+    audit = store.audit()
+    rounds = []
+    lines = []
+    for spec in template.rounds:
+        ranking = store.ranking(spec.id)
+        themes = [SummaryTheme(name=group.theme.name, items=group.size, votes=group.votes)
+                  for group in ranking.theme_groups(store.themes(spec.id), 0)
+                  if group.theme is not None][:THEMES]
+        rounds.append(SummaryRound(
+            id=spec.id, kind=spec.kind, title=spec.title, voting=spec.voting.rule,
+            shown=ranking.shown, themes=themes,
+            top=[_item(spec, item, store, shown) for item in ranking.top(TOP)]))
+        if spec.kind is RoundKind.DISTILLATION:
+            lines += [SummaryLine(text=note.text, to=list(note.addressed_to))
+                      for note in sorted(store.notes(spec.id), key=lambda n: n.id)]
+    groups = []
+    for figures in audit.groups:
+        group = template.group(figures.group_id)
+        withheld = shown.withheld(figures.group_id)
+        groups.append(SummaryGroup(
+            id=figures.group_id,
+            name=group.name if group is not None else {},
+            expected=figures.expected,
+            required=bool(group and group.must_be_present),
+            lived_experience=bool(group and group.lived_experience),
+            present=figures.present,
+            contributions=None if withheld else figures.contributions,
+            votes_won=None if withheld else figures.votes_won,
+            missing=figures.group_id in audit.missing))
+    spec = store.current_round
+    state = store.round_state(spec.id)
+    actions = sorted(store.actions(), key=lambda a: a.id)
+    return RoomSummary(
+        format=FORMAT, version=VERSION, session_id=info.session_id, title=info.title,
+        place=info.place, template_id=template.id, template_title=template.title,
+        lang=info.lang, threshold=template.anonymity_threshold, built_at=now,
+        participants=store.participant_count, contributions=audit.contributions,
+        actions=len(actions),
+        now=SummaryNow(
+            index=info.current_round, total=len(template.rounds), round_id=spec.id,
+            kind=spec.kind, title=spec.title, started=state.started,
+            submissions_open=state.submissions_open, voting_open=state.voting_open,
+            results_shown=state.results_shown, running=state.timer_running,
+            remaining_s=state.remaining(now) if state.started else None),
+        rounds=rounds,
+        groups=groups,
+        named=sorted(shown.named),
+        pooled=sorted(shown.pooled),
+        flags=[(flag.value, group_id) for flag, group_id in audit.flags],
+        lines=lines,
+        recent_actions=[SummaryAction(text=a.text, owner=a.owner, due=a.due)
+                        for a in actions[-RECENT_ACTIONS:]],
+    )
+
+
+class SummaryCache:
+    """The room's summary as bytes, built again only after a commit changed the session.
+
+    Its ETag names this process and the commit count, so an organiser's laptop that already
+    has the latest gets a 304 without a byte of it, and a room that restarted never answers 304
+    to a summary of its earlier life."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self._run = secrets.token_hex(4)
+        self._commits = 0
+        self._built: tuple[int, str, bytes] | None = None
+        self._unsubscribe = store.subscribe(self._changed)
+
+    def _changed(self, changes: tuple[Change, ...]) -> None:
+        self._commits += 1
+
+    def current(self) -> tuple[str, bytes]:
+        """(ETag, JSON) of the summary as of the last commit."""
+        if self._built is None or self._built[0] != self._commits:
+            body = orjson.dumps(build_summary(self.store).model_dump(mode="json"))
+            self._built = (self._commits, f'"{self._run}-{self._commits}"', body)
+        return self._built[1], self._built[2]
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
+__all__ = ["NotASummary", "RoomSummary", "SummaryCache", "build_summary",
+           "read_summary"]

@@ -1,0 +1,166 @@
+"""The event wall: one page on the organiser's laptop with every room of the day (what
+:func:`facilitator.event.watch.overview` puts together), for a projector or a second screen.
+
+It runs in the watch's own loop (aiohttp ``AppRunner``, as the participant server does), on
+127.0.0.1 unless told otherwise, behind a random token in its address. The page's script asks
+for the overview every few seconds and swaps it in; without script the page reloads itself.
+Each request renders the overview of at most a few dozen rooms, whatever their size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from facilitator.core.results import UNDISCLOSED
+from facilitator.core.templates import localized
+from facilitator.event.summary import RoomSummary
+from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
+from facilitator.i18n import FACILITATOR_LANGUAGES, translations
+from facilitator.net import base_url
+from facilitator.web.guard import SECURITY_HEADERS
+
+DOMAIN = "event"
+HERE = Path(__file__).resolve().parent
+REFRESH_S = 3
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(DOMAIN, lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+class Faces:
+    """How the wall names what the overview holds, in the organiser's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._ = translations(DOMAIN, lang).gettext
+
+    def text(self, value: dict[str, str]) -> str:
+        return localized(value, self.lang)
+
+    def group(self, summary: RoomSummary | None, group_id: str) -> str:
+        if group_id == UNDISCLOSED:
+            return self._("Prefer not to say")
+        if summary is not None:
+            for group in summary.groups:
+                if group.id == group_id and group.name:
+                    return self.text(group.name)
+        return group_id
+
+    def missing(self, summary: RoomSummary) -> str:
+        """The room's expected groups with nobody present, by name."""
+        return ", ".join(self.text(g.name) for g in summary.groups if g.missing)
+
+    def clock(self, moment: float | None) -> str:
+        return dt.datetime.fromtimestamp(moment).strftime("%H:%M") if moment else "–"
+
+    def state(self, room: RoomWatch) -> str:
+        _ = self._
+        if room.state is RoomState.ONLINE:
+            return _("online")
+        if room.state is RoomState.OFFLINE:
+            return _("offline since {time}").format(time=self.clock(room.since))
+        if room.state is RoomState.REFUSED:
+            return _("refused: the room switched its organiser link off or made a new one")
+        if room.state is RoomState.BROKEN:
+            return _("answers, but not with a room summary")
+        return _("waiting for the first answer")
+
+    def timer(self, room: RoomWatch, now: float) -> str:
+        left = room.remaining(now)
+        if left is None:
+            return ""
+        if left <= 0:
+            return self._("time is up")
+        return f"{int(left) // 60}:{int(left) % 60:02d}"
+
+
+class EventWall:
+    """The event wall's server."""
+
+    def __init__(self, watch: EventWatch, *, title: str, lang: str, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.watch = watch
+        self.title = title
+        self.lang = lang if lang in FACILITATOR_LANGUAGES else "en"
+        self.host = host
+        self._asked_port = port
+        self.port = port
+        self.token = secrets.token_urlsafe(12)
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application()
+        self.app.on_response_prepare.append(self._headers)
+        self.app.add_routes([
+            web.get(r"/event/{token}", self.page),
+            web.get(r"/event/{token}/part", self.part),
+            web.static("/event-static", HERE / "static", append_version=False),
+        ])
+
+    @property
+    def url(self) -> str:
+        return f"{base_url(self.host, self.port)}/event/{self.token}"
+
+    async def start(self) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
+                               shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._asked_port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        server = site._server  # the bound socket tells the real port when asked for 0
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._asked_port
+        self._runner = runner
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    @staticmethod
+    async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.update(SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")
+
+    def _check(self, request: web.Request) -> None:
+        if not hmac.compare_digest(request.match_info["token"].encode(), self.token.encode()):
+            raise web.HTTPNotFound(text="no such event wall")
+
+    def context(self) -> dict[str, Any]:
+        picture: EventOverview = self.watch.overview()
+        return dict(e=picture, title=self.title, faces=Faces(self.lang), token=self.token,
+                    refresh=REFRESH_S, lang=self.lang)
+
+    def render(self, name: str) -> str:
+        return environment(self.lang).get_template(name).render(self.context())
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        self._check(request)
+        return web.Response(text=self.render("wall.html"), content_type="text/html",
+                            charset="utf-8")
+
+    async def part(self, request: web.Request) -> web.StreamResponse:
+        self._check(request)
+        return web.Response(text=self.render("overview.html"), content_type="text/html",
+                            charset="utf-8")

@@ -1,0 +1,230 @@
+"""``facilitator event watch``: the organiser's live overview of every room, in the terminal,
+with the event wall served beside it (facilitator.event.wall).
+
+The rooms are pulled by facilitator.event.watch in this app's loop; every change arrives as a
+message and redraws the room table and the picture across rooms. Room titles and contributions
+are participant or facilitator text: always ``Text``, never markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Static
+
+from facilitator.core.results import UNDISCLOSED
+from facilitator.core.templates import localized
+from facilitator.event.summary import RoomSummary
+from facilitator.event.wall import EventWall
+from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
+from facilitator.tui.i18n import N_, _, language, set_language, translate_bindings
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("room", "state", "round", "timer", "people", "said", "top", "missing")
+
+
+class RoomsChanged(Message):
+    """Something a room said (or its silence) changed what the overview shows."""
+
+
+def _loc(value: dict[str, str]) -> str:
+    return localized(value, language())
+
+
+def _group(summary: RoomSummary | None, group_id: str) -> str:
+    if group_id == UNDISCLOSED:
+        return _("not said")
+    for group in summary.groups if summary is not None else ():
+        if group.id == group_id and group.name:
+            return _loc(group.name)
+    return group_id
+
+
+def state_text(room: RoomWatch) -> Text:
+    if room.state is RoomState.ONLINE:
+        return Text(_("online"), style="bold green")
+    if room.state is RoomState.OFFLINE:
+        return Text(_("offline since {time}").format(time=_clock(room.since)), style="bold red")
+    if room.state is RoomState.REFUSED:
+        return Text(_("link refused"), style="bold red")
+    if room.state is RoomState.BROKEN:
+        return Text(_("not a room summary"), style="bold red")
+    return Text(_("waiting…"), style="dim")
+
+
+def _clock(moment: float | None) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(moment).strftime("%H:%M:%S") if moment else "–"
+
+
+def room_cells(room: RoomWatch, now: float) -> list[Text]:
+    summary = room.summary
+    dim = "" if room.state is RoomState.ONLINE else "dim"
+    if summary is None:
+        return [Text(room.link.room), state_text(room), *[Text("") for _c in COLUMNS[2:]]]
+    left = room.remaining(now)
+    timer = "" if left is None else (_("time is up") if left <= 0
+                                     else f"{int(left) // 60}:{int(left) % 60:02d}")
+    bottlenecks = [item for r in summary.rounds if r.kind.value == "bottleneck" for item in r.top]
+    top = min(bottlenecks, key=lambda item: item.rank).text if bottlenecks else ""
+    missing = ", ".join(_loc(g.name) for g in summary.groups if g.missing)
+    return [
+        Text(summary.title, style=dim, no_wrap=True, overflow="ellipsis"),
+        state_text(room),
+        Text(f"{summary.now.index + 1}/{summary.now.total} {_loc(summary.now.title)}",
+             style=dim, no_wrap=True, overflow="ellipsis"),
+        Text(timer, style=dim),
+        Text(str(summary.participants), style=dim, justify="right"),
+        Text(str(summary.contributions), style=dim, justify="right"),
+        Text(top, style=dim, no_wrap=True, overflow="ellipsis"),
+        Text(missing, style="red" if missing else "", no_wrap=True, overflow="ellipsis"),
+    ]
+
+
+def across_view(picture: EventOverview) -> RenderableType:
+    """The day across the rooms: totals, the best items (each room's ranking kept), and who is
+    at the table with the event's anonymity rule."""
+    parts: list[RenderableType] = [Text(_(
+        "{online} of {rooms} rooms online · {p} participants · {c} contributions").format(
+            online=picture.online, rooms=len(picture.rooms), p=picture.participants,
+            c=picture.contributions), style="bold")]
+    for title, entries in ((_("Top bottlenecks across rooms"), picture.top_bottlenecks),
+                           (_("Top ideas across rooms"), picture.top_ideas)):
+        parts.append(Text("\n" + title, style="bold underline"))
+        if not entries:
+            parts.append(Text(_("Nothing yet."), style="italic"))
+        for n, entry in enumerate(entries, start=1):
+            summary = picture.rooms[entry.room].summary
+            line = Text(f"{n}. ")
+            line.append(Text(entry.item.text))
+            meta = _("rank {n} in {room}").format(
+                n=entry.item.rank, room=summary.title if summary else "")
+            if entry.item.group:
+                meta += " · " + _group(summary, entry.item.group)
+            line.append(f"  ({meta})", style="dim")
+            parts.append(line)
+    parts.append(Text("\n" + _("Who is at the table, across the rooms"), style="bold underline"))
+    if picture.no_lived_experience:
+        parts.append(Text(_("No refugee-led or lived-experience voice has been heard yet."),
+                          style="bold red"))
+    table = Table(show_header=True, header_style="dim", box=None, padding=(0, 1))
+    table.add_column(_("Stakeholder group"))
+    table.add_column(_("Present"), justify="right")
+    table.add_column(_("Contributions"), justify="right")
+    for group in picture.groups:
+        name = Text(_loc(group.name) if group.name else _group(None, group.id))
+        if group.missing:
+            name.append(" · " + _("missing"), style="bold red")
+        table.add_row(name, str(group.present),
+                      "–" if group.contributions is None else str(group.contributions))
+    parts.append(table)
+    parts.append(Text(_("“–”: withheld, because some room counts this group with its small "
+                        "groups; an event total would give that room's figure away."),
+                      style="dim"))
+    return Group(*parts)
+
+
+class EventWatchApp(App[int]):
+    TITLE = "facilitator event watch"
+    CSS = """
+    #event-head { height: auto; padding: 0 1; background: $boost; }
+    #rooms { height: auto; max-height: 50%; }
+    #across-scroll { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", N_("Quit"), id="watch.quit", priority=True),
+        Binding("r", "pull", N_("Ask every room now"), id="watch.pull"),
+    ]
+
+    def __init__(self, watch: EventWatch, wall: EventWall | None, *, title: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.rooms_watch = watch
+        self.wall = wall
+        self.event_title = title
+        self.wall_problem = ""
+        self._unsubscribe = watch.subscribe(self._changed)
+
+    def _changed(self) -> None:
+        self.post_message(RoomsChanged())
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="event-head")
+        yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="across-scroll"):
+            yield Static(id="across")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        table = self.query_one("#rooms", DataTable)
+        labels = (_("Room"), _("State"), _("Round"), _("Timer"), _("People"),
+                  _("Contributions"), _("Top bottleneck"), _("Missing"))
+        for key, label in zip(COLUMNS, labels, strict=True):
+            table.add_column(label, key=key)
+        for n, room in enumerate(self.rooms_watch.rooms):
+            table.add_row(*room_cells(room, self.rooms_watch.clock()), key=str(n))
+        await self.rooms_watch.start()
+        if self.wall is not None:
+            try:
+                await self.wall.start()
+            except OSError as exc:
+                self.wall_problem = _("The event wall could not start: {error}").format(
+                    error=exc.strerror or exc)
+                self.wall = None
+        self.show()
+        self.set_interval(1.0, self.show)  # timers and "offline since" move on their own
+
+    async def on_unmount(self) -> None:
+        self._unsubscribe()
+        await self.rooms_watch.stop()
+        if self.wall is not None:
+            await self.wall.stop()
+
+    @on(RoomsChanged)
+    def _rooms_changed(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        head = Text(self.event_title or _("Event watch"), style="bold")
+        if self.wall is not None:
+            head.append("   " + _("event wall: ") + self.wall.url)
+        elif self.wall_problem:
+            head.append("   " + self.wall_problem, style="bold red")
+        self.query_one("#event-head", Static).update(head)
+        table = self.query_one("#rooms", DataTable)
+        now = self.rooms_watch.clock()
+        for n, room in enumerate(self.rooms_watch.rooms):
+            for key, cell in zip(COLUMNS, room_cells(room, now), strict=True):
+                table.update_cell(str(n), key, cell)
+        self.query_one("#across", Static).update(across_view(self.rooms_watch.overview()))
+
+    async def action_pull(self) -> None:
+        await asyncio.gather(*(self.rooms_watch.pull(room) for room in self.rooms_watch.rooms))
+
+
+def run_watch(links: list[str], *, title: str, host: str, port: int, interval: float,
+              lang: str | None) -> int:
+    """Run the overview until the organiser quits; exit 0 (1 after a crash)."""
+    set_language(lang or "nl")
+    watch = EventWatch(links, interval=interval)
+    wall = EventWall(watch, title=title, lang=language(), host=host, port=port)
+    app = EventWatchApp(watch, wall, title=title)
+    try:
+        asyncio.run(app.run_async())
+    except Exception:
+        log.exception("event watch crashed")
+        return 1
+    return 0 if app.return_code in (None, 0) else int(app.return_code)
