@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from facilitator.core.results import Audit, audit_of_counts
 from facilitator.core.templates import StakeholderGroup, Template
+from facilitator.core.voting import VoteTotals
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ def combine_audits(templates: Sequence[Template], audits: Sequence[Audit]) -> Au
             won[figures.group_id] += figures.votes_won
     threshold = max((t.anonymity_threshold for t in templates), default=1)
     return audit_of_counts(event_groups(templates), threshold, present, said, won,
-                           sum(room.votes for room in audits))
+                           sum((room.votes for room in audits), VoteTotals()))
 
 
 def theme_key(name: str) -> str:

@@ -33,6 +33,7 @@ from sortedcontainers import SortedList
 
 from facilitator.core.model import Contribution, Sample, Theme, Vote
 from facilitator.core.templates import RoundSpec
+from facilitator.core.voting import VoteTotals
 
 MAX_MERGE_DEPTH = 8
 """Merges never chain (the store re-points them); a hand-edited chain is followed this far."""
@@ -217,6 +218,14 @@ class RoundRanking:
         """Visible items by exposure: what ballots are drawn from."""
         self.shown = 0
         """Visible, approved contributions (what the wall counts)."""
+        self.said = 0
+        """Contributions that count (:attr:`Contribution.counted`), merged duplicates included."""
+        self.hidden = 0
+        self.waiting = 0
+        """Not hidden, waiting for the facilitator's approval (a moderated round)."""
+        self._weight_sum = 0
+        self._vote_count = 0
+        """The weight and number of the non-zero votes on contributions that count."""
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -229,14 +238,16 @@ class RoundRanking:
         touched = {cid}
         if cid in self._placed:
             touched.add(self._detach(cid))
-        if old is not None and old.visible and old.approved:
-            self.shown -= 1
+        for item, sign in ((old, -1), (new, 1)):
+            if item is not None:
+                self.shown += sign * (item.visible and item.approved)
+                self.said += sign * item.counted
+                self.hidden += sign * item.hidden
+                self.waiting += sign * (not item.hidden and not item.approved)
         if new is None:
             self._items.pop(cid, None)
         else:
             self._items[cid] = new
-            if new.visible and new.approved:
-                self.shown += 1
             if new.counted:
                 touched.add(self._attach(cid))
         # Duplicates merged into this one may sit elsewhere: it arrived after them (records
@@ -262,6 +273,8 @@ class RoundRanking:
                 tally = self._tallies[home]
                 tally.votes += sign * vote.weight
                 tally.scores += sign
+                self._weight_sum += sign * vote.weight
+                self._vote_count += sign
                 tally.voters[vote.device_id] += sign
                 if tally.voters[vote.device_id] <= 0:
                     del tally.voters[vote.device_id]
@@ -314,6 +327,8 @@ class RoundRanking:
             tally.votes += weight
             tally.scores += 1
             tally.voters[device] += 1
+            self._weight_sum += weight
+            self._vote_count += 1
         tally.seen.update(self._seen.get(cid, {}))
         self._placed[cid] = home
         return home
@@ -328,6 +343,8 @@ class RoundRanking:
             tally.votes -= weight
             tally.scores -= 1
             tally.voters[device] -= 1
+            self._weight_sum -= weight
+            self._vote_count -= 1
         tally.voters = +tally.voters
         tally.seen.subtract(self._seen.get(cid, {}))
         tally.seen = +tally.seen
@@ -406,6 +423,15 @@ class RoundRanking:
 
     def __contains__(self, cid: object) -> bool:
         return cid in self._keys
+
+    @property
+    def cast(self) -> VoteTotals:
+        """The round's votes by rule (facilitator.core.voting): dots given, or scores given, on
+        the contributions that count."""
+        rule = self.spec.voting.rule
+        if rule == "dots":
+            return VoteTotals(dots=self._weight_sum)
+        return VoteTotals(scores=self._vote_count) if rule == "score" else VoteTotals()
 
     def rank_of(self, cid: int) -> int:
         """The rank of a ranked item (ties share the rank of the first of them)."""

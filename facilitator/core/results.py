@@ -14,6 +14,7 @@ from enum import StrEnum
 from facilitator.core.model import Contribution, Participant, Theme, Vote
 from facilitator.core.ranking import RankedItem, ThemeGroup, rank_round
 from facilitator.core.templates import StakeholderGroup, Template
+from facilitator.core.voting import VoteTotals, votes_of
 
 __all__ = ["UNDISCLOSED", "Audit", "AuditFlag", "AuditTally", "GroupFigures", "RankedItem",
            "ThemeGroup", "audit", "audit_of_counts", "by_theme", "rank_round", "themes_by_group"]
@@ -66,6 +67,7 @@ class GroupFigures:
     present: int
     contributions: int
     votes_won: int
+    """Votes on its contributions, by rule (facilitator.core.voting: dots plus scores given)."""
     presence_share: float
     voice_share: float
     """Share of the contributions."""
@@ -86,7 +88,8 @@ class Audit:
     """Each flag with the group id it is about ("" for the room as a whole)."""
     participants: int
     contributions: int
-    votes: int
+    votes: VoteTotals
+    """Votes on the contributions that count, by rule (facilitator.core.voting)."""
 
     def figures(self, group_id: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.group_id == group_id), None)
@@ -112,11 +115,14 @@ class AuditTally:
         self.present: Counter[str] = Counter()
         self.said: Counter[str] = Counter()
         self.won: Counter[str] = Counter()
-        self.vote_total = 0
+        """Votes won per group, by rule (facilitator.core.voting)."""
+        self.votes = VoteTotals()
+        """Votes on counted contributions, by rule."""
+        self._rules = {spec.id: spec.voting.rule for spec in template.rounds}
         self._counted: dict[int, str] = {}
         """Counted contribution id → its stakeholder group."""
-        self._weights: Counter[int] = Counter()
-        """Contribution id → the weight of the votes it received."""
+        self._received: dict[int, VoteTotals] = {}
+        """Contribution id → the votes it received, by rule."""
 
     def put_participant(self, old: Participant | None, new: Participant | None) -> None:
         if old is not None:
@@ -127,39 +133,50 @@ class AuditTally:
 
     def put_contribution(self, old: Contribution | None, new: Contribution | None) -> None:
         cid = (new or old).id  # type: ignore[union-attr]
+        received = self._received.get(cid, _NONE)
         group = self._counted.pop(cid, None)
         if group is not None:
             self.said[group] -= 1
-            self.won[group] -= self._weights[cid]
-            self.vote_total -= self._weights[cid]
+            self._count(group, received, -1)
         if new is not None and new.counted:
             self._counted[cid] = new.stakeholder
             self.said[new.stakeholder] += 1
-            self.won[new.stakeholder] += self._weights[cid]
-            self.vote_total += self._weights[cid]
+            self._count(new.stakeholder, received, 1)
 
     def put_vote(self, old: Vote | None, new: Vote | None) -> None:
         for vote, sign in ((old, -1), (new, 1)):
             if vote is None or not vote.weight:
                 continue
-            self._weights[vote.contribution_id] += sign * vote.weight
+            cast = votes_of(self._rules.get(vote.round_id, "none"), vote.weight)
+            received = self._received.get(vote.contribution_id, _NONE)
+            self._received[vote.contribution_id] = (
+                received + cast if sign > 0 else
+                VoteTotals(received.dots - cast.dots, received.scores - cast.scores))
             group = self._counted.get(vote.contribution_id)
             if group is not None:
-                self.won[group] += sign * vote.weight
-                self.vote_total += sign * vote.weight
+                self._count(group, cast, sign)
+
+    def _count(self, group: str, cast: VoteTotals, sign: int) -> None:
+        self.won[group] += sign * cast.total
+        self.votes = VoteTotals(self.votes.dots + sign * cast.dots,
+                                self.votes.scores + sign * cast.scores)
 
     def figures(self) -> Audit:
         """Who was at the table against who was expected, and whose voice filled the room."""
         template = self.template
         return audit_of_counts(template.groups, template.anonymity_threshold, self.present,
-                               self.said, self.won, self.vote_total)
+                               self.said, self.won, self.votes)
+
+
+_NONE = VoteTotals()
 
 
 def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present: Counter[str],
-                    said: Counter[str], won: Counter[str], vote_total: int) -> Audit:
-    """The audit from counts per stakeholder group: people present, contributions said and vote
-    weight won (a session's, or an event's summed over its rooms); ``groups`` are the expected
+                    said: Counter[str], won: Counter[str], votes: VoteTotals) -> Audit:
+    """The audit from counts per stakeholder group: people present, contributions said and votes
+    won by rule (a session's, or an event's summed over its rooms); ``groups`` are the expected
     ones, in the order to show them."""
+    vote_total = votes.total
     said, won = +said, +won
     total_present, total_said = sum(present.values()), sum(said.values())
     ids = [g.id for g in groups]
@@ -195,7 +212,7 @@ def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present:
     lived = [g.id for g in groups if g.lived_experience]
     if lived and not any(said[g] for g in lived):
         flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
-    return Audit(rows, flags, total_present, total_said, vote_total)
+    return Audit(rows, flags, total_present, total_said, votes)
 
 
 def audit(

@@ -1,11 +1,43 @@
-"""Voting rules: whether a device's ballot in a round fits the template's rule."""
+"""Voting rules: whether a device's ballot in a round fits the template's rule, and how votes
+are counted when they are added up.
+
+**Votes by rule** (:class:`VoteTotals`): a dot is one vote, and a score is one vote whatever its
+value. So "votes" means dots given plus scores given, never the sum of 1–5 scores (which would
+make a scored round outweigh a dotted one five to one). Every face counts by this rule: the
+audit's votes won per group, the session's and each round's totals on the TUI, and the report.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from facilitator.core.templates import VotingRule
+
+
+@dataclass(frozen=True, slots=True)
+class VoteTotals:
+    """Votes added up by rule (see the module docstring)."""
+
+    dots: int = 0
+    """Dots given, in rounds voted with dots."""
+    scores: int = 0
+    """Scores given, in rounds voted with scores (each counts once, whatever its value)."""
+
+    @property
+    def total(self) -> int:
+        return self.dots + self.scores
+
+    def __add__(self, other: VoteTotals) -> VoteTotals:
+        return VoteTotals(self.dots + other.dots, self.scores + other.scores)
+
+
+def votes_of(rule: str, weight: int) -> VoteTotals:
+    """What one vote record adds up to under ``rule`` ("dots", "score" or "none")."""
+    if not weight or rule == "none":
+        return VoteTotals()
+    return VoteTotals(dots=weight) if rule == "dots" else VoteTotals(scores=1)
 
 
 class BallotProblem(StrEnum):

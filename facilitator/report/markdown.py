@@ -113,7 +113,8 @@ class _Markdown:
                  (_("Template"), r.template_title),
                  (_("Participants"), str(r.participants)),
                  (_("Contributions"), str(r.contributions)),
-                 (_("Votes cast"), str(r.votes))]
+                 (_("Votes cast"), f"{r.votes} ({r.votes_by_rule})" if r.votes_by_rule
+                  else str(r.votes))]
         self.add(*_table([_("Session"), md_cell(r.session_id)],
                          [[f"**{k}**", md_cell(v)] for k, v in facts]))
         self.add(_("Anonymous report: contributions are linked to a stakeholder group only when "

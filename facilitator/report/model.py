@@ -1,10 +1,11 @@
 """The one report model: everything the organisers read, built once from a session, rendered four
 ways (Markdown, HTML, PDF, CSV).
 
-Figures come from :mod:`facilitator.core.results` (ranking, themes, the audit); this module only
-selects, labels and translates. Which contributions count is decided once, by
-:attr:`Contribution.counted <facilitator.core.model.Contribution.counted>` (not hidden, not waiting
-for approval): the ranking, the audit and every list here follow it.
+Figures come from the session's read model (:mod:`facilitator.core.readmodel`: ranking, themes,
+the audit, votes by rule, which groups may be named), the same object the facilitator's screen
+and the wall read; this module only selects, labels and translates. Which contributions count is
+decided once, by :attr:`Contribution.counted <facilitator.core.model.Contribution.counted>` (not
+hidden, not waiting for approval): the ranking, the audit and every list here follow it.
 
 Anonymous by default: a contribution is linked to its stakeholder group only when that group may
 be named without anyone being recognised by elimination (facilitator.core.privacy), and to a
@@ -23,18 +24,14 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
-from facilitator.core.privacy import Disclosure, disclosure
+from facilitator.core.privacy import Disclosure
+from facilitator.core.readmodel import GroupShown, SessionView, Withheld
 from facilitator.core.results import (
     UNDISCLOSED,
     Audit,
     AuditFlag,
-    GroupFigures,
     RankedItem,
     ThemeGroup,
-    audit,
-    by_theme,
-    rank_round,
-    themes_by_group,
 )
 from facilitator.core.templates import RoundKind, RoundSpec, Template, localized
 from facilitator.i18n import FACILITATOR_LANGUAGES, translations
@@ -237,6 +234,9 @@ class Report:
     participants: int
     contributions: int
     votes: int
+    """Votes cast by rule (facilitator.core.voting): dots plus scores given."""
+    votes_by_rule: str
+    """"12 dots and 40 scores" when the session had both kinds ("" otherwise)."""
     hidden: int
     """Contributions that do not count: hidden, or still waiting for approval."""
     lines: list[LineView]
@@ -306,10 +306,13 @@ class _Builder:
         self.by_id = {c.id: c for c in self.everything}
         self.participants: list[Participant] = store.participants()
         self.people = {p.device_id: p for p in self.participants}
-        self.all_votes = store.votes()
-        self.audit: Audit = audit(self.template, self.participants, self.everything,
-                                  self.all_votes)
-        self.disclosure: Disclosure = disclosure(self.template, self.audit)
+        self.view: SessionView = store.view
+        """The session's read model, fed from the whole file on opening (the same object
+        the facilitator's screen and the wall read while the session runs)."""
+        self.audit: Audit = self.view.audit()
+        self.disclosure: Disclosure = self.view.disclosure(self.audit)
+        self.rows, self.withheld_groups = self.view.groups()
+        self.ngettext = trans.ngettext
         self.pooled = self.disclosure.pooled
         self.linkable = self.disclosure.named
         self._group_names: dict[str, str] = {}
@@ -409,13 +412,12 @@ class _Builder:
         for index, spec in enumerate(self.template.rounds, start=1):
             items = contributions_by_round.get(spec.id, [])
             votes = self.store.votes(spec.id)
-            ranked = rank_round(spec, items, votes, self.store.samples(spec.id))
+            ranking = self.view.ranking(spec.id)
+            ranked = ranking.ranked()
             ranked_by_round[spec.id] = ranked
-            themed = by_theme(ranked, self.store.themes(spec.id))
+            themed, raised_by = self.view.themes(spec.id, self.store.themes(spec.id))
             views = {item.contribution.id: self.item_view(spec, item) for item in ranked}
             themes = [self.theme_view(spec, group, views) for group in themed]
-            hidden = sum(1 for c in items if c.hidden)
-            waiting = sum(1 for c in items if not c.hidden and not c.counted)
             rounds.append(RoundView(
                 index=index,
                 round_id=spec.id,
@@ -426,15 +428,14 @@ class _Builder:
                 themes=themes,
                 notes=[n.text for n in sorted(self.store.notes(spec.id), key=lambda n: n.id)
                        if not n.addressed_to],
-                shown=len(ranked),
-                said=sum(1 for c in items if c.counted),
-                hidden=hidden,
-                waiting=waiting,
+                shown=len(ranking),
+                said=ranking.said,
+                hidden=ranking.hidden,
+                waiting=ranking.waiting,
             ))
             if spec.kind is RoundKind.BOTTLENECK:
                 bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
-                named = [g.group_id for g in self.audit.groups if g.group_id in self.linkable]
-                for group_id, raised in themes_by_group(named, themed).items():
+                for group_id, raised in raised_by.items():
                     groups_themes.append(GroupThemes(
                         self.group_name(group_id), self.text(spec.title),
                         [(self.theme_label(g), count) for g, count in raised]))
@@ -447,7 +448,7 @@ class _Builder:
             appendix.append(self.appendix_round(spec, items, ranked, views, themed))
             vote_rows += self.vote_rows(spec, votes)
 
-        groups = [self.group_row(g) for g in self.audit.groups]
+        groups = [self.group_row(g) for g in self.rows]
         threshold = self.template.anonymity_threshold
         pooled_with_small = [self.group_name(g.group_id) for g in self.audit.groups
                              if g.group_id in self.pooled and g.linkable]
@@ -460,6 +461,7 @@ class _Builder:
                          "nobody can be recognised by elimination.").format(
                              n=threshold) if any(g.pooled for g in groups) else ""
         withheld = [g.name for g in groups if g.pooled]
+        cast = self.view.votes()
         findings = self.findings()
         audit_rounds = {s.id for s in self.template.rounds if s.kind is RoundKind.AUDIT}
         audit_actions = [
@@ -484,7 +486,8 @@ class _Builder:
             template_title=self.text(self.template.title),
             participants=len(self.participants),
             contributions=self.audit.contributions,
-            votes=len(self.all_votes),
+            votes=cast.total,
+            votes_by_rule=self.votes_by_rule(cast.dots, cast.scores),
             hidden=sum(1 for c in self.everything if not c.counted),
             lines=lines,
             tips=ranked_tips[:TIPS_SHOWN],
@@ -503,7 +506,7 @@ class _Builder:
             pooled_note=pooled_note,
             figures_note=figures_note,
             withheld=withheld,
-            withheld_note=self.withheld_note(groups),
+            withheld_note=self.withheld_note(self.withheld_groups),
             missing=[self.group_name(g) for g in self.audit.missing],
             audit_notes=[n.text for n in sorted(self.store.notes(), key=lambda n: n.id)
                          if n.round_id in audit_rounds],
@@ -573,35 +576,36 @@ class _Builder:
                                 vote.weight))
         return rows
 
-    def group_row(self, figures: GroupFigures) -> GroupRow:
-        group = self.template.group(figures.group_id)
-        pooled = self.disclosure.withheld(figures.group_id)
-
-        def count(value: int) -> str:
-            return self.disclosure.count(figures.group_id, value)
-
+    def group_row(self, row: GroupShown) -> GroupRow:
         return GroupRow(
-            group_id=figures.group_id,
-            name=self.group_name(figures.group_id),
-            expected=figures.expected,
-            required=bool(group and group.must_be_present),
-            missing=figures.group_id in self.audit.missing,
-            present=figures.present,
-            contributions=count(figures.contributions),
-            votes_won=count(figures.votes_won),
-            presence_share=figures.presence_share,
-            voice_share=None if pooled else figures.voice_share,
-            votes_share=None if pooled else figures.votes_share,
-            pooled=pooled,
+            group_id=row.group_id,
+            name=self.group_name(row.group_id),
+            expected=row.expected,
+            required=row.required,
+            missing=row.missing,
+            present=row.present,
+            contributions=row.contributions,
+            votes_won=row.votes_won,
+            presence_share=row.presence_share,
+            voice_share=row.voice_share,
+            votes_share=row.votes_share,
+            pooled=row.pooled,
         )
 
-    def withheld_note(self, groups: Sequence[GroupRow]) -> str:
+    def votes_by_rule(self, dots: int, scores: int) -> str:
+        """"12 dots and 40 scores" when the session had both; "" when it had one kind."""
+        if not (dots and scores):
+            return ""
+        return _joined(self._, [self.ngettext("{n} dot", "{n} dots", dots).format(n=dots),
+                                self.ngettext("{n} score", "{n} scores", scores).format(
+                                    n=scores)])
+
+    def withheld_note(self, withheld: Withheld) -> str:
         """Which figures the groups table withholds, of which groups, and why ("" for none)."""
         _ = self._
         quoted = partial(quoted_list, self._)
-        large = {g.group_id for g in self.audit.groups if g.linkable}
-        small = [g.name for g in groups if g.pooled and g.group_id not in large]
-        company = [g.name for g in groups if g.pooled and g.group_id in large]
+        small = [self.group_name(g) for g in withheld.small]
+        company = [self.group_name(g) for g in withheld.company]
         sentences = []
         if small:
             sentences.append(_("Withheld for anonymity: the contributions, votes won and shares "

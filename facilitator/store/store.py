@@ -50,9 +50,10 @@ from facilitator.core.model import (
     Theme,
     Vote,
 )
-from facilitator.core.privacy import Disclosure, disclosure
+from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RoundRanking
-from facilitator.core.results import Audit, AuditTally
+from facilitator.core.readmodel import SessionView
+from facilitator.core.results import Audit
 from facilitator.core.templates import (
     RoundKind,
     RoundSpec,
@@ -159,11 +160,10 @@ class SessionStore:
         self._last_id: dict[str, int] = {}
         info_doc = next(iter(data["session"].values()))
         self.template: Template = parse_template(info_doc["template"], self.path)
-        self.rankings: dict[str, RoundRanking] = {
-            spec.id: RoundRanking(spec) for spec in self.template.rounds}
-        """The live ranking of every round (facilitator.core.ranking), kept by every change."""
-        self.audit_tally = AuditTally(self.template)
-        """The audit's counts (facilitator.core.results), kept by every change."""
+        self.view = SessionView(self.template)
+        """The live read model (facilitator.core.readmodel): every round's ranking and the
+        audit's counts, kept by every change."""
+        self.rankings: dict[str, RoundRanking] = self.view.rankings
         for name, cls in TABLES.items():
             for doc_id, doc in data.get(name, {}).items():
                 self._put(cls.from_doc(int(doc_id), doc))
@@ -382,31 +382,19 @@ class SessionStore:
                         self._by_nonce[(record.author, record.nonce)] = record.id
                 if record.merged_into:
                     self._merged.setdefault(record.merged_into, set()).add(record.id)
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_contribution(old, record)  # type: ignore[arg-type]
-                self.audit_tally.put_contribution(old, record)  # type: ignore[arg-type]
             case Participant():
                 self._by_device[record.device_id] = record
-                self.audit_tally.put_participant(old, record)  # type: ignore[arg-type]
             case Vote():
                 self._ballots.setdefault((record.round_id, record.device_id), {})[
                     record.contribution_id
                 ] = record
                 self._votes_by_round.setdefault(record.round_id, {})[record.id] = record
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_vote(old, record)  # type: ignore[arg-type]
-                self.audit_tally.put_vote(old, record)  # type: ignore[arg-type]
             case Sample():
                 samples = self._samples.setdefault((record.round_id, record.device_id), [])
                 if old is not None and old in samples:
                     samples[samples.index(old)] = record  # type: ignore[arg-type]
                 else:
                     samples.append(record)
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_sample(old, record)  # type: ignore[arg-type]
             case Action():
                 if record.contribution_id:
                     self._actions_for.setdefault(record.contribution_id, {})[record.id] = record
@@ -417,28 +405,13 @@ class SessionStore:
                 self._round_states[record.round_id] = record
             case SessionInfo():
                 self.info = record
+        self.view.put(old, record)
 
     def _unindex(self, record: Record) -> None:
         """Take a record out of the session (an undone insert): every index and ranking."""
         del self._records[record.TABLE][record.id]
         self._drop_indexes(record, keep=None)
-        match record:
-            case Contribution():
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_contribution(record, None)
-                self.audit_tally.put_contribution(record, None)
-            case Participant():
-                self.audit_tally.put_participant(record, None)
-            case Vote():
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_vote(record, None)
-                self.audit_tally.put_vote(record, None)
-            case Sample():
-                ranking = self.rankings.get(record.round_id)
-                if ranking is not None:
-                    ranking.put_sample(record, None)
+        self.view.put(record, None)
 
     def _drop_indexes(self, old: Record, keep: Record | None) -> None:
         """Remove ``old`` from the indexes whose key ``keep`` (its next version) does not share;
@@ -563,16 +536,16 @@ class SessionStore:
 
     def present(self) -> Counter[str]:
         """How many participants said they belong to each stakeholder group ("": not said)."""
-        return Counter(self.audit_tally.present)
+        return Counter(self.view.tally.present)
 
     def audit(self) -> Audit:
         """The "who is at the table" figures of the whole session, from the live counts."""
-        return self.audit_tally.figures()
+        return self.view.audit()
 
     def disclosure(self) -> Disclosure:
         """Which stakeholder groups may be named now (facilitator.core.privacy), from the live
         audit: what the TUI, the wall and the organiser's summary go by, as the report does."""
-        return disclosure(self.template, self.audit())
+        return self.view.disclosure()
 
     def ballot(self, device_id: str, round_id: str) -> dict[int, int]:
         """A device's votes in a round: contribution id → dots or score."""

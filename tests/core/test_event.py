@@ -13,6 +13,7 @@ from facilitator.core.event import by_rank_across, combine_audits, event_groups,
 from facilitator.core.privacy import Disclosure, disclosure, event_disclosure
 from facilitator.core.results import UNDISCLOSED, Audit, AuditFlag, audit_of_counts
 from facilitator.core.templates import Template, parse_template
+from facilitator.core.voting import VoteTotals
 
 GROUPS = ("muni", "ngo", "refugee", "citizen")
 
@@ -36,7 +37,8 @@ def _template(template_id: str, groups: tuple[str, ...] = GROUPS, threshold: int
 def _audit(template: Template, present: dict[str, int], said: dict[str, int],
            won: dict[str, int] | None = None) -> Audit:
     return audit_of_counts(template.groups, template.anonymity_threshold, Counter(present),
-                           Counter(said), Counter(won or {}), sum((won or {}).values()))
+                           Counter(said), Counter(won or {}),
+                           VoteTotals(dots=sum((won or {}).values())))
 
 
 def test_audits_are_summed_and_flagged_again() -> None:
@@ -49,7 +51,8 @@ def test_audits_are_summed_and_flagged_again() -> None:
     assert [g.group_id for g in combined.groups] == ["muni", "ngo", "refugee", "citizen",
                                                       "funder"]
     assert (rows["muni"].present, rows["muni"].contributions, rows["muni"].votes_won) == (5, 5, 5)
-    assert (combined.participants, combined.contributions, combined.votes) == (9, 8, 9)
+    assert (combined.participants, combined.contributions, combined.votes) == (
+        9, 8, VoteTotals(dots=9))
     assert rows["muni"].voice_share == 5 / 8
     assert (AuditFlag.ABSENT_REQUIRED, "refugee") in combined.flags  # expected in room one
     assert (AuditFlag.NO_LIVED_EXPERIENCE, "") in combined.flags

@@ -17,6 +17,7 @@ from facilitator.core.results import (
     themes_by_group,
 )
 from facilitator.core.templates import RoundSpec, Template, parse_template
+from facilitator.core.voting import VoteTotals
 
 
 def _text(word: str) -> dict[str, str]:
@@ -180,7 +181,7 @@ def _room() -> tuple[list[Participant], list[Contribution], list[Vote]]:
 def test_audit_figures() -> None:
     people, said, votes = _room()
     result = audit(TEMPLATE, people, said, votes)
-    assert (result.participants, result.contributions, result.votes) == (5, 6, 8)
+    assert (result.participants, result.contributions, result.votes) == (5, 6, VoteTotals(8))
     assert [g.group_id for g in result.groups] == [
         "muni", "ngo", "citizen", "refugee", "funder", UNDISCLOSED,
     ]
@@ -267,7 +268,7 @@ def test_linkable_threshold_follows_the_template() -> None:
 
 def test_empty_room() -> None:
     result = audit(TEMPLATE, [], [], [])
-    assert result.participants == result.contributions == result.votes == 0
+    assert result.participants == result.contributions == result.votes.total == 0
     assert all(g.presence_share == 0 and g.voice_ratio is None for g in result.groups)
     assert (AuditFlag.ABSENT_REQUIRED, "refugee") in result.flags
 
@@ -285,3 +286,29 @@ def test_themes_by_group_leaves_out_small_groups() -> None:
     assert [(g.theme.name if g.theme else None, n) for g, n in result["muni"]] == [
         ("Rules", 3), ("Talk", 1),
     ]
+
+
+def test_votes_are_added_up_by_rule() -> None:
+    """A dot is one vote and a score is one vote whatever its value: 3 dots and two scores of
+    5 and 4 are 5 votes, not 12, in the session's total and in each group's votes won."""
+    people = [Participant(id=1, device_id="m1", lang="nl", stakeholder="muni")]
+    said = [c(1, stakeholder="muni"), c(2, "score", stakeholder="ngo"),
+            c(3, "score", stakeholder="ngo", hidden=True)]
+    votes = [v(1, "m1", 3), v(2, "m1", 5, "score"), v(2, "x1", 4, "score"),
+             v(3, "m1", 5, "score")]  # the last on a hidden one: not counted
+    result = audit(TEMPLATE, people, said, votes)
+    assert result.votes == VoteTotals(dots=3, scores=2) and result.votes.total == 5
+    assert [(g.group_id, g.votes_won) for g in result.groups if g.votes_won] == [
+        ("muni", 3), ("ngo", 2)]
+    assert rank_round(SCORE, said, votes)[0].votes == 9  # the ranking still adds the scores
+    from facilitator.core.ranking import RoundRanking
+
+    ranking = RoundRanking(SCORE)
+    for item in said:
+        if item.round_id == "score":
+            ranking.put_contribution(None, item)
+    for vote in votes:
+        if vote.round_id == "score":
+            ranking.put_vote(None, vote)
+    assert ranking.cast == VoteTotals(scores=2)
+    assert (ranking.said, ranking.hidden, ranking.waiting) == (1, 1, 0)
