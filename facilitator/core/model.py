@@ -209,6 +209,9 @@ class Theme(Record):
     round_id: str
     name: str
     created: float = 0.0
+    removed: bool = False
+    """Removed by the facilitator (kept, as nothing is deleted; its contributions were
+    unsorted)."""
 
 
 @dataclass(slots=True, kw_only=True)

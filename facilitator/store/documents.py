@@ -198,6 +198,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "round_id": RoundId,
         "name": _text(MAX_CONTRIBUTION_CHARS, multiline=False),
         "created": Time,
+        "removed": bool,
     },
     "actions": {
         "text": _text(MAX_CONTRIBUTION_CHARS),

@@ -59,6 +59,7 @@ from facilitator.core.templates import (
     RoundSpec,
     Template,
     TemplateError,
+    localized,
     parse_template,
 )
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
@@ -574,8 +575,10 @@ class SessionStore:
                 for cid in sample.items}
 
     def themes(self, round_id: str | None = None) -> list[Theme]:
+        """The themes (of one round), without the ones the facilitator removed."""
         themes: Iterable[Theme] = self._records["themes"].values()  # type: ignore[assignment]
-        return [t for t in themes if round_id is None or t.round_id == round_id]
+        return [t for t in themes
+                if not t.removed and (round_id is None or t.round_id == round_id)]
 
     def theme(self, theme_id: int) -> Theme | None:
         return self._records["themes"].get(theme_id)  # type: ignore[return-value]
@@ -981,6 +984,21 @@ class SessionStore:
 
         return await self._submit(change)
 
+    async def remove_theme(self, theme_id: int) -> Theme:
+        """Remove a theme: its contributions are no longer sorted into it (a pass over its
+        round: a facilitator's action, never a phone's)."""
+
+        def change(batch: _Batch) -> Theme:
+            theme = self.theme(theme_id)
+            if theme is None or theme.removed:
+                raise Refused(Reason.NOT_FOUND, f"theme {theme_id}")
+            for item in list(self._by_round.get(theme.round_id, {}).values()):
+                if item.theme_id == theme_id:
+                    batch.update(item, theme_id=0)
+            return batch.update(theme, removed=True)
+
+        return await self._submit(change)
+
     async def update_round(self, round_id: str, **fields: Any) -> RoundState:
         """Open or close submissions, voting and results (``submissions_open=True``...)."""
         self.template.round(round_id)
@@ -991,7 +1009,8 @@ class SessionStore:
         return await self._submit(change)
 
     async def go_to_round(self, index: int) -> SessionInfo:
-        """Make round ``index`` current; the first visit opens its submissions and timer."""
+        """Make round ``index`` current; the first visit opens its submissions and timer and
+        makes the template's suggested themes (the facilitator can rename, remove and add)."""
         if not 0 <= index < len(self.template.rounds):
             raise Refused(Reason.NOT_FOUND, f"round {index + 1}")
         spec = self.template.rounds[index]
@@ -1005,6 +1024,12 @@ class SessionStore:
                     submissions_open=True,
                     timer_started_at=time.time(),
                 )
+                taken = {theme.name for theme in self.themes(spec.id)}
+                for suggested in spec.themes:  # the template's themes, ready to sort into
+                    name = localized(suggested, self.info.lang)
+                    if name not in taken:
+                        taken.add(name)
+                        batch.insert(Theme(round_id=spec.id, name=name, created=time.time()))
             return batch.update(self.info, current_round=index)
 
         return await self._submit(change)

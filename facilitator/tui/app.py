@@ -7,21 +7,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-from facilitator.tui.commands import FacilitatorCommands
-from facilitator.tui.i18n import N_, _, set_language, translate_bindings
-from facilitator.tui.messages import ReportFailed, ReportReady, ServerFailed, ServerReady
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, set_language
+from facilitator.tui.messages import ReportFailed, ReportReady
 from facilitator.tui.screens.dialogs import ConfirmDialog
 
 log = logging.getLogger(__name__)
@@ -42,8 +45,17 @@ class Server(Protocol):
     def candidate_urls(self) -> list[str]: ...
     @property
     def devices_seen(self) -> int: ...
+    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    """Whether the participant page runs, and if not, why not ("" while it starts)."""
+
+    ready: bool = False
+    problem: str = ""
 
 
 ServerFactory = Callable[[SessionStore], Server]
@@ -85,10 +97,10 @@ def preview_markdown(path: Path) -> str:
 class FacilitatorApp(App[int]):
     TITLE = "facilitator"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {FacilitatorCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.APP))
+
+    server_state: reactive[ServerState] = reactive(ServerState)
+    """The participant server's state; the session screen watches it."""
 
     def __init__(
         self,
@@ -102,14 +114,11 @@ class FacilitatorApp(App[int]):
     ) -> None:
         self.lang = set_language(lang or (store.info.lang if store else "nl"))
         super().__init__()
-        translate_bindings(self)
         self.library = library
         self.templates = templates
         self.store = store
         self.server_factory = server_factory
         self.server: Server | None = None
-        self.server_ready = False
-        self.server_problem = ""
         self.clock = clock
         self.last_view_state: dict[str, Any] | None = None
         self.report_formats: tuple[str, ...] = ("md", "html", "pdf")
@@ -136,7 +145,8 @@ class FacilitatorApp(App[int]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
-        self.server_problem = "" if self.server_factory else _("The participant page is off.")
+        self.server_state = ServerState(
+            problem="" if self.server_factory else _("The participant page is off."))
         if self.server_factory is not None:
             self.run_worker(self._start_server(store), group="server", exit_on_error=False)
 
@@ -148,18 +158,73 @@ class FacilitatorApp(App[int]):
             await server.start()
         except ImportError as exc:
             self.server = None
-            self.server_problem = _("The participant page is not available: {error}").format(
-                error=exc)
-            self.screen.post_message(ServerFailed(self.server_problem))
+            self.server_state = ServerState(problem=_(
+                "The participant page is not available: {error}").format(error=exc))
         except OSError as exc:
             self.server = None
-            self.server_problem = _("The participant page could not start: {error}. Try "
-                                    "another --port.").format(error=exc.strerror or exc)
-            self.screen.post_message(ServerFailed(self.server_problem))
-            self.notify(self.server_problem, severity="error", timeout=15, markup=False)
+            self.server_state = ServerState(problem=_(
+                "The participant page could not start: {error}. Try another --port.").format(
+                    error=exc.strerror or exc))
+            self.notify(self.server_state.problem, severity="error", timeout=15, markup=False)
         else:
-            self.server_ready = True
-            self.screen.post_message(ServerReady())
+            self.server_state = ServerState(ready=True)
+
+    @property
+    def server_ready(self) -> bool:
+        return self.server_state.ready
+
+    @property
+    def server_problem(self) -> str:
+        return self.server_state.problem
+
+    def server_url(self, kind: str) -> str | None:
+        """The running participant server's ``join``, ``wall`` or ``organiser`` address (None
+        while it does not run, or organiser access is off)."""
+        server = self.server
+        if server is None or not self.server_state.ready:
+            return None
+        url: str | None = getattr(server, f"{kind}_url")
+        return url
+
+    # -- the command palette and help ---------------------------------------------------------
+
+    def commands_of(self, screen: Screen[Any]) -> list[tuple[actions.Command, Any]]:
+        """The commands a screen offers, each with where it runs: the screen's own (its
+        ``ACTIONS``), then the app's that work there (the report and export need a session)."""
+        own: Iterable[actions.Command] = getattr(screen, "ACTIONS", ())
+        found: list[tuple[actions.Command, Any]] = [(c, screen) for c in own]
+        taken = {c.keys for c, _target in found}
+        for command in actions.APP:
+            if command.keys not in taken and self.check_action(command.action, ()) is not False:
+                found.append((command, self))
+        return found
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette (ctrl+p): every command of the screen, in the TUI's language, from the
+        same registry as its keys (facilitator.tui.actions)."""
+        for command, target in self.commands_of(screen):
+            help_text = _(command.help) if command.help else ""
+            keys = _("key: {key}").format(key=command.all_keys)
+            yield SystemCommand(_(command.name), f"{help_text} ({keys})" if help_text else keys,
+                                partial(target.run_action, command.action))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("report_preview", "export_report"):
+            return self.store is not None
+        return True
+
+    def action_help(self) -> None:
+        from facilitator.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen([c for c, _target in self.commands_of(self.screen)]))
+
+    def action_report_preview(self) -> None:
+        self.report_preview()
+
+    def action_export_report(self) -> None:
+        self.export_report()
 
     async def shutdown(self) -> None:
         """Stop the server, save the screen state and close the store (flushing). Idempotent."""

@@ -17,17 +17,19 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
 from facilitator.event.summary import RoomSummary
 from facilitator.event.wall import EventWall
 from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
-from facilitator.tui.i18n import N_, _, language, set_language, translate_bindings
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, language, set_language
+from facilitator.tui.widgets.keybar import KeyBar
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +145,10 @@ class EventWatchApp(App[int]):
     #rooms { height: auto; max-height: 50%; }
     #across-scroll { height: 1fr; padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", N_("Quit"), id="watch.quit", priority=True),
-        Binding("r", "pull", N_("Ask every room now"), id="watch.pull"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.WATCH))
 
     def __init__(self, watch: EventWatch, wall: EventWall | None, *, title: str) -> None:
         super().__init__()
-        translate_bindings(self)
         self.rooms_watch = watch
         self.wall = wall
         self.event_title = title
@@ -165,7 +163,7 @@ class EventWatchApp(App[int]):
         yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="across-scroll"):
             yield Static(id="across")
-        yield Footer()
+        yield KeyBar(actions.WATCH)
 
     async def on_mount(self) -> None:
         self.theme = "textual-dark"

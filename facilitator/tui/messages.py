@@ -15,14 +15,8 @@ class StoreChanged(Message):
         self.changes = changes
 
 
-class ServerReady(Message):
-    """The participant server listens; the join panel can show its URL."""
-
-
-class ServerFailed(Message):
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+class JoinLinkChanged(Message):
+    """The room's join code changed (the participant server says so): a new QR code."""
 
 
 class WriteRefused(Message):

@@ -146,6 +146,7 @@ class LiveHub:
         self._changed_items: set[int] = set()
         self._published_key = ""
         self._unsubscribe: Callable[[], None] | None = None
+        self._code_watchers: list[Callable[[], None]] = []
 
     def start(self) -> None:
         self._published_key = round_key(self.store)
@@ -162,7 +163,15 @@ class LiveHub:
         if self.closed:
             return
         self._flush_wall()
+        for watcher in list(self._code_watchers):
+            watcher()
         self._next_code()
+
+    def watch_code(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` (on the loop) each time the room's join code changes. Returns the
+        unsubscribe."""
+        self._code_watchers.append(callback)
+        return lambda: self._code_watchers.remove(callback)
 
     def close(self) -> None:
         """Let every open connection finish (on shutdown)."""

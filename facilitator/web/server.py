@@ -171,6 +171,11 @@ class ParticipantServer:
             return not lan_candidates()
         return self.host.startswith("127.") or self.host in ("::1", "localhost")
 
+    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` each time the join link changes (the room's code, every few
+        minutes): the TUI's QR code follows it without asking. Returns the unsubscribe."""
+        return self.app[HUB].watch_code(callback)
+
     @property
     def devices_seen(self) -> int:
         """How many devices have joined the session (not how many loaded the page)."""

@@ -20,6 +20,7 @@ from facilitator.tui.screens.dialogs import (
     ContributionDialog,
     LinkPicker,
     TextDialog,
+    ThemeDialog,
     ThemePicker,
 )
 from facilitator.tui.screens.help import HelpScreen
@@ -174,13 +175,18 @@ async def test_merge_duplicates_keeps_originals(make_app, session: SessionStore,
     async with app.run_test(size=SIZE) as pilot:
         table = feed(app)
         table.select_id(second.id)
-        await pilot.press("space", "space")  # marks #2 and #3 (the cursor moves down)
+        await pilot.press("space")
+        assert table.current_id == second.id  # marking leaves the cursor where it is
+        await pilot.press("down", "space")
         table.select_id(first.id)
+        await pilot.pause()
+        detail = _plain(app.screen.query_one("#detail", Static))
+        assert f"2 marked: m merges them into this one (#{first.id})" in detail
         await pilot.press("m")
         await settle(pilot)
         assert [c.id for c in session.merged_into(first.id)] == [second.id, third.id]
         assert session.contribution(second.id).text == "Subsidieregels te complex"  # type: ignore[union-attr]
-        assert "merged → #" in table.get_cell(str(second.id), "status").plain  # type: ignore[union-attr]
+        assert f"→ #{first.id}" in table.get_cell(str(second.id), "status").plain  # type: ignore[union-attr]
         assert table.marked == set()
         await pilot.pause(0.4)
         assert "×3" in table.get_cell(str(first.id), "status").plain  # type: ignore[union-attr]
@@ -190,24 +196,34 @@ async def test_merge_duplicates_keeps_originals(make_app, session: SessionStore,
         assert session.contribution(second.id).merged_into == 0  # type: ignore[union-attr]
         await pilot.pause(0.4)
         assert "×2" in table.get_cell(str(first.id), "status").plain  # type: ignore[union-attr]
+        table.select_id(first.id)  # undo from the card the others were merged into
+        await pilot.press("u")
+        await settle(pilot)
+        assert session.merged_into(first.id) == []
+        await pilot.pause(0.2)
+        assert "×" not in table.get_cell(str(first.id), "status").plain  # type: ignore[union-attr]
 
 
 async def test_themes_create_rename_and_sort(make_app, session: SessionStore, add) -> None:
     item = await add("Ambtelijke taal")
+    suggested = [t.name for t in session.themes("knelpunten")]
+    assert suggested == [t["nl"] for t in session.template.round("knelpunten").themes]
+    assert suggested  # the template's themes are there as soon as the round starts
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TextDialog)
-        assert app.screen.query_one(Input).value == "Geen gelijkwaardig contact"  # suggested
+        assert app.screen.query_one(Input).value == ""  # every suggestion exists already
         app.screen.query_one(Input).value = "Taal"
         await pilot.press("enter")
         await settle(pilot)
-        [theme] = session.themes("knelpunten")
+        theme = session.themes("knelpunten")[-1]
         assert theme.name == "Taal"
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ThemePicker)
+        app.screen.query_one(OptionList).highlighted = len(suggested)
         await pilot.press("enter")
         await settle(pilot)
         assert session.contribution(item.id).theme_id == theme.id  # type: ignore[union-attr]
@@ -215,14 +231,29 @@ async def test_themes_create_rename_and_sort(make_app, session: SessionStore, ad
         await pilot.press("T")
         await pilot.pause()
         assert isinstance(app.screen, ThemePicker)
+        app.screen.query_one(OptionList).highlighted = len(suggested)
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
+        assert isinstance(app.screen, ThemeDialog)
         app.screen.query_one(Input).value = "Taal en jargon [/]"
         await pilot.press("enter")
         await settle(pilot)
         assert session.theme(theme.id).name == "Taal en jargon [/]"  # type: ignore[union-attr]
+        await pilot.pause(0.1)
         assert feed(app).get_cell(str(item.id), "theme").plain == "Taal en jargon [/]"  # type: ignore[union-attr]
+        # A template theme nobody needs can go: its contributions are unsorted.
+        await session.update_contributions([item.id], theme_id=session.themes("knelpunten")[0].id)
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("enter")  # the first theme
+        await pilot.pause()
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert [t.name for t in session.themes("knelpunten")] == [*suggested[1:],
+                                                                  "Taal en jargon [/]"]
+        assert session.contribution(item.id).theme_id == 0  # type: ignore[union-attr]
+        await pilot.pause(0.1)
+        assert feed(app).get_cell(str(item.id), "theme").plain == ""  # type: ignore[union-attr]
 
 
 async def test_open_and_close_submissions_and_voting(make_app, session: SessionStore) -> None:
@@ -323,12 +354,12 @@ async def test_ideas_link_flags_and_actions(make_app, session: SessionStore, add
         assert isinstance(dialog, ActionDialog)
         assert dialog.query_one(TextArea).text == "Meerjarige subsidie"
         dialog.query_one("#owner", Input).value = "Gemeente Utrecht"
-        dialog.query_one("#due", Input).value = "31-12-2026"
+        dialog.query_one("#due", Input).value = "31-13-2026"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is dialog  # a wrong date is refused, nothing stored
         assert session.actions() == []
-        dialog.query_one("#due", Input).value = "2026-12-31"
+        dialog.query_one("#due", Input).value = "31-12-2026"  # as a Dutch user types it
         await pilot.press("ctrl+s")
         await settle(pilot)
         [action] = session.actions()
@@ -419,20 +450,43 @@ async def test_rounds_forward_back_and_agenda(make_app, session: SessionStore, a
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("right_square_bracket")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)  # never by accident: it asks, and says
+        assert "Round 2 keeps its state for when you come back: input open, voting closed" \
+            in dialog.question
+        assert "Round 3 starts: input opens and its timer runs." in dialog.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert session.info.current_round == 1
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("y")
         await settle(pilot)
         assert session.info.current_round == 2
         assert session.round_state("oplossingen").submissions_open
         assert feed(app).row_count == 0
+        await session.update_round("knelpunten", submissions_open=False)
         await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert "Round 2 comes back as you left it: input closed" in app.screen.question  # type: ignore[attr-defined]
+        await pilot.press("y")
         await settle(pilot)
         assert session.info.current_round == 1
         assert row_texts(app) == ["Knelpunt"]
+        await pilot.press("tab")  # tab never parks the focus in the agenda
+        assert app.focused is not app.screen.query_one("#agenda")
+        await pilot.press("A")
         agenda = app.screen.query_one("#agenda", OptionList)
-        agenda.focus()
+        assert app.focused is agenda and "escape" in str(agenda.border_title)
         agenda.highlighted = 0
         await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
         await settle(pilot)
         assert session.info.current_round == 0
+        assert app.focused is feed(app)
 
 
 async def test_reopen_round(make_app, session: SessionStore) -> None:
@@ -531,14 +585,13 @@ async def test_help_screen_lists_every_binding(make_app, session: SessionStore) 
 
 
 async def test_command_palette_offers_every_action(make_app, session: SessionStore) -> None:
-    from facilitator.tui.commands import FacilitatorCommands
+    from facilitator.tui import actions
 
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        provider = FacilitatorCommands(app.screen)
-        names = [hit.text async for hit in provider.discover()]
-        for binding in SessionScreen.BINDINGS:
-            assert binding.description in names  # type: ignore[union-attr]
+        names = [c.title for c in app.get_system_commands(app.screen)]
+        for command in actions.SESSION:
+            assert command.name in names
         assert {"Report preview", "Export report", "Quit"} <= set(names)
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -596,7 +649,7 @@ async def test_without_a_participant_server(make_app, session: SessionStore) -> 
     app = make_app(session, server=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "participant page is off" in _plain(app.screen.query_one("#join", Static))
+        assert "participant page is off" in _plain(app.screen.query_one("#join"))
         await pilot.press("j")
         await pilot.pause()
         assert isinstance(app.screen, JoinScreen) and app.screen.url is None

@@ -40,7 +40,7 @@ async def test_screen_and_report_name_the_same_groups(make_app, session: Session
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert screen.linkable == {"refugee_led"}
+        assert screen.rows.named == {"refugee_led"}
         table = feed(app)
         who = {cid: table.get_cell(str(cid), "who").plain for cid in (muni.id, refugee.id,
                                                                      funder.id)}

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from textual.widgets import Input, MarkdownViewer, Static
+from textual.widgets import OptionList, Input, MarkdownViewer, Static
 from textual.widgets._toast import Toast
 from tui_helpers import feed, plain, row_texts, settle
 
@@ -119,7 +119,7 @@ async def test_theme_names_in_notifications_are_literal(make_app, session: Sessi
         await pilot.press("enter")
         await settle(pilot)
         await pilot.pause(0.2)
-        [theme] = session.themes("knelpunten")
+        theme = session.themes("knelpunten")[-1]
         assert theme.name == name
         wanted = f"Theme added: {name}"
         assert any(n.message == wanted and not n.markup for n in notifications(app))
@@ -132,6 +132,7 @@ async def test_theme_names_in_notifications_are_literal(make_app, session: Sessi
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ThemePicker)
+        app.screen.query_one(OptionList).highlighted = len(session.themes("knelpunten")) - 1
         await pilot.press("enter")
         await settle(pilot)
         await pilot.pause(0.2)
@@ -276,7 +277,7 @@ async def test_filter_by_stakeholder_group(make_app, session: SessionStore, add)
         assert seen[-1][0] is None  # the cycle ends with every group again
         await pilot.press("G")
         await pilot.pause()
-        prompt = plain(screen.query_one("#prompt", Static))
+        prompt = plain(screen.query_one("#view-bar", Static))
         name = group_name(session.template, str(screen.stakeholder_filter))
         assert f"showing {name} only (G)" in prompt
         assert screen.view_state()["stakeholder_filter"] == screen.stakeholder_filter

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -32,10 +33,23 @@ class FakeServer:
         self.started = False
         self.stopped = False
         self.devices_seen = 3
+        self.code = ""
+        self.watchers: list[Callable[[], None]] = []
+
+    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self.watchers.append(callback)
+        return lambda: self.watchers.remove(callback)
+
+    def next_code(self, code: str) -> None:
+        """The room's code changes, as the real server announces it."""
+        self.code = code
+        for watcher in list(self.watchers):
+            watcher()
 
     @property
     def join_url(self) -> str:
-        return f"http://192.168.1.20:8080/j/{self.store.info.join_token}"
+        code = f"?code={self.code}" if self.code else ""
+        return f"http://192.168.1.20:8080/j/{self.store.info.join_token}{code}"
 
     @property
     def wall_url(self) -> str:
@@ -86,6 +100,10 @@ def plain(static: Any) -> str:
 
     from rich.console import Console
 
+    from textual.widgets import Static
+
     console = Console(width=150, record=True, file=io.StringIO())
-    console.print(static.content)
+    statics = [static] if isinstance(static, Static) else list(static.query(Static))
+    for part in statics:
+        console.print(part.content)
     return console.export_text()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -19,7 +18,7 @@ from textual.widgets.selection_list import Selection
 
 from facilitator.core.templates import Template
 from facilitator.core.text import MAX_TITLE_CHARS
-from facilitator.tui.i18n import N_, _, group_name, translate_bindings
+from facilitator.tui.i18n import _, group_name, parse_date
 
 T = TypeVar("T")
 
@@ -27,13 +26,9 @@ T = TypeVar("T")
 class _Dialog(ModalScreen[T | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel"),
-        Binding("ctrl+s", "save", N_("Save"), id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
 
     def buttons(self, ok: str | None = None) -> ComposeResult:
         with Horizontal(classes="buttons"):
@@ -204,8 +199,8 @@ class ActionDialog(_Dialog[ActionInput]):
             yield TextArea(self.initial, id="text", soft_wrap=True)
             yield Label(_("Owner (who will do it)"))
             yield Input(id="owner", max_length=MAX_TITLE_CHARS)
-            yield Label(_("Date (YYYY-MM-DD, optional)"))
-            yield Input(id="due", placeholder="2026-12-31")
+            yield Label(_("Date (day-month-year, optional)"))
+            yield Input(id="due", placeholder="31-12-2026")
             yield Label(id="problem", classes="problem")
             yield from self.buttons()
 
@@ -220,11 +215,12 @@ class ActionDialog(_Dialog[ActionInput]):
             self.problem(_("Please describe the action."))
             return None
         if due:
-            try:
-                due = dt.date.fromisoformat(due).isoformat()
-            except ValueError:
-                self.problem(_("The date must look like 2026-12-31."))
+            day = parse_date(due)
+            if day is None:
+                self.problem(_("That is not a date: type it as 31-12-2026 (day, month, "
+                               "year)."))
                 return None
+            due = day.isoformat()
         return ActionInput(text=text, owner=self.query_one("#owner", Input).value, due=due)
 
     @on(Input.Submitted)
@@ -238,16 +234,20 @@ NO_THEME = 0
 class ThemePicker(_Dialog[int]):
     """Choose a theme (or none) to sort contributions into."""
 
-    def __init__(self, themes: list[tuple[int, str]], *, title: str = "") -> None:
+    def __init__(self, themes: list[tuple[int, str]], *, title: str = "",
+                 none: bool = True) -> None:
         super().__init__()
         self.themes = themes
         self.title_text = title or _("Sort into which theme?")
+        self.none = none
+        """Offer "(no theme)" too."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
             options = [Option(Text(name), id=str(theme_id)) for theme_id, name in self.themes]
-            options.append(Option(Text(_("(no theme)"), style="italic"), id=str(NO_THEME)))
+            if self.none:
+                options.append(Option(Text(_("(no theme)"), style="italic"), id=str(NO_THEME)))
             yield OptionList(*options, id="themes")
             yield from self.buttons(_("Choose"))
 
@@ -290,6 +290,49 @@ class LinkPicker(_Dialog[tuple[int, ...]]):
 
     def result(self) -> tuple[int, ...] | None:
         return tuple(sorted(self.query_one(SelectionList).selected))
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeEdit:
+    name: str
+    remove: bool = False
+
+
+class ThemeDialog(_Dialog[ThemeEdit]):
+    """Rename a theme, or remove it (its contributions then have no theme)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.theme_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(_("New name for the theme")), classes="dialog-title")
+            yield Input(self.theme_name, id="text")
+            yield Label(id="problem", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Save"), variant="primary", id="ok")
+                yield Button(_("Remove theme"), variant="error", id="remove")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#problem").display = False
+        self.query_one("#text").focus()
+
+    def result(self) -> ThemeEdit | None:
+        name = self.query_one("#text", Input).value
+        if not name.strip():
+            self.problem(_("Please type something first."))
+            return None
+        return ThemeEdit(name)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#remove")
+    def _remove(self) -> None:
+        self.dismiss(ThemeEdit(self.theme_name, remove=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,17 +381,19 @@ class LineDialog(_Dialog[LineInput]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; escape is no."""
+    """A yes/no question: y or the first button says yes; n, escape or the second says no;
+    the arrow keys move between the buttons, and the dialog says so."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", N_("No"), id="confirm.no"),
-        Binding("y,j", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
+        Binding("y,j", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("left,up", "app.focus_previous", "Previous button", show=False),
+        Binding("right,down", "app.focus_next", "Next button", show=False),
     ]
 
     def __init__(self, question: str, *, yes: str = "", no: str = "") -> None:
         super().__init__()
-        translate_bindings(self)
         self.question = question
         self.yes = yes or _("Yes")
         self.no = no or _("No")
@@ -357,8 +402,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(Text(self.question), classes="dialog-title")
             with Horizontal(classes="buttons"):
-                yield Button(self.yes, variant="error", id="yes")
-                yield Button(self.no, variant="primary", id="no")
+                yield Button(f"{self.yes} (y)", variant="error", id="yes")
+                yield Button(f"{self.no} (n)", variant="primary", id="no")
+            yield Label(Text(_("← → choose · enter presses · escape is no"), style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#no").focus()

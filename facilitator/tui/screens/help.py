@@ -1,7 +1,9 @@
-"""The help screen: every key of the session screen with what it does."""
+"""The help screen: every command of the screen it was opened on (keys and what they do, from
+the action registry, facilitator.tui.actions), and the legend of the feed's signs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,25 +14,28 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from facilitator.tui.i18n import N_, _, translate_bindings
-
-
-def key_label(key: str) -> str:
-    names = {"right_square_bracket": "]", "left_square_bracket": "[", "plus": "+",
-             "question_mark": "?", "space": _("space"), "enter": _("enter")}
-    return ", ".join(names.get(k, k) for k in key.split(","))
+from facilitator.tui.actions import Command
+from facilitator.tui.i18n import _
+from facilitator.tui.widgets.feed import legend
 
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "close", N_("Close"), id="help.close"),
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, commands: Sequence[Command]) -> None:
         super().__init__()
-        translate_bindings(self)
-        self.keys = keys
+        self.commands = list(commands)
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every command, in the TUI's language."""
+        found = [(c.all_keys, _(c.name) + (f" — {_(c.help)}" if c.help else ""))
+                 for c in self.commands]
+        found.append(("ctrl+p", _("Command palette: every action by name")))
+        return found
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, padding=(0, 2), show_header=False)
@@ -38,13 +43,20 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for key, description in self.keys:
             table.add_row(Text(key), Text(description))
-        intro = Text(_("Keys of the session screen. Every action is also in the command "
-                       "palette (ctrl+p). Space marks contributions: marked ones are "
-                       "hidden, sorted or merged together."), style="italic")
+        signs = Table(box=None, padding=(0, 2), show_header=False)
+        signs.add_column(style="bold magenta", no_wrap=True)
+        signs.add_column()
+        for sign, meaning in legend():
+            signs.add_row(Text(sign), Text(meaning))
+        intro = Text(_("Every action is also in the command palette (ctrl+p). Space marks "
+                       "contributions: marked ones are hidden, sorted or merged together."),
+                     style="italic")
         with VerticalScroll(classes="dialog wide", id="help"):
             yield Static(Text(_("Help"), style="bold"), classes="dialog-title")
             yield Static(intro)
             yield Static(table)
+            yield Static(Text("\n" + _("What the signs mean"), style="bold"))
+            yield Static(signs)
 
     def action_close(self) -> None:
         self.dismiss(None)

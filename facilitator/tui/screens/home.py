@@ -10,20 +10,22 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from facilitator.core.errors import Refused
 from facilitator.core.templates import Template
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
-from facilitator.tui.i18n import N_, _, language, loc, translate_bindings
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, language, loc
 from facilitator.tui.screens.dialogs import TextDialog
 from facilitator.tui.widgets.agenda import kind_label
 from facilitator.tui.widgets.header import voting_rule
+from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from facilitator.tui.app import FacilitatorApp
@@ -65,16 +67,11 @@ def template_preview(template: Template) -> RenderableType:
 class HomeScreen(Screen[None]):
     CSS_PATH = "home.tcss"
     AUTO_FOCUS = "#sessions"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", N_("Open"), id="home.open", show=True),
-        Binding("n", "new", N_("New session from template"), id="home.new"),
-        Binding("tab", "app.focus_next", N_("Next list"), id="home.next", show=False),
-        Binding("f5", "reload", N_("Refresh"), id="home.reload", show=False),
-    ]
+    ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.HOME
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.HOME))
 
     def __init__(self) -> None:
         super().__init__()
-        translate_bindings(self)
         self.loaded: dict[str, Template] = {}
         self.broken: list[str] = []
 
@@ -95,7 +92,7 @@ class HomeScreen(Screen[None]):
                 yield OptionList(id="templates")
             with VerticalScroll(id="home-preview"):
                 yield Static(id="preview")
-        yield Footer()
+        yield KeyBar([*self.ACTIONS, *actions.APP])
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -3,33 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Center, Middle
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from facilitator.core.model import Change
 from facilitator.qr import TerminalQR
-from facilitator.tui.i18n import N_, _, ngettext, translate_bindings
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, ngettext
+from facilitator.tui.messages import JoinLinkChanged, StoreChanged
+
+if TYPE_CHECKING:
+    from facilitator.store.store import SessionStore
+    from facilitator.tui.app import FacilitatorApp
 
 
 class JoinScreen(ModalScreen[None]):
-    CSS_PATH = "join.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,j,q", "close", N_("Back to the session"), id="join.close"),
-    ]
+    """Follows the room's join code as the participant server announces it, and the devices
+    as they join (the store's commits): nothing is asked on a timer."""
 
-    def __init__(self, link: Callable[[], tuple[str | None, int]], prompt: str) -> None:
-        """``link``: the join URL as of now (None: the page is not running) and how many
-        devices have joined; asked again every second, as the room's code changes."""
+    CSS_PATH = "join.tcss"
+    ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.JOIN
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.JOIN))
+
+    def __init__(self, store: SessionStore, prompt: str) -> None:
         super().__init__()
-        translate_bindings(self)
-        self.link = link
-        self.url, self.devices = link()
+        self.store = store
         self.prompt = prompt
+        self.url: str | None = None
+        self.devices = 0
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    @property
+    def facilitator(self) -> FacilitatorApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Middle(), Center():
@@ -38,11 +51,27 @@ class JoinScreen(ModalScreen[None]):
             yield Static(id="join-url")
 
     def on_mount(self) -> None:
-        self.show()
-        self.set_interval(1.0, self._follow)
+        self._unsubscribe.append(self.store.subscribe(self._committed))
+        server = self.facilitator.server
+        if server is not None:
+            self._unsubscribe.append(server.watch_join_url(self._link_changed))
+        self._follow()
 
-    def _follow(self) -> None:
-        link = self.link()
+    def _link_changed(self) -> None:
+        self.post_message(JoinLinkChanged())
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def _committed(self, changes: tuple[Change, ...]) -> None:
+        if any(change.table == "participants" for change in changes):
+            self.post_message(StoreChanged(changes))
+
+    @on(StoreChanged)
+    @on(JoinLinkChanged)
+    def _follow(self, _message: Any = None) -> None:
+        link = (self.facilitator.server_url("join"), self.store.participant_count)
         if link != (self.url, self.devices):
             self.url, self.devices = link
             self.show()

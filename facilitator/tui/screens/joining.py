@@ -4,7 +4,7 @@ devices joined with each, revoking a card, printing the cards, and the wall's ad
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,23 +21,23 @@ from facilitator.core.joining import ROTATE_S, card_issue, card_tables, joined_w
 from facilitator.store.documents import MAX_ROOM_SIZE
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
-from facilitator.tui.i18n import N_, _, ngettext, translate_bindings
+from facilitator.tui.i18n import _, ngettext
 
 
 class JoiningDialog(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", N_("Close"), id="joining.close"),
+        Binding("escape", "close", "Close", id="joining.close"),
     ]
 
-    def __init__(self, store: SessionStore, *, wall_url: str | None,
-                 print_cards: Callable[[], None]) -> None:
+    def __init__(self, store: SessionStore) -> None:
         super().__init__()
-        translate_bindings(self)
         self.store = store
-        self.wall_url = wall_url
-        self.print_cards = print_cards
         self.tables = card_tables(store.template)
+
+    @property
+    def wall_url(self) -> str | None:
+        return self.app.server_url("wall")  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -138,7 +138,7 @@ class JoiningDialog(ModalScreen[None]):
 
     @on(Button.Pressed, "#print")
     def print_table_cards(self) -> None:
-        self.print_cards()
+        self.app.print_cards()  # type: ignore[attr-defined]
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -7,7 +7,6 @@ holds the link can follow the room's summary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,22 +19,23 @@ from textual.widgets import Button, Label, Static
 
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
-from facilitator.tui.i18n import N_, _, translate_bindings
+from facilitator.tui.i18n import _
 
 
 class OrganiserScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,k", "close", N_("Close"), id="organiser.close"),
+        Binding("escape,k", "close", "Close", id="organiser.close"),
     ]
 
-    def __init__(self, store: SessionStore, link: Callable[[], str | None]) -> None:
+    def __init__(self, store: SessionStore) -> None:
         super().__init__()
-        translate_bindings(self)
         self.store = store
-        self.link = link
+
+    def link(self) -> str | None:
         """The organiser link as the participant server makes it (None: access off, or no
         participant page running)."""
+        return self.app.server_url("organiser")  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):

@@ -13,12 +13,14 @@ from babel.numbers import format_decimal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, MarkdownViewer, Static
+from textual.widgets import MarkdownViewer, Static
 
-from facilitator.tui.i18n import N_, _, language, ngettext, translate_bindings
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, language, ngettext
 from facilitator.tui.messages import ReportFailed, ReportReady
+from facilitator.tui.widgets.keybar import KeyBar
 
 PREVIEW_TABLE_ROWS = 10
 """Rows of each table the preview shows. Textual draws a Markdown table as one widget, on the
@@ -61,14 +63,11 @@ def shorten_tables(markdown: str, rows: int = PREVIEW_TABLE_ROWS) -> str:
 
 
 class ReportScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", N_("Back to the session"), id="report.close"),
-        Binding("c", "contents", N_("Contents"), id="report.contents"),
-    ]
+    ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.REPORT
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.REPORT))
 
     def __init__(self, markdown: str | None = None) -> None:
         super().__init__()
-        translate_bindings(self)
         self.markdown = markdown
         """The report, or None while it is being prepared."""
         self.problem = ""
@@ -78,13 +77,13 @@ class ReportScreen(Screen[None]):
             yield Static(Text(_("Preparing the report…"), style="italic"), id="report-status")
         else:
             yield self._viewer(self.markdown)
-        yield Footer()
+        yield KeyBar([*self.ACTIONS, *actions.APP])
 
     @on(ReportReady)
     async def _ready(self, message: ReportReady) -> None:
         self.markdown = message.markdown
         await self.query("#report-status").remove()
-        await self.mount(self._viewer(self.markdown), before=self.query_one(Footer))
+        await self.mount(self._viewer(self.markdown), before=self.query_one(KeyBar))
 
     @staticmethod
     def _viewer(markdown: str) -> MarkdownViewer:

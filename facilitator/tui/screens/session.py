@@ -1,70 +1,111 @@
-"""The session screen: header with the timer, agenda, the live feed or the round view, the join
-panel and the room. Every facilitator action is a store call run in a worker; the screen
-changes only when the store's commit event comes back (so what you see is what is on disk)."""
+"""The session screen: header with the timer, agenda, the live feed or the round's results, the
+join panel and the room.
+
+Attributes down, messages up: the screen holds what each area shows in a reactive attribute
+(plain data from :mod:`facilitator.tui.shown`, built from the store and its read model) and
+binds it to the widget of that area (``data_bind``); widgets send messages up (the agenda's
+choice, the feed's cursor). The store's commit events arrive as messages, are gathered, and
+shown at most once per frame: each changed table names the areas it touches (:data:`AREAS`),
+each area is worked out once, and only rows that changed are redrawn. Every facilitator action
+is a store call run in a worker; the screen changes only when the commit comes back (what you
+see is what is on disk). Keys, the key bar, the help and the palette come from one registry
+(facilitator.tui.actions).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, Static
 
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.joining import Burst, BurstWatch
 from facilitator.core.model import Change, Contribution, Flag, Source
 from facilitator.core.templates import RoundKind, RoundSpec, localized
 from facilitator.store.files import StoreError
-from facilitator.tui.i18n import N_, _, decimal, group_name, loc, translate_bindings
-from facilitator.tui.messages import ServerFailed, ServerReady, StoreChanged, WriteRefused
+from facilitator.tui import actions
+from facilitator.tui.i18n import _, group_name, loc, ngettext
+from facilitator.tui.messages import JoinLinkChanged, StoreChanged, WriteRefused
 from facilitator.tui.screens.dialogs import (
     NO_THEME,
     ActionDialog,
     ActionInput,
+    ConfirmDialog,
     ContributionDialog,
     LineDialog,
     LineInput,
     LinkPicker,
     NewContribution,
     TextDialog,
+    ThemeDialog,
+    ThemeEdit,
     ThemePicker,
 )
-from facilitator.tui.screens.help import HelpScreen, key_label
 from facilitator.tui.screens.join import JoinScreen
 from facilitator.tui.screens.joining import JoiningDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
-from facilitator.tui.widgets.agenda import Agenda
-from facilitator.tui.widgets.feed import FeedTable, one_line, status_text
-from facilitator.tui.widgets.header import RoundHeader
-from facilitator.tui.widgets.join import JoinPanel
-from facilitator.tui.widgets.joining import JoiningWatch
-from facilitator.tui.widgets.room import RoomPanel
+from facilitator.tui.shown import (
+    FeedRows,
+    agenda_rows,
+    detail_shown,
+    joining_shown,
+    room_rows,
+    round_change,
+    round_line,
+    view_status,
+)
+from facilitator.tui.widgets.agenda import Agenda, AgendaRow
+from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
+from facilitator.tui.widgets.feed import FeedTable, one_line
+from facilitator.tui.widgets.header import RoundHeader, RoundLine, voting_rule
+from facilitator.tui.widgets.join import JoinPanel, JoinShown
+from facilitator.tui.widgets.joining import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
+from facilitator.tui.widgets.keybar import KeyBar
+from facilitator.tui.widgets.room import RoomPanel, RoomRow
 from facilitator.tui.widgets.round_view import RoundView, round_view
+from facilitator.tui.widgets.viewbar import ViewBar, ViewStatus
 
 if TYPE_CHECKING:
     from facilitator.store.store import SessionStore
-    from facilitator.tui.app import FacilitatorApp
+    from facilitator.tui.app import FacilitatorApp, ServerState
 
 log = logging.getLogger(__name__)
 
 VIEW_FEED, VIEW_ROUND = "feed-view", "round-view"
 VIEW_REFRESH_S = 0.5
-"""The round view redraws at most this often while input arrives."""
+"""The results redraw at most this often while input arrives."""
 FRAME_S = 1 / 30
-"""Store events are gathered and shown together at most this often: a busy room commits many
-times a second, and the screen only needs to catch up once per frame."""
+"""Store events are shown together at most this often: a busy room commits many times a
+second, and the screen only needs to catch up once per frame."""
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
 NARROW = 140
 """Below this width the QR code leaves the side (j still shows it full screen)."""
+
+AREAS: dict[str, frozenset[str]] = {
+    "session": frozenset({"round", "agenda", "join", "joining"}),
+    "rounds": frozenset({"round", "agenda", "joining", "status", "results"}),
+    "participants": frozenset({"room", "join", "joining", "named", "results"}),
+    "contributions": frozenset({"status", "results"}),
+    "votes": frozenset({"results"}),
+    "samples": frozenset({"results"}),
+    "themes": frozenset({"themes", "results"}),
+    "actions": frozenset({"results"}),
+    "notes": frozenset({"results"}),
+}
+"""Which areas of the screen a change of each table touches (the rows of the feed are found
+from the changed records themselves)."""
 
 
 def refusal_text(exc: Exception) -> str:
@@ -83,79 +124,52 @@ def refusal_text(exc: Exception) -> str:
 class SessionScreen(Screen[None]):
     CSS_PATH = "session.tcss"
     AUTO_FOCUS = "#feed"
+    ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.SESSION
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.SESSION))
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", N_("Add"), id="contribution.add", tooltip=N_(
-            "Add a contribution for someone without a phone (a paper card)")),
-        Binding("e", "edit", N_("Edit"), id="contribution.edit", show=False),
-        Binding("h", "hide", N_("Hide/restore"), id="contribution.hide"),
-        Binding("y", "approve", N_("Approve"), id="contribution.approve", show=False),
-        Binding("space", "mark", N_("Mark"), id="contribution.mark", show=False),
-        Binding("m", "merge", N_("Merge marked into this"), id="contribution.merge"),
-        Binding("u", "unmerge", N_("Unmerge"), id="contribution.unmerge", show=False),
-        Binding("t", "new_theme", N_("New theme"), id="theme.new", show=False),
-        Binding("T", "rename_theme", N_("Rename theme"), id="theme.rename", show=False),
-        Binding("s", "sort", N_("Sort into theme"), id="theme.sort"),
-        Binding("o", "toggle_submissions", N_("Open/close input"), id="round.submissions"),
-        Binding("v", "toggle_voting", N_("Open/close voting"), id="round.voting"),
-        Binding("r", "toggle_results", N_("Show/hide results"), id="round.results"),
-        Binding("w", "switch_view", N_("Feed/round view"), id="view.switch"),
-        Binding("g", "filter_group", N_("Filter by table"), id="view.filter", show=False),
-        Binding("G", "filter_stakeholder", N_("Filter by stakeholder group"),
-                id="view.filter_stakeholder", show=False),
-        Binding("l", "link", N_("Link to bottlenecks"), id="idea.link", show=False),
-        Binding("b", "bold", N_("Mark bold"), id="idea.bold", show=False),
-        Binding("p", "practical", N_("Mark practical"), id="idea.practical", show=False),
-        Binding("x", "action", N_("Make an action"), id="idea.action", show=False),
-        Binding("n", "note", N_("Note"), id="session.note", show=False),
-        Binding("d", "line", N_("Day chair's line"), id="distillation.line", show=False,
-                tooltip=N_("In the closing distillation round: a line to a stakeholder side")),
-        Binding("z", "pause_timer", N_("Pause/resume timer"), id="timer.pause", show=False),
-        Binding("plus", "add_minute", N_("+1 minute"), id="timer.plus", show=False),
-        Binding("right_square_bracket", "next_round", N_("Next round"), id="round.next"),
-        Binding("left_square_bracket", "previous_round", N_("Previous round"),
-                id="round.previous", show=False),
-        Binding("O", "reopen_round", N_("Reopen round"), id="round.reopen", show=False),
-        Binding("j", "join_screen", N_("QR full screen"), id="join.fullscreen"),
-        Binding("J", "toggle_joining", N_("Close/open joining"), id="joining.toggle",
-                show=False, tooltip=N_("No new device may join in this round")),
-        Binding("c", "joining", N_("Joining: codes, table cards, people"),
-                id="joining.dialog", show=False),
-        Binding("k", "organiser", N_("Organiser link"), id="organiser.link", show=False,
-                tooltip=N_("The link an organiser's event watch follows this room with: "
-                           "switch it off, or make a new one")),
-        Binding("question_mark,f1", "help", N_("Help"), id="help"),
-        Binding("f5", "report_preview", N_("Report preview"), id="report.preview", show=False),
-        Binding("f6", "export_report", N_("Export report"), id="report.export", show=False),
-    ]
+    round_line: reactive[RoundLine | None] = reactive(None)
+    now: reactive[float] = reactive(0.0)
+    agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive(())
+    room_rows: reactive[tuple[RoomRow, ...]] = reactive(())
+    join: reactive[JoinShown | None] = reactive(None)
+    joining: reactive[JoiningShown | None] = reactive(None)
+    status: reactive[ViewStatus | None] = reactive(None)
+    detail: reactive[DetailShown | None] = reactive(None, always_update=True)
+    view: reactive[str] = reactive(VIEW_FEED, init=False)
 
     def __init__(self, store: SessionStore) -> None:
         super().__init__()
-        translate_bindings(self)
         self.store = store
         self.round_index = store.info.current_round
         view_state = store.info.view_state or {}
         view = view_state.get("view", VIEW_FEED)
-        self.view = view if view in (VIEW_FEED, VIEW_ROUND) else VIEW_FEED
+        self.set_reactive(SessionScreen.view, view if view in (VIEW_FEED, VIEW_ROUND)
+                          else VIEW_FEED)
         self.table_filter = str(view_state.get("filter", ""))
         chosen = view_state.get("stakeholder_filter")
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
-        """Show only this stakeholder group ("" is "not said"); None shows every group."""
+        """Show only this stakeholder group ("" is "prefer not to say"); None: every group."""
+        self.projected = True
+        """Whether this screen may be on the projector (P says it is not): then the feed is
+        never narrowed to a group the report would not name."""
         self.selected = int(view_state.get("selected", 0) or 0)
-        self.linkable: set[str] = set()
-        """The groups the screen may link to what they said (facilitator.core.privacy): the
-        report's rule, so the projector never names a group the printed report hides."""
-        self._unsubscribe: Callable[[], None] | None = None
+        self.rows = FeedRows(store)
+        self.arrivals = BurstWatch()
+        """New devices as they join (a burst of them is called out)."""
+        self._burst_seen_at = 0.0
+        self._burst: Burst | None = None
+        self._theme_rows: dict[int, set[int]] = {}
+        """Theme → the feed's rows in it (a renamed theme redraws those)."""
         self._rang_for: str | None = None
-        self._view_dirty = True
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._watching_server = False
         self._pending: dict[str, set[int]] = {}
         """Store events not shown yet: table → ids (see :data:`FRAME_S`)."""
         self._frame_timer: Timer | None = None
-        self._shown_root: dict[int, int] = {}
-        """Row → the item its votes and count were last shown under (a merge or unmerge
-        changes the count of the item it left, too)."""
+        self._shown_at = 0.0
+        self._results_dirty = True
+        self._results_timer: Timer | None = None
         self._save_timer: Timer | None = None
-        self._view_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -168,201 +182,168 @@ class SessionScreen(Screen[None]):
         return self.store.template.rounds[self.round_index]
 
     def compose(self) -> ComposeResult:
-        yield RoundHeader(id="header")
+        yield RoundHeader(id="header").data_bind(SessionScreen.round_line, SessionScreen.now)
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield Static(_("Agenda"), classes="panel-title")
-                yield Agenda(id="agenda")
+                yield Agenda(id="agenda").data_bind(rows=SessionScreen.agenda_rows)
                 yield Static(_("The room"), classes="panel-title")
-                yield RoomPanel(id="room")
-                yield JoiningWatch(self.store, id="joining")
-                yield JoinPanel(compact=True, id="join-compact")
+                yield RoomPanel(id="room").data_bind(rows=SessionScreen.room_rows)
+                yield JoiningWatch(id="joining").data_bind(SessionScreen.joining)
+                yield JoinPanel(compact=True, id="join-compact").data_bind(SessionScreen.join)
             with Vertical(id="centre"):
                 yield Static(id="prompt")
-                with ContentSwitcher(initial=VIEW_FEED, id="switcher"):
+                yield ViewBar(id="view-bar").data_bind(SessionScreen.status)
+                with ContentSwitcher(initial=self.view, id="switcher"):
                     with Vertical(id=VIEW_FEED):
                         yield FeedTable(id="feed")
-                        yield Static(id="detail")
+                        yield ContributionDetail(id="detail").data_bind(SessionScreen.detail)
                     yield RoundView(id=VIEW_ROUND)
             with Vertical(id="right"):
                 yield Static(_("Join from your phone"), classes="panel-title")
-                yield JoinPanel(id="join")
-        yield Footer()
+                yield JoinPanel(id="join").data_bind(SessionScreen.join)
+        yield KeyBar([*self.ACTIONS, *actions.APP])
 
     def on_mount(self) -> None:
-        feed = self.query_one(FeedTable)
-        feed.describe = self._cells
-        feed.accepts = self._accepts
-        self._unsubscribe = self.store.subscribe(self._committed)
-        self._refresh_everything(keep=self.selected or None)
-        self.query_one(ContentSwitcher).current = self.view
+        self.query_one(FeedTable).source = self.rows
+        self._unsubscribe.append(self.store.subscribe(self._committed))
+        self.watch(self.facilitator, "server_state", self._server_changed)
+        self.now = self.facilitator.clock()
+        self._show_round(keep=self.selected or None)
         self.set_interval(0.5, self._tick)
-        self.set_interval(2.0, self._refresh_join)
 
     def _committed(self, changes: tuple[Change, ...]) -> None:
         """Called by the store after each commit (in the commit task): a message up."""
         self.post_message(StoreChanged(changes))
 
+    def _join_link_changed(self) -> None:
+        """Called by the participant server when the room's join code changes."""
+        self.post_message(JoinLinkChanged())
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
 
-    # -- showing the session ------------------------------------------------------------------
+    # -- what each area shows ----------------------------------------------------------------
 
-    def _cells(self, item: Contribution) -> dict[str, Text]:
-        theme = self.store.theme(item.theme_id) if item.theme_id else None
-        dim = "dim" if not item.visible else ""
-        stakeholder = (group_name(self.store.template, item.stakeholder)
-                       if item.stakeholder in self.linkable else "·" * 3)
-        text = Text(one_line(item.text), style=dim, no_wrap=True, overflow="ellipsis")
-        if item.source == Source.TUI.value:
-            text = Text("✎ ", style="dim") + text
-        ranked = self.store.ranking(item.round_id).item(item.id)
-        self._shown_root[item.id] = ranked.contribution.id if ranked is not None else item.id
-        own = ranked is not None and ranked.contribution.id == item.id
-        votes = ""
-        if own and ranked is not None and ranked.voters and self.spec.voting.rule != "none":
-            votes = (decimal(ranked.mean_score, 1) if self.spec.voting.rule == "score"
-                     else str(ranked.votes))
-        return {
-            "text": text,
-            "who": Text(f"{item.table_group} · {stakeholder}" if item.table_group else stakeholder,
-                        style=dim, no_wrap=True, overflow="ellipsis"),
-            "theme": Text(theme.name if theme else "", style="cyan", no_wrap=True,
-                          overflow="ellipsis"),
-            "votes": Text(votes, justify="right", style="bold"),
-            "status": status_text(item, has_action=bool(self.store.actions_for(item.id)),
-                                  count=ranked.count if own and ranked is not None else 1),
-        }
-
-    def _accepts(self, item: Contribution) -> bool:
-        if self.table_filter and item.table_group != self.table_filter:
-            return False
-        return self.stakeholder_filter is None or item.stakeholder == self.stakeholder_filter
-
-    def stakeholder_choices(self) -> list[str]:
-        """The groups the feed can be filtered by: only those it may link to what they said.
-        Not the pooled ones, "prefer not to say" included: showing one part of the pool on its
-        own would tell its contributions apart from the rest."""
-        groups = [g.id for g in self.store.template.groups if g.id in self.linkable]
-        return groups + sorted(self.linkable - set(groups))
-
-    def _drop_unlinkable_filter(self) -> None:
-        if self.stakeholder_filter is not None and self.stakeholder_filter not in self.linkable:
-            self.stakeholder_filter = None
-
-    def _refresh_everything(self, keep: int | None = None) -> None:
-        self.linkable = set(self.store.disclosure().named)
-        self._drop_unlinkable_filter()
-        self._show_round()
+    def _show_round(self, keep: int | None = None) -> None:
+        """Everything, for the round now current (on opening and on a round change)."""
+        self.rows.named = self.store.disclosure().named
+        self._drop_hidden_filter()
         feed = self.query_one(FeedTable)
         feed.marked.clear()
-        feed.load(self.store.contributions(self.spec.id, visible_only=False), keep=keep)
-        self._show_detail()
-        self._show_agenda()
-        self._show_room()
-        self._refresh_join()
-        self._view_dirty = True
-        self._refresh_view()
+        self._theme_rows.clear()
+        ids = []
+        for item in self.store.contributions(self.spec.id, visible_only=False):
+            if self._accepts(item):
+                ids.append(item.id)
+                self._theme_rows.setdefault(item.theme_id, set()).add(item.id)
+        feed.load(ids, keep=keep)
+        for area in ("round", "agenda", "room", "join", "joining", "status", "detail"):
+            self._show(area)
+        self._results_dirty = True
+        self._show_results()
         # Thousands of rows are long-lived objects: keep them out of the garbage collector's
         # full passes, which would otherwise stall a redraw now and then.
         freeze_long_lived()
 
-    def _show_round(self) -> None:
-        info = self.store.info
-        rounds = self.store.template.rounds
-        state = self.store.round_state(self.spec.id)
-        header = self.query_one(RoundHeader)
-        header.show_round(info.title, self.round_index, len(rounds), self.spec, state)
-        header.show_timer(state, self.facilitator.clock())
-        prompt = Text(loc(self.spec.prompt), style="italic")
-        if self.table_filter:
-            prompt.append("   " + _("showing table {table} only (g)").format(
-                table=self.table_filter), style="bold yellow")
-        if self.stakeholder_filter is not None:
-            prompt.append("   " + _("showing {group} only (G)").format(
-                group=group_name(self.store.template, self.stakeholder_filter)),
-                style="bold yellow")
-        self.query_one("#prompt", Static).update(prompt)
+    def _show(self, area: str) -> None:
+        getattr(self, f"_area_{area}")()
 
-    def _show_agenda(self) -> None:
-        rounds = self.store.template.rounds
-        self.query_one(Agenda).show(
-            rounds, [self.store.round_state(r.id) for r in rounds], self.round_index)
+    def _area_round(self) -> None:
+        self.round_line = round_line(self.store, self.round_index, projected=self.projected)
+        self.query_one("#prompt", Static).update(loc(self.spec.prompt), layout=False)
 
-    def _show_room(self) -> None:
-        self.query_one(RoomPanel).show(self.store.template, self.store.present())
+    def _area_agenda(self) -> None:
+        self.agenda_rows = agenda_rows(self.store, self.round_index)
 
-    def _refresh_join(self) -> None:
-        server = self.facilitator.server
+    def _area_room(self) -> None:
+        self.room_rows = room_rows(self.store)
+
+    def _area_join(self) -> None:
+        app = self.facilitator
+        server = app.server
         participants = self.store.participant_count
-        for panel in self.query(JoinPanel):
-            if server is None or not self.facilitator.server_ready:
-                problem = self.facilitator.server_problem
-                panel.show(None, devices=0, participants=participants, problem=problem)
-            else:
-                panel.show(server.join_url, devices=server.devices_seen,
-                           participants=participants,
-                           others=list(getattr(server, "reachable_urls", server.candidate_urls)),
-                           organiser=bool(self.store.info.organiser_secret))
+        if server is None or not app.server_state.ready:
+            self.join = JoinShown(None, devices=0, participants=participants,
+                                  problem=app.server_state.problem)
+        else:
+            self.join = JoinShown(
+                server.join_url, devices=server.devices_seen, participants=participants,
+                others=tuple(getattr(server, "reachable_urls", server.candidate_urls)),
+                organiser=bool(self.store.info.organiser_secret))
 
-    def _show_detail(self) -> None:
-        detail = self.query_one("#detail", Static)
-        cid = self.query_one(FeedTable).current_id
+    def _area_joining(self) -> None:
+        self.joining = joining_shown(self.store, self._burst)
+
+    def _area_named(self) -> None:
+        named = self.store.disclosure().named
+        if named != self.rows.named:  # a group may now be named, or no longer
+            self.rows.named = named
+            if self._drop_hidden_filter():
+                self._filtered()
+            self.query_one(FeedTable).changed_all()
+            self._area_detail()
+
+    def _area_status(self) -> None:
+        self.status = view_status(self.store, self.spec, results=self.view == VIEW_ROUND,
+                                  marked=len(self.query_one(FeedTable).marked),
+                                  table=self.table_filter, group=self.stakeholder_filter)
+
+    def _area_detail(self) -> None:
+        feed = self.query_one(FeedTable)
+        cid = feed.current_id
         item = self.store.contribution(cid) if cid else None
-        if item is None:
-            detail.update(Text(_("No contributions yet. They appear here as they arrive; "
-                                 "a adds one from a paper card."), style="italic"),
-                          layout=False)
-            return
-        text = Text()
-        text.append(f"#{item.id}  ", style="bold")
-        text.append(group_name(self.store.template, item.stakeholder)
-                    if item.stakeholder in self.linkable else "", style="dim")
-        if item.table_group:
-            text.append("  " + _("table {table}").format(table=item.table_group), style="dim")
-        text.append("\n")
-        text.append(item.text)
-        if item.original_text:
-            text.append("\n" + _("first sent as: "), style="dim")
-            text.append(item.original_text, style="dim")
-        duplicates = [c for c in self.store.merged_into(item.id)]
-        if duplicates:
-            text.append("\n" + _("{n} merged into this one").format(n=len(duplicates)),
-                        style="magenta")
-        for link in item.links:
-            target = self.store.contribution(link)
-            if target is not None:
-                text.append("\n⇢ ", style="blue")
-                text.append(one_line(target.text))
-        for action in self.store.actions_for(item.id):
-            text.append("\n▶ ", style="bold green")
-            text.append(action.text)
-            text.append(f" — {action.owner or _('no owner yet')}", style="bold")
-            if action.due:
-                text.append(f" · {action.due}")
-        detail.update(text, layout=False)  # fixed height: no relayout per cursor move
+        self.detail = detail_shown(self.store, item, self.rows.named,
+                                   len(feed.marked - {cid}) if cid else 0)
 
-    def _refresh_view(self) -> None:
-        self._view_timer = None
-        if self.view != VIEW_ROUND or not self._view_dirty:
+    def _area_themes(self) -> None:
+        pass  # the rows of a changed theme are found in _show_changes
+
+    def _area_results(self) -> None:
+        self._results_dirty = True
+        if self.view == VIEW_ROUND and self._results_timer is None:
+            self._results_timer = self.set_timer(VIEW_REFRESH_S, self._show_results)
+
+    def _show_results(self) -> None:
+        self._results_timer = None
+        if self.view != VIEW_ROUND or not self._results_dirty:
             return
-        self._view_dirty = False
-        self.query_one(RoundView).show(round_view(self.store, self.spec))
+        self._results_dirty = False
+        self.query_one(RoundView).results = round_view(self.store, self.spec)
 
     def _tick(self) -> None:
-        state = self.store.round_state(self.spec.id)
         now = self.facilitator.clock()
-        self.query_one(RoundHeader).show_timer(state, now)
+        self.now = now
+        state = self.store.round_state(self.spec.id)
         if state.timer_running and state.remaining(now) <= 0 and self._rang_for != self.spec.id:
             self._rang_for = self.spec.id
             self.app.bell()
             self.notify(_("Time is up for this round."), severity="warning", markup=False)
         elif state.remaining(now) > 0 and self._rang_for == self.spec.id:
             self._rang_for = None
+        if self._burst is not None:
+            self._watch_burst()
+
+    def _watch_burst(self) -> None:
+        now = time.monotonic()
+        burst = self.arrivals.burst(now)
+        if burst is not None:
+            if self._burst is None:  # a new burst: make sure the facilitator notices
+                self.app.bell()
+                self.notify(burst_line(burst), title=_("Many new devices at once"),
+                            severity="warning", timeout=10, markup=False)
+            if self._burst is None or burst.devices >= self._burst.devices:
+                self._burst = burst  # the largest count of this burst
+            self._burst_seen_at = now
+        elif self._burst is not None and now - self._burst_seen_at > BURST_SHOWN_S:
+            self._burst = None
+        else:
+            return
+        self._area_joining()
 
     # -- store events (messages up) -----------------------------------------------------------
 
@@ -371,72 +352,92 @@ class SessionScreen(Screen[None]):
         """Gather what changed; :meth:`_show_changes` shows it once per frame."""
         for change in message.changes:
             self._pending.setdefault(change.table, set()).update(change.ids)
+            if change.table == "participants" and change.inserted:
+                now = time.monotonic()
+                for participant_id in change.ids:
+                    participant = self.store.participant_by_id(participant_id)
+                    if participant is not None:
+                        self.arrivals.joined(now, participant.joined_with)
         if self._frame_timer is None:
-            self._frame_timer = self.set_timer(FRAME_S, self._show_changes)
+            wait = max(0.001, self._shown_at + FRAME_S - time.monotonic())
+            self._frame_timer = self.set_timer(wait, self._show_changes)
 
     def _show_changes(self) -> None:
         """Bring the screen up to date with the store. Costs what changed, never the round:
-        the vote totals and counts come from the store's live ranking."""
+        the vote totals and counts come from the store's live read model."""
         self._frame_timer = None
+        self._shown_at = time.monotonic()
         tables, self._pending = self._pending, {}
         if "session" in tables and self.store.info.current_round != self.round_index:
-            self.round_index = self.store.info.current_round
-            self.table_filter = ""
-            self.stakeholder_filter = None
-            self._refresh_everything()
+            self._entered(self.store.info.current_round)
             return
-        feed = self.query_one(FeedTable)
+        areas: set[str] = set()
+        for table in tables:
+            areas |= AREAS.get(table, frozenset())
         if "participants" in tables:
-            before = self.linkable
-            self.linkable = set(self.store.disclosure().named)
-            self._drop_unlinkable_filter()
-            self._show_room()
-            if before != self.linkable:
-                self._show_round()
-                feed.load(self.store.contributions(self.spec.id, visible_only=False),
-                          keep=feed.current_id)
+            self._watch_burst()
+        for area in ("named", "round", "agenda", "room", "join", "joining", "status",
+                     "results"):
+            if area in areas:
+                self._show(area)
+        rows = self._changed_rows(tables)
+        if rows:
+            self.query_one(FeedTable).changed(rows)
+            current = self.query_one(FeedTable).current_id
+            if current in rows:
+                self._area_detail()
+
+    def _changed_rows(self, tables: dict[str, set[int]]) -> set[int]:
+        """The feed's rows the changed records show on (new ones are added here)."""
+        feed = self.query_one(FeedTable)
+        round_id = self.spec.id
         rows: set[int] = set()
-        ranking = self.store.ranking(self.spec.id)
-        for cid in tables.get("contributions", ()):
+        for cid in sorted(tables.get("contributions", ())):
             item = self.store.contribution(cid)
-            if item is not None and item.round_id == self.spec.id:
-                rows.add(cid)
-                ranked = ranking.item(cid)
-                if ranked is not None:  # its root shows the count and the votes it adds up
-                    rows.add(ranked.contribution.id)
-                if cid in self._shown_root:  # and so did the root it was shown under
-                    rows.add(self._shown_root[cid])
+            if item is None or item.round_id != round_id:
+                continue
+            if self._accepts(item):
+                feed.add(cid)  # a new row, or one the filter shows again
+                self._theme_rows.setdefault(item.theme_id, set()).add(cid)
+            else:
+                feed.remove_row(cid)
+        rows |= self.rows.touched_by(tables.get("contributions", ()), round_id)
+        ranking = self.store.ranking(round_id)
         for vid in tables.get("votes", ()):
             vote = self.store.vote(vid)
-            if vote is not None and vote.round_id == self.spec.id:
+            if vote is not None and vote.round_id == round_id:
                 ranked = ranking.item(vote.contribution_id)
                 rows.add(ranked.contribution.id if ranked is not None else vote.contribution_id)
         for aid in tables.get("actions", ()):
             action = self.store.action(aid)
             if action is not None and action.contribution_id:
                 rows.add(action.contribution_id)
-        if "themes" in tables:
-            renamed = tables["themes"]
-            rows.update(c.id for c in self.store.contributions(self.spec.id, visible_only=False)
-                        if c.theme_id in renamed)
-        for cid in sorted(rows):
-            item = self.store.contribution(cid)
-            if item is not None and item.round_id == self.spec.id:
-                feed.upsert(item)
-        if "session" in tables or "rounds" in tables:
-            self._show_round()
-            self._show_agenda()
-        if rows:
-            self._show_detail()
-        if set(tables) - {"session"}:
-            self._view_dirty = True
-            if self.view == VIEW_ROUND and self._view_timer is None:
-                self._view_timer = self.set_timer(VIEW_REFRESH_S, self._refresh_view)
+        for theme_id in tables.get("themes", ()):
+            rows |= self._theme_rows.get(theme_id, set())
+        return rows
 
-    @on(ServerReady)
-    @on(ServerFailed)
-    def _server_changed(self) -> None:
-        self._refresh_join()
+    def _entered(self, index: int) -> None:
+        """Another round is current: everything anew, on the view the round opens on."""
+        self.round_index = index
+        self.table_filter = ""
+        self.stakeholder_filter = None
+        state = self.store.round_state(self.spec.id)
+        self.set_reactive(SessionScreen.view, VIEW_ROUND if (
+            self.spec.kind is RoundKind.AUDIT or state.results_shown) else VIEW_FEED)
+        self.query_one(ContentSwitcher).current = self.view
+        self._show_round()
+        self._focus_view()
+
+    def _server_changed(self, state: ServerState) -> None:
+        server = self.facilitator.server
+        if state.ready and server is not None and not self._watching_server:
+            self._watching_server = True
+            self._unsubscribe.append(server.watch_join_url(self._join_link_changed))
+        self._area_join()
+
+    @on(JoinLinkChanged)
+    def _join_link(self) -> None:
+        self._area_join()
 
     @on(WriteRefused)
     def _refused(self, message: WriteRefused) -> None:
@@ -444,13 +445,16 @@ class SessionScreen(Screen[None]):
 
     @on(FeedTable.Highlighted, "#feed")
     def _highlighted(self) -> None:
-        self._show_detail()
+        self._area_detail()
         self._save_view_soon()
 
-    @on(OptionList.OptionSelected, "#agenda")
-    def _agenda_selected(self, event: OptionList.OptionSelected) -> None:
-        self._go(event.option_index)
-        self.query_one(FeedTable).focus()
+    @on(Agenda.RoundChosen)
+    def _agenda_chosen(self, message: Agenda.RoundChosen) -> None:
+        self._go(message.index)
+
+    @on(Agenda.Left)
+    def _agenda_left(self) -> None:
+        self._focus_view()
 
     # -- view state ---------------------------------------------------------------------------
 
@@ -509,10 +513,44 @@ class SessionScreen(Screen[None]):
     def _clear_marks(self) -> None:
         feed = self.query_one(FeedTable)
         marked, feed.marked = feed.marked, set()
-        for cid in marked:
-            item = self.store.contribution(cid)
-            if item is not None:
-                feed.upsert(item)
+        feed.changed(marked)
+        self._area_status()
+        self._area_detail()
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def _accepts(self, item: Contribution) -> bool:
+        if self.table_filter and item.table_group != self.table_filter:
+            return False
+        return self.stakeholder_filter is None or item.stakeholder == self.stakeholder_filter
+
+    def stakeholder_choices(self) -> list[str]:
+        """The groups the feed can be narrowed to. On a screen that may be projected only those
+        that may be named: showing one part of the pool on its own, "prefer not to say"
+        included, would tell its contributions apart from the rest. On the facilitator's own
+        screen (P) every group that is present or expected."""
+        if self.projected:
+            named = self.rows.named
+            groups = [g.id for g in self.store.template.groups if g.id in named]
+            return groups + sorted(named - set(groups))
+        present = self.store.present()
+        groups = [g.id for g in self.store.template.groups]
+        return groups + sorted(set(present) - set(groups))
+
+    def _drop_hidden_filter(self) -> bool:
+        if self.stakeholder_filter is not None and \
+                self.stakeholder_filter not in self.stakeholder_choices():
+            self.stakeholder_filter = None
+            return True
+        return False
+
+    def _filtered(self) -> None:
+        feed = self.query_one(FeedTable)
+        feed.load([c.id for c in self.store.contributions(self.spec.id, visible_only=False)
+                   if self._accepts(c)], keep=feed.current_id)
+        self._area_status()
+        self._area_detail()
+        self._save_view_soon()
 
     # -- actions: contributions ---------------------------------------------------------------
 
@@ -564,16 +602,16 @@ class SessionScreen(Screen[None]):
                    set_message if value else cleared_message)
 
     def action_mark(self) -> None:
+        """Mark or unmark the one under the cursor; the cursor stays, so the facilitator sees
+        what they marked (the detail and the line above the feed say what m will do)."""
         feed = self.query_one(FeedTable)
         cid = feed.current_id
         if cid is None:
             return
         feed.marked ^= {cid}
-        item = self.store.contribution(cid)
-        if item is not None:
-            feed.upsert(item)
-        if feed.cursor_row < feed.row_count - 1:
-            feed.move_cursor(row=feed.cursor_row + 1, animate=False)
+        feed.changed([cid])
+        self._area_status()
+        self._area_detail()
 
     def action_merge(self) -> None:
         feed = self.query_one(FeedTable)
@@ -585,16 +623,31 @@ class SessionScreen(Screen[None]):
             return
         self._clear_marks()
         self.write(self.store.merge(target, duplicates),
-                   _("Merged {n} into #{id}.").format(n=len(duplicates), id=target))
+                   ngettext("Merged {n} into #{id}.", "Merged {n} into #{id}.",
+                            len(duplicates)).format(n=len(duplicates), id=target))
 
     def action_unmerge(self) -> None:
+        """Undo a merge from either card: on a duplicate, take it out; on the one others were
+        merged into, take them all out."""
         item = self._current()
         if item is None:
             return
-        if not item.merged_into:
-            self.notify(_("This contribution is not merged."), severity="warning", markup=False)
+        if item.merged_into:
+            self.write(self.store.unmerge(item.id), _("Unmerged."))
             return
-        self.write(self.store.unmerge(item.id), _("Unmerged."))
+        duplicates = self.store.merged_into(item.id)
+        if not duplicates:
+            self.notify(_("Nothing is merged into this contribution, and it is not merged "
+                          "into another."), severity="warning", markup=False)
+            return
+
+        async def unmerge_all() -> None:
+            for duplicate in duplicates:
+                await self.store.unmerge(duplicate.id)
+
+        self.write(unmerge_all(), ngettext("Took {n} out of #{id}.", "Took {n} out of #{id}.",
+                                           len(duplicates)).format(n=len(duplicates),
+                                                                   id=item.id))
 
     # -- actions: themes ----------------------------------------------------------------------
 
@@ -634,14 +687,20 @@ class SessionScreen(Screen[None]):
             if theme is None:
                 return
 
-            def named(name: str | None) -> None:
-                if name is not None and theme is not None:
-                    self.write(self.store.rename_theme(theme.id, name))
+            def edited(edit: ThemeEdit | None) -> None:
+                if edit is None or theme is None:
+                    return
+                if edit.remove:
+                    self.write(self.store.remove_theme(theme.id),
+                               _("Theme removed: {name}. Its contributions have no theme "
+                                 "now.").format(name=theme.name))
+                elif edit.name != theme.name:
+                    self.write(self.store.rename_theme(theme.id, edit.name))
 
-            self.app.push_screen(TextDialog(_("New name for the theme"), initial=theme.name,
-                                            multiline=False), named)
+            self.app.push_screen(ThemeDialog(theme.name), edited)
 
-        self.app.push_screen(ThemePicker(themes, title=_("Rename which theme?")), chosen)
+        self.app.push_screen(ThemePicker(themes, title=_("Rename or remove which theme?"),
+                                         none=False), chosen)
 
     def action_sort(self) -> None:
         ids = self._targets()
@@ -659,7 +718,8 @@ class SessionScreen(Screen[None]):
             theme = self.store.theme(theme_id) if theme_id != NO_THEME else None
             name = theme.name if theme is not None else _("no theme")
             self.write(self.store.update_contributions(ids, theme_id=theme_id),
-                       _("{n} sorted into: {theme}").format(n=len(ids), theme=name))
+                       ngettext("{n} sorted into: {theme}", "{n} sorted into: {theme}",
+                                len(ids)).format(n=len(ids), theme=name))
 
         self.app.push_screen(ThemePicker(themes), chosen)
 
@@ -684,38 +744,48 @@ class SessionScreen(Screen[None]):
             return
         state = self.store.round_state(self.spec.id)
         opening = not state.voting_open
-        from facilitator.tui.widgets.header import voting_rule
-
         self.write(self.store.update_round(self.spec.id, voting_open=opening),
                    (_("Voting is open: {rule}.").format(rule=voting_rule(self.spec.voting))
                     if opening else _("Voting is closed.")))
 
-    def action_toggle_results(self) -> None:
-        state = self.store.round_state(self.spec.id)
-        showing = not state.results_shown
-        self.write(self.store.update_round(self.spec.id, results_shown=showing))
-        if showing:
-            self._set_view(VIEW_ROUND)
-
     def action_switch_view(self) -> None:
-        self._set_view(VIEW_ROUND if self.view == VIEW_FEED else VIEW_FEED)
+        """The feed, or the round's results. The screen is what the room sees on the
+        projector, so showing the results is recorded as the round's results being shown."""
+        self.view = VIEW_ROUND if self.view == VIEW_FEED else VIEW_FEED
+        showing = self.view == VIEW_ROUND
+        if self.store.round_state(self.spec.id).results_shown != showing:
+            self.write(self.store.update_round(self.spec.id, results_shown=showing))
 
-    def _set_view(self, view: str) -> None:
-        self.view = view
+    def watch_view(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
         if view == VIEW_ROUND:
-            self._view_dirty = True
-            self._refresh_view()
+            self._results_dirty = True
+            self._show_results()
+        self._focus_view()
+        self._area_status()
+        self._save_view_soon()
+
+    def _focus_view(self) -> None:
+        if self.view == VIEW_ROUND:
             self.query_one(RoundView).focus()
         else:
             self.query_one(FeedTable).focus()
-        self._save_view_soon()
+
+    def action_focus_agenda(self) -> None:
+        self.query_one(Agenda).enter()
+
+    def action_toggle_projected(self) -> None:
+        self.projected = not self.projected
+        if self._drop_hidden_filter():
+            self._filtered()
+        self._area_round()
+        self.notify(_("This screen is on the projector: the feed is narrowed only to groups "
+                      "that may be named.") if self.projected else
+                    _("Your own screen, not projected: G narrows the feed to any group. "
+                      "P again before it goes on the projector."), timeout=5, markup=False)
 
     def action_filter_group(self) -> None:
         tables = ["", *self.store.template.table_groups]
-        extra = sorted({c.table_group for c in self.store.contributions(self.spec.id)} -
-                       set(tables))
-        tables += extra
         position = tables.index(self.table_filter) if self.table_filter in tables else 0
         self.table_filter = tables[(position + 1) % len(tables)]
         self._filtered()
@@ -727,8 +797,9 @@ class SessionScreen(Screen[None]):
         """Cycle the feed through the stakeholder groups (then back to all of them)."""
         choices: list[str | None] = [None, *self.stakeholder_choices()]
         if len(choices) == 1:
-            self.notify(_("No stakeholder group can be shown on its own yet: groups under {n} "
-                          "people stay anonymous.").format(
+            self.notify(_("No stakeholder group can be shown on its own on a screen that may "
+                          "be projected: groups under {n} people stay anonymous. On your own "
+                          "screen, P first.").format(
                               n=self.store.template.anonymity_threshold),
                         severity="warning", markup=False)
             return
@@ -741,20 +812,22 @@ class SessionScreen(Screen[None]):
                     if self.stakeholder_filter is not None
                     else _("Showing all stakeholder groups."), timeout=2, markup=False)
 
-    def _filtered(self) -> None:
-        feed = self.query_one(FeedTable)
-        feed.load(self.store.contributions(self.spec.id, visible_only=False),
-                  keep=feed.current_id)
-        self._show_round()
-        self._show_detail()
-        self._save_view_soon()
-
     def _go(self, index: int) -> None:
+        """Go to round ``index`` once the facilitator said yes (what stays open is said)."""
         if not 0 <= index < len(self.store.template.rounds):
             return
         spec = self.store.template.rounds[index]
-        if index != self.round_index or not self.store.round_state(spec.id).started:
-            self.write(self.store.go_to_round(index))
+        if index == self.round_index and self.store.round_state(spec.id).started:
+            self._focus_view()
+            return
+
+        def answered(yes: bool | None) -> None:
+            self._focus_view()
+            if yes:
+                self.write(self.store.go_to_round(index))
+
+        self.app.push_screen(ConfirmDialog(round_change(self.store, self.round_index, index),
+                                           yes=_("Go"), no=_("Stay")), answered)
 
     def action_next_round(self) -> None:
         if self.round_index + 1 >= len(self.store.template.rounds):
@@ -773,6 +846,8 @@ class SessionScreen(Screen[None]):
         if self.spec.participants_submit:
             fields["submissions_open"] = True
         self.write(self.store.update_round(self.spec.id, **fields), _("Round reopened."))
+        if self.view == VIEW_ROUND:
+            self.view = VIEW_FEED
 
     def action_pause_timer(self) -> None:
         state = self.store.round_state(self.spec.id)
@@ -802,7 +877,8 @@ class SessionScreen(Screen[None]):
         def linked(links: tuple[int, ...] | None) -> None:
             if links is not None:
                 self.write(self.store.update_contributions([item.id], links=links),
-                           _("Linked to {n} bottlenecks.").format(n=len(links)))
+                           ngettext("Linked to {n} bottleneck.", "Linked to {n} bottlenecks.",
+                                    len(links)).format(n=len(links)))
 
         self.app.push_screen(LinkPicker(choices, item.links), linked)
 
@@ -852,15 +928,9 @@ class SessionScreen(Screen[None]):
 
     # -- actions: screens ---------------------------------------------------------------------
 
-    def _join_link(self) -> tuple[str | None, int]:
-        """The join URL as of now (its code changes) and the devices joined, for the QR."""
-        server = self.facilitator.server
-        url = server.join_url if server is not None and self.facilitator.server_ready else None
-        return url, server.devices_seen if server is not None and url else 0
-
     def action_join_screen(self) -> None:
-        prompt = _("Scan to join: {title}").format(title=self.store.info.title)
-        self.app.push_screen(JoinScreen(self._join_link, prompt))
+        self.app.push_screen(JoinScreen(self.store, _("Scan to join: {title}").format(
+            title=self.store.info.title)))
 
     def action_toggle_joining(self) -> None:
         round_id = self.store.current_round.id
@@ -869,45 +939,12 @@ class SessionScreen(Screen[None]):
                    _("Joining is closed for this round.") if closing else _("Joining is open."))
 
     def action_joining(self) -> None:
-        server = self.facilitator.server
-        wall = server.wall_url if server is not None and self.facilitator.server_ready else None
-        self.app.push_screen(JoiningDialog(self.store, wall_url=wall,
-                                           print_cards=self.facilitator.print_cards))
+        self.app.push_screen(JoiningDialog(self.store))
 
     def action_organiser(self) -> None:
-        def link() -> str | None:
-            server = self.facilitator.server
-            return server.organiser_url if server is not None and \
-                self.facilitator.server_ready else None
-
-        self.app.push_screen(OrganiserScreen(self.store, link), lambda _: self._refresh_join())
-
-    def action_help(self) -> None:
-        keys = [(", ".join(key_label(k) for k in found_keys),
-                 b.description + (f" — {b.tooltip}" if b.tooltip else ""))
-                for b, found_keys in self.own_bindings()]
-        keys.append(("ctrl+p", _("Command palette: every action by name")))
-        keys.append(("ctrl+q", _("Quit (asks first while a round is open)")))
-        self.app.push_screen(HelpScreen(keys))
-
-    def own_bindings(self) -> list[tuple[Binding, list[str]]]:
-        """This screen's bindings (those with an id), each with all of its keys, in order."""
-        found: dict[str, tuple[Binding, list[str]]] = {}
-        for key, bindings in self._bindings.key_to_bindings.items():
-            for binding in bindings:
-                if binding.id:
-                    found.setdefault(binding.id, (binding, []))[1].append(key)
-        return list(found.values())
-
-    def action_report_preview(self) -> None:
-        self.facilitator.report_preview()
-
-    def action_export_report(self) -> None:
-        self.facilitator.export_report()
+        self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
 
     def round_open(self) -> bool:
         state = self.store.round_state(self.spec.id)
         return state.submissions_open or state.voting_open
 
-    def participants_per_group(self) -> Counter[str]:
-        return Counter(p.stakeholder for p in self.store.participants())

@@ -1,14 +1,24 @@
-"""The agenda: the session's rounds in order, the current one marked."""
+"""The agenda: the session's rounds in order, the current one marked.
+
+Enter on a round asks the screen to go there (:class:`Agenda.RoundChosen`); the screen asks
+the facilitator first. The agenda is reached with A (not with tab, which stays in the feed and
+the results), says so while it has the focus, and escape leaves it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from facilitator.core.model import RoundState
-from facilitator.core.templates import RoundSpec
-from facilitator.tui.i18n import _, loc
+from facilitator.tui.i18n import _, ngettext
+from facilitator.tui.widgets import tcss
 
 
 def kind_label(kind: str) -> str:
@@ -18,21 +28,63 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-class Agenda(OptionList):
-    """Enter on a round goes there (going back reopens nothing by itself)."""
+@dataclass(frozen=True, slots=True)
+class AgendaRow:
+    title: str
+    kind: str
+    minutes: int
+    started: bool
+    current: bool
 
-    def show(self, rounds: tuple[RoundSpec, ...], states: list[RoundState], current: int) -> None:
+
+class Agenda(OptionList, can_focus=False):
+    DEFAULT_CSS = tcss(__file__)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back", show=False),
+    ]
+
+    rows: reactive[tuple[AgendaRow, ...]] = reactive((), always_update=False)
+
+    class RoundChosen(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class Left(Message):
+        """The facilitator left the agenda (escape)."""
+
+    def watch_rows(self, rows: tuple[AgendaRow, ...]) -> None:
         highlighted = self.highlighted
         options = []
-        for index, (spec, state) in enumerate(zip(rounds, states, strict=True)):
-            mark = "▶" if index == current else ("✓" if state.started else " ")
+        for index, row in enumerate(rows):
+            mark = "▶" if row.current else ("✓" if row.started else " ")
             text = Text(no_wrap=True, overflow="ellipsis")
-            text.append(f"{mark} {index + 1}. ", style="bold" if index == current else "dim")
-            text.append(loc(spec.title), style="bold" if index == current else "")
+            text.append(f"{mark} {index + 1}. ", style="bold" if row.current else "dim")
+            text.append(row.title, style="bold" if row.current else "")
             text.append("\n    ")
-            minutes = int(state.duration_s // 60)
-            text.append(f"{kind_label(spec.kind.value)} · {minutes} min", style="dim")
-            options.append(Option(text, id=spec.id))
+            text.append(f"{kind_label(row.kind)} · " + ngettext(
+                "{n} min", "{n} min", row.minutes).format(n=row.minutes), style="dim")
+            options.append(Option(text))
         self.clear_options()
         self.add_options(options)
-        self.highlighted = highlighted if highlighted is not None else current
+        current = next((i for i, row in enumerate(rows) if row.current), 0)
+        self.highlighted = highlighted if highlighted is not None and self.has_focus \
+            else current
+
+    def enter(self) -> None:
+        """Take the focus (key A): tab never parks it here."""
+        self.can_focus = True
+        self.focus()
+        self.border_title = _("enter: go to the round · escape: back")
+
+    def on_blur(self) -> None:
+        self.can_focus = False
+        self.border_title = ""
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.RoundChosen(event.option_index))

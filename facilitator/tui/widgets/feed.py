@@ -4,18 +4,23 @@ Built on Textual's Line API (a ``ScrollView`` whose ``render_line`` draws only t
 screen), not on ``DataTable``. A round of a big room holds tens of thousands of contributions
 and takes hundreds a minute; DataTable keeps a widget-wide row order that it rebuilds after
 every change and walks on every cursor move (18 % of the laptop's CPU at 20,000 rows under the
-room benchmark), and making it fast meant overriding its private methods. Here a new
-contribution is appended to a list, a changed one replaces its cells, a cursor move redraws two
-lines, and a frame draws the lines in view, each cached until its row changes: the cost follows
-what changed and what is on screen, never the size of the round.
+room benchmark), and making it fast meant overriding its private methods. The evaluation of
+the alternatives (textual-fastdatatable among them) is in docs/architecture.md.
+
+The feed holds the order of the rows and asks its :class:`RowSource` (an attribute the screen
+sets: the read model's view of a contribution) for a row's cells only when it draws that row.
+A new contribution is appended to a list, a changed one gets a new version, a change that
+touches every row (a renamed theme, a group that may now be named) a new generation, and a
+frame draws the lines in view, each cached until its row changes: the cost follows what changed
+and what is on screen, never the size of the round.
 
 Participant text is always a ``rich.text.Text``: never parsed as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
+from typing import ClassVar, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -31,9 +36,10 @@ from textual.strip import Strip
 
 from facilitator.core.model import Contribution, Flag
 from facilitator.tui.i18n import _
+from facilitator.tui.widgets import tcss
 
 COLUMNS = ("mark", "id", "text", "who", "theme", "votes", "status")
-WIDTHS = {"mark": 1, "id": 5, "text": 40, "who": 13, "theme": 13, "votes": 7, "status": 12}
+WIDTHS = {"mark": 1, "id": 5, "text": 40, "who": 13, "theme": 13, "votes": 7, "status": 14}
 """Column widths; the text column takes what the others leave (within TEXT_MIN..TEXT_MAX)."""
 TEXT_MIN, TEXT_MAX = 20, 100
 GAP = 1
@@ -42,6 +48,19 @@ GAP = 1
 
 def one_line(text: str) -> str:
     return " ⏎ ".join(line for line in text.splitlines() if line.strip())
+
+
+class RowSource(Protocol):
+    """Where the feed's cells come from (the screen's view of the read model)."""
+
+    def cells(self, contribution_id: int) -> dict[str, Text]:
+        """The cells of one row: ``text``, ``who``, ``theme``, ``votes``, ``status``."""
+        ...
+
+
+class _NoRows:
+    def cells(self, contribution_id: int) -> dict[str, Text]:
+        return {}
 
 
 class FeedTable(ScrollView, can_focus=True):
@@ -59,23 +78,7 @@ class FeedTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "feed--header", "feed--cursor", "feed--even", "feed--odd",
     }
-    DEFAULT_CSS = """
-    FeedTable {
-        height: 1fr;
-        scrollbar-gutter: stable;
-        overflow-x: hidden;
-        background: $surface;
-    }
-    FeedTable > .feed--header { text-style: bold; background: $panel; }
-    FeedTable > .feed--even { background: $surface; }
-    FeedTable > .feed--odd { background: $surface-lighten-1; }
-    FeedTable > .feed--cursor { background: $block-cursor-blurred-background; }
-    FeedTable:focus > .feed--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: $block-cursor-text-style;
-    }
-    """
+    DEFAULT_CSS = tcss(__file__)
 
     cursor_row: reactive[int] = reactive(0, init=False)
     """The row under the cursor (0 is the first contribution; the header is not a row)."""
@@ -96,14 +99,14 @@ class FeedTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.marked: set[int] = set()
-        self.describe: Callable[[Contribution], dict[str, Text]] = lambda c: {}
-        """Cells for a contribution (set by the screen: it knows themes, groups and votes)."""
-        self.accepts: Callable[[Contribution], bool] = lambda c: True
-        """Whether the current filter shows a contribution."""
+        self.source: RowSource = _NoRows()
+        """The cells of each row (set by the screen: it knows themes, groups and votes)."""
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        self._cells: dict[int, list[Text]] = {}
+        self._cells: dict[int, tuple[int, int, list[Text]]] = {}
+        """Contribution id → (generation, version, cells) as last asked of the source."""
         self._versions: dict[int, int] = {}
+        self._generation = 0
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._text_width = WIDTHS["text"]
         self._layout = 0
@@ -127,61 +130,69 @@ class FeedTable(ScrollView, can_focus=True):
 
     def get_cell(self, row_key: str | int, column: str) -> Text | None:
         """What a row shows in a column (None: no such row)."""
-        cells = self._cells.get(int(row_key))
-        return cells[COLUMNS.index(column)] if cells is not None else None
+        cid = int(row_key)
+        if cid not in self._row_of:
+            return None
+        return self._row_cells(cid)[COLUMNS.index(column)]
 
     def get_row_index(self, row_key: str | int) -> int:
         return self._row_of[int(row_key)]
 
     # -- rows --------------------------------------------------------------------------------
 
-    def _cells_of(self, item: Contribution) -> list[Text]:
-        cells = self.describe(item)
-        cells["mark"] = Text("●" if item.id in self.marked else "", style="bold yellow")
-        cells["id"] = Text(str(item.id), style="dim")
-        return [cells.get(key, Text("")) for key in COLUMNS]
+    def _row_cells(self, cid: int) -> list[Text]:
+        version = self._versions.get(cid, 0)
+        cached = self._cells.get(cid)
+        if cached is not None and cached[0] == self._generation and cached[1] == version:
+            return cached[2]
+        cells = self.source.cells(cid)
+        cells["mark"] = Text("●" if cid in self.marked else "", style="bold yellow")
+        cells["id"] = Text(str(cid), style="dim")
+        row = [cells.get(key, Text("")) for key in COLUMNS]
+        self._cells[cid] = (self._generation, version, row)
+        return row
 
-    def load(self, items: Iterable[Contribution], *, keep: int | None = None) -> None:
-        """Show these contributions (a round switch or a new filter): a pass over the round,
-        then nothing per row until a row is drawn."""
-        self._ids = []
+    def load(self, ids: Iterable[int], *, keep: int | None = None) -> None:
+        """Show these contributions, in this order (a round switch or a new filter). Nothing
+        per row is asked of the source until a row is drawn."""
+        self._ids = list(ids)
+        self._row_of = {cid: row for row, cid in enumerate(self._ids)}
         self._cells.clear()
         self._versions.clear()
         self._lines.clear()
-        for item in items:
-            if self.accepts(item):
-                self._ids.append(item.id)
-                self._cells[item.id] = self._cells_of(item)
-        self._row_of = {cid: row for row, cid in enumerate(self._ids)}
         self._sized()
         if keep is not None and keep in self._row_of:
-            self._move(self._row_of[keep])
+            self._move(self._row_of[keep], force=True)
         else:
-            self._move(max(0, len(self._ids) - 1))
+            self._move(max(0, len(self._ids) - 1), force=True)
         self.refresh()
 
-    def upsert(self, item: Contribution) -> None:
-        """Show a new or changed contribution: one row appended, or its cells replaced."""
-        present = item.id in self._row_of
-        if not self.accepts(item):
-            if present:
-                self.remove_row(item.id)
+    def add(self, contribution_id: int) -> None:
+        """A new contribution: one row appended (the cursor follows it from the last row).
+        One already shown is left where it is."""
+        if contribution_id in self._row_of:
             return
-        cells = self._cells_of(item)
-        if not present:
-            following = not self._ids or self.cursor_row >= len(self._ids) - 1
-            self._row_of[item.id] = len(self._ids)
-            self._ids.append(item.id)
-            self._cells[item.id] = cells
-            self._sized()
-            if following:
-                self._move(len(self._ids) - 1)
-            self._refresh_row(len(self._ids) - 1)
-            return
-        if any(not _same(a, b) for a, b in zip(self._cells[item.id], cells, strict=True)):
-            self._cells[item.id] = cells
-            self._versions[item.id] = self._versions.get(item.id, 0) + 1
-            self._refresh_row(self._row_of[item.id])
+        following = not self._ids or self.cursor_row >= len(self._ids) - 1
+        self._row_of[contribution_id] = len(self._ids)
+        self._ids.append(contribution_id)
+        self._sized()
+        if following:
+            self._move(len(self._ids) - 1)
+        self._refresh_row(len(self._ids) - 1)
+
+    def changed(self, contribution_ids: Iterable[int]) -> None:
+        """These rows show something new: asked of the source again when next drawn."""
+        for cid in contribution_ids:
+            row = self._row_of.get(cid)
+            if row is not None:
+                self._versions[cid] = self._versions.get(cid, 0) + 1
+                self._refresh_row(row)
+
+    def changed_all(self) -> None:
+        """Every row may show something new (a renamed theme, a group that may be named):
+        costs nothing now, each row is asked again when it is next drawn."""
+        self._generation += 1
+        self.refresh()
 
     def remove_row(self, contribution_id: int) -> None:
         """Take a row out (the filter no longer shows it): a pass over the rows after it."""
@@ -209,6 +220,11 @@ class FeedTable(ScrollView, can_focus=True):
         row = max(0, min(row, len(self._ids) - 1)) if self._ids else 0
         if row == self.cursor_row and not force:
             self._into_view(row)
+            return
+        if row == self.cursor_row:  # same row, another contribution under it
+            self._refresh_row(row)
+            self._into_view(row)
+            self.post_message(self.Highlighted(self, self.current_id))
             return
         self.cursor_row = row
 
@@ -292,8 +308,12 @@ class FeedTable(ScrollView, can_focus=True):
         cursor = row == self.cursor_row
         name = "feed--cursor" if cursor else ("feed--odd" if row % 2 else "feed--even")
         style = self.get_component_rich_style(name)
-        key = (cid, self._versions.get(cid, 0), name, self.has_focus, width, self._layout)
-        return self._draw(self._cells[cid], style, width, key, plain_cells=cursor)
+        key = (cid, self._generation, self._versions.get(cid, 0), name, self.has_focus, width,
+               self._layout)
+        strip = self._lines.get(key)
+        if strip is not None:
+            return strip
+        return self._draw(self._row_cells(cid), style, width, key, plain_cells=cursor)
 
     def _draw(self, cells: list[Text], style: Style, width: int, key: tuple[object, ...],
               *, plain_cells: bool = False) -> Strip:
@@ -316,12 +336,11 @@ class FeedTable(ScrollView, can_focus=True):
         return strip
 
 
-def _same(a: Text, b: Text) -> bool:
-    return (a.plain, str(a.style), a.spans) == (b.plain, str(b.style), b.spans)
-
-
-def status_text(item: Contribution, *, has_action: bool, count: int = 1) -> Text:
-    """Badges for a row: hidden, merged, awaiting approval, bold, practical, links, action.
+def status_text(item: Contribution, *, has_action: bool, count: int = 1,
+                width: int = WIDTHS["status"]) -> Text:
+    """Badges for a row: hidden, merged, awaiting approval, bold, practical, links, action
+    (their signs are explained by :func:`legend`). Only whole badges are shown: when they do
+    not fit in ``width`` the last ones give way to "…", never half a word.
 
     "to approve" follows core's rule (:attr:`Contribution.counted`): a contribution that is not
     approved is left out of the results and the audit whatever the round, so it is shown as
@@ -331,7 +350,7 @@ def status_text(item: Contribution, *, has_action: bool, count: int = 1) -> Text
     if item.hidden:
         parts.append((_("hidden"), "bold red"))
     elif item.merged_into:
-        parts.append((_("merged → #{id}").format(id=item.merged_into), "magenta"))
+        parts.append((f"→ #{item.merged_into}", "magenta"))
     elif not item.approved:
         parts.append((_("to approve"), "bold yellow"))
     if count > 1:
@@ -344,9 +363,30 @@ def status_text(item: Contribution, *, has_action: bool, count: int = 1) -> Text
         parts.append((f"⇢{len(item.links)}", "blue"))
     if has_action:
         parts.append(("▶", "bold green"))
+    fits = sum(len(label) for label, _style in parts) + len(parts) - 1 <= width
     text = Text()
     for label, style in parts:
+        if not fits and text.cell_len + len(label) + (1 if text else 0) + 2 > width:
+            text.append(" …" if text else "…", style="dim")
+            break
         if text:
             text.append(" ")
         text.append(label, style=style)
     return text
+
+
+def legend() -> list[tuple[str, str]]:
+    """What the signs in the feed and the results mean (the help screen shows it)."""
+    return [
+        ("●", _("marked (space): hidden, sorted or merged together")),
+        ("✎", _("typed in by the facilitator (a paper card)")),
+        ("→ #12", _("merged into #12 (u takes it out again)")),
+        ("×3", _("said 3 times: itself and 2 merged into it")),
+        ("★", _("a bold idea (b)")),
+        ("✓", _("a practical idea (p)")),
+        ("⇢2", _("answers 2 bottlenecks (l)")),
+        ("▶", _("has an action (x)")),
+        ("…", _("more badges than fit: the detail below the feed has them all")),
+        ("(3)", _("in the results: how many scored it, or how many of a group raised a theme")),
+        ("· · ·", _("a group that stays anonymous: fewer than the threshold were present")),
+    ]

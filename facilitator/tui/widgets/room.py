@@ -2,33 +2,51 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
-from facilitator.core.templates import Template
-from facilitator.tui.i18n import _, group_name
+from facilitator.tui.i18n import _
+from facilitator.tui.widgets import tcss
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRow:
+    name: str
+    present: int
+    missing: bool = False
+    """Expected, and nobody is here."""
+    required: bool = False
+    """Must be at the table."""
+    expected: bool = True
 
 
 class RoomPanel(Static):
-    def show(self, template: Template, counts: Counter[str]) -> None:
-        """``counts``: participants per stakeholder group ("" for not said)."""
+    """One line per group and the total. Its height changes only when the number of groups
+    does, so a new participant redraws it without a new layout of the screen."""
+
+    DEFAULT_CSS = tcss(__file__)
+
+    rows: reactive[tuple[RoomRow, ...]] = reactive(())
+
+    def watch_rows(self, old: tuple[RoomRow, ...], rows: tuple[RoomRow, ...]) -> None:
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
         table.add_column(justify="right")
-        for group in template.groups:
-            n = counts.get(group.id, 0)
-            missing = n == 0 and (group.expected or group.must_be_present)
-            style = "bold red" if missing and group.must_be_present else (
-                "red" if missing else "")
-            table.add_row(Text(group_name(template, group.id), style=style),
-                          Text(str(n), style="bold " + style if n else style or "dim"))
-        known = {g.id for g in template.groups}
-        for gid, n in sorted(counts.items()):
-            if gid not in known:
-                table.add_row(Text(group_name(template, gid), style="dim"), Text(str(n)))
+        for row in rows:
+            style = "bold red" if row.missing and row.required else ("red" if row.missing
+                                                                     else "")
+            if not row.expected and not row.present:
+                style = "dim"
+            table.add_row(Text(row.name, style=style),
+                          Text(str(row.present), style="bold " + style if row.present
+                               else style or "dim"))
         table.add_row(Text(_("Total"), style="bold"),
-                      Text(str(sum(counts.values())), style="bold"))
-        self.update(table)
+                      Text(str(sum(r.present for r in rows)), style="bold"))
+        resized = len(old) != len(rows)
+        if resized:
+            self.styles.height = len(rows) + 1
+        self.update(table, layout=resized)

@@ -1,4 +1,6 @@
-"""The round views, built from facilitator.core.results (never recomputed here).
+"""The round views, built from the session's read model (facilitator.core.readmodel: the
+same ranks, counts, vote totals and named groups as the wall and the report; never recomputed
+here).
 
 - bottleneck: themes with votes and rank, and which stakeholder groups raised each theme;
 - ideas: ranked, bold ones marked, the bottlenecks each answers, and its action;
@@ -16,13 +18,17 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from facilitator.core.model import Contribution, Flag, Note
-from facilitator.core.results import AuditFlag, RankedItem, themes_by_group
+from facilitator.core.readmodel import Withheld
+from facilitator.core.results import AuditFlag, RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
+from facilitator.core.voting import VoteTotals
 from facilitator.store.store import SessionStore
-from facilitator.tui.i18n import _, decimal, group_name
+from facilitator.tui.i18n import _, decimal, due_label, group_name, ngettext, quoted
+from facilitator.tui.widgets import tcss
 from facilitator.tui.widgets.feed import one_line
 
 TOP = 100
@@ -33,8 +39,9 @@ PER_THEME = 30
 def _more(total: int, shown: int) -> list[RenderableType]:
     if total <= shown:
         return []
-    return [Text(_("… and {n} more (all of them are in the feed, w)").format(n=total - shown),
-                 style="dim italic")]
+    return [Text(ngettext("… and {n} more (it is in the feed, w)",
+                          "… and {n} more (all of them are in the feed, w)",
+                          total - shown).format(n=total - shown), style="dim italic")]
 
 
 def shorten(text: str, limit: int) -> str:
@@ -57,15 +64,44 @@ def votes_label(spec: RoundSpec, item: RankedItem) -> str:
     return label
 
 
+def votes_text(votes: VoteTotals) -> str:
+    """Votes by rule (facilitator.core.voting): "12 dots", "40 scores", "12 dots and 40
+    scores"."""
+    parts = []
+    if votes.dots:
+        parts.append(ngettext("{n} dot", "{n} dots", votes.dots).format(n=votes.dots))
+    if votes.scores:
+        parts.append(ngettext("{n} score", "{n} scores", votes.scores).format(n=votes.scores))
+    if not parts:
+        return _("no votes yet")
+    return _("{first} and {last}").format(first=parts[0], last=parts[1]) if len(parts) == 2 \
+        else parts[0]
+
+
+def withheld_text(store: SessionStore, withheld: Withheld) -> str:
+    """The report's sentence about withheld figures (facilitator.report.model), in the TUI's
+    language: whose figures, and why."""
+    sentences = []
+    if withheld.small:
+        sentences.append(_("Withheld for anonymity: the contributions, votes won and shares of "
+                           "{groups}. Fewer than {n} people of each of these groups were "
+                           "present, so their exact figures would show who said what.").format(
+            groups=quoted([group_name(store.template, g) for g in withheld.small]),
+            n=store.template.anonymity_threshold))
+    if withheld.company:
+        sentences.append(_("The figures of {groups} are withheld as well, so that those of the "
+                           "small groups cannot be worked out from the totals.").format(
+            groups=quoted([group_name(store.template, g) for g in withheld.company])))
+    return " ".join(sentences)
+
+
 def _title(text: str) -> Text:
     return Text(text, style="bold underline")
 
 
 def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     ranking = store.ranking(spec.id)
-    groups = ranking.theme_groups(store.themes(spec.id), PER_THEME)
-    named = store.disclosure().named
-    raised = themes_by_group([g.id for g in store.template.groups if g.id in named], groups)
+    groups, raised = store.view.themes(spec.id, store.themes(spec.id), PER_THEME)
     who: dict[int, list[str]] = {}
     for group_id, pairs in raised.items():
         for theme_group, count in pairs:
@@ -79,8 +115,9 @@ def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         head = Text()
         head.append(f"\n{rank}. " if group.theme else "\n", style="bold")
         head.append(name, style="bold cyan")
-        head.append("  " + _("{votes} votes, {n} contributions").format(
-            votes=group.votes, n=group.said), style="bold")
+        said = ngettext("{n} bottleneck", "{n} bottlenecks", group.said).format(n=group.said)
+        head.append("  " + (f"{votes_text(VoteTotals(dots=group.votes))} · {said}"
+                            if spec.voting.rule == "dots" else said), style="bold")
         parts.append(head)
         raised_by = who.get(group.theme.id if group.theme else 0, [])
         if raised_by:
@@ -135,7 +172,7 @@ def ideas_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
             done.append("▶ ", style="bold green")
             done.append(action.owner or _("no owner yet"), style="bold")
             if action.due:
-                done.append(f" · {action.due}")
+                done.append(f" · {due_label(action.due)}")
         table.add_row(str(item.rank), votes_label(spec, item), text, links, done)
     parts.append(table)
     parts.extend(_more(len(ranking), TOP))
@@ -154,9 +191,16 @@ def audit_flag_text(store: SessionStore, flag: AuditFlag, group_id: str) -> str:
 
 def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     result = store.audit()
+    rows, withheld = store.view.groups()
     parts: list[RenderableType] = [_title(_("Who is at the table?"))]
-    parts.append(Text(_("{p} participants, {c} contributions, {v} votes in the whole session")
-                      .format(p=result.participants, c=result.contributions, v=result.votes)))
+    parts.append(Text(_("In the whole session: {participants}, {contributions}, {votes}.")
+                      .format(participants=ngettext("{n} participant", "{n} participants",
+                                                    result.participants).format(
+                                                        n=result.participants),
+                              contributions=ngettext("{n} contribution", "{n} contributions",
+                                                     result.contributions).format(
+                                                         n=result.contributions),
+                              votes=votes_text(result.votes))))
     table = Table(show_header=True, header_style="bold", expand=True, padding=(0, 1))
     table.add_column(_("Stakeholder group"), ratio=3)
     table.add_column(_("Expected"), justify="center")
@@ -164,12 +208,10 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table.add_column(_("Contributions"), justify="right")
     table.add_column(_("Votes won"), justify="right")
     table.add_column(_("Voice ratio"), justify="right")
-    shown = store.disclosure()
-    for g in result.groups:
-        withheld = shown.withheld(g.group_id)  # as the report: no exact figure, no share
-        ratio = None if withheld else g.voice_ratio
+    for g in rows:  # as the report shows them: a pooled group's figures withheld
+        ratio = g.voice_ratio
         ratio_text = Text("–" if ratio is None else decimal(ratio, 2))
-        if ratio is not None and (ratio >= 1.5 or ratio <= 0.5):
+        if g.uneven:
             ratio_text.stylize("bold yellow")
         present = Text(f"{g.present} ({_pct(g.presence_share)})")
         if g.present == 0 and g.expected:
@@ -178,18 +220,18 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
             Text(group_name(store.template, g.group_id)),
             _("yes") if g.expected else _("no"),
             present,
-            shown.count(g.group_id, g.contributions) if withheld
+            g.contributions if g.voice_share is None
             else f"{g.contributions} ({_pct(g.voice_share)})",
-            shown.count(g.group_id, g.votes_won) if withheld
-            else f"{g.votes_won} ({_pct(g.votes_share)})",
+            g.votes_won if g.votes_share is None else f"{g.votes_won} ({_pct(g.votes_share)})",
             ratio_text,
         )
     parts.append(table)
     parts.append(Text(_("Voice ratio = share of contributions ÷ share of presence (1.00 is a "
-                        "fair share). Groups under {n} people are counted but never linked to "
-                        "what they said.").format(n=store.template.anonymity_threshold),
-                      style="dim"))
-    if shown.pooled:
+                        "fair share; at most {low} or at least {high} is marked). Votes: a dot "
+                        "is one vote, a score is one vote whatever its value.").format(
+                            low=decimal(0.5, 2), high=decimal(1.5, 2)), style="dim"))
+    if withheld:
+        parts.append(Text(withheld_text(store, withheld), style="bold"))
         parts.append(Text(_("“< {n}” and “≥ {n}”: counted with the other small groups, as in "
                             "the report, so nobody can be recognised by elimination.").format(
                                 n=store.template.anonymity_threshold), style="dim"))
@@ -214,7 +256,7 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         line.append(Text(action.text))
         line.append(f"  — {action.owner or _('no owner yet')}", style="bold")
         if action.due:
-            line.append(f" · {action.due}")
+            line.append(f" · {due_label(action.due)}")
         parts.append(line)
     return Group(*parts)
 
@@ -273,10 +315,15 @@ def round_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
 
 
 class RoundView(VerticalScroll):
-    """A scrollable view of the round's results (one Static, rebuilt when the round changes)."""
+    """A scrollable view of the round's results: shows what the screen hands it."""
+
+    DEFAULT_CSS = tcss(__file__)
+
+    results: reactive[RenderableType | None] = reactive(None, always_update=True)
 
     def compose(self) -> ComposeResult:
         yield Static(id="round-view-body")
 
-    def show(self, renderable: RenderableType) -> None:
-        self.query_one("#round-view-body", Static).update(renderable)
+    def watch_results(self, results: RenderableType | None) -> None:
+        if results is not None:
+            self.query_one("#round-view-body", Static).update(results)
