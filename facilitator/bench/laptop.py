@@ -55,8 +55,10 @@ class FrameClock:
     waits for the whole app to go idle, which under load stretches a ~100 ms rhythm to seconds.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, on_frame: Callable[[], None] | None = None) -> None:
         self.app = app
+        self.on_frame = on_frame
+        """Called after each frame is written (on the loop): ``bench tui`` looks there."""
         self.driver: Driver | None = None
         self.feed: Any = None
         self.cursor: tuple[int, int, int | None] | None = None
@@ -95,6 +97,8 @@ class FrameClock:
 
     def written(self) -> None:
         """A frame went to the terminal (on the loop)."""
+        if self.on_frame is not None:
+            self.on_frame()
         feed = self._find_feed()
         if feed is None:
             return

@@ -12,8 +12,9 @@ the event loop stalled meanwhile (a 5 ms heartbeat; the report is made in a thre
 phones and the participant server keep being served).
 
 The baseline is the same measurement in the same run on a round with 10 contributions.
-"Render" is the app's compositor update handed to the (headless) driver: everything a real
-terminal write does except the bytes to the terminal.
+"Render" is a frame written to the terminal: the app runs with the room benchmark's driver
+(:class:`facilitator.bench.laptop.FrameClock`, Textual's public Driver API), which renders
+every frame to terminal codes as for a real terminal and hands it over where we look.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ async def _fill(store: SessionStore, count: int) -> None:
 
 async def _measure(store: SessionStore, *, arrivals: int, keys: int,
                    report: dict[str, float] | None = None) -> tuple[list[float], list[float]]:
+    from facilitator.bench.laptop import FrameClock
     from facilitator.tui.app import FacilitatorApp
     from facilitator.tui.widgets.feed import FeedTable
 
@@ -59,13 +60,10 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
     row_ms: list[float] = []
     key_ms: list[float] = []
     watch: dict[str, Any] = {}
-    """What the render hook looks for: a row key, or a cursor row, and since when."""
+    """What the frame hook looks for: a row key, or a cursor row, and since when."""
 
-    original: Callable[..., None] = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        original(screen, renderable)
-        if renderable is None or not watch:
+    def frame() -> None:
+        if "table" not in watch:
             return
         now = time.perf_counter()
         table = watch["table"]
@@ -76,7 +74,8 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
             key_ms.append((now - watch.pop("since")) * 1000)
             watch.pop("cursor")
 
-    app._display = display  # type: ignore[method-assign]
+    clock = FrameClock(app, on_frame=frame)
+    app.driver_class = clock.driver_class()
 
     def committed(changes: tuple[Change, ...]) -> None:
         for change in changes:
@@ -84,7 +83,7 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
                 watch["since"] = time.perf_counter()
                 watch["row"] = str(change.ids[-1])
 
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(headless=False, size=(160, 45)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(FeedTable)
         watch["table"] = table

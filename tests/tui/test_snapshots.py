@@ -1,5 +1,6 @@
 """Snapshots of the main screens (pytest-textual-snapshot): the session screen in Dutch and
-English, the audit view, and the home screen. Timers are paused, the clock and the join token
+English, the audit view, the home screen, the feed after add, merge, vote and hide, a round
+change being confirmed, the help with its legend, and the quit dialog. Timers are paused, the clock and the join token
 fixed, so the pictures are stable. Update with ``pytest tests/tui --snapshot-update``."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any
 
 from tui_helpers import FROZEN_NOW, FakeServer
 
+from facilitator.core.model import Source
 from facilitator.demo import SAMPLE, fill_demo
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.widgets.feed import FeedTable
 
 SIZE = (160, 45)
 
@@ -80,3 +83,68 @@ def test_audit_view(snap_compare: Any, library: Library, templates: Templates) -
 def test_home_screen(snap_compare: Any, library: Library, templates: Templates) -> None:
     app = FacilitatorApp(library, templates, lang="en", clock=lambda: FROZEN_NOW)
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_feed_after_add_merge_vote_and_hide(snap_compare: Any, library: Library,
+                                            templates: Templates) -> None:
+    """The bottleneck round's feed after a paper card is added, two cards are merged (space,
+    m), a phone votes and one card is hidden: the marks, counts, votes and badges as drawn."""
+    path = demo_session(library, templates, round_index=1)
+    app = session_app(library, templates, path, "en")
+
+    async def work(pilot: Any) -> None:
+        await _settle(pilot)
+        store = app.store
+        assert store is not None
+        await store.update_round("knelpunten", submissions_open=True, voting_open=True)
+        card = await store.add_contribution("knelpunten", "Paper card: the forms are only in "
+                                            "Dutch", source=Source.TUI)
+        await _settle(pilot)
+        await pilot.press("up", "space", "up", "space")
+        table = app.screen.query_one(FeedTable)
+        table.select_id(card.id)
+        await pilot.press("m")
+        await _settle(pilot)
+        await store.ballot_items("snapshot-voter", "knelpunten")
+        await store.cast_ballot("snapshot-voter", "knelpunten", {card.id: 2})
+        await pilot.press("up", "up", "up", "h")
+        await _settle(pilot)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=work)
+
+
+def test_round_change_asks_first(snap_compare: Any, library: Library,
+                                 templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "nl")
+
+    async def ask(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("right_square_bracket")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_help_and_legend(snap_compare: Any, library: Library, templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "en")
+
+    async def help(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=(160, 60), run_before=help)
+
+
+def test_quit_dialog(snap_compare: Any, library: Library, templates: Templates) -> None:
+    app = session_app(library, templates, demo_session(library, templates), "nl")
+
+    async def quit(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("ctrl+q")
+        await _settle(pilot)
+        await pilot.press("left")  # the arrow keys move between the buttons
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=quit)

@@ -142,9 +142,10 @@ class SessionScreen(Screen[None]):
         self.store = store
         self.round_index = store.info.current_round
         view_state = store.info.view_state or {}
-        view = view_state.get("view", VIEW_FEED)
+        opens_on = VIEW_ROUND if store.current_round.kind is RoundKind.AUDIT else VIEW_FEED
+        view = view_state.get("view", opens_on)
         self.set_reactive(SessionScreen.view, view if view in (VIEW_FEED, VIEW_ROUND)
-                          else VIEW_FEED)
+                          else opens_on)
         self.table_filter = str(view_state.get("filter", ""))
         chosen = view_state.get("stakeholder_filter")
         self.stakeholder_filter: str | None = chosen if isinstance(chosen, str) else None
