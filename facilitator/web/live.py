@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -112,28 +113,46 @@ def voting_just_opened(before: str, after: str) -> bool:
 
 
 def state_message(store: SessionStore, key: str, spread_ms: int = 0,
-                  voting_opened: bool = False) -> bytes:
+                  voting_opened: bool = False, page: str = "") -> bytes:
     """One SSE message: the page's key, the timer (seconds left, and whether it runs), and how
     long a phone may wait at random before it reloads a stale page; or, when only voting
-    opened, that the phone shows so without reloading."""
+    opened, that the phone shows so without reloading; or the new ``page`` itself."""
     state = store.round_state(store.current_round.id)
     remaining = max(0, round(state.remaining(time.time()))) if state.started else None
     message: dict[str, object] = {"key": key, "remaining": remaining,
                                   "running": state.timer_running, "spread_ms": spread_ms}
     if voting_opened:
         message.update(reload=False, voting=True)
+    elif page:
+        message.update(reload=False, page=page)
     return b"event: state\ndata: " + orjson.dumps(message) + b"\n\n"
 
 
-class LiveHub:
-    """Two channels (participant pages; the wall) and each phone's personal news."""
+def round_of(key: str) -> str:
+    return key.split(":", 1)[0]
 
-    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time) -> None:
+
+class LiveHub:
+    """Participant pages (one channel per language), the wall, and each phone's personal news.
+
+    ``shared_page(lang)`` renders the round page as every phone of a language sees it before
+    it has sent anything in the round. When the facilitator moves to a round no phone has sent
+    anything in yet (the usual way through a day), the message carries that page, so 2,000
+    phones show the new round at once without asking for it; their script fills in the form
+    tokens. Any other change of the page makes them reload it, spread over ``spread_ms``.
+    """
+
+    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time,
+                 shared_page: Callable[[str], str] | None = None) -> None:
         self.store = store
         self.clock = clock
         """The wall clock the room's join code follows: the wall reloads when the code
         changes, so its QR code is always the current one."""
-        self.participants = Channel()
+        self.shared_page = shared_page
+        self.channels: dict[str, Channel] = {}
+        """Participant pages by language."""
+        self._listening: Counter[str] = Counter()
+        self.participants = self.channel("")
         self.wall = Channel()
         self.connections = 0
         self.closed = False
@@ -173,7 +192,8 @@ class LiveHub:
         for handle in (self._participants_at, self._wall_at, self._mine_at, self._code_at):
             if handle is not None:
                 handle.cancel()
-        self.participants.wake()
+        for channel in self.channels.values():
+            channel.wake()
         self.wall.wake()
         for listeners in self._listeners.values():
             for listener in listeners:
@@ -195,12 +215,32 @@ class LiveHub:
             if self._changed_items and self._mine_at is None:
                 self._mine_at = loop.call_later(COALESCE_S, self._flush_mine)
 
+    def channel(self, lang: str) -> Channel:
+        """The participant channel of a language ("" for phones whose language is not known)."""
+        channel = self.channels.get(lang)
+        if channel is None:
+            channel = self.channels[lang] = Channel()
+        return channel
+
     def _flush_participants(self) -> None:
         self._participants_at = None
         key = round_key(self.store)
-        opened = bool(self._published_key) and voting_just_opened(self._published_key, key)
-        self._published_key = key
-        self.participants.publish(state_message(self.store, key, self.spread_ms(), opened))
+        before, self._published_key = self._published_key, key
+        opened = bool(before) and voting_just_opened(before, key)
+        render = self.shared_page
+        pushed = (not opened and render is not None and bool(before)
+                  and round_of(before) != round_of(key) and self._fresh_round())
+        spread = self.spread_ms()
+        for lang, channel in self.channels.items():
+            page = render(lang) if render and pushed and lang and self._listening[lang] else ""
+            channel.publish(state_message(self.store, key, spread, opened, page))
+
+    def _fresh_round(self) -> bool:
+        """Whether the current round's page is the same for every phone of a language: no phone
+        has sent anything in it, and nobody's ballot is open in it."""
+        spec = self.store.current_round
+        state = self.store.round_state(spec.id)
+        return not self.store.sent_by_phones(spec.id) and not state.voting_open
 
     def _flush_wall(self) -> None:
         self._wall_at = None
@@ -222,6 +262,16 @@ class LiveHub:
 
     def participant_message(self) -> bytes:
         return state_message(self.store, round_key(self.store), self.spread_ms())
+
+    async def participant_stream(self, request: web.Request, device: str, lang: str
+                                 ) -> web.StreamResponse:
+        """A phone's live connection: its language's channel and its own news."""
+        self._listening[lang] += 1
+        try:
+            return await self.stream(request, self.channel(lang), self.participant_message,
+                                     device=device)
+        finally:
+            self._listening[lang] -= 1
 
     @property
     def wall_key(self) -> str:
