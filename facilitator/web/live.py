@@ -38,6 +38,8 @@ from facilitator.core.model import Change
 from facilitator.store.store import SessionStore
 
 KEEPALIVE_S = 15.0
+WAKE_BATCH = 100
+"""Connections woken per turn of the event loop when a message goes out (see Channel)."""
 COALESCE_S = 0.05
 WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
@@ -53,12 +55,17 @@ MINE = b"event: mine\ndata: {}\n\n"
 
 
 class Channel:
-    """The latest message of one kind, and a way to wait for the next."""
+    """The latest message of one kind, and a way to wait for the next.
+
+    A new message wakes its waiting connections a batch at a time (:data:`WAKE_BATCH` per turn
+    of the event loop), so that telling 2,000 phones at once never holds up a key press or a
+    request for the whole fan-out: others' work runs between the batches.
+    """
 
     def __init__(self) -> None:
         self.message = b""
         self.version = 0
-        self._next: asyncio.Future[None] | None = None
+        self._waiting: list[asyncio.Future[None]] = []
 
     def publish(self, message: bytes) -> None:
         self.message = message
@@ -66,14 +73,22 @@ class Channel:
         self.wake()
 
     def wake(self) -> None:
-        if self._next is not None and not self._next.done():
-            self._next.set_result(None)
-        self._next = None
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self._wake_batch(waiting, 0)
+
+    def _wake_batch(self, waiting: list[asyncio.Future[None]], start: int) -> None:
+        for future in waiting[start:start + WAKE_BATCH]:
+            if not future.done():
+                future.set_result(None)
+        if start + WAKE_BATCH < len(waiting):
+            asyncio.get_running_loop().call_soon(self._wake_batch, waiting,
+                                                 start + WAKE_BATCH)
 
     def next_change(self) -> asyncio.Future[None]:
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-        return self._next
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        return future
 
 
 class Listener:
@@ -82,11 +97,20 @@ class Listener:
     def __init__(self, device: str) -> None:
         self.device = device
         self.pending = False
-        self.wakeup = asyncio.Event()
+        self._future: asyncio.Future[None] | None = None
 
     def tell(self) -> None:
         self.pending = True
-        self.wakeup.set()
+        self.release()
+
+    def release(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+
+    def next(self) -> asyncio.Future[None]:
+        if self._future is None or self._future.done():
+            self._future = asyncio.get_running_loop().create_future()
+        return self._future
 
 
 def round_key(store: SessionStore) -> str:
@@ -197,7 +221,7 @@ class LiveHub:
         self.wall.wake()
         for listeners in self._listeners.values():
             for listener in listeners:
-                listener.wakeup.set()
+                listener.release()
 
     def on_change(self, changes: tuple[Change, ...]) -> None:
         if self.closed:
@@ -304,6 +328,7 @@ class LiveHub:
         try:
             seen = channel.version
             await response.write(b"retry: 3000\n\n" + first())
+            change: asyncio.Future[None] | None = None
             while not self.closed:
                 if channel.version != seen:
                     seen = channel.version
@@ -311,18 +336,16 @@ class LiveHub:
                     continue
                 if listener is not None and listener.pending:
                     listener.pending = False
-                    listener.wakeup.clear()
                     await response.write(MINE)
                     continue
-                waits: list[asyncio.Future[Any]] = [channel.next_change()]
+                if change is None or change.done():  # one wait per message, kept across
+                    change = channel.next_change()   # keepalives (nothing piles up)
+                waits: list[asyncio.Future[Any]] = [change]
                 if listener is not None:
-                    waits.append(asyncio.ensure_future(listener.wakeup.wait()))
-                await asyncio.wait(waits, timeout=KEEPALIVE_S,
-                                   return_when=asyncio.FIRST_COMPLETED)
-                for extra in waits[1:]:
-                    extra.cancel()
-                if channel.version == seen and not self.closed and not (
-                        listener is not None and listener.pending):
+                    waits.append(listener.next())
+                done, _ = await asyncio.wait(waits, timeout=KEEPALIVE_S,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if not done and not self.closed:
                     await response.write(b": keepalive\n\n")
         except (ConnectionError, RuntimeError):
             pass  # the phone went away; nothing to clean up but the count
