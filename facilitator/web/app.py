@@ -28,7 +28,6 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
-from markupsafe import Markup
 from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
@@ -39,7 +38,12 @@ from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
 from facilitator.event.summary import SummaryCache
-from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
+from facilitator.i18n import (
+    PARTICIPANT_LANGUAGES,
+    direction,
+    template_environment,
+    translations,
+)
 from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
@@ -126,54 +130,10 @@ class Refusal(Exception):
 # -- languages and rendering -------------------------------------------------------------------
 
 
-class PageCatalog:
-    """The web catalog of one language, as the templates call it: ``_("text", name=value)``.
-
-    Jinja's "newstyle" gettext has the right meaning (the translation is trusted markup, the
-    values are escaped into it, and every message is a format string) but builds all of it again
-    on every call: a hundred calls a page were half of a page's rendering. This keeps that
-    meaning and looks each message up and wraps it once.
-    """
-
-    def __init__(self, lang: str) -> None:
-        self._translations = translations("web", lang)
-        self._markup: dict[str, Markup] = {}
-        self._plain: dict[str, Markup] = {}
-
-    def gettext(self, message: str, **variables: Any) -> Markup:
-        if not variables:
-            plain = self._plain.get(message)
-            if plain is None:
-                plain = self._plain[message] = self._template(message) % {}
-            return plain
-        return self._template(message) % variables
-
-    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
-        text = Markup(self._translations.ngettext(singular, plural, n))
-        return text % {"num": n, **variables}
-
-    def _template(self, message: str) -> Markup:
-        markup = self._markup.get(message)
-        if markup is None:
-            markup = self._markup[message] = Markup(self._translations.gettext(message))
-        return markup
-
-
 @cache
 def environment(lang: str) -> jinja2.Environment:
-    """One Jinja environment per language, its catalog installed once (templates are read once:
-    they ship with the package)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        auto_reload=False,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    catalog = PageCatalog(lang)
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        catalog.gettext, catalog.ngettext, newstyle=False)
+    """One Jinja environment per language, its catalog installed once."""
+    env = template_environment(HERE / "templates", "web", lang)
     env.filters["clock"] = format_clock
     return env
 
