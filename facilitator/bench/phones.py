@@ -35,10 +35,11 @@ import html
 import multiprocessing.connection
 import random
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -362,6 +363,24 @@ class Phone:
                 URL(page.events))))
         return True
 
+    def _show_pushed(self, body: str) -> None:
+        """Show a page the live message brought (the same for every phone): like the page's
+        script, keep this phone's form token and give each send form a nonce of its own."""
+        page = read_page(body)
+        if page is None:
+            self.room.tally.failed("not a participant page")
+            return
+        self.room.tally.page_sizes.append(len(body.encode()))
+        token = self.page.send.fields.get("csrf", "") if self.page and self.page.send else ""
+        if page.send is not None:
+            fields = dict(page.send.fields)
+            if not fields.get("csrf"):
+                fields["csrf"] = token
+            if "nonce" in fields and not fields["nonce"]:
+                fields["nonce"] = secrets.token_hex(12)
+            page = replace(page, send=replace(page.send, fields=fields))
+        self.page = page
+
     async def _after_post(self, answer: Answer) -> None:
         """Follow the redirect and load the page, as the browser does after a form."""
         if answer.location is not None and 300 <= answer.status < 400:
@@ -428,6 +447,9 @@ class Phone:
         if key == self.key:
             self._check()
         elif message.get("reload") is False:
+            pushed = message.get("page")
+            if isinstance(pushed, str) and pushed:
+                self._show_pushed(pushed)  # the page came with the message, as in a browser
             self.key = key
             self._check()
         elif self.reloading is None:

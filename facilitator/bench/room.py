@@ -410,6 +410,11 @@ class Session:
         resting = self.at_rest_ms / 1000 * (time.monotonic() - started)
         latencies: list[float] = result["latencies_ms"]
         requests: int = result["requests"]
+        # A phase in which the pages came with the live message has no requests: its CPU is
+        # then per phone brought up to date (one message each).
+        pushed = (len([t for t in result.get("told_ms") or [] if t is not None])
+                  if not requests else 0)
+        units = requests or pushed
         phase = Phase(
             name=name,
             requests=requests,
@@ -417,8 +422,8 @@ class Session:
             p99_ms=percentile(latencies, 99),
             errors=result["errors"],
             retries=result["retries"],
-            cpu_ms_per_request=cpu * 1000 / requests if requests else float("nan"),
-            cpu_net_ms_per_request=(max(0.0, cpu - resting) * 1000 / requests if requests
+            cpu_ms_per_request=cpu * 1000 / units if units else float("nan"),
+            cpu_net_ms_per_request=(max(0.0, cpu - resting) * 1000 / units if units
                                     else float("nan")),
             page_sizes=result["page_sizes"],
             rss_mb=self.memory.reset() / 2**20,
@@ -430,7 +435,9 @@ class Session:
             key_ms=probed.get("key_ms", []),
             key_missed=probed.get("missed", 0),
             told_ms=result.get("told_ms"),
-            note=_note(name, result),
+            note=_note(name, result) + (
+                f"no request: the page came with the live message to {pushed:,} phones (CPU "
+                "is per phone told)" if pushed else ""),
         )
         return phase, result
 
@@ -527,16 +534,28 @@ def targets(runs: Sequence[Run], *, echo: bool) -> bool:
 
     def each(value: Callable[[Phase], float | None], limit: float,
              show: Callable[[float | None], str], phases: Sequence[Phase] = run.phases,
-             ) -> tuple[str, bool]:
-        values = [(p.name, value(p)) for p in phases]
-        ok = all(v is not None and v == v and v < limit for _, v in values)
-        return ", ".join(f"{name} {show(v)}" for name, v in values), ok
+             *, per_request: bool = False) -> tuple[str, bool]:
+        values = [(p, value(p)) for p in phases]
+
+        def passes(phase: Phase, v: float | None) -> bool:
+            if per_request and not phase.requests and phase.told_all is not None:
+                return True  # nothing was asked: every page came with the live message
+            return v is not None and v == v and v < limit
+
+        def shown(phase: Phase, v: float | None) -> str:
+            if per_request and not phase.requests and phase.told_all is not None:
+                return "— (no requests)"
+            return show(v)
+
+        ok = all(passes(p, v) for p, v in values)
+        return ", ".join(f"{p.name} {shown(p, v)}" for p, v in values), ok
 
     def unit(name: str) -> Callable[[float | None], str]:
         return lambda v: f"{_ms(v)} {name}"
 
     checks = [
-        (f"p99 < {TARGET_P99_MS:.0f} ms", *each(lambda p: p.p99_ms, TARGET_P99_MS, unit("ms"))),
+        (f"p99 < {TARGET_P99_MS:.0f} ms", *each(lambda p: p.p99_ms, TARGET_P99_MS, unit("ms"),
+                                                per_request=True)),
         ("0 errors", *each(lambda p: p.error_count, 1, lambda v: f"{v or 0:,.0f}")),
         ("0 lost", f"{run.lost.count:,}", run.lost.count == 0),
         (f"laptop CPU < {TARGET_CPU_MS:.0f} ms per request",

@@ -23,7 +23,7 @@ from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
 from facilitator.event.summary import RoomSummary
 from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
-from facilitator.i18n import FACILITATOR_LANGUAGES, translations
+from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
 from facilitator.net import base_url
 from facilitator.web.guard import SECURITY_HEADERS
 
@@ -34,16 +34,7 @@ REFRESH_S = 3
 
 @cache
 def environment(lang: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.install_gettext_translations(translations(DOMAIN, lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return template_environment(HERE / "templates", DOMAIN, lang, strict=True)
 
 
 class Faces:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup
 
-from facilitator.i18n import translations
+from facilitator.i18n import template_environment
 from facilitator.paths import PACKAGE_DIR
 from facilitator.report.model import DOMAIN, AppendixRound, Report, percent, ratio_label
 
@@ -63,15 +63,7 @@ def dir_attr(text: str) -> Markup:
 @cache
 def environment(lang: str) -> jinja2.Environment:
     """A Jinja2 environment with autoescape and the report catalog of ``lang``."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.install_gettext_translations(translations(DOMAIN, lang), newstyle=True)  # type: ignore[attr-defined]
+    env = template_environment(TEMPLATES, DOMAIN, lang, strict=True)
     env.globals["bidi"] = dir_attr
     return env
 

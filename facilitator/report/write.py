@@ -14,9 +14,10 @@ Files in ``out_dir``, named after the session id (an event report's after its ti
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,40 +75,58 @@ def write_report(
     be made (WeasyPrint or its system libraries missing), the other formats are still written
     and then :class:`ReportError` says which packages to install.
     """
+    _check_formats(formats)
+    store = SessionStore.open(session_path, read_only=True)
+    report = build_report(store, names=names, lang=lang)
+    stem = report.session_id
+    html = functools.cache(lambda: render(report, "html"))
+    texts: list[tuple[str, Callable[[], str]]] = []
+    if "md" in formats:
+        texts.append((f"{stem}.md", lambda: render(report, "md")))
+    if "html" in formats:
+        texts.append((f"{stem}.html", html))
+    if "csv" in formats:
+        from facilitator.report.csv_out import contributions_csv, votes_csv
+
+        texts.append((f"{stem}-contributions.csv", lambda: contributions_csv(report)))
+        texts.append((f"{stem}-votes.csv", lambda: votes_csv(report)))
+
+    def pdf(path: Path) -> Path:
+        from facilitator.report.pdf import write_report_pdf
+
+        return write_report_pdf(report, path, html=html())
+
+    return _write_files(out_dir, texts, (f"{stem}.pdf", pdf) if "pdf" in formats else None,
+                        blame=session_path)
+
+
+def _check_formats(formats: Sequence[str]) -> None:
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
-    store = SessionStore.open(session_path, read_only=True)
-    report = build_report(store, names=names, lang=lang)
+
+
+def _write_files(out_dir: Path, texts: Sequence[tuple[str, Callable[[], str]]],
+                 pdf: tuple[str, Callable[[Path], Path]] | None, *, blame: Path) -> list[Path]:
+    """Write each text file into ``out_dir``, then the PDF; return the files written. When the
+    PDF cannot be made (WeasyPrint or its system libraries missing), the others are written and
+    then :class:`ReportError` says which packages to install."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        message = f"{out_dir}: cannot create the folder ({exc.strerror})"
-        raise ReportError(out_dir, message) from None
-    stem = out_dir / report.session_id
+        raise ReportError(out_dir, f"{out_dir}: cannot create the folder ({exc.strerror})"
+                          ) from None
     written: list[Path] = []
-    html: str | None = None
     pdf_problem: str | None = None
     try:
-        if "md" in formats:
-            written.append(_write_text(stem.with_name(f"{stem.name}.md"), render(report, "md")))
-        if "html" in formats or "pdf" in formats:
-            html = render(report, "html")
-        if "html" in formats and html is not None:
-            written.append(_write_text(stem.with_name(f"{stem.name}.html"), html))
-        if "csv" in formats:
-            from facilitator.report.csv_out import contributions_csv, votes_csv
+        for name, text in texts:
+            written.append(_write_text(out_dir / name, text()))
+        if pdf is not None:
+            from facilitator.report.pdf import PdfUnavailable
 
-            written.append(_write_text(stem.with_name(f"{stem.name}-contributions.csv"),
-                                       contributions_csv(report)))
-            written.append(_write_text(stem.with_name(f"{stem.name}-votes.csv"),
-                                       votes_csv(report)))
-        if "pdf" in formats and html is not None:
-            from facilitator.report.pdf import PdfUnavailable, write_report_pdf
-
-            pdf = stem.with_name(f"{stem.name}.pdf")
+            name, write = pdf
             try:
-                written.append(write_report_pdf(report, pdf, html=html))
+                written.append(write(out_dir / name))
             except PdfUnavailable as exc:
                 pdf_problem = str(exc)
     except OSError as exc:
@@ -115,7 +134,7 @@ def write_report(
                           f"({exc.strerror})") from None
     if pdf_problem is not None:
         done = ", ".join(str(p) for p in written) or "nothing else was asked for"
-        raise ReportError(session_path, f"{pdf_problem} Written: {done}.")
+        raise ReportError(blame, f"{pdf_problem} Written: {done}.")
     return written
 
 
@@ -147,40 +166,24 @@ def write_event_report(
     from facilitator.report.html import render_event_html
     from facilitator.report.markdown import render_event_markdown
 
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    _check_formats(formats)
     report = build_event_report(rooms, title=title, event=event, lang=lang)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        message = f"{out_dir}: cannot create the folder ({exc.strerror})"
-        raise ReportError(out_dir, message) from None
     stem = file_stem(title)
-    written: list[Path] = []
-    pdf_problem: str | None = None
-    try:
-        if "md" in formats:
-            written.append(_write_text(out_dir / f"{stem}.md", render_event_markdown(report)))
-        html = render_event_html(report) if "html" in formats or "pdf" in formats else ""
-        if "html" in formats:
-            written.append(_write_text(out_dir / f"{stem}.html", html))
-        if "csv" in formats:
-            for name, text in (("contributions", event_contributions_csv(report)),
-                               ("votes", event_votes_csv(report)),
-                               ("groups", event_groups_csv(report))):
-                written.append(_write_text(out_dir / f"{stem}-{name}.csv", text))
-        if "pdf" in formats:
-            from facilitator.report.pdf import PdfUnavailable, write_pdf
+    html = functools.cache(lambda: render_event_html(report))
+    texts: list[tuple[str, Callable[[], str]]] = []
+    if "md" in formats:
+        texts.append((f"{stem}.md", lambda: render_event_markdown(report)))
+    if "html" in formats:
+        texts.append((f"{stem}.html", html))
+    if "csv" in formats:
+        texts += [(f"{stem}-contributions.csv", lambda: event_contributions_csv(report)),
+                  (f"{stem}-votes.csv", lambda: event_votes_csv(report)),
+                  (f"{stem}-groups.csv", lambda: event_groups_csv(report))]
 
-            try:
-                written.append(write_pdf(html, out_dir / f"{stem}.pdf"))
-            except PdfUnavailable as exc:
-                pdf_problem = str(exc)
-    except OSError as exc:
-        raise ReportError(out_dir, f"{exc.filename or out_dir}: cannot write the report "
-                          f"({exc.strerror})") from None
-    if pdf_problem is not None:
-        done = ", ".join(str(p) for p in written) or "nothing else was asked for"
-        raise ReportError(out_dir, f"{pdf_problem} Written: {done}.")
-    return written
+    def pdf(path: Path) -> Path:
+        from facilitator.report.pdf import write_pdf
+
+        return write_pdf(html(), path)
+
+    return _write_files(out_dir, texts, (f"{stem}.pdf", pdf) if "pdf" in formats else None,
+                        blame=out_dir)

@@ -149,6 +149,8 @@ class SessionStore:
         self._by_round: dict[str, dict[int, Contribution]] = {}
         self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
         self._by_nonce: dict[tuple[str, str], int] = {}
+        self._sent_by_phones: Counter[str] = Counter()
+        """Round id → contributions sent from phones (not hidden or withdrawn)."""
         self._merged: dict[int, set[int]] = {}
         self._by_device: dict[str, Participant] = {}
         self._ballots: dict[tuple[str, str], dict[int, Vote]] = {}
@@ -379,6 +381,7 @@ class SessionStore:
                 if record.author:
                     self._by_author.setdefault((record.round_id, record.author), {})[
                         record.id] = record
+                    self._sent_by_phones[record.round_id] += 1
                     if record.nonce:
                         self._by_nonce[(record.author, record.nonce)] = record.id
                 if record.merged_into:
@@ -425,6 +428,8 @@ class SessionStore:
                 if old.author and (new_c is None or (new_c.round_id, new_c.author)
                                    != (old.round_id, old.author)):
                     self._by_author.get((old.round_id, old.author), {}).pop(old.id, None)
+                if old.author:
+                    self._sent_by_phones[old.round_id] -= 1
                 if old.nonce and (new_c is None or (new_c.author, new_c.nonce)
                                   != (old.author, old.nonce)):
                     self._by_nonce.pop((old.author, old.nonce), None)
@@ -510,6 +515,10 @@ class SessionStore:
                 if len(found) >= count:
                     break
         return found
+
+    def sent_by_phones(self, round_id: str) -> int:
+        """How many contributions phones have sent in a round (withdrawn ones included)."""
+        return self._sent_by_phones[round_id]
 
     def own_contributions(self, round_id: str, device_id: str) -> list[Contribution]:
         """What one device sent in a round, in the order sent (withdrawn ones left out)."""

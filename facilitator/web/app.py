@@ -11,6 +11,7 @@ script.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
@@ -27,7 +28,6 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
-from markupsafe import Markup
 from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
@@ -38,7 +38,12 @@ from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
 from facilitator.event.summary import SummaryCache
-from facilitator.i18n import PARTICIPANT_LANGUAGES, direction, translations
+from facilitator.i18n import (
+    PARTICIPANT_LANGUAGES,
+    direction,
+    template_environment,
+    translations,
+)
 from facilitator.net import join_url
 from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
@@ -125,54 +130,10 @@ class Refusal(Exception):
 # -- languages and rendering -------------------------------------------------------------------
 
 
-class PageCatalog:
-    """The web catalog of one language, as the templates call it: ``_("text", name=value)``.
-
-    Jinja's "newstyle" gettext has the right meaning (the translation is trusted markup, the
-    values are escaped into it, and every message is a format string) but builds all of it again
-    on every call: a hundred calls a page were half of a page's rendering. This keeps that
-    meaning and looks each message up and wraps it once.
-    """
-
-    def __init__(self, lang: str) -> None:
-        self._translations = translations("web", lang)
-        self._markup: dict[str, Markup] = {}
-        self._plain: dict[str, Markup] = {}
-
-    def gettext(self, message: str, **variables: Any) -> Markup:
-        if not variables:
-            plain = self._plain.get(message)
-            if plain is None:
-                plain = self._plain[message] = self._template(message) % {}
-            return plain
-        return self._template(message) % variables
-
-    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
-        text = Markup(self._translations.ngettext(singular, plural, n))
-        return text % {"num": n, **variables}
-
-    def _template(self, message: str) -> Markup:
-        markup = self._markup.get(message)
-        if markup is None:
-            markup = self._markup[message] = Markup(self._translations.gettext(message))
-        return markup
-
-
 @cache
 def environment(lang: str) -> jinja2.Environment:
-    """One Jinja environment per language, its catalog installed once (templates are read once:
-    they ship with the package)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        auto_reload=False,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    catalog = PageCatalog(lang)
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        catalog.gettext, catalog.ngettext, newstyle=False)
+    """One Jinja environment per language, its catalog installed once."""
+    env = template_environment(HERE / "templates", "web", lang)
     env.filters["clock"] = format_clock
     return env
 
@@ -215,9 +176,7 @@ def pick_language(request: web.Request, participant: Participant | None = None) 
     return store.info.lang if store.info.lang in PARTICIPANT_LANGUAGES else "en"
 
 
-def render(
-    request: web.Request, name: str, lang: str, status: int = 200, **context: Any
-) -> web.Response:
+def render_html(name: str, lang: str, **context: Any) -> str:
     context.update(
         lang=lang,
         dir=direction(lang),
@@ -225,7 +184,13 @@ def render(
         max_chars=MAX_CONTRIBUTION_CHARS,
         max_name=MAX_NAME_CHARS,
     )
-    html = environment(lang).get_template(name).render(context)
+    return environment(lang).get_template(name).render(context)
+
+
+def render(
+    request: web.Request, name: str, lang: str, status: int = 200, **context: Any
+) -> web.Response:
+    html = render_html(name, lang, **context)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
@@ -504,31 +469,43 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
                           refusal=translate(lang, refused.sentence))
         return render(request, "join.html", lang, **common, **context)
 
+    items: list[Contribution] = []
+    spec = store.current_round
+    state = store.round_state(spec.id)
+    if state.voting_open and spec.voting.rule != "none":
+        items = await store.ballot_items(device, spec.id)
+    confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
+    context = round_context(store, lang, device, items)
+    return render(request, "round.html", lang, csrf=common["csrf"], **context,
+                  confirmation=translate(lang, confirmation.sentence) if confirmation else "")
+
+
+def round_context(store: SessionStore, lang: str, device: str = "",
+                  items: list[Contribution] | None = None) -> dict[str, Any]:
+    """What the round page shows a device (its own contributions, its ballot ``items``), or,
+    for ``device`` "", what it shows every device: the page a round change pushes to all
+    phones of a language at once (see facilitator.web.live; their script fills in the form
+    tokens)."""
+    items = items or []
     spec = store.current_round
     state = store.round_state(spec.id)
     index = store.info.current_round
-    sent = store.own_contributions(spec.id, device)
+    sent = store.own_contributions(spec.id, device) if device else []
     mine = sent[-MINE_SHOWN:]
     voting = state.voting_open and spec.voting.rule != "none"
-    items = await store.ballot_items(device, spec.id) if voting else []
     ranking = store.ranking(spec.id)
-    ballot = store.ballot(device, spec.id)
+    ballot = store.ballot(device, spec.id) if device else {}
     on_page = {item.id for item in items}
-    confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
     can_send = state.started and state.submissions_open and spec.participants_submit
     answerable = store.answerable(spec.id) if can_send else []
     title = content.shown(spec.title, lang, store.info.lang)
     prompt = content.shown(spec.prompt, lang, store.info.lang)
     heading = content.session_title(store, lang)
     answered = {link: store.contribution(link) for item in mine for link in item.links}
-    return render(
-        request,
-        "round.html",
-        lang,
-        **common,
+    return dict(
+        token=store.info.join_token,
         session=heading,
         session_title=heading.text,
-        participant=participant,
         spec=spec,
         state=state,
         started=state.started,
@@ -539,7 +516,7 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         notice=content.notice(content.QUESTION_NOTICE, lang, [prompt, title]),
         can_send=can_send,
         can_change=can_send and not state.voting_open,
-        nonce=secrets.token_urlsafe(12),
+        nonce=secrets.token_urlsafe(12) if device else "",
         answerable=answerable,
         answered={cid: item for cid, item in answered.items() if item is not None},
         themes=_themes(store, [*items, *answerable], lang),
@@ -550,17 +527,22 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
         voting=voting,
         rule=spec.voting,
         items=items,
-        sampled=voting and store.current_set(device, spec.id) is not None,
+        sampled=voting and bool(device) and store.current_set(device, spec.id) is not None,
         candidates=len(ranking.candidates),
-        more_sets=voting and store.sets_dealt(device, spec.id) < MAX_SETS
+        more_sets=voting and bool(device) and store.sets_dealt(device, spec.id) < MAX_SETS
         and len(store.shown_to(device, spec.id)) < len(ranking.candidates),
         ballot=ballot,
         kept=sum(weight for cid, weight in ballot.items() if cid not in on_page),
         device=device,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
-        confirmation=translate(lang, confirmation.sentence) if confirmation else "",
         key=round_key(store),
     )
+
+
+def shared_round_page(store: SessionStore, lang: str) -> str:
+    """The round page as every phone of ``lang`` sees it before it has sent anything in it."""
+    return render_html("round.html", lang, csrf="", confirmation="",
+                       **round_context(store, lang))
 
 
 async def join(request: web.Request) -> web.StreamResponse:
@@ -680,8 +662,10 @@ async def participant_events(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     cookie = request.cookies.get(DEVICE_COOKIE)
     device = device_id(store.info.secret, cookie) if cookie and valid_cookie(cookie) else ""
-    return await hub.stream(request, hub.participants, hub.participant_message,
-                            device=device if store.participant(device) else "")
+    participant = store.participant(device) if device else None
+    if participant is None:
+        return await hub.participant_stream(request, "", "")
+    return await hub.participant_stream(request, device, pick_language(request, participant))
 
 
 async def qr_code(request: web.Request) -> web.StreamResponse:
@@ -823,7 +807,7 @@ def create_app(
         max_in_flight=max_in_flight,
         clock=clock,
     )
-    hub = LiveHub(store, clock)
+    hub = LiveHub(store, clock, shared_page=functools.partial(shared_round_page, store))
     app[HUB] = hub
     summary = SummaryCache(store)
     app[SUMMARY] = summary

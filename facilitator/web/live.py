@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,8 @@ from facilitator.core.model import Change
 from facilitator.store.store import SessionStore
 
 KEEPALIVE_S = 15.0
+WAKE_BATCH = 100
+"""Connections woken per turn of the event loop when a message goes out (see Channel)."""
 COALESCE_S = 0.05
 WALL_COALESCE_S = 0.5
 """The wall re-renders at most twice a second however fast contributions arrive."""
@@ -52,12 +55,17 @@ MINE = b"event: mine\ndata: {}\n\n"
 
 
 class Channel:
-    """The latest message of one kind, and a way to wait for the next."""
+    """The latest message of one kind, and a way to wait for the next.
+
+    A new message wakes its waiting connections a batch at a time (:data:`WAKE_BATCH` per turn
+    of the event loop), so that telling 2,000 phones at once never holds up a key press or a
+    request for the whole fan-out: others' work runs between the batches.
+    """
 
     def __init__(self) -> None:
         self.message = b""
         self.version = 0
-        self._next: asyncio.Future[None] | None = None
+        self._waiting: list[asyncio.Future[None]] = []
 
     def publish(self, message: bytes) -> None:
         self.message = message
@@ -65,14 +73,22 @@ class Channel:
         self.wake()
 
     def wake(self) -> None:
-        if self._next is not None and not self._next.done():
-            self._next.set_result(None)
-        self._next = None
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self._wake_batch(waiting, 0)
+
+    def _wake_batch(self, waiting: list[asyncio.Future[None]], start: int) -> None:
+        for future in waiting[start:start + WAKE_BATCH]:
+            if not future.done():
+                future.set_result(None)
+        if start + WAKE_BATCH < len(waiting):
+            asyncio.get_running_loop().call_soon(self._wake_batch, waiting,
+                                                 start + WAKE_BATCH)
 
     def next_change(self) -> asyncio.Future[None]:
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-        return self._next
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        return future
 
 
 class Listener:
@@ -81,11 +97,20 @@ class Listener:
     def __init__(self, device: str) -> None:
         self.device = device
         self.pending = False
-        self.wakeup = asyncio.Event()
+        self._future: asyncio.Future[None] | None = None
 
     def tell(self) -> None:
         self.pending = True
-        self.wakeup.set()
+        self.release()
+
+    def release(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+
+    def next(self) -> asyncio.Future[None]:
+        if self._future is None or self._future.done():
+            self._future = asyncio.get_running_loop().create_future()
+        return self._future
 
 
 def round_key(store: SessionStore) -> str:
@@ -112,28 +137,46 @@ def voting_just_opened(before: str, after: str) -> bool:
 
 
 def state_message(store: SessionStore, key: str, spread_ms: int = 0,
-                  voting_opened: bool = False) -> bytes:
+                  voting_opened: bool = False, page: str = "") -> bytes:
     """One SSE message: the page's key, the timer (seconds left, and whether it runs), and how
     long a phone may wait at random before it reloads a stale page; or, when only voting
-    opened, that the phone shows so without reloading."""
+    opened, that the phone shows so without reloading; or the new ``page`` itself."""
     state = store.round_state(store.current_round.id)
     remaining = max(0, round(state.remaining(time.time()))) if state.started else None
     message: dict[str, object] = {"key": key, "remaining": remaining,
                                   "running": state.timer_running, "spread_ms": spread_ms}
     if voting_opened:
         message.update(reload=False, voting=True)
+    elif page:
+        message.update(reload=False, page=page)
     return b"event: state\ndata: " + orjson.dumps(message) + b"\n\n"
 
 
-class LiveHub:
-    """Two channels (participant pages; the wall) and each phone's personal news."""
+def round_of(key: str) -> str:
+    return key.split(":", 1)[0]
 
-    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time) -> None:
+
+class LiveHub:
+    """Participant pages (one channel per language), the wall, and each phone's personal news.
+
+    ``shared_page(lang)`` renders the round page as every phone of a language sees it before
+    it has sent anything in the round. When the facilitator moves to a round no phone has sent
+    anything in yet (the usual way through a day), the message carries that page, so 2,000
+    phones show the new round at once without asking for it; their script fills in the form
+    tokens. Any other change of the page makes them reload it, spread over ``spread_ms``.
+    """
+
+    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time,
+                 shared_page: Callable[[str], str] | None = None) -> None:
         self.store = store
         self.clock = clock
         """The wall clock the room's join code follows: the wall reloads when the code
         changes, so its QR code is always the current one."""
-        self.participants = Channel()
+        self.shared_page = shared_page
+        self.channels: dict[str, Channel] = {}
+        """Participant pages by language."""
+        self._listening: Counter[str] = Counter()
+        self.participants = self.channel("")
         self.wall = Channel()
         self.connections = 0
         self.closed = False
@@ -182,11 +225,12 @@ class LiveHub:
         for handle in (self._participants_at, self._wall_at, self._mine_at, self._code_at):
             if handle is not None:
                 handle.cancel()
-        self.participants.wake()
+        for channel in self.channels.values():
+            channel.wake()
         self.wall.wake()
         for listeners in self._listeners.values():
             for listener in listeners:
-                listener.wakeup.set()
+                listener.release()
 
     def on_change(self, changes: tuple[Change, ...]) -> None:
         if self.closed:
@@ -204,12 +248,32 @@ class LiveHub:
             if self._changed_items and self._mine_at is None:
                 self._mine_at = loop.call_later(COALESCE_S, self._flush_mine)
 
+    def channel(self, lang: str) -> Channel:
+        """The participant channel of a language ("" for phones whose language is not known)."""
+        channel = self.channels.get(lang)
+        if channel is None:
+            channel = self.channels[lang] = Channel()
+        return channel
+
     def _flush_participants(self) -> None:
         self._participants_at = None
         key = round_key(self.store)
-        opened = bool(self._published_key) and voting_just_opened(self._published_key, key)
-        self._published_key = key
-        self.participants.publish(state_message(self.store, key, self.spread_ms(), opened))
+        before, self._published_key = self._published_key, key
+        opened = bool(before) and voting_just_opened(before, key)
+        render = self.shared_page
+        pushed = (not opened and render is not None and bool(before)
+                  and round_of(before) != round_of(key) and self._fresh_round())
+        spread = self.spread_ms()
+        for lang, channel in self.channels.items():
+            page = render(lang) if render and pushed and lang and self._listening[lang] else ""
+            channel.publish(state_message(self.store, key, spread, opened, page))
+
+    def _fresh_round(self) -> bool:
+        """Whether the current round's page is the same for every phone of a language: no phone
+        has sent anything in it, and nobody's ballot is open in it."""
+        spec = self.store.current_round
+        state = self.store.round_state(spec.id)
+        return not self.store.sent_by_phones(spec.id) and not state.voting_open
 
     def _flush_wall(self) -> None:
         self._wall_at = None
@@ -231,6 +295,16 @@ class LiveHub:
 
     def participant_message(self) -> bytes:
         return state_message(self.store, round_key(self.store), self.spread_ms())
+
+    async def participant_stream(self, request: web.Request, device: str, lang: str
+                                 ) -> web.StreamResponse:
+        """A phone's live connection: its language's channel and its own news."""
+        self._listening[lang] += 1
+        try:
+            return await self.stream(request, self.channel(lang), self.participant_message,
+                                     device=device)
+        finally:
+            self._listening[lang] -= 1
 
     @property
     def wall_key(self) -> str:
@@ -263,6 +337,7 @@ class LiveHub:
         try:
             seen = channel.version
             await response.write(b"retry: 3000\n\n" + first())
+            change: asyncio.Future[None] | None = None
             while not self.closed:
                 if channel.version != seen:
                     seen = channel.version
@@ -270,18 +345,16 @@ class LiveHub:
                     continue
                 if listener is not None and listener.pending:
                     listener.pending = False
-                    listener.wakeup.clear()
                     await response.write(MINE)
                     continue
-                waits: list[asyncio.Future[Any]] = [channel.next_change()]
+                if change is None or change.done():  # one wait per message, kept across
+                    change = channel.next_change()   # keepalives (nothing piles up)
+                waits: list[asyncio.Future[Any]] = [change]
                 if listener is not None:
-                    waits.append(asyncio.ensure_future(listener.wakeup.wait()))
-                await asyncio.wait(waits, timeout=KEEPALIVE_S,
-                                   return_when=asyncio.FIRST_COMPLETED)
-                for extra in waits[1:]:
-                    extra.cancel()
-                if channel.version == seen and not self.closed and not (
-                        listener is not None and listener.pending):
+                    waits.append(listener.next())
+                done, _ = await asyncio.wait(waits, timeout=KEEPALIVE_S,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if not done and not self.closed:
                     await response.write(b": keepalive\n\n")
         except (ConnectionError, RuntimeError):
             pass  # the phone went away; nothing to clean up but the count

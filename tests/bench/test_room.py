@@ -27,8 +27,12 @@ def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
         assert [p.name for p in run.phases] == list(PHASES)
         assert run.joined == TINY.phones
         for phase in run.phases:
-            assert phase.requests > 0, phase.name
             assert phase.errors == {}, (run.config, phase.name, phase.errors)
+            if phase.name == "round change":  # a fresh round: the page comes with the message
+                assert phase.requests == 0 and phase.told_all is not None, phase
+                assert phase.page_sizes, "the pushed pages count as pages shown"
+                continue
+            assert phase.requests > 0, phase.name
             assert 0 < phase.p50_ms <= phase.p99_ms < 10_000, phase.name
             assert phase.cpu_ms_per_request >= 0  # the kernel counts CPU in 10 ms ticks
             assert phase.page_sizes and phase.page_kb_max > 0.5  # a whole page was read

@@ -65,10 +65,21 @@ async def test_join_in_arabic_send_vote_and_follow_the_round(
         assert await page.inner_text("#notice") == "تم حفظ تصويتك."
         assert store.ballot(participant.device_id, "knelpunten") == {other.id: 2}
 
+        pages: list[str] = []
+        page.on("request", lambda request: pages.append(request.url)
+                if request.resource_type in ("document", "fetch") else None)
+        await page.evaluate("window.beforeTheRound = true")
         await store.go_to_round(2)  # the facilitator moves on
         # The next round's title, in Arabic: the built-in templates are in every language.
         title = store.template.rounds[2].title["ar"]
         await page.wait_for_selector(f"text={title}", timeout=5000)
+        assert await page.evaluate("window.beforeTheRound === true"), "no reload"
+        assert pages == [], "the new round came with the live message: nothing was asked for"
+        await page.fill("textarea[name=text]", "فكرة جديدة")  # the pushed page's form works
+        await page.click("form.send button.primary")
+        await page.wait_for_selector("#notice:not([hidden])")
+        assert [c.text for c in store.contributions(store.template.rounds[2].id)
+                if c.author] == ["فكرة جديدة"]
         assert errors == []
         assert server.devices_seen == 1
     finally:

@@ -175,3 +175,24 @@ async def test_the_wall_shows_a_top_and_how_many_saw_each_item(
     assert html.count("seen by 3") >= 1
     assert "Contributions: 40" in html
     assert html.count('<li value="') <= 20
+
+
+async def test_a_round_change_brings_the_new_page_with_it_when_it_is_the_same_for_all(
+    phone: Phone, store: SessionStore
+) -> None:
+    """Moving on to a round no phone has sent anything in: the message carries the page, in
+    the phone's language, so no phone needs to ask for it. Coming back to a round where
+    phones did send something: each phone reloads its own page."""
+    events = await phone.client.get(f"/j/{phone.token}/events")
+    await read_events(events, 1)
+    await store.go_to_round(1)
+    [(name, state)] = await read_events(events, 1)
+    assert name == "state" and state["reload"] is False
+    assert "Bottleneck analysis" in state["page"] and 'name="csrf" value=""' in state["page"]
+    await phone.send("mijn knelpunt", round_id="knelpunten")
+    await store.go_to_round(0)
+    await read_events(events, 1)
+    await store.go_to_round(1)  # back to a round this phone sent something in
+    [(name, state)] = await read_events(events, 1)
+    assert state.get("reload") is not False and "page" not in state
+    events.close()

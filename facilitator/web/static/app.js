@@ -143,35 +143,54 @@
     el.hidden = false;
   }
 
+  function nonce() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // Put a fresh page in place of this one, keeping what was typed and picked in the same round.
+  // A page pushed to every phone at once has no form token or nonce of its own: this phone's
+  // token stays, and each send form gets a nonce of its own.
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
+    if (!fresh) { return; }
+    var token = live.dataset.csrf;
+    if (!fresh.dataset.csrf) { fresh.dataset.csrf = token || ""; }
+    fresh.querySelectorAll("input[name=csrf]").forEach(function (input) {
+      if (!input.value && token) { input.value = token; }
+    });
+    fresh.querySelectorAll("input[name=nonce]").forEach(function (input) {
+      if (!input.value) { input.value = nonce(); }
+    });
+    var typing = document.querySelector("form.send textarea");
+    var draft = typing ? typing.value : "";
+    var picked = document.querySelector("form.send input[name=answers]:checked");
+    var answers = picked ? picked.value : "";
+    var round = document.querySelector("form.send input[name=round]");
+    live.replaceWith(fresh);
+    live = fresh;
+    key = fresh.dataset.key;
+    var again = document.querySelector("form.send textarea");
+    var sameRound = document.querySelector("form.send input[name=round]");
+    if (again && round && sameRound && round.value === sameRound.value) {
+      // The same round: what was typed and picked stays.
+      if (draft) { again.value = draft; }
+      document.querySelectorAll("form.send input[name=answers]").forEach(function (choice) {
+        if (answers && choice.value === answers) { choice.checked = true; }
+      });
+    }
+    reading = null;
+    readTimer();
+    countDots();
+    countAll();
+    speakButtons();
+  }
+
   function refresh() {
     return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (res) { return res.text(); })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-        if (!fresh) { return; }
-        var typing = document.querySelector("form.send textarea");
-        var draft = typing ? typing.value : "";
-        var picked = document.querySelector("form.send input[name=answers]:checked");
-        var answers = picked ? picked.value : "";
-        var round = document.querySelector("form.send input[name=round]");
-        live.replaceWith(fresh);
-        live = fresh;
-        key = fresh.dataset.key;
-        var again = document.querySelector("form.send textarea");
-        var sameRound = document.querySelector("form.send input[name=round]");
-        if (again && round && sameRound && round.value === sameRound.value) {
-          // The same round: what was typed and picked stays.
-          if (draft) { again.value = draft; }
-          document.querySelectorAll("form.send input[name=answers]").forEach(function (choice) {
-            if (answers && choice.value === answers) { choice.checked = true; }
-          });
-        }
-        reading = null;
-        readTimer();
-        countDots();
-        countAll();
-        speakButtons();
-      });
+      .then(swap);
   }
 
   document.addEventListener("change", function (ev) {
@@ -238,6 +257,10 @@
       if (state.reload === false && state.voting && opened) {
         // Voting opened: say so at once; the ballot loads when the participant asks for it.
         opened.hidden = false;
+        return;
+      }
+      if (state.reload === false && state.page) {
+        swap(state.page);  // the new round, the same for every phone: no need to ask
         return;
       }
       refreshSoon(state.spread_ms);
