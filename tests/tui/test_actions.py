@@ -389,8 +389,8 @@ async def test_audit_view_flags_and_answers(make_app, session: SessionStore, add
     await session.add_note("aan-tafel", "Jongeren ontbreken")
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("w")
         await settle(pilot)
+        assert app.screen.query_one(RoundView).display  # the audit round opens on the audit
         text = _plain(app.screen.query_one(RoundView).query_one(Static))
         assert "Who is at the table?" in text
         assert "Absent, and this group must be at the table: Person with lived experience" in text

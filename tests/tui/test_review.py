@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from textual.widgets import OptionList, Input, MarkdownViewer, Static
+from textual.widgets import Input, MarkdownViewer, OptionList, Static
 from textual.widgets._toast import Toast
 from tui_helpers import feed, plain, row_texts, settle
 

@@ -1,7 +1,7 @@
 """Snapshots of the main screens (pytest-textual-snapshot): the session screen in Dutch and
 English, the audit view, the home screen, the feed after add, merge, vote and hide, a round
-change being confirmed, the help with its legend, and the quit dialog. Timers are paused, the clock and the join token
-fixed, so the pictures are stable. Update with ``pytest tests/tui --snapshot-update``."""
+change being confirmed, the help with its legend, and the quit dialog. Timers are paused, the
+clock and the join token fixed, so the pictures are stable. Update with ``pytest tests/tui --snapshot-update``."""
 
 from __future__ import annotations
 
@@ -24,15 +24,18 @@ SIZE = (160, 45)
 
 def demo_session(library: Library, templates: Templates, *, round_index: int | None = None) -> Path:
     """The demo session, with fixed token and paused timers (optionally at another round)."""
-    store = library.create(templates.load("kennisatelier"), title="Kennisatelier Utrecht",
-                           place="Utrecht")
+    session_id = "kennisatelier-snapshot"  # a fixed name: the quit dialog shows it
+    library.writable_folder()
+    store = SessionStore.create(library.path_for(session_id), templates.load("kennisatelier"),
+                                session_id=session_id, title="Kennisatelier Utrecht",
+                                lang="nl", join_token="snapshot-token-0123456789abcdef",
+                                place="Utrecht")
 
     async def fill() -> None:
         try:
             await fill_demo(store, tomllib.loads(SAMPLE.read_text(encoding="utf-8")))
             if round_index is not None:
                 await store.go_to_round(round_index)
-            await store.update_session(join_token="snapshot-token-0123456789abcdef")
             for spec in store.template.rounds:
                 await store.set_timer(spec.id, running=False, reset=True)
         finally:
@@ -105,8 +108,8 @@ def test_feed_after_add_merge_vote_and_hide(snap_compare: Any, library: Library,
         table.select_id(card.id)
         await pilot.press("m")
         await _settle(pilot)
-        await store.ballot_items("snapshot-voter", "knelpunten")
-        await store.cast_ballot("snapshot-voter", "knelpunten", {card.id: 2})
+        shown = await store.ballot_items("snapshot-voter", "knelpunten")  # its own sample
+        await store.cast_ballot("snapshot-voter", "knelpunten", {shown[0].id: 2})
         await pilot.press("up", "up", "up", "h")
         await _settle(pilot)
         await pilot.pause(0.3)

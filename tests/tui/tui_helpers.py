@@ -99,7 +99,6 @@ def plain(static: Any) -> str:
     import io
 
     from rich.console import Console
-
     from textual.widgets import Static
 
     console = Console(width=150, record=True, file=io.StringIO())

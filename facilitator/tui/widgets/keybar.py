@@ -15,19 +15,31 @@ from facilitator.tui.i18n import _
 from facilitator.tui.widgets import tcss
 
 GAP = "  "
+ALWAYS = ("app.help",)
+"""Commands that end every bar, whatever its width, with the palette."""
+
+
+def _part(key: str, name: str) -> Text:
+    part = Text()
+    part.append(f" {key} ", style="bold reverse")
+    part.append(" " + name)
+    return part
 
 
 def key_bar(commands: Sequence[Command], width: int) -> Text:
     """The bar for ``width`` cells: as many of ``commands`` as fit whole, then help and the
     palette at the end."""
     tail = Text()
-    tail.append(" ctrl+p ", style="bold reverse")
-    tail.append(" " + _("all commands"))
+    for command in commands:
+        if command.id in ALWAYS:
+            tail.append_text(_part(command.key, _(command.name)))
+            tail.append(GAP)
+    tail.append_text(_part("ctrl+p", _("all commands")))
     shown = Text(no_wrap=True, overflow="crop")
     for command in commands:
-        part = Text()
-        part.append(f" {command.key} ", style="bold reverse")
-        part.append(" " + _(command.name))
+        if command.id in ALWAYS:
+            continue
+        part = _part(command.key, _(command.name))
         if shown.cell_len + part.cell_len + len(GAP) * 2 + tail.cell_len > width:
             continue
         if shown:
