@@ -183,7 +183,7 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
         ranking = store.ranking(spec.id)
         themes = [SummaryTheme(name=group.theme.name, items=group.size, votes=group.votes)
                   for group in ranking.theme_groups(store.themes(spec.id), 0)
-                  if group.theme is not None][:THEMES]
+                  if group.theme is not None and group.size][:THEMES]
         rounds.append(SummaryRound(
             id=spec.id, kind=spec.kind, title=spec.title, voting=spec.voting.rule,
             shown=ranking.shown, themes=themes,

@@ -248,6 +248,11 @@ class SessionStore:
             freeze_long_lived()
         return store
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the file is no longer held)."""
+        return self._closed
+
     async def close(self) -> None:
         """Write what is queued, stop the commit task, fold the journal in and unlock."""
         if self._closed:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from tui_helpers import FROZEN_NOW, FakeServer
+from tui_helpers import FROZEN_NOW, FakeServer, record_notifications
 
 from facilitator.core.model import Source
 from facilitator.store.library import Library, Templates
@@ -19,11 +19,13 @@ from facilitator.tui.app import FacilitatorApp
 def make_app(library: Library, templates: Templates) -> Callable[..., FacilitatorApp]:
     def make(store: SessionStore | None = None, *, lang: str | None = "en",
              server: bool = True, clock: Callable[[], float] | None = None) -> FacilitatorApp:
-        return FacilitatorApp(
+        app = FacilitatorApp(
             library, templates, store=store, lang=lang,
             server_factory=FakeServer if server else None,
             clock=clock or (lambda: FROZEN_NOW),
         )
+        record_notifications(app)
+        return app
 
     return make
 

@@ -554,7 +554,7 @@ async def test_quit_asks_while_a_round_is_open(make_app, session: SessionStore) 
         await pilot.press("y")
         await pilot.pause()
     assert app.return_code == 0
-    assert session._closed
+    assert session.closed
 
 
 async def test_quit_without_asking_when_the_round_is_closed(make_app,

@@ -57,4 +57,4 @@ async def test_d_outside_the_distillation_round_records_nothing(
         await settle(pilot)
         assert not isinstance(app.screen, LineDialog)
         assert session.notes() == []
-        assert any("distillation" in str(n.message) for n in app._notifications)
+        assert any("distillation" in str(n.message) for n in app.notified)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, MarkdownViewer, OptionList, Static
-from textual.widgets._toast import Toast
 from tui_helpers import feed, plain, row_texts, settle
 
 from facilitator.core.model import Source
@@ -26,11 +25,11 @@ SIZE = (160, 45)
 
 
 def notifications(app: Any) -> list[Any]:
-    return list(app._notifications)
+    return list(app.notified)
 
 
 def toast_texts(app: Any) -> list[str]:
-    return [toast.render().plain for toast in app.screen.query(Toast)]
+    return [toast.render().plain for toast in app.screen.query("Toast")]
 
 
 # -- 9: the report preview is made off the event loop ------------------------------------------
@@ -124,7 +123,7 @@ async def test_theme_names_in_notifications_are_literal(make_app, session: Sessi
         wanted = f"Theme added: {name}"
         assert any(n.message == wanted and not n.markup for n in notifications(app))
         assert wanted in toast_texts(app)  # drawn as typed, not parsed
-        for toast in app.screen.query(Toast):  # a click must not run a planted action
+        for toast in app.screen.query("Toast"):  # a click must not run a planted action
             await pilot.click(toast)
         await pilot.pause()
         assert app.is_running and app.return_code is None

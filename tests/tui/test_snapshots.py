@@ -1,7 +1,8 @@
 """Snapshots of the main screens (pytest-textual-snapshot): the session screen in Dutch and
 English, the audit view, the home screen, the feed after add, merge, vote and hide, a round
 change being confirmed, the help with its legend, and the quit dialog. Timers are paused, the
-clock and the join token fixed, so the pictures are stable. Update with ``pytest tests/tui --snapshot-update``."""
+clock and the join token fixed, so the pictures are stable. Update with
+``pytest tests/tui --snapshot-update``."""
 
 from __future__ import annotations
 

@@ -53,4 +53,4 @@ async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Tem
         await pilot.pause(0.1)  # the join is a commit: the panel follows it, no poll
         assert "1 device joined" in plain(app.screen.query_one("#join", JoinPanel))
         assert server.devices_seen == 1
-    assert store._closed
+    assert store.closed

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual.pilot import Pilot
@@ -106,3 +107,25 @@ def plain(static: Any) -> str:
     for part in statics:
         console.print(part.content)
     return console.export_text()
+
+
+@dataclass(frozen=True)
+class Notified:
+    """One notification the app raised: its message and whether it was to be read as markup."""
+
+    message: str
+    markup: bool
+
+
+def record_notifications(app: Any) -> list[Notified]:
+    """Keep every notification ``app`` raises from now on (``App.notify`` is public API)."""
+    seen: list[Notified] = []
+    notify = app.notify
+
+    def recording(message: Any, *args: Any, **kwargs: Any) -> None:
+        seen.append(Notified(str(message), bool(kwargs.get("markup", True))))
+        notify(message, *args, **kwargs)
+
+    app.notify = recording
+    app.notified = seen
+    return seen
