@@ -186,8 +186,8 @@ def run(quick: bool = False) -> int:
             asyncio.run(go())
     small_row, small_key = results[SMALL]
     big_row, big_key = results[BIG]
-    print(f"facilitator TUI benchmark ({'quick' if quick else 'full'}; headless Pilot, "
-          f"160x45; {arrivals} arrivals, {keys} key presses per round)")
+    print(f"facilitator TUI benchmark ({'quick' if quick else 'full'}; frames written to "
+          f"terminal codes, 160x45; {arrivals} arrivals, {keys} key presses per round)")
     print(f"baseline: a round with {SMALL} contributions")
     print(_line("commit → row on screen", small_row))
     print(_line("key press → redraw", small_key))
