@@ -127,15 +127,17 @@ class SessionScreen(Screen[None]):
     ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.SESSION
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.SESSION))
 
-    round_line: reactive[RoundLine | None] = reactive(None)
-    now: reactive[float] = reactive(0.0)
-    agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive(())
-    room_rows: reactive[tuple[RoomRow, ...]] = reactive(())
-    join: reactive[JoinShown | None] = reactive(None)
-    joining: reactive[JoiningShown | None] = reactive(None)
-    status: reactive[ViewStatus | None] = reactive(None)
-    detail: reactive[DetailShown | None] = reactive(None, always_update=True)
-    view: reactive[str] = reactive(VIEW_FEED, init=False)
+    # What each area shows, handed down with data_bind. They are data for the widgets, not
+    # something the screen draws: a change repaints the widget bound to it, never the screen.
+    round_line: reactive[RoundLine | None] = reactive(None, repaint=False)
+    now: reactive[float] = reactive(0.0, repaint=False)
+    agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive((), repaint=False)
+    room_rows: reactive[tuple[RoomRow, ...]] = reactive((), repaint=False)
+    join: reactive[JoinShown | None] = reactive(None, repaint=False)
+    joining: reactive[JoiningShown | None] = reactive(None, repaint=False)
+    status: reactive[ViewStatus | None] = reactive(None, repaint=False)
+    detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
+    view: reactive[str] = reactive(VIEW_FEED, init=False, repaint=False)
 
     def __init__(self, store: SessionStore) -> None:
         super().__init__()

@@ -33,6 +33,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from facilitator.core.model import Contribution, Flag
 from facilitator.tui.i18n import _
@@ -44,6 +45,10 @@ WIDTHS = {"mark": 1, "id": 5, "text": 40, "who": 13, "theme": 13, "votes": 7, "s
 TEXT_MIN, TEXT_MAX = 20, 100
 GAP = 1
 """Spaces between two columns."""
+LAYOUT_AFTER_S = 1.0
+"""Rows added below a feed that already scrolls change its height without a new layout of the
+screen (a layout redraws every widget: at 200 new contributions a second that was most of the
+laptop's time); the screen is laid out again this long after, for the scroll bar."""
 
 
 def one_line(text: str) -> str:
@@ -111,6 +116,7 @@ class FeedTable(ScrollView, can_focus=True):
         self._text_width = WIDTHS["text"]
         self._layout = 0
         self._labels: list[Text] = []
+        self._layout_timer: Timer | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -285,8 +291,21 @@ class FeedTable(ScrollView, can_focus=True):
         self._into_view(self.cursor_row)
 
     def _sized(self) -> None:
-        width = sum(self._width(key) + GAP for key in COLUMNS)
-        self.virtual_size = Size(width, len(self._ids) + 1)
+        size = Size(sum(self._width(key) + GAP for key in COLUMNS), len(self._ids) + 1)
+        old = self.virtual_size
+        if size == old:
+            return
+        if self.show_vertical_scrollbar and size.width == old.width and size.height > old.height:
+            # Longer only: scrolling and drawing follow at once, the scroll bar a little later.
+            self.set_reactive(FeedTable.virtual_size, size)
+            if self._layout_timer is None:
+                self._layout_timer = self.set_timer(LAYOUT_AFTER_S, self._lay_out)
+        else:
+            self.virtual_size = size
+
+    def _lay_out(self) -> None:
+        self._layout_timer = None
+        self.refresh(layout=True)
 
     def _width(self, column: str) -> int:
         return self._text_width if column == "text" else WIDTHS[column]

@@ -55,13 +55,16 @@ class JoiningWatch(Static):
     DEFAULT_CSS = tcss(__file__)
 
     joining: reactive[JoiningShown | None] = reactive(None)
+    _lines_shown = 0
 
     def watch_joining(self, shown: JoiningShown | None) -> None:
         lines = joining_lines(shown) if shown is not None else []
         if bool(lines) != self.display:
             self.display = bool(lines)
         if lines:
-            self.update(Text("\n").join(lines))
+            # Its height changes only with the number of lines: a new device is a redraw.
+            self.update(Text("\n").join(lines), layout=len(lines) != self._lines_shown)
+        self._lines_shown = len(lines)
 
 
 def joining_lines(shown: JoiningShown) -> list[Text]:
