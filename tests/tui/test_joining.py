@@ -21,6 +21,7 @@ from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
 from facilitator.tui.screens.joining import JoiningDialog
+from facilitator.tui.screens.session import PANELS_S
 from facilitator.tui.widgets.joining import JoiningWatch
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -48,31 +49,37 @@ def warnings(app: FacilitatorApp) -> str:
     return " ".join(plain(widget).split()) if widget.display else ""
 
 
+async def panels_shown(pilot: Any) -> None:
+    """Settled, and the panels that count arrivals redrawn (they are at most PANELS_S late)."""
+    await settle(pilot)
+    await pilot.pause(PANELS_S + 0.05)
+
+
 async def test_a_burst_is_shown_and_J_closes_and_reopens_joining(
         library: Library, templates: Templates, store: SessionStore) -> None:
     await store.go_to_round(1)
     app = FacilitatorApp(library, templates, store=store, lang="en",
                          server_factory=participant_server("127.0.0.1", 0, None))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await panels_shown(pilot)
         server = app.server
         assert server is not None and app.server_ready
         assert warnings(app) == ""  # nothing to say: the widget takes no room
         assert await phone_joins(server.join_url) == 303
-        await settle(pilot)
+        await panels_shown(pilot)
         assert warnings(app) == ""  # one phone is no burst
 
         # a script with a photographed table card: a dozen devices at once
         card = server.join_url.split("?")[0] + f"?code={card_code(store.info, 'B')}&table=B"
         statuses = await asyncio.gather(*[phone_joins(card) for _ in range(BURST_DEVICES + 2)])
         assert set(statuses) == {303}
-        await settle(pilot)
+        await panels_shown(pilot)
         shown = warnings(app)
         assert "new devices within 10 s" in shown
         assert "with table card B" in shown and "J: close joining" in shown
 
         await pilot.press("J")
-        await settle(pilot)
+        await panels_shown(pilot)
         assert store.round_state("knelpunten").joining_closed
         assert "Joining is closed for this round" in warnings(app)
         assert await phone_joins(server.join_url) == 409  # the room's code: turned away too
@@ -80,7 +87,7 @@ async def test_a_burst_is_shown_and_J_closes_and_reopens_joining(
         assert store.participant_count == BURST_DEVICES + 3
 
         await pilot.press("J")
-        await settle(pilot)
+        await panels_shown(pilot)
         assert not store.round_state("knelpunten").joining_closed
         assert "Joining is closed" not in warnings(app)
         assert await phone_joins(server.join_url) == 303

@@ -88,6 +88,12 @@ VIEW_REFRESH_S = 0.5
 FRAME_S = 1 / 30
 """Store events are shown together at most this often: a busy room commits many times a
 second, and the screen only needs to catch up once per frame."""
+PANELS_S = 0.25
+"""The panels that count what arrives (the room, the join counts, the joining watch, the view
+bar's totals) are brought up to date at most this often. In a join burst they change with every
+device; redrawn four times a second they read the same, and the feed and the keys keep the
+frames."""
+PANEL_AREAS = frozenset({"room", "join", "joining", "status"})
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
 NARROW = 140
@@ -170,6 +176,9 @@ class SessionScreen(Screen[None]):
         """Store events not shown yet: table → ids (see :data:`FRAME_S`)."""
         self._frame_timer: Timer | None = None
         self._shown_at = 0.0
+        self._panels_pending: set[str] = set()
+        self._panels_timer: Timer | None = None
+        self._panels_shown_at = 0.0
         self._results_dirty = True
         self._results_timer: Timer | None = None
         self._save_timer: Timer | None = None
@@ -328,10 +337,11 @@ class SessionScreen(Screen[None]):
             self.notify(_("Time is up for this round."), severity="warning", markup=False)
         elif state.remaining(now) > 0 and self._rang_for == self.spec.id:
             self._rang_for = None
-        if self._burst is not None:
-            self._watch_burst()
+        if self._burst is not None and self._watch_burst():
+            self._panels_soon({"joining"})
 
-    def _watch_burst(self) -> None:
+    def _watch_burst(self) -> bool:
+        """Whether the burst shown changed (a new one, a bigger one, or one that ended)."""
         now = time.monotonic()
         burst = self.arrivals.burst(now)
         if burst is not None:
@@ -345,8 +355,8 @@ class SessionScreen(Screen[None]):
         elif self._burst is not None and now - self._burst_seen_at > BURST_SHOWN_S:
             self._burst = None
         else:
-            return
-        self._area_joining()
+            return False
+        return True
 
     # -- store events (messages up) -----------------------------------------------------------
 
@@ -377,18 +387,32 @@ class SessionScreen(Screen[None]):
         areas: set[str] = set()
         for table in tables:
             areas |= AREAS.get(table, frozenset())
-        if "participants" in tables:
-            self._watch_burst()
-        for area in ("named", "round", "agenda", "room", "join", "joining", "status",
-                     "results"):
+        for area in ("named", "round", "agenda", "results"):
             if area in areas:
                 self._show(area)
+        self._panels_soon(areas & PANEL_AREAS)
         rows = self._changed_rows(tables)
         if rows:
             self.query_one(FeedTable).changed(rows)
             current = self.query_one(FeedTable).current_id
             if current in rows:
                 self._area_detail()
+
+    def _panels_soon(self, areas: set[str]) -> None:
+        self._panels_pending |= areas
+        if self._panels_pending and self._panels_timer is None:
+            wait = max(0.001, self._panels_shown_at + PANELS_S - time.monotonic())
+            self._panels_timer = self.set_timer(wait, self._show_panels)
+
+    def _show_panels(self) -> None:
+        self._panels_timer = None
+        self._panels_shown_at = time.monotonic()
+        areas, self._panels_pending = self._panels_pending, set()
+        if "joining" in areas:
+            self._watch_burst()
+        for area in ("room", "join", "joining", "status"):
+            if area in areas:
+                self._show(area)
 
     def _changed_rows(self, tables: dict[str, set[int]]) -> set[int]:
         """The feed's rows the changed records show on (new ones are added here)."""
