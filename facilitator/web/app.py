@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -66,6 +66,7 @@ from facilitator.web.guard import (
     valid_cookie,
 )
 from facilitator.web.live import LiveHub, round_key
+from facilitator.web.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class Config:
     the laptop itself as 127.0.0.1 must still show the address phones can use."""
     max_in_flight: int = 256
     in_flight: int = 0
+    turns: Turns = field(default_factory=Turns)
+    """Page renders take turns of the loop (a few per turn): see facilitator.web.turns."""
     clock: Callable[[], float] = time.time
     """The wall clock the room's join code follows (tests give their own)."""
 
@@ -475,6 +478,7 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
     if state.voting_open and spec.voting.rule != "none":
         items = await store.ballot_items(device, spec.id)
     confirmation = CONFIRMATIONS.get(request.query.get("ok", ""))
+    await request.app[CONFIG].turns.take()
     context = round_context(store, lang, device, items)
     return render(request, "round.html", lang, csrf=common["csrf"], **context,
                   confirmation=translate(lang, confirmation.sentence) if confirmation else "")
