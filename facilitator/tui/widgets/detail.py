@@ -80,7 +80,7 @@ def detail_text(shown: DetailShown | None) -> Text:
 class ContributionDetail(Static):
     DEFAULT_CSS = tcss(__file__)
 
-    detail: reactive[DetailShown | None] = reactive(None, always_update=True)
+    detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
 
     def watch_detail(self, shown: DetailShown | None) -> None:
         self.update(detail_text(shown), layout=False)  # fixed height: no layout per move

@@ -80,8 +80,8 @@ class RoundHeader(Horizontal):
 
     DEFAULT_CSS = tcss(__file__)
 
-    round_line: reactive[RoundLine | None] = reactive(None)
-    now: reactive[float] = reactive(0.0)
+    round_line: reactive[RoundLine | None] = reactive(None, repaint=False)
+    now: reactive[float] = reactive(0.0, repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="round-line", markup=False)

@@ -61,7 +61,7 @@ class JoinPanel(Vertical):
 
     DEFAULT_CSS = tcss(__file__)
 
-    join: reactive[JoinShown | None] = reactive(None)
+    join: reactive[JoinShown | None] = reactive(None, repaint=False)
 
     def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)

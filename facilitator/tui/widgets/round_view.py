@@ -319,7 +319,8 @@ class RoundView(VerticalScroll):
 
     DEFAULT_CSS = tcss(__file__)
 
-    results: reactive[RenderableType | None] = reactive(None, always_update=True)
+    results: reactive[RenderableType | None] = reactive(None, always_update=True,
+                                                        repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="round-view-body")
