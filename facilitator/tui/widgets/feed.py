@@ -5,7 +5,7 @@ screen), not on ``DataTable``. A round of a big room holds tens of thousands of 
 and takes hundreds a minute; DataTable keeps a widget-wide row order that it rebuilds after
 every change and walks on every cursor move (18 % of the laptop's CPU at 20,000 rows under the
 room benchmark), and making it fast meant overriding its private methods. The evaluation of
-the alternatives (textual-fastdatatable among them) is in docs/architecture.md.
+the alternatives (textual-fastdatatable among them) is in docs/tui.md.
 
 The feed holds the order of the rows and asks its :class:`RowSource` (an attribute the screen
 sets: the read model's view of a contribution) for a row's cells only when it draws that row.
