@@ -65,6 +65,7 @@ from facilitator.tui.shown import (
     round_line,
     view_status,
 )
+from facilitator.tui.throttle import Throttle
 from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
@@ -174,13 +175,11 @@ class SessionScreen(Screen[None]):
         self._watching_server = False
         self._pending: dict[str, set[int]] = {}
         """Store events not shown yet: table → ids (see :data:`FRAME_S`)."""
-        self._frame_timer: Timer | None = None
-        self._shown_at = 0.0
+        self._frame = Throttle(self, FRAME_S, self._show_changes)
         self._panels_pending: set[str] = set()
-        self._panels_timer: Timer | None = None
-        self._panels_shown_at = 0.0
+        self._panels = Throttle(self, PANELS_S, self._show_panels)
         self._results_dirty = True
-        self._results_timer: Timer | None = None
+        self._results = Throttle(self, VIEW_REFRESH_S, self._show_results)
         self._save_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
@@ -317,11 +316,10 @@ class SessionScreen(Screen[None]):
 
     def _area_results(self) -> None:
         self._results_dirty = True
-        if self.view == VIEW_ROUND and self._results_timer is None:
-            self._results_timer = self.set_timer(VIEW_REFRESH_S, self._show_results)
+        if self.view == VIEW_ROUND:
+            self._results.ask()
 
     def _show_results(self) -> None:
-        self._results_timer = None
         if self.view != VIEW_ROUND or not self._results_dirty:
             return
         self._results_dirty = False
@@ -371,15 +369,11 @@ class SessionScreen(Screen[None]):
                     participant = self.store.participant_by_id(participant_id)
                     if participant is not None:
                         self.arrivals.joined(now, participant.joined_with)
-        if self._frame_timer is None:
-            wait = max(0.001, self._shown_at + FRAME_S - time.monotonic())
-            self._frame_timer = self.set_timer(wait, self._show_changes)
+        self._frame.ask()
 
     def _show_changes(self) -> None:
         """Bring the screen up to date with the store. Costs what changed, never the round:
         the vote totals and counts come from the store's live read model."""
-        self._frame_timer = None
-        self._shown_at = time.monotonic()
         tables, self._pending = self._pending, {}
         if "session" in tables and self.store.info.current_round != self.round_index:
             self._entered(self.store.info.current_round)
@@ -400,13 +394,10 @@ class SessionScreen(Screen[None]):
 
     def _panels_soon(self, areas: set[str]) -> None:
         self._panels_pending |= areas
-        if self._panels_pending and self._panels_timer is None:
-            wait = max(0.001, self._panels_shown_at + PANELS_S - time.monotonic())
-            self._panels_timer = self.set_timer(wait, self._show_panels)
+        if self._panels_pending:
+            self._panels.ask()
 
     def _show_panels(self) -> None:
-        self._panels_timer = None
-        self._panels_shown_at = time.monotonic()
         areas, self._panels_pending = self._panels_pending, set()
         if "joining" in areas:
             self._watch_burst()
