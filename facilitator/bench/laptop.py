@@ -17,7 +17,6 @@ the frame that shows it (:class:`FrameClock`).
 from __future__ import annotations
 
 import asyncio
-import functools
 import multiprocessing.connection
 import threading
 import time
@@ -120,9 +119,8 @@ class KeyProbe:
     """Cursor down/up in the feed every :data:`PRESS_EVERY_S`, each timed until the frame that
     shows the cursor moved. Its own thread, so a swamped loop shows as late frames."""
 
-    def __init__(self, clock: FrameClock, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, clock: FrameClock) -> None:
         self.clock = clock
-        self.loop = loop
         self.times_ms: list[float] = []
         self.missed = 0
         self.skipped = 0
@@ -152,9 +150,9 @@ class KeyProbe:
                 self.skipped += 1
             elif cursor[0] in (0, cursor[1] - 1):
                 # away from the ends: at the bottom the feed follows new rows
-                feed = self.clock.feed
-                self.loop.call_soon_threadsafe(functools.partial(
-                    feed.move_cursor, row=cursor[1] // 2, animate=False))
+                # in the app's context, as a key's handler would run
+                self.clock.app.call_from_thread(
+                    self.clock.feed.move_cursor, row=cursor[1] // 2, animate=False)
             else:
                 self._press("down" if down else "up")
                 down = not down
@@ -272,7 +270,7 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
                 raise RuntimeError(f"the participant server did not start: {app.server_problem}")
             done = asyncio.Event()
             conn.send({"url": app.server.join_url})
-            Hand(conn, store, done, KeyProbe(clock, asyncio.get_running_loop())).start()
+            Hand(conn, store, done, KeyProbe(clock)).start()
             await done.wait()
     finally:
         await app.shutdown()

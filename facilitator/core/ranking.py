@@ -377,7 +377,18 @@ class RoundRanking:
                 self._share(cid, self._tallies[cid])
 
     def _reorder(self, cid: int) -> None:
-        """Put an item's key where it now sorts (in the round and in its theme)."""
+        """Put an item's key where it now sorts (in the round and in its theme).
+
+        A key that has not changed stays where it is: being seen once more does not move an
+        item nobody has voted for (0 votes per view is 0 however often it is shown), and most
+        items of a big round are such items while phones are dealt their samples."""
+        old = self._keys.get(cid)
+        if old is not None and self._ranked(cid):
+            tally = self._tallies[cid]
+            theme_id = self._shares[cid][0] if cid in self._shares else self._items[cid].theme_id
+            if (*self._value(tally, cid), cid) == old and self._theme_of[cid] == theme_id:
+                self.candidates.place(cid, len(tally.seen))
+                return
         old = self._keys.pop(cid, None)
         if old is not None:
             self._order.remove(old)

@@ -721,3 +721,34 @@ async def test_round_view_lists_the_top_of_a_big_round(session: SessionStore, ad
     console.print(round_view(session, session.current_round))
     text = console.export_text()
     assert "… and 20 more" in text
+
+
+async def test_a_cursor_move_draws_the_new_detail_in_the_same_frame(
+        make_app, session: SessionStore, add) -> None:
+    """A key press is one frame: the cursor and the detail of the contribution now under it
+    are written together, never the cursor first and the detail a frame later."""
+    from facilitator.bench.laptop import FrameClock
+
+    for n in range(6):
+        await add(f"knelpunt nummer {n}")
+    app = make_app(session)
+    frames: list[tuple[int | None, str]] = []
+
+    def frame() -> None:
+        found = app.screen.query("#detail")
+        if isinstance(app.screen, SessionScreen) and found:
+            frames.append((feed(app).current_id, _plain(found.first(Static))))
+
+    clock = FrameClock(app, on_frame=frame)
+    app.driver_class = clock.driver_class()
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await settle(pilot)
+        texts = {c.id: c.text for c in session.contributions(session.current_round.id)}
+        for key in ("up", "up", "down"):
+            before = len(frames)
+            clock.press(key)
+            await settle(pilot)
+            drawn = frames[before:]
+            assert drawn, "the press was never drawn"
+            for cid, shown in drawn:
+                assert cid is not None and texts[cid] in shown, (key, cid, shown)

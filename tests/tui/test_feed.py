@@ -86,8 +86,17 @@ async def test_the_feed_draws_what_the_stock_table_draws() -> None:
         # a new contribution, with text that would be markup if it were parsed
         stock.add_row(*stock_row(31, source.put(31, "kapot [/] [@click=app.quit]x")),
                       key="31")
-        feed.add(31)
+        feed.add([31])
         await _same(pilot, feed, stock)
+
+        # a frame's worth of new ones at once (one named twice, one already shown): the cursor
+        # on the last row follows them to the new last row
+        feed.move_cursor(row=feed.row_count - 1)
+        for cid in (32, 33):
+            stock.add_row(*stock_row(cid, source.put(cid, f"idea {cid}")), key=str(cid))
+        feed.add([32, 33, 32, 31])
+        await _same(pilot, feed, stock)
+        assert feed.row_count == 33 and feed.current_id == 33
 
         # a vote and a merge change two rows; a third is marked
         for cid, votes, status in ((5, "3", "×2"), (6, "", "→ #5")):

@@ -181,6 +181,7 @@ class SessionScreen(Screen[None]):
         self._results_dirty = True
         self._results = Throttle(self, VIEW_REFRESH_S, self._show_results)
         self._save_timer: Timer | None = None
+        self._view_moved_at = 0.0
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class SessionScreen(Screen[None]):
         self.query_one(FeedTable).source = self.rows
         self._unsubscribe.append(self.store.subscribe(self._committed))
         self.watch(self.facilitator, "server_state", self._server_changed)
+        self.watch(self.query_one(FeedTable), "highlighted", self._highlighted, init=False)
         self.now = self.facilitator.clock()
         self._show_round(keep=self.selected or None)
         self.set_interval(0.5, self._tick)
@@ -410,15 +412,17 @@ class SessionScreen(Screen[None]):
         feed = self.query_one(FeedTable)
         round_id = self.spec.id
         rows: set[int] = set()
+        shown: list[int] = []
         for cid in sorted(tables.get("contributions", ())):
             item = self.store.contribution(cid)
             if item is None or item.round_id != round_id:
                 continue
             if self._accepts(item):
-                feed.add(cid)  # a new row, or one the filter shows again
+                shown.append(cid)  # a new row, or one the filter shows again
                 self._theme_rows.setdefault(item.theme_id, set()).add(cid)
             else:
                 feed.remove_row(cid)
+        feed.add(shown)
         rows |= self.rows.touched_by(tables.get("contributions", ()), round_id)
         ranking = self.store.ranking(round_id)
         for vid in tables.get("votes", ()):
@@ -461,7 +465,6 @@ class SessionScreen(Screen[None]):
     def _refused(self, message: WriteRefused) -> None:
         self.notify(message.reason, severity="error", title=_("Not done"), markup=False)
 
-    @on(FeedTable.Highlighted, "#feed")
     def _highlighted(self) -> None:
         self._area_detail()
         self._save_view_soon()
@@ -484,12 +487,19 @@ class SessionScreen(Screen[None]):
         return state
 
     def _save_view_soon(self) -> None:
+        """Save the view once it has stood still for :data:`SAVE_VIEW_AFTER_S`. A key held
+        down moves the cursor many times a second: each move only notes the time, and the one
+        timer waits on until the moves stop."""
         self.facilitator.last_view_state = self.view_state()  # saved on exit at the latest
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_VIEW_AFTER_S, self._save_view)
+        self._view_moved_at = time.monotonic()
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_VIEW_AFTER_S, self._save_view)
 
     def _save_view(self) -> None:
+        still_for = time.monotonic() - self._view_moved_at
+        if still_for < SAVE_VIEW_AFTER_S:
+            self._save_timer = self.set_timer(SAVE_VIEW_AFTER_S - still_for, self._save_view)
+            return
         self._save_timer = None
         state = self.view_state()
         if state != self.store.info.view_state:

@@ -29,7 +29,6 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -89,18 +88,12 @@ class FeedTable(ScrollView, can_focus=True):
     """The row under the cursor (its old and new lines are redrawn, not the whole feed)."""
     """The row under the cursor (0 is the first contribution; the header is not a row)."""
 
-    class Highlighted(Message):
-        """The cursor moved to another contribution (``contribution_id`` None: the feed is
-        empty)."""
-
-        def __init__(self, feed: FeedTable, contribution_id: int | None) -> None:
-            super().__init__()
-            self.feed = feed
-            self.contribution_id = contribution_id
-
-        @property
-        def control(self) -> FeedTable:
-            return self.feed
+    highlighted: reactive[int | None] = reactive(None, init=False, repaint=False,
+                                                 always_update=True)
+    """The contribution under the cursor, set on every move (None: the feed is empty). The
+    screen watches it rather than waiting for a message, so that the detail of the new
+    contribution is drawn in the same frame as the cursor: one frame per key press, not two.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -174,18 +167,23 @@ class FeedTable(ScrollView, can_focus=True):
             self._move(max(0, len(self._ids) - 1), force=True)
         self.refresh()
 
-    def add(self, contribution_id: int) -> None:
-        """A new contribution: one row appended (the cursor follows it from the last row).
-        One already shown is left where it is."""
-        if contribution_id in self._row_of:
+    def add(self, contribution_ids: Iterable[int]) -> None:
+        """New contributions: rows appended, once per frame however many arrived (the cursor
+        follows them from the last row, in one move). Ones already shown stay where they are.
+        """
+        new = [cid for cid in dict.fromkeys(contribution_ids) if cid not in self._row_of]
+        if not new:
             return
         following = not self._ids or self.cursor_row >= len(self._ids) - 1
-        self._row_of[contribution_id] = len(self._ids)
-        self._ids.append(contribution_id)
+        first = len(self._ids)
+        for cid in new:
+            self._row_of[cid] = len(self._ids)
+            self._ids.append(cid)
         self._sized()
         if following:
             self._move(len(self._ids) - 1)
-        self._refresh_row(len(self._ids) - 1)
+        for row in range(max(first, len(self._ids) - self.size.height), len(self._ids)):
+            self._refresh_row(row)  # only the last screenful can be in view
 
     def changed(self, contribution_ids: Iterable[int]) -> None:
         """These rows show something new: asked of the source again when next drawn."""
@@ -231,7 +229,7 @@ class FeedTable(ScrollView, can_focus=True):
         if row == self.cursor_row:  # same row, another contribution under it
             self._refresh_row(row)
             self._into_view(row)
-            self.post_message(self.Highlighted(self, self.current_id))
+            self.highlighted = self.current_id
             return
         self.cursor_row = row
 
@@ -239,7 +237,7 @@ class FeedTable(ScrollView, can_focus=True):
         self._refresh_row(old)
         self._refresh_row(new)
         self._into_view(new)
-        self.post_message(self.Highlighted(self, self.current_id))
+        self.highlighted = self.current_id
 
     def _into_view(self, row: int) -> None:
         height = self.scrollable_content_region.height - 1  # the header takes a line
