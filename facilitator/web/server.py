@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import gc
 import logging
 import re
 import signal
@@ -19,6 +18,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from facilitator.collector import collect_young_less_often
 from facilitator.core.joining import ROTATE_S, room_code, wall_token
 from facilitator.net import (
     base_url,
@@ -39,25 +39,6 @@ PORT_TRIES = 10
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 
 log = logging.getLogger(__name__)
-
-
-_heap_frozen = False
-
-
-def _freeze_heap() -> None:
-    """Keep the cyclic garbage collector off what is loaded when serving starts.
-
-    The session in memory lives as long as the process, and every full collection walked all
-    of it: at 20,000 items each walk held the loop for about 120 ms, a dozen times in a minute
-    of voting. Collected once (so no garbage is kept) and frozen, it is no longer walked; what
-    arrives later is collected as usual. Once per process: a process that serves again (the
-    tests) would otherwise freeze what earlier servers left.
-    """
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 class ParticipantServer:
@@ -108,7 +89,7 @@ class ParticipantServer:
             self._runner = runner
             self.app[CONFIG].join_base = self.base_url
             await self._record_base_url()
-            _freeze_heap()
+            collect_young_less_often()
             return
         await runner.cleanup()
         assert last is not None

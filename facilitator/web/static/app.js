@@ -95,7 +95,7 @@
     utterance.lang = voice.lang;
     utterance.onend = utterance.onerror = function () { if (reading === button) { stopReading(); } };
     button.dataset.label = button.textContent;
-    button.textContent = button.dataset.stop;
+    button.textContent = live.dataset.stop;  // one translation for every button, on the page
     button.setAttribute("aria-pressed", "true");
     reading = button;
     synth.speak(utterance);
