@@ -85,8 +85,8 @@ class FeedTable(ScrollView, can_focus=True):
     DEFAULT_CSS = tcss(__file__)
 
     cursor_row: reactive[int] = reactive(0, init=False, repaint=False)
-    """The row under the cursor (its old and new lines are redrawn, not the whole feed)."""
-    """The row under the cursor (0 is the first contribution; the header is not a row)."""
+    """The row under the cursor (0 is the first contribution; the header is not a row). A move
+    redraws its old and new lines, not the whole feed."""
 
     highlighted: reactive[int | None] = reactive(None, init=False, repaint=False,
                                                  always_update=True)
