@@ -382,23 +382,21 @@ class RoundRanking:
         A key that has not changed stays where it is: being seen once more does not move an
         item nobody has voted for (0 votes per view is 0 however often it is shown), and most
         items of a big round are such items while phones are dealt their samples."""
-        old = self._keys.get(cid)
-        if old is not None and self._ranked(cid):
+        ranked = self._ranked(cid)
+        if ranked:
             tally = self._tallies[cid]
+            key = (*self._value(tally, cid), cid)
             theme_id = self._shares[cid][0] if cid in self._shares else self._items[cid].theme_id
-            if (*self._value(tally, cid), cid) == old and self._theme_of[cid] == theme_id:
+            if self._keys.get(cid) == key and self._theme_of.get(cid) == theme_id:
                 self.candidates.place(cid, len(tally.seen))
                 return
         old = self._keys.pop(cid, None)
         if old is not None:
             self._order.remove(old)
             self._themes[self._theme_of.pop(cid)].order.remove(old)
-        if self._ranked(cid):
-            tally = self._tallies[cid]
-            key = (*self._value(tally, cid), cid)
+        if ranked:
             self._keys[cid] = key
             self._order.add(key)
-            theme_id = self._shares[cid][0] if cid in self._shares else self._items[cid].theme_id
             self._theme_of[cid] = theme_id
             self._themes.setdefault(theme_id, _ThemeTotal()).order.add(key)
             self.candidates.place(cid, len(tally.seen))
