@@ -2,8 +2,9 @@
 
 Two configurations, each as its command builds it:
 
-- ``a``: ``facilitator run``: the Textual app with the real participant server in its loop
-  (:func:`facilitator.tui.app.participant_server`), headless through ``App.run_test``;
+- ``a``: ``facilitator run``: the Textual app, headless through ``App.run_test``, with the
+  participant server and the store in a child process of their own
+  (:func:`facilitator.tui.app.hosted_server`); the benchmark measures the two apart;
 - ``b``: ``facilitator serve``: :class:`ParticipantServer` alone in a plain asyncio loop.
 
 The benchmark's hand on the laptop (:class:`Hand`) is a thread of its own, as a terminal's
@@ -255,22 +256,25 @@ async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) 
 
 async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> None:
     """(a) as ``facilitator run`` builds it (:func:`facilitator.tui.app.run_tui`), headless."""
-    from facilitator.tui.app import FacilitatorApp, participant_server
+    from facilitator.tui.app import FacilitatorApp, hosted_server
+    from facilitator.web.host import HostedServer
 
     store = SessionStore.open(path)
     app = FacilitatorApp(Library(path.parent.parent), Templates(), store=store,
-                         server_factory=participant_server("127.0.0.1", 0, None))
+                         server_factory=hosted_server("127.0.0.1", 0, None))
     clock = FrameClock(app)
     app.driver_class = clock.driver_class()
     try:
         async with app.run_test(headless=False, size=SCREEN):
             while not app.server_ready and not app.server_problem:
                 await asyncio.sleep(0.05)
-            if app.server is None or not app.server_ready:
+            server = app.server
+            if not isinstance(server, HostedServer) or not app.server_ready \
+                    or app.store is None:
                 raise RuntimeError(f"the participant server did not start: {app.server_problem}")
             done = asyncio.Event()
-            conn.send({"url": app.server.join_url})
-            Hand(conn, store, done, KeyProbe(clock)).start()
+            conn.send({"url": server.join_url, "server_pid": server.pid})
+            Hand(conn, app.store, done, KeyProbe(clock)).start()
             await done.wait()
     finally:
         await app.shutdown()

@@ -2,9 +2,10 @@
 
 Three processes per run: the benchmark (this module: it directs the phases and measures the
 others from outside with psutil), the laptop (:mod:`facilitator.bench.laptop`, in one of two
-configurations: (a) ``facilitator run``, the Textual app with the participant server in its
-loop; (b) ``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`,
-one load process of browser-like clients; its own CPU use is printed, to show it is not the
+configurations: (a) ``facilitator run``, the Textual app with the participant server and the
+store in a child process of their own (:mod:`facilitator.web.host`), measured apart; (b)
+``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`, one
+load process of browser-like clients; its own CPU use is printed, to show it is not the
 limit). Each configuration runs at 0, 5,000 and 20,000 contributions already in the round.
 
 The phases, in the kennisatelier's bottleneck round (dots: 5, at most 2 per item):
@@ -24,12 +25,12 @@ only a few cards typed in beforehand), and it is the order of the day the templa
 commit within 20 s ends the run there: the phases after it are reported as not run.
 
 Per phase: requests, p50/p99 latency, errors (any answer but 2xx/3xx other than the 503/429 the
-phones wait out and retry; a request over 10 s is a timeout), retries, the laptop's CPU per
-request (its CPU time from the start of the phase until it has finished what the phase left
-it, over the phase's requests), the participant page as loaded, the laptop's peak RSS, in (a)
-the key press → redraw p99 during the phase, and the load process's CPU (cores). After the run
-the session file is read back (read-only) and every join, contribution and ballot a phone was
-told was stored must be in it.
+phones wait out and retry; a request over 10 s is a timeout), retries, the server's CPU per
+request (the serving process's CPU time from the start of the phase until the laptop has
+finished what the phase left it, over the phase's requests), the participant page as loaded,
+the server's peak RSS, in (a) the TUI process's CPU and RSS and the key press → redraw p99,
+and the load process's CPU (cores). After the run the session file is read back (read-only)
+and every join, contribution and ballot a phone was told was stored must be in it.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ NEXT_ROUND_CARDS = 60
 """Cards already typed into the ideas round, so the feed has rows to move the cursor through
 after the round change."""
 CONFIGS = {
-    "a": "facilitator run: the TUI with the participant server in its loop",
+    "a": "facilitator run: the TUI, the participant server and the store in a process of "
+         "their own",
     "b": "facilitator serve: the participant server alone",
 }
 PHASES = ("join burst", "collecting", "voting", "round change")
@@ -145,11 +147,12 @@ class Worker:
         return self.hear(timeout_s)
 
     def cpu_s(self) -> float:
-        times = self.ps.cpu_times()
-        return float(times.user + times.system)
-
-    def rss(self) -> int:
-        return int(self.ps.memory_info().rss)
+        """Its CPU time and that of its live children (in (a) the laptop's server process)."""
+        total = cpu_s(self.ps)
+        for child in self.ps.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += cpu_s(child)
+        return total
 
     def stop(self, timeout_s: float) -> str:
         """Ask it to stop; kill it when it does not within ``timeout_s``."""
@@ -164,26 +167,31 @@ class Worker:
         return "stopped when asked"
 
 
+def cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 class PeakMemory(threading.Thread):
     """Samples a process's RSS five times a second; the peak since the last reset."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, process: psutil.Process) -> None:
         super().__init__(daemon=True)
-        self.worker = worker
+        self.process = process
         self.peak = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(0.2):
             try:
-                self.peak = max(self.peak, self.worker.rss())
+                self.peak = max(self.peak, int(self.process.memory_info().rss))
             except psutil.Error:
                 return
 
     def reset(self) -> int:
         peak, self.peak = self.peak, 0
         try:
-            return max(peak, self.worker.rss())
+            return max(peak, int(self.process.memory_info().rss))
         except psutil.Error:
             return peak
 
@@ -214,11 +222,12 @@ class Phase:
     errors: dict[str, int]
     retries: int
     cpu_ms_per_request: float
+    """The server's CPU (in (a) its own process's) over the phase's requests."""
     cpu_net_ms_per_request: float
-    """The same without what the laptop spends at rest (in (a) mostly the key probe's
-    redraws)."""
+    """The same without what the server spends at rest."""
     page_sizes: list[int]
     rss_mb: float
+    """The server's peak RSS."""
     load_cores: float
     acked: int
     acked_ms: list[float]
@@ -230,6 +239,10 @@ class Phase:
     told_ms: list[float | None] | None = None
     """From the facilitator's commit to each phone's page being up to date (None: never)."""
     note: str = ""
+    tui_ms_per_request: float | None = None
+    """In (a), the TUI's process over the same requests (it draws the screen and follows the
+    session)."""
+    tui_rss_mb: float | None = None
 
     @classmethod
     def not_run(cls, name: str) -> Phase:
@@ -279,7 +292,9 @@ class Run:
     joined: int
     stopped: str
     at_rest_ms: float
-    """The laptop's CPU per second of wall time before the phones came (ms/s)."""
+    """The server's CPU per second of wall time before the phones came (ms/s)."""
+    tui_at_rest_ms: float | None = None
+    """In (a), the TUI's process, the key probe on."""
 
 
 def check_lost(path: Path, acked: dict[str, Any]) -> Lost:
@@ -316,11 +331,17 @@ class Session:
         self.path = Library(folder).path_for(f"room-{config}-{size}")
         make_session_file(self.path, size, later={NEXT_ROUND: NEXT_ROUND_CARDS})
         self.laptop = Worker("laptop", laptop.main, str(self.path), config)
-        self.memory = PeakMemory(self.laptop)
+        self.server = self.laptop.ps
+        """The process that serves the phones: in (a) the laptop's child, in (b) the laptop."""
+        self.tui: psutil.Process | None = None
+        """In (a), the TUI's process."""
+        self.memory = PeakMemory(self.server)
+        self.tui_memory: PeakMemory | None = None
         self.phones: Worker | None = None
         self.swamped = False
         """The laptop did not commit a change in time: the phases after it are not run."""
         self.at_rest_ms = 0.0
+        self.tui_at_rest_ms: float | None = None
 
     def close(self) -> None:
         """End both processes, however the run went (a finished run has stopped them)."""
@@ -328,13 +349,22 @@ class Session:
             if worker is not None and worker.process.is_alive():
                 worker.stop(3)
         self.memory.done.set()
+        if self.tui_memory is not None:
+            self.tui_memory.done.set()
 
     def run(self) -> Run:
         plan = self.plan
-        url = self.laptop.hear(300)["url"]
+        hello = self.laptop.hear(300)
+        url = hello["url"]
+        if hello.get("server_pid"):
+            self.server = psutil.Process(hello["server_pid"])
+            self.memory = PeakMemory(self.server)
+            self.tui = self.laptop.ps
+            self.tui_memory = PeakMemory(self.tui)
+            self.tui_memory.start()
         self.memory.start()
         settle(self.laptop, 60)  # the app loads the round's rows into its feed
-        self.at_rest_ms = at_rest = self._at_rest()
+        self._at_rest()
         self.phones = Worker("phones", phones_main)
         self.phones.ask({"do": "setup", "join_url": url, "count": plan.phones,
                          "seed": plan.seed})
@@ -363,18 +393,21 @@ class Session:
         acked = self.phones.ask({"do": "acknowledged"})
         self.phones.stop(10)
         stopped = self.laptop.stop(3 if self.swamped else 20)
-        self.memory.done.set()
+        self.close()
         return Run(self.config, self.size, [phase for phase, _ in results],
-                   check_lost(self.path, acked), joined, stopped, at_rest)
+                   check_lost(self.path, acked), joined, stopped, self.at_rest_ms,
+                   self.tui_at_rest_ms)
 
-    def _at_rest(self, seconds: float = 3.0) -> float:
-        """The laptop's CPU (ms per second) with no phones yet, the key probe on in (a): what
-        every phase pays whatever the load."""
-        cpu = self.laptop.cpu_s()
+    def _at_rest(self, seconds: float = 3.0) -> None:
+        """The server's and the TUI's CPU (ms per second) with no phones yet, the key probe on
+        in (a): what every phase pays whatever the load."""
+        server, tui = cpu_s(self.server), cpu_s(self.tui) if self.tui else 0.0
         self.laptop.ask({"do": "probe"})
         time.sleep(seconds)
         self.laptop.ask({"do": "probed"})
-        return (self.laptop.cpu_s() - cpu) * 1000 / seconds
+        self.at_rest_ms = (cpu_s(self.server) - server) * 1000 / seconds
+        if self.tui is not None:
+            self.tui_at_rest_ms = (cpu_s(self.tui) - tui) * 1000 / seconds
 
     def _told(self, phones_worker: Worker, change: str, job: dict[str, Any],
               seconds: float) -> dict[str, Any]:
@@ -398,15 +431,19 @@ class Session:
                ) -> tuple[Phase, dict[str, Any]]:
         assert self.phones is not None
         _say(f"  ({self.config}) {self.size:,} items: {name}…")
-        cpu_before, load_before = self.laptop.cpu_s(), self.phones.cpu_s()
+        cpu_before, load_before = cpu_s(self.server), self.phones.cpu_s()
+        tui_before = cpu_s(self.tui) if self.tui is not None else 0.0
         started = time.monotonic()
         self.memory.reset()
+        if self.tui_memory is not None:
+            self.tui_memory.reset()
         self.laptop.ask({"do": "probe"})
         result = work(self.phones)
         load_cores = (self.phones.cpu_s() - load_before) / (time.monotonic() - started)
         probed = self.laptop.ask({"do": "probed"}, 120)
         settled_s, cut = settle(self.laptop, self.plan.settle_s)
-        cpu = self.laptop.cpu_s() - cpu_before
+        cpu = cpu_s(self.server) - cpu_before
+        tui = cpu_s(self.tui) - tui_before if self.tui is not None else None
         resting = self.at_rest_ms / 1000 * (time.monotonic() - started)
         latencies: list[float] = result["latencies_ms"]
         requests: int = result["requests"]
@@ -425,8 +462,10 @@ class Session:
             cpu_ms_per_request=cpu * 1000 / units if units else float("nan"),
             cpu_net_ms_per_request=(max(0.0, cpu - resting) * 1000 / units if units
                                     else float("nan")),
+            tui_ms_per_request=tui * 1000 / units if tui is not None and units else None,
             page_sizes=result["page_sizes"],
             rss_mb=self.memory.reset() / 2**20,
+            tui_rss_mb=self.tui_memory.reset() / 2**20 if self.tui_memory is not None else None,
             load_cores=load_cores,
             acked=result["acked"],
             acked_ms=result["acked_ms"],
@@ -489,17 +528,24 @@ def print_plan(plan: Plan, quick: bool) -> None:
 def print_run(run: Run) -> None:
     print()
     print(f"({run.config}) {CONFIGS[run.config]}; {run.size:,} existing items in the round")
-    print(f"  at rest, before the phones: {run.at_rest_ms:.0f} ms CPU per second"
-          + (" (the key probe on)" if run.config == "a" else ""))
+    tui = run.tui_at_rest_ms is not None
+    print(f"  at rest, before the phones: the server {run.at_rest_ms:.0f} ms CPU per second"
+          + (f", the TUI {run.tui_at_rest_ms:.0f} (the key probe on)" if tui else ""))
     print(f"  {'phase':<13}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'retries':>8}"
           f"{'CPU ms/req':>11}{'page KB':>9}{'RSS MB':>8}"
-          + (f"{'key→redraw p99':>16}" if run.config == "a" else "") + f"{'load CPU':>10}")
+          + (f"{'TUI ms/req':>11}{'TUI MB':>8}{'key→redraw p99':>16}" if tui else "")
+          + f"{'load CPU':>10}")
     for p in run.phases:
         key = f"{_ms(p.key_p99)} ms" if p.key_p99 is not None else "—"
         print(f"  {p.name:<13}{p.requests:>9,}{_ms(p.p50_ms):>9}{_ms(p.p99_ms):>9}"
               f"{p.error_count:>8,}{p.retries:>8,}{_ms(p.cpu_ms_per_request, 2):>11}"
               f"{_ms(p.page_kb_max):>9}{_ms(p.rss_mb, 0):>8}"
-              + (f"{key:>16}" if run.config == "a" else "") + f"{_ms(p.load_cores, 2):>10}")
+              + (f"{_ms(p.tui_ms_per_request, 2):>11}{_ms(p.tui_rss_mb, 0):>8}{key:>16}"
+                 if tui else "")
+              + f"{_ms(p.load_cores, 2):>10}")
+    if tui:
+        print("  (CPU ms/req and RSS: the server's process; TUI: the facilitator's screen's "
+              "process, over the same requests)")
     for p in run.phases:
         parts = [p.note] if p.note else []
         if p.told_ms is not None:
@@ -558,11 +604,12 @@ def targets(runs: Sequence[Run], *, echo: bool) -> bool:
                                                 per_request=True)),
         ("0 errors", *each(lambda p: p.error_count, 1, lambda v: f"{v or 0:,.0f}")),
         ("0 lost", f"{run.lost.count:,}", run.lost.count == 0),
-        (f"laptop CPU < {TARGET_CPU_MS:.0f} ms per request",
+        (f"server CPU < {TARGET_CPU_MS:.0f} ms per request",
          *each(lambda p: p.cpu_ms_per_request, TARGET_CPU_MS, unit("ms"))),
         (f"participant page < {TARGET_PAGE_KB:.0f} KB",
          *each(lambda p: p.page_kb_max, TARGET_PAGE_KB, unit("KB"))),
-        (f"RSS < {TARGET_RSS_MB:.0f} MB", *each(lambda p: p.rss_mb, TARGET_RSS_MB, unit("MB"))),
+        (f"server RSS < {TARGET_RSS_MB:.0f} MB",
+         *each(lambda p: p.rss_mb, TARGET_RSS_MB, unit("MB"))),
         (f"key → redraw p99 < {TARGET_KEY_MS:.0f} ms",
          *each(lambda p: p.key_p99, TARGET_KEY_MS, unit("ms"))),
         (f"every phone up to date < {TARGET_TOLD_MS / 1000:.0f} s after the facilitator's change",

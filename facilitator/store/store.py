@@ -469,6 +469,10 @@ class SessionStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
+    def record(self, table: str, doc_id: int) -> Record | None:
+        """Any record by its table and id (what a store event names)."""
+        return self._records[table].get(doc_id)
+
     @property
     def session_id(self) -> str:
         return self.info.session_id

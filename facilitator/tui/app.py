@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.reactive import reactive
@@ -20,6 +21,7 @@ from textual.screen import Screen
 
 from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
+from facilitator.store.files import StoreError
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import actions
@@ -50,6 +52,15 @@ class Server(Protocol):
     async def stop(self) -> None: ...
 
 
+@runtime_checkable
+class Host(Server, Protocol):
+    """A participant server that runs in a process of its own and holds the session there
+    (facilitator.web.host.HostedServer): the app reads the copy :meth:`take_over` returns."""
+
+    async def take_over(self) -> SessionStore: ...
+    def watch_lost(self, callback: Callable[[str], None]) -> Callable[[], None]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ServerState:
     """Whether the participant page runs, and if not, why not ("" while it starts)."""
@@ -61,8 +72,22 @@ class ServerState:
 ServerFactory = Callable[[SessionStore], Server]
 
 
+def hosted_server(host: str | None, port: int, public_url: str | None) -> ServerFactory:
+    """What ``facilitator run`` uses: the participant server and the store in a process of
+    their own (:mod:`facilitator.web.host`), the TUI on a copy of the session."""
+
+    def make(store: SessionStore) -> Server:
+        from facilitator.web.host import HostedServer
+
+        server: Server = HostedServer(store, host=host, port=port, public_url=public_url)
+        return server
+
+    return make
+
+
 def participant_server(host: str | None, port: int, public_url: str | None) -> ServerFactory:
-    """The real participant server, imported only when a session opens."""
+    """The real participant server in the app's own loop, imported only when a session opens
+    (tests drive it so; ``facilitator run`` uses :func:`hosted_server`)."""
 
     def make(store: SessionStore) -> Server:
         from facilitator.web.server import ParticipantServer
@@ -136,25 +161,51 @@ class FacilitatorApp(App[int]):
     # -- the session and its participant server -----------------------------------------------
 
     def start_session(self, store: SessionStore, *, switch: bool = True) -> None:
+        """Show the session and start its participant server. A :class:`Host` takes the
+        session into its own process first; the screen then shows the copy it follows."""
+        self.store = store
+        self.sub_title = store.info.title
+        server = self.server_factory(store) if self.server_factory is not None else None
+        self.server = server
+        if isinstance(server, Host):
+            self.run_worker(self._host_session(server, switch), group="server",
+                            exit_on_error=False)
+            return
+        self._show_session(store, switch)
+        self.server_state = ServerState(
+            problem="" if server else _("The participant page is off."))
+        if server is not None:
+            self.run_worker(self._start_server(server), group="server", exit_on_error=False)
+
+    def _show_session(self, store: SessionStore, switch: bool) -> None:
         from facilitator.tui.screens.session import SessionScreen
 
         self.store = store
-        self.sub_title = store.info.title
         screen = SessionScreen(store)
         if switch:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
-        self.server_state = ServerState(
-            problem="" if self.server_factory else _("The participant page is off."))
-        if self.server_factory is not None:
-            self.run_worker(self._start_server(store), group="server", exit_on_error=False)
 
-    async def _start_server(self, store: SessionStore) -> None:
-        assert self.server_factory is not None
+    async def _host_session(self, server: Host, switch: bool) -> None:
         try:
-            server = self.server_factory(store)
-            self.server = server
+            store = await server.take_over()
+        except StoreError as exc:
+            self.server = None
+            self.store = None
+            self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED, message=Text(str(exc)))
+            return
+        server.watch_lost(self._host_lost)
+        self.server_state = ServerState()
+        self._show_session(store, switch)
+        await self._start_server(server)
+
+    def _host_lost(self, why: str) -> None:
+        self.server_state = ServerState(problem=why)
+        self.notify(why, severity="error", timeout=30, markup=False)
+
+    async def _start_server(self, server: Server) -> None:
+        try:
             await server.start()
         except ImportError as exc:
             self.server = None
@@ -227,22 +278,25 @@ class FacilitatorApp(App[int]):
         self.export_report()
 
     async def shutdown(self) -> None:
-        """Stop the server, save the screen state and close the store (flushing). Idempotent."""
+        """Save the screen state, stop the server and close the store (flushing). Idempotent.
+        The screen state goes first: a server in its own process holds the session."""
         if self._shut:
             return
         self._shut = True
-        if self.server is not None:
-            try:
-                await self.server.stop()
-            except Exception:  # the store must close even when the server did not stop cleanly
-                log.exception("participant server did not stop cleanly")
         store = self.store
-        if store is not None:
-            try:
-                if self.last_view_state is not None and \
-                        self.last_view_state != store.info.view_state:
-                    await store.update_session(view_state=self.last_view_state)
-            finally:
+        try:
+            if store is not None and not store.closed and self.last_view_state is not None \
+                    and self.last_view_state != store.info.view_state:
+                await store.update_session(view_state=self.last_view_state)
+        except StoreError:
+            log.exception("the screen state could not be saved")
+        finally:
+            if self.server is not None:
+                try:
+                    await self.server.stop()
+                except Exception:  # the store must close even when the server did not stop
+                    log.exception("participant server did not stop cleanly")
+            if store is not None:
                 await store.close()
 
     async def on_unmount(self) -> None:
@@ -374,7 +428,7 @@ def run_tui(
     elif template is not None:
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
-                         server_factory=participant_server(host, port, public_url))
+                         server_factory=hosted_server(host, port, public_url))
 
     async def main() -> None:
         try:

@@ -19,29 +19,22 @@ from collections.abc import Callable
 from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
-from facilitator.core.joining import ROTATE_S, room_code, wall_token
-from facilitator.net import (
-    base_url,
-    default_host,
-    join_url,
-    lan_candidates,
-    organiser_url,
-    wall_url,
-)
+from facilitator.core.joining import ROTATE_S
+from facilitator.net import default_host
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
+from facilitator.web.addresses import WILDCARDS, Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.guard import Limits
 
 PORT_TRIES = 10
 """How many ports after the asked one to try when it is taken."""
-WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 
 log = logging.getLogger(__name__)
 
 
-class ParticipantServer:
+class ParticipantServer(Addresses):
     """The phone pages and the wall for one open session."""
 
     def __init__(
@@ -57,7 +50,7 @@ class ParticipantServer:
         self.store = store
         self.host = host if host is not None else default_host()
         self._asked_port = port
-        self._port = port
+        self.port = port
         self.public_url = public_url.rstrip("/") if public_url else None
         self.clock = clock
         self.app = create_app(store, public_url=self.public_url, limits=limits, clock=clock)
@@ -85,7 +78,7 @@ class ParticipantServer:
                 last = exc
                 continue
             addresses = runner.addresses  # the bound socket tells the real port when asked for 0
-            self._port = addresses[0][1] if addresses else port
+            self.port = addresses[0][1] if addresses else port
             self._runner = runner
             self.app[CONFIG].join_base = self.base_url
             await self._record_base_url()
@@ -111,76 +104,10 @@ class ParticipantServer:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        if self.public_url:
-            return self.public_url
-        host = self.host
-        if host in WILDCARDS:
-            candidates = lan_candidates()
-            host = candidates[0].address if candidates else "127.0.0.1"
-        return base_url(host, self._port)
-
-    @property
-    def room_code(self) -> str:
-        """The room's join code now (it changes every few minutes: ``core/joining.py``)."""
-        return room_code(self.store.info.secret, self.clock())
-
-    @property
-    def join_url(self) -> str:
-        """The link in the QR code as of now, with the room's current join code."""
-        return join_url(self.base_url, self.store.info.join_token, self.room_code)
-
-    @property
-    def wall_url(self) -> str:
-        return wall_url(self.base_url, wall_token(self.store.info.secret))
-
-    @property
-    def organiser_url(self) -> str | None:
-        """The organiser link (the room's read-only summary), None while access is off."""
-        secret = self.store.info.organiser_secret
-        return organiser_url(self.base_url, secret) if secret else None
-
-    @property
-    def candidate_urls(self) -> list[str]:
-        """The join URL on every LAN address phones might reach (the bound one first)."""
-        token = self.store.info.join_token
-        code = self.room_code
-        urls = [self.join_url]
-        for candidate in lan_candidates():
-            url = join_url(base_url(candidate.address, self._port), token, code)
-            if url not in urls:
-                urls.append(url)
-        return urls
-
-    @property
-    def reachable_urls(self) -> list[str]:
-        """The candidate URLs this server actually listens on."""
-        if self.host in WILDCARDS or self.public_url:
-            return self.candidate_urls
-        return [self.join_url]
-
-    @property
-    def only_loopback(self) -> bool:
-        if self.public_url:
-            return False
-        if self.host in WILDCARDS:
-            return not lan_candidates()
-        return self.host.startswith("127.") or self.host in ("::1", "localhost")
-
     def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback`` each time the join link changes (the room's code, every few
         minutes): the TUI's QR code follows it without asking. Returns the unsubscribe."""
         return self.app[HUB].watch_code(callback)
-
-    @property
-    def devices_seen(self) -> int:
-        """How many devices have joined the session (not how many loaded the page)."""
-        return len(self.store.participants())
 
     @property
     def live_connections(self) -> int:

@@ -54,6 +54,10 @@ def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
         assert run.lost.joins == (0, TINY.phones)
         assert run.stopped == "stopped when asked"
     real = runs[0]
+    for phase in real.phases:  # (a): the TUI's process measured apart from the server's
+        assert phase.tui_rss_mb is not None and phase.tui_rss_mb > 20
+        assert phase.tui_ms_per_request is not None and phase.tui_ms_per_request >= 0
+    assert real.tui_at_rest_ms is not None and runs[1].tui_at_rest_ms is None
     assert real.phases[1].key_ms, "the key probe timed presses in the feed"
     assert all(0 < ms < 2000 for ms in real.phases[1].key_ms)
 

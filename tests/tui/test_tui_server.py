@@ -54,3 +54,73 @@ async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Tem
         assert "1 device joined" in plain(app.screen.query_one("#join", JoinPanel))
         assert server.devices_seen == 1
     assert store.closed
+
+
+async def test_the_tui_with_its_server_in_a_process_of_its_own(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    """What ``facilitator run`` starts: the session moves to the host process, the screen
+    follows a phone's post there, and a key's change is made there and shown here."""
+    from facilitator.tui.app import hosted_server
+    from facilitator.web.host import HostedServer
+
+    await store.go_to_round(1)
+    path = store.path
+    app = FacilitatorApp(library, templates, store=store, lang="en",
+                         server_factory=hosted_server("127.0.0.1", 0, None))
+    async with app.run_test(size=(160, 45)) as pilot:
+        for _ in range(100):  # the host opens the session and starts listening
+            if app.server_ready or app.server_problem:
+                break
+            await pilot.pause(0.1)
+        server = app.server
+        assert isinstance(server, HostedServer) and app.server_ready, app.server_problem
+        replica = app.store
+        assert replica is not None and replica is not store and store.closed
+        join = server.join_url.split("?")[0]
+        origin = join.split("/j/")[0]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
+            page = await (await phone.get(server.join_url)).text()
+            answer = await phone.post(f"{join}/join", data={
+                "csrf": CSRF.search(page).group(1),  # type: ignore[union-attr]
+                "lang": "nl", "code": CODE.search(page).group(1)},  # type: ignore[union-attr]
+                headers={"Origin": origin}, allow_redirects=False)
+            assert answer.status == 303, await answer.text()
+            page = await (await phone.get(join)).text()
+            text = "Uit het andere proces [/] [@click=app.quit]x[/]"
+            answer = await phone.post(f"{join}/send", data={
+                "csrf": CSRF.search(page).group(1),  # type: ignore[union-attr]
+                "text": text, "round": "knelpunten"},
+                headers={"Origin": origin, "Accept": "application/json"}, allow_redirects=False)
+            assert answer.status == 200, await answer.text()
+        for _ in range(50):
+            await settle(pilot)
+            if row_texts(app) == [text]:
+                break
+        assert row_texts(app) == [text]
+        posted = replica.contributions("knelpunten")[0]
+        await pilot.press("h")  # hide: made by the host, shown here
+        for _ in range(50):
+            await settle(pilot)
+            if replica.contribution(posted.id).hidden:  # type: ignore[union-attr]
+                break
+        assert replica.contribution(posted.id).hidden  # type: ignore[union-attr]
+        host = server.process
+    assert host is not None and host.returncode == 0  # quitting stopped the host
+    again = SessionStore.open(path, read_only=True)
+    assert again.contribution(posted.id).hidden  # type: ignore[union-attr]
+
+
+async def test_a_session_the_host_cannot_open_ends_the_app_with_why(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    from facilitator.tui.app import EXIT_CRASHED, hosted_server
+
+    unlocked = SessionStore.open(store.path, read_only=True)  # `store` keeps the lock
+    app = FacilitatorApp(library, templates, store=unlocked, lang="en",
+                         server_factory=hosted_server("127.0.0.1", 0, None))
+    async with app.run_test(size=(160, 45)) as pilot:
+        for _ in range(100):
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.1)
+    assert app.return_code == EXIT_CRASHED
+    assert app.server is None and app.store is None

@@ -1,0 +1,331 @@
+"""The participant server and the session's store in a process of their own, beside the TUI.
+
+``facilitator run`` and ``demo`` start the session this way. Two cores then share the work of a
+big room: this process writes the session and answers the phones; the TUI's process keeps a
+:class:`~facilitator.store.replica.StoreReplica` of the session and draws the screen. A key
+press or a redraw no longer waits behind a page render, and a page no longer waits behind a
+frame (``docs/architecture.md``, "Two processes").
+
+The TUI's side is :class:`HostedServer`: what the app knows of any participant server, plus
+:meth:`HostedServer.take_over`, which hands the session to the new process and returns the
+replica. The host's side is :func:`main` (``python -m facilitator.web.host``). They speak over
+a socket pair in the frames of :mod:`facilitator.store.replica`:
+
+- host → TUI: ``opened`` (the host holds the session; the TUI reads the file now), then
+  ``ready`` or ``failed`` (the server listens, or why not), then ``changed`` after each commit,
+  ``answer`` to each call, ``code`` when the room's join code changes;
+- TUI → host: ``go`` (the file is read: serve), ``call`` (a change the facilitator makes),
+  ``stop``.
+
+The host stops when told, on SIGTERM, or when the TUI's process has gone (its end of the socket
+closes): it stops serving, writes what is queued and closes the session, so a TUI that crashes
+or is killed leaves no writer behind and no acknowledged input lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import errno
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from facilitator.store.files import StoreError
+from facilitator.store.replica import (
+    WRITES,
+    Calls,
+    StoreReplica,
+    changed_documents,
+    error_message,
+    frame,
+    outgoing,
+    read_frame,
+)
+from facilitator.store.store import SessionStore
+from facilitator.web.addresses import Addresses
+
+log = logging.getLogger(__name__)
+
+OPEN_WITHIN_S = 300.0
+"""How long the host may take to open the session (a very large one takes seconds)."""
+STOP_WITHIN_S = 20.0
+"""How long the host may take to write what is queued and close, before it is killed."""
+
+
+class HostedServer(Addresses):
+    """The participant server in its own process, as the TUI sees it."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        host: str | None = None,
+        port: int = 8080,
+        public_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from facilitator.net import default_host
+
+        self.store = store
+        """The session as the app reads it: the store it was given until :meth:`take_over`,
+        the replica after."""
+        self.path = store.path
+        self.host = host if host is not None else default_host()
+        self.port = port
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.clock = clock
+        self.process: asyncio.subprocess.Process | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._calls: Calls | None = None
+        self._started: asyncio.Future[None] | None = None
+        self._listening: asyncio.Task[None] | None = None
+        self._relaying: asyncio.Task[None] | None = None
+        self._code_watchers: list[Callable[[], None]] = []
+        self._lost_watchers: list[Callable[[str], None]] = []
+        self._stopping = False
+        self.said: collections.deque[str] = collections.deque(maxlen=20)
+        """The host's last lines on stderr (its log), for a message when it fails."""
+
+    async def take_over(self) -> StoreReplica:
+        """Close the app's store, open the session in the host process and follow it there.
+        Raises :class:`StoreError` when the host cannot open it (the app's store stays closed)."""
+        handed = self.store
+        if isinstance(handed, StoreReplica):
+            return handed
+        await handed.close()
+        ours, theirs = socket.socketpair()
+        command = [sys.executable, "-m", "facilitator.web.host", "--fd", str(theirs.fileno()),
+                   "--session", str(self.path), "--host", self.host, "--port", str(self.port)]
+        if self.public_url:
+            command += ["--public-url", self.public_url]
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        finally:
+            theirs.close()
+        assert self.process.stderr is not None
+        self._relaying = asyncio.create_task(self._relay(self.process.stderr))
+        reader, self._writer = await asyncio.open_unix_connection(sock=ours)
+        try:
+            opened = await asyncio.wait_for(read_frame(reader), OPEN_WITHIN_S)
+        except TimeoutError:
+            opened = None
+        if opened is None or opened[0] != "opened":
+            reason = opened[1] if opened is not None and opened[0] == "not opened" else None
+            await self._end()
+            raise StoreError(self.path, reason or self._failure(
+                f"{self.path}: the participant server's process did not open the session"))
+        self._calls = Calls(self.path, self._writer.write)
+        replica = await asyncio.to_thread(StoreReplica.follow, self.path, self._calls.send)
+        self.store = replica
+        self._started = asyncio.get_running_loop().create_future()
+        self._listening = asyncio.create_task(self._listen(reader, replica),
+                                              name="session host")
+        self._writer.write(frame(("go",)))
+        return replica
+
+    async def start(self) -> None:
+        """Wait until the host listens; raise what stopped it (an OSError, an ImportError)."""
+        if self._started is None:
+            await self.take_over()
+        assert self._started is not None
+        await self._started
+
+    async def stop(self) -> None:
+        """Tell the host to stop; it writes what is queued and closes the session."""
+        self._stopping = True
+        if self._writer is not None and not self._writer.is_closing():
+            self._writer.write(frame(("stop",)))
+        await self._end()
+
+    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self._code_watchers.append(callback)
+        return lambda: self._code_watchers.remove(callback)
+
+    def watch_lost(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback`` with why, if the host stops without being asked to."""
+        self._lost_watchers.append(callback)
+        return lambda: self._lost_watchers.remove(callback)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    async def _listen(self, reader: asyncio.StreamReader, replica: StoreReplica) -> None:
+        assert self._calls is not None and self._started is not None
+        while (message := await read_frame(reader)) is not None:
+            kind = message[0]
+            if kind == "changed":
+                replica.apply(message[1])
+            elif kind == "answer":
+                self._calls.answered(*message[1:])
+            elif kind == "code":
+                for on_code in list(self._code_watchers):
+                    on_code()
+            elif kind == "ready":
+                self.port = message[1]
+                self._started_with(None)
+            elif kind == "failed":
+                self._started_with(OSError(message[1], message[2]))
+            elif kind == "no server":
+                self._started_with(ImportError(message[1]))
+        if self.process is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 2.0)
+        why = self._failure("the participant server's process stopped"
+                            if self._stopping else
+                            "the participant server's process stopped unexpectedly; every "
+                            "change it acknowledged is saved. Quit and run the session again")
+        self._calls.lost(why)
+        self._started_with(OSError(errno.ECONNRESET, why))
+        if not self._stopping:
+            log.error("%s", why)
+            for on_lost in list(self._lost_watchers):
+                on_lost(why)
+
+    def _started_with(self, error: Exception | None) -> None:
+        """The server listens (``error`` None), or could not start; told once."""
+        assert self._started is not None
+        if self._started.done():
+            return
+        if error is None:
+            self._started.set_result(None)
+        else:
+            self._started.set_exception(error)
+
+    async def _relay(self, stream: asyncio.StreamReader) -> None:
+        """The host's log lines, into this process's log."""
+        while line := await stream.readline():
+            text = line.decode(errors="replace").rstrip()
+            self.said.append(text)
+            log.warning("session host: %s", text)
+
+    def _failure(self, what: str) -> str:
+        code = self.process.returncode if self.process is not None else None
+        last = next((line for line in reversed(self.said) if line.strip()), "")
+        detail = f" (exit code {code})" if code not in (None, 0) else ""
+        return f"{what}{detail}{': ' + last if last else ''}"
+
+    async def _end(self) -> None:
+        process = self.process
+        if process is not None and process.returncode is None:
+            try:
+                await asyncio.wait_for(process.wait(), STOP_WITHIN_S)
+            except TimeoutError:
+                log.error("the session host did not stop in %.0f s: killed", STOP_WITHIN_S)
+                process.kill()
+                await process.wait()
+        for task in (self._listening, self._relaying):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._writer is not None:
+            self._writer.close()
+
+
+# -- the host process ----------------------------------------------------------------------------
+
+
+async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | None) -> int:
+    """Hold the session and serve its phones until the TUI says stop or goes away."""
+    reader, writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=fd))
+    try:
+        store = SessionStore.open(path)
+    except StoreError as exc:
+        writer.write(frame(("not opened", str(exc))))
+        await writer.drain()
+        return 2
+
+    def send(message: tuple[Any, ...]) -> None:
+        if not writer.is_closing():
+            writer.write(frame(message))
+
+    store.subscribe(lambda changes: send(("changed", changed_documents(store, changes))))
+    server: Any = None
+    answering: set[asyncio.Task[None]] = set()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+    async def answer(number: int, name: str, args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> None:
+        try:
+            if name not in WRITES:
+                raise ValueError(f"not a change a session makes: {name!r}")
+            result = await getattr(store, name)(*args, **kwargs)
+        except Exception as exc:  # the caller hears of it, as from a store of its own
+            send(("answer", number, False, error_message(exc)))
+        else:
+            send(("answer", number, True, outgoing(result)))
+
+    async def listen() -> None:
+        while (message := await read_frame(reader)) is not None:
+            if message[0] == "stop":
+                break
+            if message[0] == "call":
+                task = asyncio.create_task(answer(*message[1:]))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
+        stop.set()
+
+    try:
+        send(("opened",))
+        if await read_frame(reader) != ("go",):
+            return 0  # the TUI went away before it had read the session
+        listening = asyncio.create_task(listen())
+        try:
+            from facilitator.web.server import ParticipantServer
+        except ImportError as exc:
+            send(("no server", str(exc)))
+        else:
+            server = ParticipantServer(store, host=host, port=port, public_url=public_url)
+            try:
+                await server.start()
+            except OSError as exc:
+                server = None
+                send(("failed", exc.errno, exc.strerror or str(exc)))
+            else:
+                send(("ready", server.port))
+                server.watch_join_url(lambda: send(("code",)))
+        await stop.wait()
+        listening.cancel()
+        if server is not None:
+            await server.stop()
+        if answering:
+            await asyncio.gather(*answering, return_exceptions=True)
+        return 0
+    finally:
+        await store.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m facilitator.web.host",
+                                     description="The session host the TUI starts.")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--session", type=Path, required=True)
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--public-url")
+    args = parser.parse_args(argv)
+    # The TUI has the terminal: its ctrl+c is the TUI's to handle, not a signal for the host.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(host(args.fd, args.session, host=args.host, port=args.port,
+                            public_url=args.public_url))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The participant server and the store in a process of their own (facilitator.web.host): the
+TUI's replica follows what phones and the facilitator change, a refusal comes back as the same
+refusal, nothing acknowledged is lost when the host is killed, and a host whose TUI has gone
+stops and frees the session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+import pytest
+from test_web_crash import phone
+
+from facilitator.core.errors import Reason, Refused
+from facilitator.core.model import Change, Flag
+from facilitator.store.files import SessionLocked, StoreError
+from facilitator.store.journal import load_session
+from facilitator.store.library import Library, Templates
+from facilitator.store.replica import WRITES, StoreReplica, store_writes
+from facilitator.store.store import SessionStore
+from facilitator.web.host import HostedServer
+
+
+async def new_session(folder: Path) -> Path:
+    store = Library(folder).create(Templates().load("kennisatelier"))
+    await store.close()
+    return store.path
+
+
+@pytest.fixture
+async def session_path(tmp_path: Path) -> Path:
+    return await new_session(tmp_path)
+
+
+async def hosted(path: Path) -> tuple[HostedServer, StoreReplica]:
+    server = HostedServer(SessionStore.open(path), host="127.0.0.1", port=0)
+    replica = await server.take_over()
+    assert isinstance(replica, StoreReplica)
+    await server.start()
+    return server, replica
+
+
+def test_every_change_a_store_makes_goes_to_the_host() -> None:
+    assert set(store_writes()) == set(WRITES)
+
+
+@pytest.mark.timeout(60)
+async def test_the_replica_follows_the_phones_and_the_facilitators_changes(
+        session_path: Path) -> None:
+    server, replica = await hosted(session_path)
+    heard: list[tuple[Change, ...]] = []
+    replica.subscribe(heard.append)
+    try:
+        assert server.pid is not None and server.pid != os.getpid()
+        assert server.join_url.startswith(f"http://127.0.0.1:{server.port}/j/")
+        with pytest.raises(SessionLocked):
+            SessionStore.open(session_path)  # the host holds the session now
+
+        info = await replica.go_to_round(0)
+        assert info is replica.info and replica.current_round.id == "checkin"
+        acked: list[str] = []
+        stop = asyncio.Event()
+        phones = [asyncio.create_task(phone(server.join_url, f"p{n}", acked, stop))
+                  for n in range(3)]
+        while len(acked) < 12:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*phones)
+        await asyncio.sleep(0.3)  # the last commits' changes are on their way
+        texts = {c.text for c in replica.contributions("checkin")}
+        assert set(acked) <= texts
+        assert replica.participant_count == server.devices_seen >= 3
+        assert any(c.table == "contributions" and c.inserted for batch in heard for c in batch)
+
+        mine = await replica.add_contribution("checkin", "Van de facilitator [/] <b>x</b>")
+        assert replica.contribution(mine.id) is mine  # read your own change at once
+        flagged = await replica.toggle_flag(mine.id, Flag.BOLD)
+        assert Flag.BOLD.value in flagged.flags and replica.contribution(mine.id) is flagged
+        with pytest.raises(Refused) as refused:
+            await replica.edit_contribution(10**6, "nope")
+        assert refused.value.reason is Reason.NOT_FOUND
+        with pytest.raises(TypeError):  # a mistake in the caller, as from a store of its own
+            await replica.update_session(no_such_field=1)
+    finally:
+        await server.stop()
+        await replica.close()
+    assert server.process is not None and server.process.returncode == 0
+    again = SessionStore.open(session_path)  # the host let go of the session
+    try:
+        assert again.contribution(mine.id) == flagged
+        assert {c.text for c in again.contributions("checkin", visible_only=False)} == \
+            {c.text for c in replica.contributions("checkin", visible_only=False)}
+        assert again.participant_count == replica.participant_count
+    finally:
+        await again.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_that_cannot_listen_says_why_and_keeps_the_session(
+        session_path: Path) -> None:
+    server = HostedServer(SessionStore.open(session_path), host="192.0.2.1", port=0)
+    replica = await server.take_over()
+    try:
+        with pytest.raises(OSError) as failed:
+            await server.start()
+        assert failed.value.strerror  # "Cannot assign requested address"
+        note = await replica.add_note("checkin", "The phones are off; the session goes on.")
+        assert replica.notes("checkin") == [note]
+    finally:
+        await server.stop()
+        await replica.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_session_another_process_holds_is_refused_with_its_message(
+        session_path: Path) -> None:
+    holder = SessionStore.open(session_path)
+    unlocked = SessionStore.open(session_path, read_only=True)
+    try:
+        server = HostedServer(unlocked, host="127.0.0.1", port=0)
+        with pytest.raises(StoreError) as refused:
+            await server.take_over()
+        assert "open in another facilitator process" in str(refused.value)
+        assert server.process is not None and server.process.returncode == 2
+    finally:
+        await holder.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    path = await new_session(tmp_path)
+    acked: list[str] = []
+    rng = random.Random(8)
+    for cycle in range(5):
+        server, replica = await hosted(path)
+        lost_why: list[str] = []
+        server.watch_lost(lost_why.append)
+        if cycle == 0:
+            await replica.go_to_round(0)
+        stop = asyncio.Event()
+        phones = [asyncio.create_task(phone(server.join_url, f"c{cycle}p{n}", acked, stop))
+                  for n in range(12)]
+        await asyncio.sleep(rng.uniform(0.5, 1.2))
+        assert server.pid is not None
+        os.kill(server.pid, signal.SIGKILL)
+        for _ in range(100):
+            if lost_why:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*phones)
+        assert lost_why and "stopped unexpectedly" in lost_why[0]
+        with pytest.raises(StoreError):
+            await replica.add_note("checkin", "after the host has gone")
+        await server.stop()
+        await replica.close()
+        stored = {doc["text"] for doc in load_session(path)[0]["contributions"].values()}
+        missing = [text for text in acked if text not in stored]
+        assert not missing, f"cycle {cycle}: {len(missing)} acknowledged and lost"
+    assert len(acked) > 50, "the load was too light to prove anything"
+
+
+TUI_THAT_DIES = textwrap.dedent("""
+    import asyncio, sys
+    from pathlib import Path
+    from facilitator.store.store import SessionStore
+    from facilitator.web.host import HostedServer
+
+    async def main():
+        server = HostedServer(SessionStore.open(Path(sys.argv[1])), host="127.0.0.1", port=0)
+        await server.take_over()
+        await server.start()
+        print(server.pid, flush=True)
+        await asyncio.sleep(3600)
+
+    asyncio.run(main())
+""")
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
+        session_path: Path) -> None:
+    tui = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", TUI_THAT_DIES, str(session_path),
+        stdout=asyncio.subprocess.PIPE)
+    assert tui.stdout is not None
+    host_pid = int(await asyncio.wait_for(tui.stdout.readline(), 30))
+    host = psutil.Process(host_pid)
+    tui.kill()
+    await tui.wait()
+    await asyncio.to_thread(host.wait, 20)  # the host saw its TUI go, closed and exited
+    store = SessionStore.open(session_path)
+    await store.close()
