@@ -635,7 +635,8 @@ def targets(runs: Sequence[Run], *, echo: bool) -> bool:
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", choices=("a", "b", "both"), default="both",
-                        help="(a) the TUI with the server, (b) the server alone, or both")
+                        help="(a) facilitator run: the TUI and its server process, (b) the "
+                             "server alone, or both")
     parser.add_argument("--sizes", type=_sizes, default=None,
                         help="existing items in the round, e.g. 0,5000,20000")
     parser.add_argument("--phones", type=int, default=None, help="how many phones")

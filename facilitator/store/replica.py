@@ -110,8 +110,9 @@ def error_message(error: BaseException) -> tuple[str, str, str]:
     if isinstance(error, StoreError):
         return ("store", "", str(error))
     for kind in _PLAIN:
-        if type(error) is kind:
-            return ("plain", kind.__name__, str(error))
+        if type(error) is kind:  # its one argument, so that it reads the same when raised again
+            text = str(error.args[0]) if len(error.args) == 1 else str(error)
+            return ("plain", kind.__name__, text)
     return ("other", type(error).__name__, str(error))
 
 

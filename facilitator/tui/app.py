@@ -1,5 +1,6 @@
-"""The facilitator's app: the home screen or a session, the participant server in the same
-event loop, and :func:`run_tui`, the entry point of ``facilitator run`` and ``facilitator demo``.
+"""The facilitator's app: the home screen or a session, the participant server (in a process
+of its own, :func:`hosted_server`, or in the app's loop, :func:`participant_server`), and
+:func:`run_tui`, the entry point of ``facilitator run`` and ``facilitator demo``.
 """
 
 from __future__ import annotations
@@ -168,26 +169,31 @@ class FacilitatorApp(App[int]):
         server = self.server_factory(store) if self.server_factory is not None else None
         self.server = server
         if isinstance(server, Host):
-            self.run_worker(self._host_session(server, switch), group="server",
-                            exit_on_error=False)
+            from facilitator.tui.screens.opening import OpeningScreen
+
+            self._show(OpeningScreen(), switch)
+            self.run_worker(self._host_session(server), group="server", exit_on_error=False)
             return
-        self._show_session(store, switch)
+        self._show(self._session_screen(store), switch)
         self.server_state = ServerState(
             problem="" if server else _("The participant page is off."))
         if server is not None:
             self.run_worker(self._start_server(server), group="server", exit_on_error=False)
 
-    def _show_session(self, store: SessionStore, switch: bool) -> None:
+    def _session_screen(self, store: SessionStore) -> Screen[Any]:
         from facilitator.tui.screens.session import SessionScreen
 
         self.store = store
-        screen = SessionScreen(store)
+        return SessionScreen(store)
+
+    def _show(self, screen: Screen[Any], switch: bool) -> None:
         if switch:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
-    async def _host_session(self, server: Host, switch: bool) -> None:
+    async def _host_session(self, server: Host) -> None:
+        """The session into the host's process; then its screen, in place of the opening one."""
         try:
             store = await server.take_over()
         except StoreError as exc:
@@ -197,7 +203,7 @@ class FacilitatorApp(App[int]):
             return
         server.watch_lost(self._host_lost)
         self.server_state = ServerState()
-        self._show_session(store, switch)
+        self._show(self._session_screen(store), switch=True)
         await self._start_server(server)
 
     def _host_lost(self, why: str) -> None:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from facilitator.core.joining import room_code, wall_token
-from facilitator.net import base_url, join_url, lan_candidates, organiser_url, wall_url
+from facilitator.net import (
+    base_url,
+    default_host,
+    join_url,
+    lan_candidates,
+    organiser_url,
+    wall_url,
+)
 from facilitator.store.store import SessionStore
 
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
@@ -18,11 +25,13 @@ class Addresses:
     """The links of one session's server, from where it listens (``host``, ``port``) and the
     session's own tokens. ``port`` is the one really bound once the server has started."""
 
-    store: SessionStore
-    host: str
-    port: int
-    public_url: str | None
-    clock: Callable[[], float]
+    def __init__(self, store: SessionStore, *, host: str | None, port: int,
+                 public_url: str | None, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.host = host if host is not None else default_host()
+        self.port = port
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.clock = clock
 
     @property
     def base_url(self) -> str:

@@ -17,9 +17,9 @@ a socket pair in the frames of :mod:`facilitator.store.replica`:
 - TUI → host: ``go`` (the file is read: serve), ``call`` (a change the facilitator makes),
   ``stop``.
 
-The host stops when told, on SIGTERM, or when the TUI's process has gone (its end of the socket
-closes): it stops serving, writes what is queued and closes the session, so a TUI that crashes
-or is killed leaves no writer behind and no acknowledged input lost.
+The host stops when told, on SIGTERM or SIGHUP, or when the TUI's process has gone (its end of
+the socket closes): it stops serving, writes what is queued and closes the session, so a TUI
+that crashes or is killed leaves no writer behind and no acknowledged input lost.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 
 OPEN_WITHIN_S = 300.0
 """How long the host may take to open the session (a very large one takes seconds)."""
+TURN_S = 0.004
+"""How long the TUI applies the host's changes before it lets the rest of its loop run."""
 STOP_WITHIN_S = 20.0
 """How long the host may take to write what is queued and close, before it is killed."""
 
@@ -73,16 +75,10 @@ class HostedServer(Addresses):
         public_url: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        from facilitator.net import default_host
-
-        self.store = store
-        """The session as the app reads it: the store it was given until :meth:`take_over`,
-        the replica after."""
+        super().__init__(store, host=host, port=port, public_url=public_url, clock=clock)
+        # ``store`` is the session as the app reads it: the store it was given until
+        # :meth:`take_over`, the replica after.
         self.path = store.path
-        self.host = host if host is not None else default_host()
-        self.port = port
-        self.public_url = public_url.rstrip("/") if public_url else None
-        self.clock = clock
         self.process: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._calls: Calls | None = None
@@ -126,7 +122,12 @@ class HostedServer(Addresses):
             raise StoreError(self.path, reason or self._failure(
                 f"{self.path}: the participant server's process did not open the session"))
         self._calls = Calls(self.path, self._writer.write)
-        replica = await asyncio.to_thread(StoreReplica.follow, self.path, self._calls.send)
+        try:
+            replica = await asyncio.to_thread(StoreReplica.follow, self.path, self._calls.send)
+        except BaseException:
+            self._writer.close()  # the host hears the TUI go, closes the session and exits
+            await self._end()
+            raise
         self.store = replica
         self._started = asyncio.get_running_loop().create_future()
         self._listening = asyncio.create_task(self._listen(reader, replica),
@@ -163,7 +164,13 @@ class HostedServer(Addresses):
 
     async def _listen(self, reader: asyncio.StreamReader, replica: StoreReplica) -> None:
         assert self._calls is not None and self._started is not None
+        turn = time.perf_counter()
         while (message := await read_frame(reader)) is not None:
+            if time.perf_counter() - turn > TURN_S:
+                # Frames already received are read without a pause: after a burst of commits,
+                # let a key press and a frame of the screen through between them.
+                await asyncio.sleep(0)
+                turn = time.perf_counter()
             kind = message[0]
             if kind == "changed":
                 replica.apply(message[1])
@@ -255,7 +262,8 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
     answering: set[asyncio.Task[None]] = set()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # killed, or the terminal closed
+        loop.add_signal_handler(signum, stop.set)
 
     async def answer(number: int, name: str, args: tuple[Any, ...],
                      kwargs: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
 from facilitator.core.joining import ROTATE_S
-from facilitator.net import default_host
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -47,12 +46,8 @@ class ParticipantServer(Addresses):
         limits: Limits | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
-        self.host = host if host is not None else default_host()
+        super().__init__(store, host=host, port=port, public_url=public_url, clock=clock)
         self._asked_port = port
-        self.port = port
-        self.public_url = public_url.rstrip("/") if public_url else None
-        self.clock = clock
         self.app = create_app(store, public_url=self.public_url, limits=limits, clock=clock)
         self._runner: web.AppRunner | None = None
 

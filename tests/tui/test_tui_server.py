@@ -61,6 +61,8 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
     """What ``facilitator run`` starts: the session moves to the host process, the screen
     follows a phone's post there, and a key's change is made there and shown here."""
     from facilitator.tui.app import hosted_server
+    from facilitator.tui.screens.opening import OpeningScreen
+    from facilitator.tui.screens.session import SessionScreen
     from facilitator.web.host import HostedServer
 
     await store.go_to_round(1)
@@ -68,6 +70,8 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
     app = FacilitatorApp(library, templates, store=store, lang="en",
                          server_factory=hosted_server("127.0.0.1", 0, None))
     async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpeningScreen)  # a new process takes a moment to start
         for _ in range(100):  # the host opens the session and starts listening
             if app.server_ready or app.server_problem:
                 break
@@ -76,6 +80,7 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
         assert isinstance(server, HostedServer) and app.server_ready, app.server_problem
         replica = app.store
         assert replica is not None and replica is not store and store.closed
+        assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2
         join = server.join_url.split("?")[0]
         origin = join.split("/j/")[0]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:

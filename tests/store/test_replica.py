@@ -1,0 +1,133 @@
+"""The TUI's replica of a session another process writes (facilitator.store.replica), here with
+the writing store in the same process: after a whole round of joins, contributions, merges,
+themes, samples and ballots, the replica holds what the writer holds and ranks the same way,
+and every refusal comes back as the same refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from facilitator.core.errors import Reason, Refused
+from facilitator.core.model import Change, Flag
+from facilitator.store.files import StoreError, WriteFailed
+from facilitator.store.library import Library, Templates
+from facilitator.store.replica import (
+    StoreReplica,
+    changed_documents,
+    error_message,
+    outgoing,
+    raised,
+)
+from facilitator.store.store import Busy, SessionStore
+
+
+def linked(writer: SessionStore) -> StoreReplica:
+    """A replica fed by ``writer`` as the host feeds it: each commit's documents, then the
+    answer to the call that made it."""
+    replica: StoreReplica | None = None
+
+    def send(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
+        async def call() -> Any:
+            return outgoing(await getattr(writer, name)(*args, **kwargs))
+
+        return asyncio.ensure_future(call())
+
+    writer.subscribe(lambda changes: replica.apply(changed_documents(writer, changes))
+                     if replica is not None else None)
+    replica = StoreReplica.follow(writer.path, send)
+    return replica
+
+
+@pytest.fixture
+async def writer(tmp_path: Path) -> Any:
+    store = Library(tmp_path).create(Templates().load("kennisatelier"))
+    yield store
+    await store.close()
+
+
+async def test_after_a_round_the_replica_holds_and_ranks_what_the_writer_does(
+        writer: SessionStore) -> None:
+    replica = linked(writer)
+    heard: list[tuple[Change, ...]] = []
+    replica.subscribe(heard.append)
+    rng = random.Random(3)
+    await replica.go_to_round(1)
+    round_id = replica.current_round.id
+    groups = ["municipality", "refugee_led", "funder", ""]
+    for n in range(40):
+        await writer.join(f"d{n}", lang="nl", stakeholder=groups[n % 4])
+    ids = [(await writer.add_contribution(round_id, f"Knelpunt {n}", author=f"d{n % 40}")).id
+           for n in range(60)]
+    mine = await replica.add_contribution(round_id, "Van de facilitator")
+    assert replica.contribution(mine.id) is mine
+    merged = await replica.merge(ids[0], ids[1:3])
+    assert replica.merged_into(merged.id) == writer.merged_into(merged.id)
+    theme = await replica.add_theme(round_id, "Taal")
+    await replica.update_contributions(ids[3:8], theme_id=theme.id)
+    await replica.toggle_flag(ids[9], Flag.BOLD)
+    await replica.update_round(round_id, voting_open=True)
+    for n in range(40):
+        items = await writer.ballot_items(f"d{n}", round_id)
+        own = {c.id for c in writer.own_contributions(round_id, f"d{n}")}
+        chosen = rng.sample([c for c in items if c.id not in own], 2)
+        await writer.cast_ballot(f"d{n}", round_id, {chosen[0].id: 2, chosen[1].id: 1})
+    await writer.update_contributions([ids[10]], hidden=True)
+
+    assert replica.snapshot() == writer.snapshot()
+    assert replica.ranking(round_id).ranked() == writer.ranking(round_id).ranked()
+    assert replica.ranking(round_id).exposure_spread() == \
+        writer.ranking(round_id).exposure_spread()
+    assert replica.audit() == writer.audit()
+    assert replica.participant_count == 40
+    assert replica.ballot("d5", round_id) == writer.ballot("d5", round_id)
+    assert any(c.table == "votes" and c.inserted for batch in heard for c in batch)
+    again = SessionStore.open(writer.path, read_only=True)  # what the file says
+    assert again.snapshot() == replica.snapshot()
+    assert again.ranking(round_id).ranked() == replica.ranking(round_id).ranked()
+
+
+async def test_a_refusal_reaches_the_caller_and_changes_nothing(writer: SessionStore) -> None:
+    replica = linked(writer)
+    await replica.go_to_round(1)
+    before = replica.snapshot()
+    with pytest.raises(Refused) as refused:
+        await replica.cast_ballot("nobody", "knelpunten", {1: 1})
+    assert refused.value.reason is Reason.VOTING_CLOSED
+    assert replica.snapshot() == before == writer.snapshot()
+
+
+async def test_a_record_gone_from_the_writer_goes_from_the_replica(
+        writer: SessionStore) -> None:
+    replica = linked(writer)
+    note = await replica.add_note("checkin", "Een notitie")
+    assert replica.notes("checkin") == [note]
+    replica.apply([("notes", note.id, None)])
+    assert replica.notes("checkin") == []
+
+
+@pytest.mark.parametrize("error", [
+    Refused(Reason.OVER_BUDGET, "5 dots"),
+    Busy(Path("s.json"), "s.json: too many changes waiting"),
+    WriteFailed(Path("s.json"), "s.json: disk full"),
+    StoreError(Path("s.json"), "s.json: closed"),
+    TypeError("unexpected keyword 'colour'"),
+    KeyError("knelpunten"),
+])
+def test_an_error_crosses_as_the_same_kind_with_the_same_sentence(error: Exception) -> None:
+    again = raised(Path("s.json"), *error_message(error))
+    assert type(again) is type(error)
+    assert str(again) == str(error)
+    if isinstance(error, Refused):
+        assert isinstance(again, Refused)
+        assert (again.reason, again.detail) == (error.reason, error.detail)
+
+
+def test_an_unexpected_error_is_named() -> None:
+    again = raised(Path("s.json"), *error_message(ZeroDivisionError("division by zero")))
+    assert isinstance(again, RuntimeError)
+    assert str(again) == "ZeroDivisionError: division by zero"
