@@ -150,6 +150,9 @@ class StoreReplica(SessionStore):
     """
 
     send: Send | None = None
+    committed_at: float | None = None
+    """When the host made the commit applied last (``time.monotonic``, one clock for every
+    process on the machine): the room benchmark times from the commit, not from its arrival."""
 
     @classmethod
     def follow(cls, path: Path, send: Send) -> StoreReplica:
@@ -159,8 +162,9 @@ class StoreReplica(SessionStore):
         freeze_long_lived()  # it lives as long as the session runs, as the host's store does
         return replica
 
-    def apply(self, changed: Changed) -> None:
+    def apply(self, changed: Changed, *, committed_at: float | None = None) -> None:
         """Bring the records in line with one commit of the host, then tell the subscribers."""
+        self.committed_at = committed_at
         touched: dict[tuple[str, int], Record | None] = {}
         for table, doc_id, doc in changed:
             old = self._records[table].get(doc_id)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -30,7 +30,13 @@ from facilitator.tui.i18n import _, set_language
 from facilitator.tui.messages import ReportFailed, ReportReady
 from facilitator.tui.screens.dialogs import ConfirmDialog
 
+if TYPE_CHECKING:
+    from facilitator.web.host import HostedServer
+
 log = logging.getLogger(__name__)
+
+SAVE_WITHIN_S = 5.0
+"""How long quitting waits to save the screen state before it stops the server anyway."""
 
 EXIT_OK, EXIT_CRASHED = 0, 1
 
@@ -51,15 +57,6 @@ class Server(Protocol):
     def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-
-
-@runtime_checkable
-class Host(Server, Protocol):
-    """A participant server that runs in a process of its own and holds the session there
-    (facilitator.web.host.HostedServer): the app reads the copy :meth:`take_over` returns."""
-
-    async def take_over(self) -> SessionStore: ...
-    def watch_lost(self, callback: Callable[[str], None]) -> Callable[[], None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +159,16 @@ class FacilitatorApp(App[int]):
     # -- the session and its participant server -----------------------------------------------
 
     def start_session(self, store: SessionStore, *, switch: bool = True) -> None:
-        """Show the session and start its participant server. A :class:`Host` takes the
-        session into its own process first; the screen then shows the copy it follows."""
+        """Show the session and start its participant server. A server in a process of its
+        own (``HostedServer``) takes the session there first; the screen then shows the copy
+        it follows."""
+        from facilitator.web.host import HostedServer
+
         self.store = store
         self.sub_title = store.info.title
         server = self.server_factory(store) if self.server_factory is not None else None
         self.server = server
-        if isinstance(server, Host):
+        if isinstance(server, HostedServer):
             from facilitator.tui.screens.opening import OpeningScreen
 
             self._show(OpeningScreen(), switch)
@@ -192,14 +192,20 @@ class FacilitatorApp(App[int]):
         else:
             self.push_screen(screen)
 
-    async def _host_session(self, server: Host) -> None:
+    async def _host_session(self, server: HostedServer) -> None:
         """The session into the host's process; then its screen, in place of the opening one."""
         try:
             store = await server.take_over()
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:  # the host could not open it, or not start at all
             self.server = None
             self.store = None
             self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED, message=Text(str(exc)))
+            return
+        except Exception as exc:  # a bug: say so rather than leave the opening screen up
+            log.exception("the session could not move to its host")
+            self.server = None
+            self.store = None
+            self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED, message=Text(repr(exc)))
             return
         server.watch_lost(self._host_lost)
         self.server_state = ServerState()
@@ -211,14 +217,21 @@ class FacilitatorApp(App[int]):
         self.notify(why, severity="error", timeout=30, markup=False)
 
     async def _start_server(self, server: Server) -> None:
+        """Wait until the server listens. A server that does not start stays the app's to stop
+        when it is in a process of its own: that process still holds the session."""
+        from facilitator.web.host import HostedServer
+
+        hosted = isinstance(server, HostedServer)
         try:
             await server.start()
+        except ConnectionError:  # the host stopped before it listened: _host_lost says why
+            return
         except ImportError as exc:
-            self.server = None
+            self.server = server if hosted else None
             self.server_state = ServerState(problem=_(
                 "The participant page is not available: {error}").format(error=exc))
         except OSError as exc:
-            self.server = None
+            self.server = server if hosted else None
             self.server_state = ServerState(problem=_(
                 "The participant page could not start: {error}. Try another --port.").format(
                     error=exc.strerror or exc))
@@ -293,8 +306,9 @@ class FacilitatorApp(App[int]):
         try:
             if store is not None and not store.closed and self.last_view_state is not None \
                     and self.last_view_state != store.info.view_state:
-                await store.update_session(view_state=self.last_view_state)
-        except StoreError:
+                await asyncio.wait_for(store.update_session(view_state=self.last_view_state),
+                                       SAVE_WITHIN_S)
+        except (StoreError, TimeoutError):
             log.exception("the screen state could not be saved")
         finally:
             if self.server is not None:
@@ -435,6 +449,7 @@ def run_tui(
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
                          server_factory=hosted_server(host, port, public_url))
+    del store  # the app hands it to the host and keeps the replica: no second copy in memory
 
     async def main() -> None:
         try:

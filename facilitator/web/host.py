@@ -107,6 +107,9 @@ class HostedServer(Addresses):
             self.process = await asyncio.create_subprocess_exec(
                 *command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         assert self.process.stderr is not None
@@ -118,6 +121,7 @@ class HostedServer(Addresses):
             opened = None
         if opened is None or opened[0] != "opened":
             reason = opened[1] if opened is not None and opened[0] == "not opened" else None
+            self._writer.close()  # a host still opening stops as soon as it looks
             await self._end()
             raise StoreError(self.path, reason or self._failure(
                 f"{self.path}: the participant server's process did not open the session"))
@@ -164,6 +168,32 @@ class HostedServer(Addresses):
 
     async def _listen(self, reader: asyncio.StreamReader, replica: StoreReplica) -> None:
         assert self._calls is not None and self._started is not None
+        broken: str | None = None
+        try:
+            await self._follow(reader, replica)
+        except Exception as exc:  # the replica cannot follow any more: stop the host cleanly
+            log.exception("following the session host failed")
+            broken = f"the screen stopped following the session ({exc!r}); every change the " \
+                     "participant server acknowledged is saved. Quit and run the session again"
+            if self._writer is not None:
+                self._writer.close()
+        if self.process is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 2.0)
+        why = broken or self._failure(
+            "the participant server's process stopped" if self._stopping else
+            "the participant server's process stopped unexpectedly; every change it "
+            "acknowledged is saved. Quit and run the session again")
+        self._calls.lost(why)
+        self._started_with(ConnectionResetError(errno.ECONNRESET, why))
+        if not self._stopping:
+            log.error("%s", why)
+            for on_lost in list(self._lost_watchers):
+                on_lost(why)
+
+    async def _follow(self, reader: asyncio.StreamReader, replica: StoreReplica) -> None:
+        """Each message from the host, until it has gone."""
+        assert self._calls is not None
         turn = time.perf_counter()
         while (message := await read_frame(reader)) is not None:
             if time.perf_counter() - turn > TURN_S:
@@ -173,7 +203,7 @@ class HostedServer(Addresses):
                 turn = time.perf_counter()
             kind = message[0]
             if kind == "changed":
-                replica.apply(message[1])
+                replica.apply(message[1], committed_at=message[2])
             elif kind == "answer":
                 self._calls.answered(*message[1:])
             elif kind == "code":
@@ -186,19 +216,6 @@ class HostedServer(Addresses):
                 self._started_with(OSError(message[1], message[2]))
             elif kind == "no server":
                 self._started_with(ImportError(message[1]))
-        if self.process is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.process.wait(), 2.0)
-        why = self._failure("the participant server's process stopped"
-                            if self._stopping else
-                            "the participant server's process stopped unexpectedly; every "
-                            "change it acknowledged is saved. Quit and run the session again")
-        self._calls.lost(why)
-        self._started_with(OSError(errno.ECONNRESET, why))
-        if not self._stopping:
-            log.error("%s", why)
-            for on_lost in list(self._lost_watchers):
-                on_lost(why)
 
     def _started_with(self, error: Exception | None) -> None:
         """The server listens (``error`` None), or could not start; told once."""
@@ -257,7 +274,6 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
         if not writer.is_closing():
             writer.write(frame(message))
 
-    store.subscribe(lambda changes: send(("changed", changed_documents(store, changes))))
     server: Any = None
     answering: set[asyncio.Task[None]] = set()
     stop = asyncio.Event()
@@ -287,9 +303,19 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
         stop.set()
 
     try:
+        # What opening filled in (a file from before the session secret was kept gets one)
+        # is written first, so that the file the TUI reads next says the same.
+        await store.update_session()
+        store.subscribe(lambda changes: send(
+            ("changed", changed_documents(store, changes), time.monotonic())))
         send(("opened",))
-        if await read_frame(reader) != ("go",):
-            return 0  # the TUI went away before it had read the session
+        go = asyncio.ensure_future(read_frame(reader))
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait((go, stopped), return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not go.done() or go.result() != ("go",):
+            go.cancel()
+            return 0  # the TUI went away, or a signal came, before it had read the session
         listening = asyncio.create_task(listen())
         try:
             from facilitator.web.server import ParticipantServer

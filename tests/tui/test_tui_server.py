@@ -3,10 +3,14 @@ CSRF token, Origin) and the contribution appears in the facilitator's feed."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
-from tui_helpers import feed, plain, row_texts, settle
+from tui_helpers import feed, plain, record_notifications, row_texts, settle
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -129,3 +133,62 @@ async def test_a_session_the_host_cannot_open_ends_the_app_with_why(
             await pilot.pause(0.1)
     assert app.return_code == EXIT_CRASHED
     assert app.server is None and app.store is None
+
+
+async def hosted_app(library: Library, templates: Templates, store: SessionStore,
+                     host: str = "127.0.0.1") -> FacilitatorApp:
+    from facilitator.tui.app import hosted_server
+
+    return FacilitatorApp(library, templates, store=store, lang="en",
+                          server_factory=hosted_server(host, 0, None))
+
+
+async def until(pilot: Any, done: Callable[[], bool], tries: int = 100) -> None:
+    for _ in range(tries):
+        if done():
+            return
+        await pilot.pause(0.1)
+
+
+async def test_a_host_that_cannot_listen_is_still_stopped_on_quitting(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    from facilitator.web.host import HostedServer
+
+    app = await hosted_app(library, templates, store, host="192.0.2.1")  # not this machine's
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: bool(app.server_problem))
+        assert "could not start" in app.server_problem
+        server = app.server
+        assert isinstance(server, HostedServer), "the app keeps the host it has to stop"
+        await app.store.add_note("checkin", "No phones today")  # type: ignore[union-attr]
+        host = server.process
+    assert host is not None and host.returncode == 0
+    again = SessionStore.open(store.path)  # unlocked, with the note
+    assert [n.text for n in again.notes("checkin")] == ["No phones today"]
+    await again.close()
+
+
+async def test_the_screen_says_so_when_the_host_dies_and_saves_the_view_on_quitting(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    await store.go_to_round(1)
+    path = store.path
+    app = await hosted_app(library, templates, store)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.server_ready)
+        await pilot.press("w")  # the results: a view the session remembers
+        await settle(pilot)
+        assert app.last_view_state is not None
+    saved = SessionStore.open(path, read_only=True).info.view_state
+    assert saved == app.last_view_state  # the host wrote it before it stopped
+
+    again = SessionStore.open(path)
+    app = await hosted_app(library, templates, again)
+    notified = record_notifications(app)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.server_ready)
+        server = app.server
+        assert server is not None and server.pid is not None  # type: ignore[attr-defined]
+        os.kill(server.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        await until(pilot, lambda: bool(app.server_problem))
+        assert "stopped unexpectedly" in app.server_problem
+        assert any("stopped unexpectedly" in n.message and not n.markup for n in notified)

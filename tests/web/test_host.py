@@ -13,9 +13,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import aiohttp
+import orjson
 import psutil
 import pytest
-from test_web_crash import phone
+from test_web_crash import free_port, phone
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Flag
@@ -72,7 +74,8 @@ async def test_the_replica_follows_the_phones_and_the_facilitators_changes(
             await asyncio.sleep(0.05)
         stop.set()
         await asyncio.gather(*phones)
-        await asyncio.sleep(0.3)  # the last commits' changes are on their way
+        # an answer comes after every change committed before it: a barrier, not a wait
+        await replica.add_note("checkin", "barrier")
         texts = {c.text for c in replica.contributions("checkin")}
         assert set(acked) <= texts
         assert replica.participant_count == server.devices_seen >= 3
@@ -198,3 +201,45 @@ async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
     await asyncio.to_thread(host.wait, 20)  # the host saw its TUI go, closed and exited
     store = SessionStore.open(session_path)
     await store.close()
+
+
+@pytest.mark.timeout(60)
+async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
+        session_path: Path) -> None:
+    server, replica = await hosted(session_path)
+    lost: list[str] = []
+    server.watch_lost(lost.append)
+    assert server.process is not None and server.pid is not None
+    os.kill(server.pid, signal.SIGTERM)
+    assert await asyncio.wait_for(server.process.wait(), 20) == 0  # it closed the session
+    for _ in range(100):
+        if lost:
+            break
+        await asyncio.sleep(0.05)
+    assert lost and "stopped unexpectedly" in lost[0]
+    await server.stop()
+    await replica.close()
+    store = SessionStore.open(session_path)  # unlocked
+    await store.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_file_from_before_the_secret_gets_one_both_processes_share(
+        session_path: Path) -> None:
+    port = free_port()
+    data = orjson.loads(session_path.read_bytes())
+    del data["session"]["1"]["secret"]  # sessions made before device cookies were signed
+    # the address it will serve on, so that starting to serve writes nothing to the session
+    data["session"]["1"]["join_base"] = f"http://127.0.0.1:{port}"
+    session_path.write_bytes(orjson.dumps(data))
+    server = HostedServer(SessionStore.open(session_path), host="127.0.0.1", port=port)
+    replica = await server.take_over()
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as browser, \
+                browser.get(server.join_url) as page:  # the code the TUI's QR shows
+            assert page.status == 200, await page.text()
+        assert load_session(session_path)[0]["session"]["1"]["secret"] == replica.info.secret
+    finally:
+        await server.stop()
+        await replica.close()
