@@ -262,8 +262,8 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
     from facilitator.tui.app import FacilitatorApp, hosted_server
     from facilitator.web.host import HostedServer
 
-    store = SessionStore.open(path)
-    app = FacilitatorApp(Library(path.parent.parent), Templates(), store=store,
+    app = FacilitatorApp(Library(path.parent.parent), Templates(),
+                         store=SessionStore.open(path),  # the app hands it to the host
                          server_factory=hosted_server("127.0.0.1", 0, None))
     clock = FrameClock(app)
     app.driver_class = clock.driver_class()
