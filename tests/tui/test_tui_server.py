@@ -192,3 +192,31 @@ async def test_the_screen_says_so_when_the_host_dies_and_saves_the_view_on_quitt
         await until(pilot, lambda: bool(app.server_problem))
         assert "stopped unexpectedly" in app.server_problem
         assert any("stopped unexpectedly" in n.message and not n.markup for n in notified)
+
+
+async def test_a_session_opened_from_the_home_screen_moves_to_its_host(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    """``facilitator run`` without a session: the home screen opens one, which then moves to
+    its host as a session given on the command line does."""
+    from textual.widgets import DataTable
+
+    from facilitator.tui.app import hosted_server
+    from facilitator.tui.screens.home import HomeScreen
+    from facilitator.tui.screens.session import SessionScreen
+    from facilitator.web.host import HostedServer
+
+    path = store.path
+    await store.close()
+    app = FacilitatorApp(library, templates, lang="en",
+                         server_factory=hosted_server("127.0.0.1", 0, None))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        app.screen.query_one("#sessions", DataTable).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.server_ready)
+        assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2  # no home
+        assert isinstance(app.server, HostedServer) and app.store is not None
+        assert app.store.path == path and app.store is app.server.store
+        host = app.server.process
+    assert host is not None and host.returncode == 0
