@@ -184,16 +184,19 @@ class PeakMemory(threading.Thread):
     def run(self) -> None:
         while not self.done.wait(0.2):
             try:
-                self.peak = max(self.peak, int(self.process.memory_info().rss))
+                self.peak = max(self.peak, self._rss())
             except psutil.Error:
                 return
 
     def reset(self) -> int:
         peak, self.peak = self.peak, 0
         try:
-            return max(peak, int(self.process.memory_info().rss))
+            return max(peak, self._rss())
         except psutil.Error:
             return peak
+
+    def _rss(self) -> int:
+        return int(self.process.memory_info().rss)
 
 
 def settle(worker: Worker, cap_s: float) -> tuple[float, bool]:
@@ -335,7 +338,7 @@ class Session:
         """The process that serves the phones: in (a) the laptop's child, in (b) the laptop."""
         self.tui: psutil.Process | None = None
         """In (a), the TUI's process."""
-        self.memory = PeakMemory(self.server)
+        self.memory: PeakMemory | None = None
         self.tui_memory: PeakMemory | None = None
         self.phones: Worker | None = None
         self.swamped = False
@@ -348,20 +351,19 @@ class Session:
         for worker in (self.phones, self.laptop):
             if worker is not None and worker.process.is_alive():
                 worker.stop(3)
-        self.memory.done.set()
-        if self.tui_memory is not None:
-            self.tui_memory.done.set()
+        for memory in (self.memory, self.tui_memory):
+            if memory is not None:
+                memory.done.set()
 
     def run(self) -> Run:
         plan = self.plan
         hello = self.laptop.hear(300)
         url = hello["url"]
         if hello.get("server_pid"):
-            self.server = psutil.Process(hello["server_pid"])
-            self.memory = PeakMemory(self.server)
-            self.tui = self.laptop.ps
+            self.server, self.tui = psutil.Process(hello["server_pid"]), self.laptop.ps
             self.tui_memory = PeakMemory(self.tui)
             self.tui_memory.start()
+        self.memory = PeakMemory(self.server)
         self.memory.start()
         settle(self.laptop, 60)  # the app loads the round's rows into its feed
         self._at_rest()
@@ -434,6 +436,7 @@ class Session:
         cpu_before, load_before = cpu_s(self.server), self.phones.cpu_s()
         tui_before = cpu_s(self.tui) if self.tui is not None else 0.0
         started = time.monotonic()
+        assert self.memory is not None
         self.memory.reset()
         if self.tui_memory is not None:
             self.tui_memory.reset()

@@ -196,16 +196,14 @@ class FacilitatorApp(App[int]):
         """The session into the host's process; then its screen, in place of the opening one."""
         try:
             store = await server.take_over()
-        except (StoreError, OSError) as exc:  # the host could not open it, or not start at all
+        except Exception as exc:  # say why rather than leave the opening screen up
+            expected = isinstance(exc, StoreError | OSError)  # could not open it, or not start
+            if not expected:
+                log.exception("the session could not move to its host")
             self.server = None
             self.store = None
-            self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED, message=Text(str(exc)))
-            return
-        except Exception as exc:  # a bug: say so rather than leave the opening screen up
-            log.exception("the session could not move to its host")
-            self.server = None
-            self.store = None
-            self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED, message=Text(repr(exc)))
+            self.exit(EXIT_CRASHED, return_code=EXIT_CRASHED,
+                      message=Text(str(exc) if expected else repr(exc)))
             return
         server.watch_lost(self._host_lost)
         self.server_state = ServerState()
@@ -217,21 +215,16 @@ class FacilitatorApp(App[int]):
         self.notify(why, severity="error", timeout=30, markup=False)
 
     async def _start_server(self, server: Server) -> None:
-        """Wait until the server listens. A server that does not start stays the app's to stop
-        when it is in a process of its own: that process still holds the session."""
-        from facilitator.web.host import HostedServer
-
-        hosted = isinstance(server, HostedServer)
+        """Wait until the server listens. One that does not start stays the app's to stop on
+        quitting: in a process of its own it still holds the session."""
         try:
             await server.start()
         except ConnectionError:  # the host stopped before it listened: _host_lost says why
             return
         except ImportError as exc:
-            self.server = server if hosted else None
             self.server_state = ServerState(problem=_(
                 "The participant page is not available: {error}").format(error=exc))
         except OSError as exc:
-            self.server = server if hosted else None
             self.server_state = ServerState(problem=_(
                 "The participant page could not start: {error}. Try another --port.").format(
                     error=exc.strerror or exc))

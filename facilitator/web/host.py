@@ -77,8 +77,7 @@ class HostedServer(Addresses):
     ) -> None:
         super().__init__(store, host=host, port=port, public_url=public_url, clock=clock)
         # ``store`` is the session as the app reads it: the store it was given until
-        # :meth:`take_over`, the replica after.
-        self.path = store.path
+        # :meth:`take_over`, the replica after (the same file).
         self.process: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._calls: Calls | None = None
@@ -97,10 +96,11 @@ class HostedServer(Addresses):
         handed = self.store
         if isinstance(handed, StoreReplica):
             return handed
+        path = handed.path
         await handed.close()
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-m", "facilitator.web.host", "--fd", str(theirs.fileno()),
-                   "--session", str(self.path), "--host", self.host, "--port", str(self.port)]
+                   "--session", str(path), "--host", self.host, "--port", str(self.port)]
         if self.public_url:
             command += ["--public-url", self.public_url]
         try:
@@ -123,11 +123,11 @@ class HostedServer(Addresses):
             reason = opened[1] if opened is not None and opened[0] == "not opened" else None
             self._writer.close()  # a host still opening stops as soon as it looks
             await self._end()
-            raise StoreError(self.path, reason or self._failure(
-                f"{self.path}: the participant server's process did not open the session"))
-        self._calls = Calls(self.path, self._writer.write)
+            raise StoreError(path, reason or self._failure(
+                f"{path}: the participant server's process did not open the session"))
+        self._calls = Calls(path, self._writer.write)
         try:
-            replica = await asyncio.to_thread(StoreReplica.follow, self.path, self._calls.send)
+            replica = await asyncio.to_thread(StoreReplica.follow, path, self._calls.send)
         except BaseException:
             self._writer.close()  # the host hears the TUI go, closes the session and exits
             await self._end()
