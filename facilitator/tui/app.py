@@ -47,6 +47,10 @@ class Server(Protocol):
     @property
     def join_url(self) -> str: ...
     @property
+    def room_link(self) -> str: ...
+    @property
+    def room_links(self) -> list[str]: ...
+    @property
     def wall_url(self) -> str: ...
     @property
     def organiser_url(self) -> str | None: ...
@@ -241,12 +245,12 @@ class FacilitatorApp(App[int]):
         return self.server_state.problem
 
     def server_url(self, kind: str) -> str | None:
-        """The running participant server's ``join``, ``wall`` or ``organiser`` address (None
-        while it does not run, or organiser access is off)."""
+        """The running participant server's ``room`` (the short link in the QR code), ``wall``
+        or ``organiser`` address (None while it does not run, or organiser access is off)."""
         server = self.server
         if server is None or not self.server_state.ready:
             return None
-        url: str | None = getattr(server, f"{kind}_url")
+        url: str | None = server.room_link if kind == "room" else getattr(server, f"{kind}_url")
         return url
 
     # -- the command palette and help ---------------------------------------------------------

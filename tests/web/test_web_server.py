@@ -134,6 +134,6 @@ async def test_the_wall_qr_shows_the_address_phones_use(store: SessionStore) -> 
             local = f"http://127.0.0.1:{server.port}/wall/{wall_token(store.info.secret)}"
             async with laptop.get(local) as response:
                 html = await response.text()
-        assert server.join_url in html
+        assert server.room_link in html
     finally:
         await server.stop()

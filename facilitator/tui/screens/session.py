@@ -33,6 +33,7 @@ from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import Burst, BurstWatch
 from facilitator.core.model import Change, Contribution, Flag, Source
 from facilitator.core.templates import RoundKind, RoundSpec, localized
+from facilitator.qr import terminal_modules
 from facilitator.store.files import StoreError
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, group_name, loc, ngettext
@@ -70,7 +71,7 @@ from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
 from facilitator.tui.widgets.header import RoundHeader, RoundLine, voting_rule
-from facilitator.tui.widgets.join import JoinPanel, JoinShown
+from facilitator.tui.widgets.join import JoinPanel, JoinShown, side_scale, side_width
 from facilitator.tui.widgets.joining import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
@@ -97,8 +98,8 @@ frames."""
 PANEL_AREAS = frozenset({"room", "join", "joining", "status"})
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
-NARROW = 140
-"""Below this width the QR code leaves the side (j still shows it full screen)."""
+TYPICAL_LINK = "http://192.168.100.100:8080/r/" + "x" * 10
+"""What the side panel is sized for before the participant page runs."""
 
 AREAS: dict[str, frozenset[str]] = {
     "session": frozenset({"round", "agenda", "join", "joining"}),
@@ -141,6 +142,9 @@ class SessionScreen(Screen[None]):
     agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive((), repaint=False)
     room_rows: reactive[tuple[RoomRow, ...]] = reactive((), repaint=False)
     join: reactive[JoinShown | None] = reactive(None, repaint=False)
+    join_scale: reactive[int] = reactive(1, repaint=False)
+    """The side panel's QR code size for this terminal (0: no whole code fits beside the feed:
+    the left column points to j)."""
     joining: reactive[JoiningShown | None] = reactive(None, repaint=False)
     status: reactive[ViewStatus | None] = reactive(None, repaint=False)
     detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
@@ -213,7 +217,8 @@ class SessionScreen(Screen[None]):
                     yield RoundView(id=VIEW_ROUND)
             with Vertical(id="right"):
                 yield Static(_("Join from your phone"), classes="panel-title")
-                yield JoinPanel(id="join").data_bind(SessionScreen.join)
+                yield JoinPanel(id="join").data_bind(SessionScreen.join,
+                                                     scale=SessionScreen.join_scale)
         yield KeyBar([*self.ACTIONS, *actions.APP])
 
     def on_mount(self) -> None:
@@ -234,7 +239,19 @@ class SessionScreen(Screen[None]):
         self.post_message(JoinLinkChanged())
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "narrow")
+        self._size_join()
+
+    def _size_join(self) -> None:
+        """The side panel as wide as the QR code it draws, as large as the screen allows
+        beside a readable feed; none when even the smallest does not fit (a cut code does not
+        scan)."""
+        link = self.join.url if self.join is not None and self.join.url else TYPICAL_LINK
+        modules = terminal_modules(link)
+        scale = side_scale(modules, *self.size, len(link))
+        self.set_class(scale == 0, "narrow")
+        if scale:
+            self.query_one("#right").styles.width = side_width(modules, scale, len(link))
+        self.join_scale = scale
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -277,6 +294,7 @@ class SessionScreen(Screen[None]):
         self.room_rows = room_rows(self.store)
 
     def _area_join(self) -> None:
+        shown_link = self.join.url if self.join is not None else None
         app = self.facilitator
         server = app.server
         participants = self.store.participant_count
@@ -285,9 +303,11 @@ class SessionScreen(Screen[None]):
                                   problem=app.server_state.problem)
         else:
             self.join = JoinShown(
-                server.join_url, devices=server.devices_seen, participants=participants,
-                others=tuple(getattr(server, "reachable_urls", server.candidate_urls)),
+                server.room_link, devices=server.devices_seen, participants=participants,
+                others=tuple(server.room_links),
                 organiser=bool(self.store.info.organiser_secret))
+        if self.join.url != shown_link:  # another link may need another size of code
+            self._size_join()
 
     def _area_joining(self) -> None:
         self.joining = joining_shown(self.store, self._burst)
