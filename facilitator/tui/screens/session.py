@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -175,6 +176,8 @@ class SessionScreen(Screen[None]):
         self._theme_rows: dict[int, set[int]] = {}
         """Theme → the feed's rows in it (a renamed theme redraws those)."""
         self._rang_for: str | None = None
+        self._question = ""
+        """The round's question as shown above the feed."""
         self._unsubscribe: list[Callable[[], None]] = []
         self._watching_server = False
         self._pending: dict[str, set[int]] = {}
@@ -285,7 +288,12 @@ class SessionScreen(Screen[None]):
 
     def _area_round(self) -> None:
         self.round_line = round_line(self.store, self.round_index, projected=self.projected)
-        self.query_one("#prompt", Static).update(loc(self.spec.prompt), layout=False)
+        question = loc(self.spec.prompt)
+        if question != self._question:
+            # Another round's question: the area takes its height (a timer's tick does not
+            # come here with a new question, so it never costs a layout of the screen).
+            self._question = question
+            self.query_one("#prompt", Static).update(Text(question))
 
     def _area_agenda(self) -> None:
         self.agenda_rows = agenda_rows(self.store, self.round_index)
