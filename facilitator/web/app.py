@@ -760,6 +760,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
         total=len(store.template.rounds),
         count=store.ranking(spec.id).shown,
         newest=store.newest(spec.id, WALL_ITEMS),
+        written=functools.partial(content.written, store),
         results=results,
         rule=spec.voting,
         voting_open=state.voting_open,
