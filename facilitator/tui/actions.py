@@ -133,6 +133,9 @@ SESSION: tuple[Command, ...] = (
     Command("organiser.link", "k", "organiser", N_("Organiser link"),
             N_("The link an organiser's event watch follows this room with: switch it off, "
                "or make a new one")),
+    Command("wall.open", "W", "open_wall", N_("Wall on the projector"),
+            N_("Open the wall in this laptop's browser, for the projector: the QR code, the "
+               "question, what arrives, the results; this terminal becomes your own screen")),
 )
 """The session screen's commands."""
 
@@ -157,3 +160,18 @@ WATCH: tuple[Command, ...] = (
     Command("watch.quit", "ctrl+q", "quit", N_("Quit"), bar=True, priority=True),
 )
 """The event watch (``facilitator event watch``, another app)."""
+
+
+DAY: tuple[tuple[str, str], ...] = (
+    ("round.submissions", N_("Input")),
+    ("round.voting", N_("Voting")),
+    ("view.switch", N_("Results")),
+    ("round.next", N_("Next round")),
+    ("join.fullscreen", N_("QR code")),
+    ("distillation.line", N_("Line")),
+    ("contribution.approve", N_("Approve")),
+)
+"""The keys a day runs on, by a short name: first in the session screen's key bar, in this
+order, each in the rounds it applies to (the screen leaves out the others: voting in a round
+that is not voted on, the day chair's line outside the distillation round, approving outside a
+moderated one)."""

@@ -222,12 +222,13 @@ class SessionScreen(Screen[None]):
                 yield Static(_("Join from your phone"), classes="panel-title")
                 yield JoinPanel(id="join").data_bind(SessionScreen.join,
                                                      scale=SessionScreen.join_scale)
-        yield KeyBar([*self.ACTIONS, *actions.APP])
+        yield KeyBar([*self.ACTIONS, *actions.APP], first=actions.DAY)
 
     def on_mount(self) -> None:
         self.query_one(FeedTable).source = self.rows
         self._unsubscribe.append(self.store.subscribe(self._committed))
         self.watch(self.facilitator, "server_state", self._server_changed)
+        self.watch(self.facilitator, "wall_open", self._wall_opened)
         self.watch(self.query_one(FeedTable), "highlighted", self._highlighted, init=False)
         self.now = self.facilitator.clock()
         self._show_round(keep=self.selected or None)
@@ -250,10 +251,10 @@ class SessionScreen(Screen[None]):
         scan)."""
         link = self.join.url if self.join is not None and self.join.url else TYPICAL_LINK
         modules = terminal_modules(link)
-        scale = side_scale(modules, *self.size, len(link))
+        scale = side_scale(modules, *self.size)
         self.set_class(scale == 0, "narrow")
         if scale:
-            self.query_one("#right").styles.width = side_width(modules, scale, len(link))
+            self.query_one("#right").styles.width = side_width(modules, scale)
         self.join_scale = scale
 
     def on_unmount(self) -> None:
@@ -275,6 +276,7 @@ class SessionScreen(Screen[None]):
                 ids.append(item.id)
                 self._theme_rows.setdefault(item.theme_id, set()).add(item.id)
         feed.load(ids, keep=keep)
+        self.query_one(KeyBar).leave_out(self._keys_elsewhere())
         for area in ("round", "agenda", "room", "join", "joining", "status", "detail"):
             self._show(area)
         self._results_dirty = True
@@ -283,11 +285,26 @@ class SessionScreen(Screen[None]):
         # full passes, which would otherwise stall a redraw now and then.
         freeze_long_lived()
 
+    def _keys_elsewhere(self) -> frozenset[str]:
+        """The day's keys that do nothing in this round (the key bar leaves them out)."""
+        spec = self.spec
+        elsewhere = set()
+        if not spec.participants_submit:
+            elsewhere.add("round.submissions")
+        if spec.voting.rule == "none":
+            elsewhere.add("round.voting")
+        if spec.kind is not RoundKind.DISTILLATION:
+            elsewhere.add("distillation.line")
+        if not spec.moderated:
+            elsewhere.add("contribution.approve")
+        return frozenset(elsewhere)
+
     def _show(self, area: str) -> None:
         getattr(self, f"_area_{area}")()
 
     def _area_round(self) -> None:
-        self.round_line = round_line(self.store, self.round_index, projected=self.projected)
+        self.round_line = round_line(self.store, self.round_index, projected=self.projected,
+                                     wall=self.facilitator.wall_open)
         question = loc(self.spec.prompt)
         if question != self._question:
             # Another round's question: the area takes its height (a timer's tick does not
@@ -313,7 +330,7 @@ class SessionScreen(Screen[None]):
             self.join = JoinShown(
                 server.room_link, devices=server.devices_seen, participants=participants,
                 others=tuple(server.room_links),
-                organiser=bool(self.store.info.organiser_secret))
+                organiser=bool(self.store.info.organiser_secret), wall=app.wall_open)
         if self.join.url != shown_link:  # another link may need another size of code
             self._size_join()
 
@@ -338,7 +355,8 @@ class SessionScreen(Screen[None]):
         feed = self.query_one(FeedTable)
         cid = feed.current_id
         item = self.store.contribution(cid) if cid else None
-        self.detail = detail_shown(self.store, item, self.rows.named,
+        self.detail = detail_shown(self.store, item,
+                                   self.rows.named if self.projected else None,
                                    len(feed.marked - {cid}) if cid else 0)
 
     def _area_themes(self) -> None:
@@ -831,14 +849,39 @@ class SessionScreen(Screen[None]):
         self.query_one(Agenda).enter()
 
     def action_toggle_projected(self) -> None:
-        self.projected = not self.projected
+        self._set_projected(not self.projected)
+        if self.projected:
+            said = _("This screen is on the projector: the feed is narrowed only to groups "
+                     "that may be named.")
+            if self.facilitator.wall_open:
+                said += " " + _("The wall is open as well: is this terminal really what the "
+                                "room sees?")
+        elif self.facilitator.wall_open:
+            said = _("The room sees the wall; this terminal is your own screen: G narrows "
+                     "the feed to any group. P again before it goes on the projector.")
+        else:
+            said = _("Your own screen, not projected: G narrows the feed to any group. "
+                     "P again before it goes on the projector.")
+        self.notify(said, timeout=8, markup=False)
+
+    def _set_projected(self, projected: bool) -> None:
+        self.projected = projected
+        self.rows.projected = projected
         if self._drop_hidden_filter():
             self._filtered()
+        else:
+            self.query_one(FeedTable).changed_all()
+            self._area_detail()
         self._area_round()
-        self.notify(_("This screen is on the projector: the feed is narrowed only to groups "
-                      "that may be named.") if self.projected else
-                    _("Your own screen, not projected: G narrows the feed to any group. "
-                      "P again before it goes on the projector."), timeout=5, markup=False)
+
+    def _wall_opened(self, opened: bool) -> None:
+        """The wall is on the projector now: this terminal is the facilitator's own screen."""
+        if opened and self.projected:
+            self._set_projected(False)
+        self._area_join()
+
+    def action_open_wall(self) -> None:
+        self.facilitator.open_wall()
 
     def action_filter_group(self) -> None:
         tables = ["", *self.store.template.table_groups]
@@ -998,7 +1041,23 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(JoiningDialog(self.store))
 
     def action_organiser(self) -> None:
-        self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+        def show() -> None:
+            self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+
+        if not self.projected:
+            show()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                show()
+
+        # The organiser link is a secret; this screen may be what the room sees.
+        self.app.push_screen(ConfirmDialog(
+            _("This screen may be on the projector, and the organiser link is a secret: "
+              "whoever reads it can follow this room. Show it here?\n"
+              "(W puts the wall on the projector; P says this screen is your own.)"),
+            yes=_("Show it"), no=_("Not now")), answered)
 
     def round_open(self) -> bool:
         state = self.store.round_state(self.spec.id)

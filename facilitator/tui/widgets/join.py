@@ -42,40 +42,39 @@ CENTRE_FOR_DOUBLE = 100
 
 
 SIDE_TEXT_MIN = 33
-"""The side panel's text never has fewer columns than this."""
-LINK_ON_ONE_LINE = 44
-"""The side panel widens for a link up to this long, so that it reads on one line."""
+"""The side panel's text never has fewer columns than this (the link may take two lines: the
+columns go to the feed)."""
 
 
-def side_scale(modules: int, width: int, height: int, link: int = 0) -> int:
+def side_scale(modules: int, width: int, height: int) -> int:
     """The scale of the side panel's QR code (``modules`` across, quiet zone included) on a
     ``width`` × ``height`` screen: 2 where the feed keeps :data:`CENTRE_FOR_DOUBLE` columns, 1
     where it keeps :data:`CENTRE_MIN`, else 0 (no code beside the feed: the left column points
-    to j). ``link``: the length of the link shown under the code."""
+    to j)."""
     rows = height - SCREEN_CHROME_ROWS - SIDE_TEXT_ROWS
     for scale, centre in ((2, CENTRE_FOR_DOUBLE), (1, CENTRE_MIN)):
-        if width - LEFT_WIDTH - side_width(modules, scale, link) >= centre \
+        if width - LEFT_WIDTH - side_width(modules, scale) >= centre \
                 and terminal_size(modules, scale)[1] <= rows:
             return scale
     return 0
 
 
-def side_width(modules: int, scale: int, link: int = 0) -> int:
-    """The side panel's width for a code of ``modules`` at ``scale``, and the link under it
-    on one line when it is not too long."""
-    text = link if link <= LINK_ON_ONE_LINE else SIDE_TEXT_MIN
-    return max(SIDE_TEXT_MIN, text, terminal_size(modules, scale)[0]) + SIDE_CHROME
+def side_width(modules: int, scale: int) -> int:
+    """The side panel's width for a code of ``modules`` at ``scale``."""
+    return max(SIDE_TEXT_MIN, terminal_size(modules, scale)[0]) + SIDE_CHROME
 
 
 @dataclass(frozen=True, slots=True)
 class JoinShown:
     url: str | None
-    """The join link as of now (None: the participant page is not running)."""
+    """The room's short link as of now (None: the participant page is not running)."""
     devices: int
     participants: int
     problem: str = ""
     others: tuple[str, ...] = ()
     organiser: bool | None = None
+    wall: bool = False
+    """The wall is open in the browser (W): the hint to open it is not needed."""
 
 
 def counts_text(devices: int, participants: int) -> Text:
@@ -97,6 +96,9 @@ def hints_text(shown: JoinShown) -> RenderableType:
     for other in shown.others:
         if other != shown.url:
             parts.append(Text(_("also: ") + other, style="dim", overflow="fold"))
+    if shown.url and not shown.wall:
+        parts.append(Text(_("For the projector: W opens the wall in your browser."),
+                          style="dim"))
     if shown.organiser is not None:  # the link only on its own screen: this one is projected
         parts.append(Text(_("Organiser link: on (k)") if shown.organiser
                           else _("Organiser link: off (k)"), style="dim"))
@@ -152,6 +154,6 @@ class JoinPanel(Vertical):
         if old is None or (old.devices, old.participants) != (new.devices, new.participants):
             counts.update(counts_text(new.devices, new.participants), layout=False)
         if not self.compact and (old is None or (old.devices == 0) != (new.devices == 0)
-                                 or (old.others, old.organiser, old.url)
-                                 != (new.others, new.organiser, new.url)):
+                                 or (old.others, old.organiser, old.url, old.wall)
+                                 != (new.others, new.organiser, new.url, new.wall)):
             hints.update(hints_text(new))
