@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
     from facilitator.store.library import Library, Templates
+    from facilitator.web.server import ParticipantServer
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_PORT = 8080
@@ -333,7 +334,8 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
 
     async def main() -> None:
         try:
-            await serve_forever(store, host=args.host, port=args.port, public_url=args.public_url)
+            await serve_forever(store, host=args.host, port=args.port, public_url=args.public_url,
+                                announce=lambda server: _announce(server, args.port))
         finally:
             await store.close()
 
@@ -349,6 +351,40 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
             ) from None
         raise
     return EXIT_OK
+
+
+def _announce(server: ParticipantServer, port: int) -> None:
+    """What ``serve`` prints once it listens: the join URL first (other tools read it), the
+    wall's address second, then the room's short link and what to do when phones cannot
+    reach the laptop."""
+    from facilitator.core.joining import ROTATE_S
+    from facilitator.web.addresses import WILDCARDS
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(server.join_url)
+    say(_("wall: {url}").format(url=server.wall_url))
+    say(_("The join code in these links changes every {minutes} minutes (the room's short "
+          "link now: {link}): show the wall on the projector, its QR code is always the "
+          "current one. Table cards: facilitator cards {session}").format(
+              minutes=f"{ROTATE_S / 60:.0f}", link=server.room_link,
+              session=server.store.session_id))
+    others = [url for url in server.candidate_urls if url != server.join_url]
+    if server.host in WILDCARDS:
+        for url in others:
+            say(_("also: {url}").format(url=url))
+    elif others and not server.public_url:
+        say(_("other addresses of this laptop (start with --host ADDRESS or --host 0.0.0.0 "
+              "to serve there):"))
+        for url in others:
+            say(f"  {url}")
+    if server.only_loopback:
+        say(_("Only this laptop can open the link (no network found, or --host 127.0.0.1). "
+              "For phones: start a phone hotspot or a travel router, connect the laptop, "
+              "and restart with --host 0.0.0.0, or give --public-url."))
+    if server.port != port and port != 0:
+        say(_("(port {asked} was taken; using {port})").format(asked=port, port=server.port))
 
 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:

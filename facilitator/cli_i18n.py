@@ -11,8 +11,7 @@ file and a key for whoever fixes it.
 Kept light: ``facilitator --help`` must start fast, so an English run reads no catalog at all.
 Update the catalogs after changing strings::
 
-    pybabel extract -o /tmp/cli.pot facilitator/cli.py facilitator/cli_i18n.py \\
-        facilitator/web/server.py
+    pybabel extract -o /tmp/cli.pot facilitator/cli.py
     pybabel update -D cli -i /tmp/cli.pot -d facilitator/locale -l nl   # and -l en
 """
 

@@ -1,6 +1,6 @@
 """The command line speaks the facilitator's language (issue 19): Dutch or English, chosen as
 the TUI chooses (``--lang``, the session's language for ``serve``, the system's, else Dutch);
-every sentence of ``facilitator/cli.py`` and of ``serve`` has its Dutch translation."""
+every sentence of ``facilitator/cli.py`` (``serve``'s included) has its Dutch translation."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import facilitator
 from facilitator.cli_i18n import language_asked, system_language
 
 PACKAGE = Path(facilitator.__file__).parent
-SOURCES = [PACKAGE / "cli.py", PACKAGE / "web" / "server.py"]
+SOURCES = [PACKAGE / "cli.py"]
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}|%\([a-z_]+\)s")
 
 

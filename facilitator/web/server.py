@@ -18,13 +18,11 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from facilitator.cli_i18n import _
 from facilitator.collector import collect_young_less_often
-from facilitator.core.joining import ROTATE_S
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
-from facilitator.web.addresses import WILDCARDS, Addresses
+from facilitator.web.addresses import Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.guard import Limits
 
@@ -120,32 +118,13 @@ async def serve_forever(
     host: str | None = None,
     port: int = 8080,
     public_url: str | None = None,
+    announce: Callable[[ParticipantServer], None] = lambda server: _say(server.join_url),
 ) -> None:
-    """``facilitator serve``: the join URL first, then the rest, then serve until stopped."""
+    """``facilitator serve``: start, ``announce`` where phones and the wall reach the server
+    (the command line says it, in the facilitator's language), then serve until stopped."""
     server = ParticipantServer(store, host=host, port=port, public_url=public_url)
     await server.start()
-    _say(server.join_url)
-    _say(_("wall: {url}").format(url=server.wall_url))
-    _say(_("The join code in these links changes every {minutes} minutes (the room's short "
-           "link now: {link}): show the wall on the projector, its QR code is always the "
-           "current one. Table cards: facilitator cards {session}").format(
-               minutes=f"{ROTATE_S / 60:.0f}", link=server.room_link,
-               session=store.session_id))
-    others = [url for url in server.candidate_urls if url != server.join_url]
-    if server.host in WILDCARDS:
-        for url in others:
-            _say(_("also: {url}").format(url=url))
-    elif others and not server.public_url:
-        _say(_("other addresses of this laptop (start with --host ADDRESS or --host 0.0.0.0 "
-               "to serve there):"))
-        for url in others:
-            _say(f"  {url}")
-    if server.only_loopback:
-        _say(_("Only this laptop can open the link (no network found, or --host 127.0.0.1). "
-               "For phones: start a phone hotspot or a travel router, connect the laptop, "
-               "and restart with --host 0.0.0.0, or give --public-url."))
-    if server.port != port and port != 0:
-        _say(_("(port {asked} was taken; using {port})").format(asked=port, port=server.port))
+    announce(server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
