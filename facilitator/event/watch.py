@@ -170,7 +170,7 @@ class EventWatch:
             async with self._client.get(room.link.url, headers=headers,
                                         allow_redirects=False) as response:
                 status = response.status
-                body = await response.content.read(MAX_SUMMARY_BYTES + 1)
+                body = await read_capped(response, MAX_SUMMARY_BYTES)
                 etag = response.headers.get("ETag", "")
                 clock = response.headers.get("X-Room-Clock", "")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -185,8 +185,12 @@ class EventWatch:
         if status == 403:
             self._set(room, RoomState.REFUSED, seen=now, problem="403")
             return
-        if status != 200 or len(body) > MAX_SUMMARY_BYTES:
+        if status != 200:
             self._set(room, RoomState.BROKEN, seen=now, problem=f"HTTP {status}")
+            return
+        if body is None:
+            self._set(room, RoomState.BROKEN, seen=now,
+                      problem=f"more than {MAX_SUMMARY_BYTES >> 20} MB")
             return
         try:
             summary = read_summary(body)
@@ -214,6 +218,21 @@ class EventWatch:
 
     def overview(self) -> EventOverview:
         return overview(self.rooms, self.clock())
+
+
+async def read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The whole body, read to its end as it arrives (over a real network, in many pieces);
+    None when it is longer than ``cap`` bytes, of which no more than that is read."""
+    if response.content_length is not None and response.content_length > cap:
+        return None
+    pieces: list[bytes] = []
+    size = 0
+    while piece := await response.content.read(cap + 1 - size):
+        pieces.append(piece)
+        size += len(piece)
+        if size > cap:
+            return None
+    return b"".join(pieces)
 
 
 # -- one picture of the day --------------------------------------------------------------------
