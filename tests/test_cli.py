@@ -17,6 +17,7 @@ import pytest
 
 from facilitator.cli import main
 from facilitator.store.journal import load_session
+from facilitator.store.library import ROOM_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"}
@@ -76,7 +77,9 @@ def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:
                                 timeout=60)
     assert result.returncode == 0, result.stderr
     document = json.loads(exported.read_text())
-    assert document["tables"] == load_session(file)[0]
+    session = load_session(file)[0]
+    keys = {key: session["session"]["1"].pop(key) for key in ROOM_KEYS}
+    assert document["tables"] == session  # all of it but the room's keys
 
     imported = cli(env, "import", str(exported))
     assert imported.returncode == 0, imported.stderr
@@ -85,6 +88,8 @@ def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:
     copy = orjson.loads(Path(new_file).read_bytes())
     assert copy["session"]["1"]["session_id"] == new_id
     copy["session"]["1"]["session_id"] = session_id
+    minted = {key: copy["session"]["1"].pop(key) for key in ROOM_KEYS}
+    assert all(minted[key] and minted[key] != keys[key] for key in ROOM_KEYS)  # its own keys
     assert copy == document["tables"]
     listed = cli(env, "list").stdout
     assert session_id in listed and new_id in listed
@@ -235,8 +240,8 @@ def _mutate(doc: dict, case: str) -> bytes | dict:
         tables["notes"]["1"] = {"text": "no round"}
     elif case == "path_in_session_id":
         next(iter(tables["session"].values()))["session_id"] = "../../escaped"
-    elif case == "bad_join_token":
-        next(iter(tables["session"].values()))["join_token"] = "short"
+    elif case == "bad_join_base":
+        next(iter(tables["session"].values()))["join_base"] = "javascript:alert(1)"
     elif case == "wrong_field_type":
         tables["notes"]["1"] = {"round_id": "knelpunten", "text": 5}
     elif case == "two_sessions":
@@ -257,7 +262,7 @@ IMPORT_CASES = {
     "missing_field": "tables.notes.1",
     "wrong_field_type": "tables.notes.1.text: input should be a valid string",
     "path_in_session_id": "tables.session.1.session_id: '../../escaped' is not a valid",
-    "bad_join_token": "tables.session.1.join_token: 'short' is not a valid",
+    "bad_join_base": "tables.session.1.join_base: 'javascript:alert(1)' is not a valid",
     "two_sessions": "tables.session: expected exactly one document",
     "bad_template": "rounds[1].votng: unknown key",
 }

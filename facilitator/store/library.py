@@ -29,10 +29,14 @@ from facilitator.store.files import (
     write_atomic,
 )
 from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore
+from facilitator.store.store import SessionStore, new_organiser_secret, new_session_secret
 
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_VERSION = 1
+ROOM_KEYS = ("secret", "join_token", "organiser_secret")
+"""What a session file holds that lets someone act as the room: the secret its join codes,
+card codes, form tokens and wall address are derived from, the join link's token and the
+organiser link's secret. An export leaves them out; reading an export makes new ones."""
 
 
 class NotFound(LookupError):
@@ -68,6 +72,12 @@ class SessionEntry:
 def new_join_token() -> str:
     """An unguessable token for the join URL (160 bits)."""
     return secrets.token_urlsafe(20)
+
+
+def new_room_keys() -> dict[str, str]:
+    """Fresh :data:`ROOM_KEYS` for a session read from an export."""
+    return {"secret": new_session_secret(), "join_token": new_join_token(),
+            "organiser_secret": new_organiser_secret()}
 
 
 class Templates:
@@ -202,15 +212,21 @@ class Library:
     # -- export and import ---------------------------------------------------------------------
 
     def export(self, ref: str) -> bytes:
-        """One portable JSON document: the session file with a header saying what it is."""
+        """One portable JSON document: the session file with a header saying what it is,
+        without the room's keys (:data:`ROOM_KEYS`), so it can be handed on without handing on
+        the room."""
         path = self.resolve(ref)
         data = checked_session(path, load_session(path)[0])
+        for info in data["session"].values():
+            for key in ROOM_KEYS:
+                info.pop(key, None)
         document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": data}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 
     def import_file(self, file: Path) -> SessionEntry:
         """Add an exported session. An id that is taken gets a fresh one; nothing is overwritten.
-        The export is checked like a session file being opened, before anything is written."""
+        The export is checked like a session file being opened, before anything is written; the
+        copy gets keys of its own (never those of the room it came from)."""
         tables = _read_export(file)
         info = next(iter(tables["session"].values()))
         self.writable_folder()
@@ -265,6 +281,10 @@ def _read_export(file: Path) -> Tables:
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise StoreError(file, f"{file}: tables: expected an object of tables")
+    sessions = tables.get("session")
+    for info in sessions.values() if isinstance(sessions, dict) else ():
+        if isinstance(info, dict):  # anything else: check_tables says what is wrong
+            info.update(new_room_keys())
     try:
         return check_tables(tables)
     except DocumentError as exc:
