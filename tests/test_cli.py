@@ -6,6 +6,7 @@ import ast
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from facilitator.cli import main
 from facilitator.store.journal import load_session
-from facilitator.store.library import ROOM_KEYS
+from facilitator.store.library import MAX_EXPORT_BYTES, ROOM_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"}
@@ -290,6 +291,39 @@ def test_import_of_a_missing_file_exits_2(env: dict[str, str], tmp_path: Path) -
     result = cli(env, "import", str(tmp_path / "nothing.json"))
     assert result.returncode == 2
     assert "nothing.json" in result.stderr and "cannot be read" in result.stderr
+
+
+def _in_one_gigabyte() -> None:
+    """A child process that may map at most 1 GB: reading without end would fail it."""
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_import_of_what_is_not_a_file_is_refused_without_reading_it(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """A symlink to /dev/zero would be read until memory ran out, a FIFO with no writer would
+    hang the command, a file bigger than any export would fill memory: each is refused at once,
+    naming the file, and nothing is imported."""
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as sparse:  # takes no room on disk
+        sparse.truncate(MAX_EXPORT_BYTES + 1)
+    for file, problem in ((zero, "not a file but a device"),
+                          (fifo, "not a file but a named pipe"),
+                          (tmp_path, "not a file but a folder"),
+                          (huge, "larger than any export")):
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "facilitator", "import", str(file)],
+                                capture_output=True, text=True, env=env, timeout=60,
+                                preexec_fn=_in_one_gigabyte)
+        assert result.returncode == 2, (file, result.stderr)
+        assert f"{file}: {problem}" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert time.monotonic() - started < 30
+    assert not (tmp_path / "data" / "sessions").exists() or not any(
+        (tmp_path / "data" / "sessions").iterdir())
 
 
 # -- a data folder that cannot be written ------------------------------------------------------

@@ -25,6 +25,7 @@ from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
     check_writable,
+    read_regular_file,
     real_session_path,
     write_atomic,
 )
@@ -32,7 +33,11 @@ from facilitator.store.journal import load_session
 from facilitator.store.store import SessionStore, new_organiser_secret, new_session_secret
 
 EXPORT_FORMAT = "facilitator-session"
+EXPORT_NAME = "an export (the file `facilitator export` writes)"
 EXPORT_VERSION = 1
+MAX_EXPORT_BYTES = 128 << 20
+"""An export of a session at the size we promise (20,000 items, 2,000 devices) is tens of MB;
+a file past this is not one, and is refused before it is read into memory."""
 ROOM_KEYS = ("secret", "join_token", "organiser_secret")
 """What a session file holds that lets someone act as the room: the secret its join codes,
 card codes, form tokens and wall address are derived from, the join link's token and the
@@ -244,8 +249,8 @@ def is_export(file: Path) -> bool:
     """Whether ``file`` looks like a ``facilitator export`` (not a session file): a JSON object
     whose ``format`` says so. Anything unreadable is not; opening it will say why."""
     try:
-        document = orjson.loads(file.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        document = orjson.loads(read_regular_file(file, MAX_EXPORT_BYTES, EXPORT_NAME))
+    except (StoreError, orjson.JSONDecodeError):
         return False
     return isinstance(document, dict) and document.get("format") == EXPORT_FORMAT
 
@@ -263,9 +268,7 @@ def open_export(file: Path, folder: Path) -> SessionStore:
 def _read_export(file: Path) -> Tables:
     """Check an export thoroughly before anything is written; errors name the file and key."""
     try:
-        document = orjson.loads(file.read_bytes())
-    except OSError as exc:
-        raise StoreError(file, f"{file}: cannot be read ({exc.strerror})") from None
+        document = orjson.loads(read_regular_file(file, MAX_EXPORT_BYTES, EXPORT_NAME))
     except orjson.JSONDecodeError as exc:
         raise StoreError(file, f"{file}: not valid JSON ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
