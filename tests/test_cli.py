@@ -105,6 +105,16 @@ def test_new_with_language_and_prefix_resolution(env: dict[str, str], tmp_path: 
     assert json.loads(out.read_text())["tables"]["session"]["1"]["session_id"] == session_id
 
 
+def test_text_options_that_are_not_utf8_are_refused_by_name(env: dict[str, str]) -> None:
+    latin1 = os.fsdecode("Zaal Één".encode("latin-1"))  # a terminal set to Latin-1
+    for option in ("--title", "--place"):
+        result = cli(env, "new", "kennisatelier", option, latin1)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"argument {option}:" in result.stderr and "is not UTF-8 text" in result.stderr
+    assert not (Path(env["FACILITATOR_DATA_DIR"]) / "sessions").exists() or not any(
+        (Path(env["FACILITATOR_DATA_DIR"]) / "sessions").iterdir())
+
+
 def test_list_without_sessions(env: dict[str, str]) -> None:
     result = cli(env, "list")
     assert result.returncode == 0 and "No sessions yet" in result.stdout
