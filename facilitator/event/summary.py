@@ -27,7 +27,7 @@ from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import clean_text
-from facilitator.store.documents import LATEST_TIME, Seconds, Time
+from facilitator.store.documents import LATEST_TIME, Ref, Seconds, Time
 from facilitator.store.store import SessionStore
 
 FORMAT = "facilitator-room-summary"
@@ -63,7 +63,7 @@ class _Part(BaseModel):
 
 
 class SummaryItem(_Part):
-    id: Count
+    id: Ref
     text: Text
     rank: Count
     votes: Votes
