@@ -70,6 +70,7 @@ async def real_room(tmp_path: Path) -> AsyncIterator[ParticipantServer]:
 class Answer:
     body: bytes
     headers: dict[str, str]
+    chunked: bool = False
 
 
 class HostileRooms:
@@ -84,8 +85,16 @@ class HostileRooms:
 
     async def summary(self, request: web.Request) -> web.StreamResponse:
         answer = self.answers[request.match_info["name"]]
-        return web.Response(body=answer.body, headers=answer.headers,
-                            content_type="application/json")
+        if not answer.chunked:
+            return web.Response(body=answer.body, headers=answer.headers,
+                                content_type="application/json")
+        response = web.StreamResponse(headers=answer.headers)  # no Content-Length to go by
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(answer.body), 1 << 16):
+            await response.write(answer.body[start:start + (1 << 16)])
+        await response.write_eof()
+        return response
 
     def link(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/o/{name}"
@@ -256,6 +265,8 @@ def _bad_rooms(summary: dict[str, Any], clock: str) -> dict[str, tuple[Answer, s
         "not-json": (Answer(b"\x1b]52;c;" + PASTE.encode() + b"\x07", with_clock),
                      "Invalid JSON"),
         "too-big": (Answer(b" " * (MAX_SUMMARY_BYTES + 10) + good, with_clock), "MB"),
+        "too-big-streamed": (Answer(b" " * (3 * MAX_SUMMARY_BYTES) + good, with_clock,
+                                    chunked=True), "MB"),
     }
 
 
