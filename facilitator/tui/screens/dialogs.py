@@ -114,11 +114,14 @@ class ContributionDialog(_Dialog[NewContribution]):
     store refuses it or the disk fails, the dialog stays open with the typed text and says why.
     """
 
-    def __init__(self, template: Template, round_title: str, save: SaveCard) -> None:
+    def __init__(self, template: Template, round_title: str, save: SaveCard, *,
+                 tables: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.template = template
         self.round_title = round_title
         self.save = save
+        self.tables = tables
+        """The session's tables, to say which one the card came from."""
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -130,9 +133,9 @@ class ContributionDialog(_Dialog[NewContribution]):
             groups.append((_("not said"), ""))
             yield Label(_("Stakeholder group"))
             yield Select(groups, id="stakeholder", value="", allow_blank=False)
-            if self.template.table_groups:
+            if self.tables:
                 yield Label(_("Table"))
-                tables = [(_("none"), ""), *[(t, t) for t in self.template.table_groups]]
+                tables = [(_("none"), ""), *[(t, t) for t in self.tables]]
                 yield Select(tables, id="table", value="", allow_blank=False)
             yield Label(id="problem", classes="problem")
             yield from self.buttons(_("Add"))

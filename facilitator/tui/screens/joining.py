@@ -33,7 +33,7 @@ class JoiningDialog(ModalScreen[None]):
     def __init__(self, store: SessionStore) -> None:
         super().__init__()
         self.store = store
-        self.tables = card_tables(store.template)
+        self.tables = card_tables(store.info)
 
     @property
     def wall_url(self) -> str | None:

@@ -597,7 +597,8 @@ class SessionScreen(Screen[None]):
                 return str(exc) or type(exc).__name__
             return None
 
-        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save))
+        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save,
+                                                tables=self.store.info.tables))
 
     def action_edit(self) -> None:
         item = self._current()
@@ -813,7 +814,7 @@ class SessionScreen(Screen[None]):
                       "P again before it goes on the projector."), timeout=5, markup=False)
 
     def action_filter_group(self) -> None:
-        tables = ["", *self.store.template.table_groups]
+        tables = ["", *self.store.info.tables]
         position = tables.index(self.table_filter) if self.table_filter in tables else 0
         self.table_filter = tables[(position + 1) % len(tables)]
         self._filtered()
