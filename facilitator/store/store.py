@@ -640,16 +640,17 @@ class SessionStore:
     def answerable(self, round_id: str, per_round: int = ANSWERABLE) -> list[Contribution]:
         """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
 
-        The best ``per_round`` of each bottleneck round before it, by that round's live ranking
-        (the morning's ranking for the afternoon), earliest round first. Costs ``per_round``
-        items per such round, never a pass over them. Empty for any other kind of round.
+        The best ``per_round`` of each bottleneck round before it, with those tied with the
+        last of them (:meth:`RoundRanking.best`), by that round's live ranking (the morning's
+        ranking for the afternoon), earliest round first. Costs those items per such round,
+        never a pass over them. Empty for any other kind of round.
         """
         rounds = self.template.rounds
         index = next(i for i, spec in enumerate(rounds) if spec.id == round_id)
         if rounds[index].kind is not RoundKind.IDEAS:
             return []
         return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
-                for item in self.rankings[spec.id].top(per_round)]
+                for item in self.rankings[spec.id].best(per_round)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
