@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from facilitator.core.joining import (
     BURST_DEVICES,
     BURST_WINDOW_S,
     GRACE_S,
+    MAX_TABLES,
     ROOM,
     ROTATE_S,
     BurstWatch,
+    TablesProblem,
+    TablesRefused,
     admission,
     card_code,
     devices_over,
     room_code,
+    table_names,
 )
 from facilitator.core.model import SessionInfo
 from facilitator.core.templates import Template
@@ -78,3 +84,19 @@ def test_devices_over_the_people_in_the_room() -> None:
     assert devices_over(27, 24) == 3
     assert devices_over(24, 24) == 0
     assert devices_over(60, 0) == 0  # the facilitator has not said: no comparison
+
+
+def test_tables_are_typed_as_a_number_or_as_names() -> None:
+    assert table_names("4") == ("1", "2", "3", "4")
+    assert table_names(" 0 ") == table_names("") == ()
+    assert table_names("Noord, Zuid ,, West\u202e") == ("Noord", "Zuid", "West")
+    assert table_names("A") == ("A",)
+    for typed, problem in ((str(MAX_TABLES + 1), TablesProblem.TOO_MANY),
+                           ("Noord, Zuid, Noord", TablesProblem.TWICE),
+                           ("x" * 201, TablesProblem.TOO_LONG),
+                           (",".join(str(n) for n in range(MAX_TABLES + 1)),
+                            TablesProblem.TOO_MANY)):
+        with pytest.raises(TablesRefused) as refused:
+            table_names(typed)
+        assert refused.value.problem is problem
+    assert len(table_names(str(MAX_TABLES))) == MAX_TABLES

@@ -18,6 +18,7 @@ import pytest
 
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
+from facilitator.event.summary import build_summary
 from facilitator.report import build_report, write_report
 from facilitator.report.markdown import render_markdown
 from facilitator.store.library import Library, Templates
@@ -227,10 +228,16 @@ async def test_a_removed_action_or_line_is_printed_nowhere(library: Library) -> 
     await store.edit_line(line.id, "Aan de goede groep", addressed_to=["municipality"])
     gone = await store.add_note("oogst", "Weg ermee", addressed_to=["municipality"])
     await store.remove_note(gone.id)
+    await store.add_note("oogst", "Een aantekening, geen lijn")
     try:
         markdown = render_markdown(build_report(store))
+        summary = build_summary(store)  # what an organiser's event watch reads
     finally:
         await store.close()
+    assert [(line.text, line.to) for line in summary.lines] == [
+        ("Aan de goede groep", ["municipality"])]
+    assert summary.actions == 1 and [a.owner for a in summary.recent_actions] == [
+        "Gemeente (dubbel)"]
     assert markdown.count("Proef uitwerken") == 2  # the action, once in each list
     assert "Gemeente (dubbel)" in markdown and "| Gemeente |" not in markdown
     assert "**Aan Gemeente:** Aan de goede groep" in markdown
