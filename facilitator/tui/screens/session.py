@@ -1080,4 +1080,3 @@ class SessionScreen(Screen[None]):
                            _("Saved: the report shows the session as you set it."))
 
         self.app.push_screen(DetailsDialog(store.info, ran_on), chosen)
-
