@@ -66,6 +66,36 @@ def _interval(value: str) -> float:
     return seconds
 
 
+def _text(value: str) -> str:
+    """Text typed on the command line (a title, a theme's name), cleaned as typed text is
+    everywhere (control characters such as DEL removed). Bytes that are not UTF-8 (a terminal
+    or script in another encoding) reach Python as lone surrogates: refused by name."""
+    from facilitator.core.text import clean_text
+
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not UTF-8 text; type it in a terminal set to UTF-8").format(
+                value=repr(value))) from None
+    return clean_text(value, multiline=False)
+
+
+def _tables(value: str) -> tuple[str, ...]:
+    from facilitator.core.joining import MAX_TABLES, TablesProblem, TablesRefused, table_names
+
+    try:
+        return table_names(value)
+    except TablesRefused as refused:
+        problem = {
+            TablesProblem.TOO_MANY: _("at most {n} tables").format(n=MAX_TABLES),
+            TablesProblem.TWICE: _("the table {name} is named twice").format(
+                name=repr(refused.name)),
+            TablesProblem.TOO_LONG: _("the table name {name} is too long").format(
+                name=repr(refused.name))}
+        raise argparse.ArgumentTypeError(f"{value!r}: {problem[refused.problem]}") from None
+
+
 def _public_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -123,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("a template starts a new session, a session id resumes one; none: the home "
                "screen"),
     )
-    run.add_argument("--title", help=_("title of a new session"))
+    run.add_argument("--title", type=_text, help=_("title of a new session"))
     run.add_argument("--lang", choices=("nl", "en"),
                      help=_("language of the facilitator screens"))
     run.add_argument("--wall", action="store_true", help=_(
@@ -138,9 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser("new", help=_("create a session from a template"))
     new.add_argument("template", metavar="TEMPLATE")
-    new.add_argument("--title", help=_("session title (default: the template's)"))
+    new.add_argument("--title", type=_text, help=_("session title (default: the template's)"))
     new.add_argument("--lang", choices=("nl", "en"), help=_("session language"))
-    new.add_argument("--place", default="", help=_("where the session takes place"))
+    new.add_argument("--place", type=_text, default="",
+                     help=_("where the session takes place"))
+    new.add_argument("--tables", type=_tables, metavar="N|NAMES",
+                     help=_("the tables, each with its own table card: a number (tables 1 to "
+                            "N) or names separated by commas (default: the template's; 0: one "
+                            "card for the room)"))
 
     commands.add_parser("list", help=_("list sessions"))
     commands.add_parser("templates", help=_("list templates (built-in and your own)"))
@@ -191,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
                               help=_("the rooms; none: the event file's rooms"))
-    event_report.add_argument("--title",
+    event_report.add_argument("--title", type=_text,
                               help=_("the event's title (default: the event file's)"))
     event_report.add_argument("--out", type=Path, default=Path("."),
                               help=_("folder (default: here)"))
@@ -206,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "map", help=_("show one room's theme together with another name's in the event "
                       "report"))
     event_map.add_argument("room", metavar="FILE_OR_SESSION", help=_("the room"))
-    event_map.add_argument("theme", metavar="THEME", help=_("its theme, as named in the room"))
-    event_map.add_argument("--onto", required=True, metavar="NAME",
+    event_map.add_argument("theme", metavar="THEME", type=_text,
+                           help=_("its theme, as named in the room"))
+    event_map.add_argument("--onto", required=True, metavar="NAME", type=_text,
                            help=_("the theme (of another room) to show it with"))
     event_map.add_argument("--event", type=Path, metavar="FILE", help=_(
         "the event file (default: event.toml beside the room's file)"))
@@ -218,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("each room's organiser link (the room's TUI shows it, key k)"))
     watch.add_argument("--event", type=Path, metavar="FILE",
                        help=_("an event file whose links = [...] names the rooms"))
-    watch.add_argument("--title", help=_("the event's title"))
+    watch.add_argument("--title", type=_text, help=_("the event's title"))
     watch.add_argument("--host", default="127.0.0.1", help=_(
         "address of the event wall (default: %(default)s, this laptop only)"))
     watch.add_argument("--port", type=_port, default=8090,
@@ -272,7 +308,8 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
 
 def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     store = library.create(
-        templates.load(args.template), title=args.title, lang=args.lang, place=args.place
+        templates.load(args.template), title=args.title, lang=args.lang, place=args.place,
+        tables=args.tables,
     )
     asyncio.run(store.close())
     print(store.session_id)
@@ -301,6 +338,8 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
             + ngettext("contribution", "contributions", entry.contributions)
             + f"  {entry.title}"
         )
+    print(_("contributions: those that count, as in the report and the audit (hidden ones and "
+            "those awaiting approval are left out)"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -502,6 +541,8 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
     from facilitator.event.file import add_theme_mapping, default_path
     from facilitator.event.rooms import opened_rooms
 
+    if not args.onto:
+        raise UsageError(_("event map: --onto: give the name of the theme to show it with"))
     with opened_rooms([args.room], library) as (room,):
         names = sorted({t.name for t in room.store.themes()})
         if theme_key(args.theme) not in {theme_key(n) for n in names}:

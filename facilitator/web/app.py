@@ -11,13 +11,14 @@ script.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from http.cookies import SimpleCookie
@@ -419,7 +420,7 @@ def _join_context(
     template = store.template
     groups = [(g.id, content.shown(g.name, lang, store.info.lang)) for g in template.groups]
     title = content.session_title(store, lang)
-    tables = template.table_groups if any(r.uses_groups for r in template.rounds) else ()
+    tables = store.info.tables if any(r.uses_groups for r in template.rounds) else ()
     code = request.query.get("code", "")[:MAX_CODE_CHARS] if participant is None else ""
     card_table = request.query.get("table", "") if participant is None else ""
     table = participant.table_group if participant is not None else (
@@ -444,10 +445,32 @@ def _refused_join(request: web.Request, store: SessionStore) -> say.Answer | Non
     again when the form is sent (:meth:`SessionStore.admits`)."""
     code = request.query.get("code", "")[:MAX_CODE_CHARS]
     try:
-        store.admits(JoinCode(code, request.app[CONFIG].clock()))
+        with _code_guesses(request, bool(code)):
+            store.admits(JoinCode(code, request.app[CONFIG].clock()))
     except Refused as exc:
         return say.REFUSALS[exc.reason]
     return None
+
+
+@contextlib.contextmanager
+def _code_guesses(request: web.Request, guessing: bool) -> Iterator[None]:
+    """Around a check of a new device's join code: an address that sent too many codes that
+    admit nobody this minute has every code refused (429) until the minute is over, and a
+    code that admits nobody counts (:attr:`Limits.ip_code_guesses`)."""
+    address = client_address(request)
+    if not guessing or address is None:
+        yield
+        return
+    config = request.app[CONFIG]
+    key = "ip:" + address
+    if config.rate.spent(key, "code_guesses", config.limits.ip_code_guesses):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    try:
+        yield
+    except Refused as exc:
+        if exc.reason is Reason.CODE_NOT_VALID:
+            config.rate.count(key, "code_guesses")
+        raise
 
 
 def _themes(store: SessionStore, items: list[Contribution], lang: str
@@ -562,15 +585,17 @@ async def join(request: web.Request) -> web.StreamResponse:
     if lang not in PARTICIPANT_LANGUAGES:
         raise Refused(Reason.UNKNOWN_LANGUAGE)
     request[LANG] = lang  # a refusal below speaks the language just chosen
-    await store.join(
-        device,
-        lang=lang,
-        stakeholder=_field(form, "stakeholder"),
-        name=_field(form, "name"),
-        consent_named=_field(form, "consent") == "yes",
-        table_group=_field(form, "table"),
-        came_with=JoinCode(_field(form, "code")[:MAX_CODE_CHARS], request.app[CONFIG].clock()),
-    )
+    code = _field(form, "code")[:MAX_CODE_CHARS]
+    with _code_guesses(request, bool(code) and store.participant(device) is None):
+        await store.join(
+            device,
+            lang=lang,
+            stakeholder=_field(form, "stakeholder"),
+            name=_field(form, "name"),
+            consent_named=_field(form, "consent") == "yes",
+            table_group=_field(form, "table"),
+            came_with=JoinCode(code, request.app[CONFIG].clock()),
+        )
     request[REMEMBER_LANG] = lang
     return _done(request, store.info.join_token, "welcome")
 
@@ -683,21 +708,26 @@ async def room_link_page(request: web.Request) -> web.StreamResponse:
     """The short link in the room's QR code, ``/r/<code>``: a code that admits now (the room's,
     or a table card's) leads to the join page's full link, with the code (and a card's table);
     any other gets the join page's refusal, in the phone's language, and learns nothing of the
-    session (not even its join token). A phone that joined earlier is known again on the join
-    page by its cookie, whatever the code."""
+    session (not even its join token), and counts against its address as a wrong code on the
+    join page does. A phone that joined earlier is known again on the join page by its cookie,
+    whatever the code."""
     store = request.app[STORE]
     request[LANG] = pick_language(request)
     code = request.match_info["code"].lower()
-    joined_with = admission(store.info, store.template, code, request.app[CONFIG].clock())
-    if joined_with is None:
-        raise Refused(Reason.CODE_NOT_VALID)
+    with _code_guesses(request, True):  # a wrong code counts as on the join page
+        joined_with = admission(store.info, code, request.app[CONFIG].clock())
+        if joined_with is None:
+            raise Refused(Reason.CODE_NOT_VALID)
     table = joined_with[len(CARD):] if joined_with.startswith(CARD) else ""
     raise web.HTTPSeeOther(join_url("", store.info.join_token, code, table))
 
 
 async def qr_code(request: web.Request) -> web.StreamResponse:
-    """The room's QR code (for the wall: it carries the room's current code)."""
+    """The room's QR code (for the wall: it carries the room's current code, as a short link);
+    none while joining is closed, as the wall then says."""
     store = _wall_session(request)
+    if store.round_state(store.current_round.id).joining_closed:
+        raise Refused(Reason.JOINING_CLOSED)
     url = _room_link(request, store)
     if request.match_info["kind"] == "svg":
         return web.Response(text=_svg(url), content_type="image/svg+xml")
@@ -790,12 +820,17 @@ async def organiser_summary(request: web.Request) -> web.StreamResponse:
     store = request.app[STORE]
     address = client_address(request)
     config = request.app[CONFIG]
-    if address is not None and not config.rate.allow(  # guesses count too
-            "ip:" + address, "organiser", config.limits.ip_organiser):
-        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
     secret = store.info.organiser_secret
     sent = request.match_info["secret"]
-    if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
+    right = bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
+    # Wrong guesses and the right link are limited apart: a stranger guessing from the
+    # organiser's address cannot lock the organiser out (the secret's 192 bits, not the limit,
+    # are what make guessing hopeless).
+    kind, limit = (("organiser", config.limits.ip_organiser) if right else
+                   ("organiser_guesses", config.limits.ip_organiser_guesses))
+    if address is not None and not config.rate.allow("ip:" + address, kind, limit):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    if not right:
         raise Refusal(say.ORGANISER_REFUSED)
     etag, body = request.app[SUMMARY].current()
     headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
