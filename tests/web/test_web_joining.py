@@ -447,3 +447,24 @@ async def test_codes_guessed_with_the_join_form_count_too(store: SessionStore) -
         assert await post(code_at(store, clock.now)) == (429, TOO_FAST)
         assert (await _join_page(client, store, code_at(store, clock.now)))[0] == 429
         assert store.participants() == []
+
+
+async def test_codes_guessed_with_the_short_link_count_too(store: SessionStore) -> None:
+    """The room's short link is another door for a code: wrong ones count against the address
+    as on the join page, and past the allowance it leads nowhere, the right code included."""
+    await store.go_to_round(0)
+    clock = Clock()
+    app = create_app(store, clock=clock, limits=Limits(ip_code_guesses=5))
+    async with TestClient(TestServer(app), cookie_jar=aiohttp.DummyCookieJar()) as client:
+
+        async def short(code: str, address: str = VENUE) -> int:
+            response = await client.get(f"/r/{code}", allow_redirects=False,
+                                        headers={"X-Forwarded-For": address})
+            return response.status
+
+        assert await short(code_at(store, clock.now)) == 303  # a right code does not count
+        for n in range(5):
+            assert await short(f"{n:010d}") == 403
+        assert await short(code_at(store, clock.now)) == 429
+        assert (await _join_page(client, store, code_at(store, clock.now)))[0] == 429
+        assert await short(code_at(store, clock.now), "198.51.100.4") == 303
