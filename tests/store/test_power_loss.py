@@ -1,0 +1,144 @@
+"""Power loss, not only process death: the store on a file system that forgets, at a cut,
+everything not fsynced (facilitator.bench.powercut, a FUSE layer in the spirit of LazyFS).
+
+First the layer itself: it must really lose what a power cut loses, or the store's tests on it
+would pass whatever the store does. Then the store: what it acknowledged is there after a cut.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from facilitator.bench.powercut import PowerCutMount, unavailable
+
+pytestmark = pytest.mark.skipif(unavailable() is not None, reason=unavailable() or "")
+
+
+@pytest.fixture
+def power(tmp_path: Path) -> Iterator[PowerCutMount]:
+    """The layer over ``tmp_path/disk``, mounted at ``tmp_path/mnt``; its root is durable."""
+    layer = PowerCutMount(tmp_path / "disk", tmp_path / "mnt")
+    layer.mount()
+    try:
+        yield layer
+    finally:
+        layer.unmount()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, data: bytes, *, sync: bool, flags: int = os.O_CREAT | os.O_TRUNC) -> None:
+    fd = os.open(path, os.O_WRONLY | flags, 0o644)
+    try:
+        os.write(fd, data)
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _reboot(power: PowerCutMount) -> None:
+    power.cut()
+    power.unmount()
+    power.mount()
+
+
+# -- the layer loses what a power cut loses ----------------------------------------------------
+
+
+def test_a_write_is_kept_by_its_fsync_and_lost_without_one(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    kept = root / "kept.txt"
+    _write(kept, b"first line\n", sync=True)
+    _fsync(root)
+    _write(kept, b"second line, never synced\n", sync=False, flags=os.O_APPEND)
+    fd = os.open(kept, os.O_WRONLY)
+    os.pwrite(fd, b"FIRST", 0)  # an overwrite in place, not synced either
+    os.close(fd)
+    assert kept.read_bytes() == b"FIRST line\nsecond line, never synced\n"  # as the OS shows it
+
+    undone = power.cut()
+    power.unmount()
+    assert (power.backing / "tree" / "kept.txt").read_bytes() == b"first line\n"
+    power.mount()
+    assert kept.read_bytes() == b"first line\n"
+    assert undone.files == 1 and undone.bytes > 0
+
+
+def test_a_truncation_without_fsync_is_undone(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    _write(root / "f", b"x" * 10_000, sync=True)
+    _fsync(root)
+    os.truncate(root / "f", 10)
+    _reboot(power)
+    assert (root / "f").read_bytes() == b"x" * 10_000
+
+
+def test_a_rename_is_undone_until_its_folder_is_fsynced(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    _write(root / "session.json", b"old", sync=True)
+    _write(root / "new.tmp", b"new", sync=True)
+    _fsync(root)
+    os.replace(root / "new.tmp", root / "session.json")
+    assert sorted(os.listdir(root)) == ["session.json"]
+
+    _reboot(power)
+    assert sorted(os.listdir(root)) == ["new.tmp", "session.json"]
+    assert (root / "session.json").read_bytes() == b"old"
+
+    os.replace(root / "new.tmp", root / "session.json")
+    _fsync(root)
+    _reboot(power)
+    assert sorted(os.listdir(root)) == ["session.json"]
+    assert (root / "session.json").read_bytes() == b"new"
+
+
+def test_a_new_name_needs_its_folder_fsynced_a_removal_too(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    _write(root / "old", b"durable", sync=True)
+    _fsync(root)
+    _write(root / "new", b"synced, but its name is not", sync=True)
+    os.unlink(root / "old")
+    os.link(root / "new", root / "second-name")
+    (root / "folder").mkdir()
+    _write(root / "folder" / "inside", b"synced", sync=True)
+    _fsync(root / "folder")  # the folder's entry is synced; the folder's own name is not
+    _reboot(power)
+    assert sorted(os.listdir(root)) == ["old"]
+    assert (root / "old").read_bytes() == b"durable"
+
+
+def test_a_new_folder_and_its_files_survive_with_every_fsync(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    (root / "folder").mkdir()
+    _fsync(root)
+    _write(root / "folder" / "file", b"data", sync=True)
+    _reboot(power)
+    assert os.listdir(root / "folder") == []  # the folder's name, but not the file's
+    _write(root / "folder" / "file", b"data", sync=True)
+    _fsync(root / "folder")
+    _reboot(power)
+    assert (root / "folder" / "file").read_bytes() == b"data"
+
+
+def test_after_a_cut_the_disk_answers_nothing(power: PowerCutMount) -> None:
+    root = power.mountpoint
+    _write(root / "f", b"data", sync=True)
+    fd = os.open(root / "f", os.O_WRONLY)
+    power.cut()
+    with pytest.raises(OSError) as failed:
+        os.write(fd, b"more")
+        os.fsync(fd)
+    assert failed.value.errno == errno.EIO
+    os.close(fd)  # a process still running can let go of its files
