@@ -247,6 +247,18 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool
     fsync_directory(path.parent)
 
 
+def make_folder(folder: Path) -> None:
+    """``mkdir -p`` whose folders survive a power cut: a new folder's name is durable only once
+    the folder holding it is fsynced, so each parent is fsynced after its new child is made."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        fsync_directory(new.parent)
+
+
 def fsync_directory(folder: Path) -> None:
     """Make a rename or removal in ``folder`` durable."""
     dir_fd = os.open(folder, os.O_RDONLY)

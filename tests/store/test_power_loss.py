@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from facilitator.bench.powercut import PowerCutMount, unavailable
+from facilitator.core.model import Source
+from facilitator.store.library import Library, Templates
+from facilitator.store.store import SessionStore
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=unavailable() or "")
 
@@ -142,3 +145,48 @@ def test_after_a_cut_the_disk_answers_nothing(power: PowerCutMount) -> None:
         os.fsync(fd)
     assert failed.value.errno == errno.EIO
     os.close(fd)  # a process still running can let go of its files
+
+
+# -- the store keeps what it acknowledged --------------------------------------------------
+
+
+async def _lose_power(store: SessionStore, power: PowerCutMount) -> None:
+    """The power goes while ``store`` is open: what it holds in memory is gone with it."""
+    power.cut()
+    store.file.close()  # lets go of its files and its lock, writing nothing
+    power.unmount()
+    power.mount()
+
+
+async def test_a_new_session_in_a_new_data_folder_survives_a_power_cut(
+        power: PowerCutMount, templates: Templates) -> None:
+    """The data folder and its sessions folder are made on first use: their names must be
+    durable before the session in them counts as saved."""
+    library = Library(power.mountpoint / "data")
+    store = library.create(templates.load("kennisatelier"), title="Made just before the cut")
+    path = store.path
+    await _lose_power(store, power)
+    reopened = SessionStore.open(path)
+    assert reopened.info.title == "Made just before the cut"
+    await reopened.close()
+
+
+async def test_an_acknowledged_contribution_survives_a_power_cut(
+        power: PowerCutMount, templates: Templates) -> None:
+    """A commit is acknowledged once its journal line is fsynced; the journal's own name, made
+    when the session was opened, must be durable by then too."""
+    folder = power.mountpoint / "sessions"
+    folder.mkdir()
+    _fsync(power.mountpoint)  # the folder itself is durable: only the journal is on trial
+    library = Library(power.mountpoint)
+    store = library.create(templates.load("kennisatelier"), title="Cut")
+    path = store.path
+    await store.close()
+    for attempt in range(2):  # a new session's journal, then a reopened one's
+        store = SessionStore.open(path)
+        text = f"Acknowledged before the cut ({attempt})"
+        await store.add_contribution(store.current_round.id, text, source=Source.TUI)
+        await _lose_power(store, power)
+        reopened = SessionStore.open(path)
+        assert text in {c.text for c in reopened.contributions(visible_only=False)}
+        await reopened.close()
