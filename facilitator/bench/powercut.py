@@ -30,7 +30,8 @@ case the store must survive and the one that finds a missing fsync), torn sector
 (modes, times), and moving a folder into another folder (refused with EXDEV; nothing in a
 session does it).
 
-``python -m facilitator.bench.powercut BACKING MOUNTPOINT`` mounts the layer and reads commands
+``python -m facilitator.bench.powercut BACKING MOUNTPOINT [--no-hard-links]`` mounts the layer
+(without hard links: as exFAT or FAT32 on a USB stick) and reads commands
 on its standard input, one a line: ``cut`` (answers ``cut`` and a JSON object of what was
 undone). It prints ``mounted`` once the mount answers, and unmounts itself when its standard
 input closes. :class:`PowerCutMount` runs it from Python.
@@ -146,7 +147,10 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
     flag_nullpath_ok = True  # an open file that was removed is still read and written
     flag_nopath = True
 
-    def __init__(self, backing: Path) -> None:
+    def __init__(self, backing: Path, *, hard_links: bool = True) -> None:
+        """``hard_links=False``: refuse them, as exFAT and FAT32 (USB sticks) and some network
+        shares do."""
+        self.hard_links = hard_links
         self.tree = backing / "tree"
         self.stash = backing / "stash"
         self.lock = threading.Lock()
@@ -314,6 +318,8 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
 
     @_operation
     def link(self, target: str, source: str) -> int:
+        if not self.hard_links:
+            raise OSError(errno.EPERM, "this file system has no hard links")
         new = self._real(target)
         self._folder_changes(os.path.dirname(new))
         os.link(self._real(source), new, follow_symlinks=False)
@@ -449,11 +455,11 @@ def _entries(folder: str | Path) -> dict[str, int]:
 # -- the layer's process ---------------------------------------------------------------------
 
 
-def _serve(backing: Path, mountpoint: Path) -> int:
+def _serve(backing: Path, mountpoint: Path, *, hard_links: bool) -> int:
     if mfusepy is None:
         print(MISSING, file=sys.stderr)
         return 2
-    layer = PowerCutFS(backing)
+    layer = PowerCutFS(backing, hard_links=hard_links)
 
     def commands() -> None:
         """The control channel: ``cut`` on standard input; its end unmounts the layer."""
@@ -482,16 +488,17 @@ class PowerCutMount:
     ``unmount()`` then ``mount()`` boots again on what the disk kept.
     """
 
-    def __init__(self, backing: Path, mountpoint: Path) -> None:
+    def __init__(self, backing: Path, mountpoint: Path, *, hard_links: bool = True) -> None:
         self.backing = backing
         self.mountpoint = mountpoint
+        self.hard_links = hard_links
         self._process: subprocess.Popen[str] | None = None
 
     def mount(self) -> None:
         self.mountpoint.mkdir(parents=True, exist_ok=True)
         process = self._process = subprocess.Popen(
             [sys.executable, "-m", "facilitator.bench.powercut", str(self.backing),
-             str(self.mountpoint)],
+             str(self.mountpoint), *([] if self.hard_links else ["--no-hard-links"])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -537,4 +544,5 @@ class PowerCutMount:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.exit(_serve(Path(sys.argv[1]), Path(sys.argv[2]),
+                    hard_links="--no-hard-links" not in sys.argv[3:]))

@@ -13,11 +13,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from facilitator.bench import crash
 from facilitator.bench.powercut import PowerCutMount, unavailable
 from facilitator.core.model import Source
+from facilitator.store.files import backup_path
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 
@@ -207,3 +209,23 @@ def test_bench_crash_power_loses_nothing(tmp_path: Path) -> None:
     assert result.kills_under_load, "no cut came while phones were told 'stored'"
     assert result.lost == 0 and not result.missing_after_cut, crash.report(result)
     assert not result.unparsed and not result.failure
+
+
+async def test_the_backup_is_whole_after_a_power_cut_without_hard_links(
+        tmp_path: Path, templates: Templates) -> None:
+    """Where the file system has no hard links (exFAT, FAT32, some network shares), the last
+    good copy (``.bak``) is a copy of the file: it must be on disk before it takes that name, or
+    a cut leaves an empty ``.bak`` for the user to fall back on."""
+    layer = PowerCutMount(tmp_path / "disk", tmp_path / "mnt", hard_links=False)
+    with layer:
+        (layer.mountpoint / "sessions").mkdir()
+        _fsync(layer.mountpoint)
+        store = Library(layer.mountpoint).create(templates.load("kennisatelier"), title="exFAT")
+        await store.add_contribution(store.current_round.id, "Op een USB-stick",
+                                     source=Source.TUI)
+        await store.close()  # the file is written again; the one before becomes the .bak
+        _reboot(layer)
+        orjson.loads(backup_path(store.path).read_bytes())
+        reopened = SessionStore.open(store.path)
+        assert "Op een USB-stick" in {c.text for c in reopened.contributions()}
+        await reopened.close()
