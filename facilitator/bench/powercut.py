@@ -120,7 +120,7 @@ def _operation(method: Callable[..., Result]) -> Callable[..., Result]:
 
     @functools.wraps(method)
     def run(self: PowerCutFS, *args: Any) -> Result:
-        with self.lock:
+        with self._mutex:
             if self.off:
                 raise OSError(errno.EIO, "the power is off")
             return method(self, *args)
@@ -134,7 +134,7 @@ def _closing(method: Callable[..., Result]) -> Callable[..., Result]:
 
     @functools.wraps(method)
     def run(self: PowerCutFS, *args: Any) -> Result:
-        with self.lock:
+        with self._mutex:
             return method(self, *args)
 
     return run
@@ -153,7 +153,7 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
         self.hard_links = hard_links
         self.tree = backing / "tree"
         self.stash = backing / "stash"
-        self.lock = threading.Lock()
+        self._mutex = threading.Lock()
         self.off = False
         self.files: dict[int, Unsynced] = {}
         """Files changed since their last fsync, by inode."""
@@ -376,7 +376,7 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
     def cut(self) -> Undone:
         """Turn the power off: the backing tree becomes what the last fsyncs made durable, and
         every later operation fails with EIO."""
-        with self.lock:
+        with self._mutex:
             self.off = True
             return self._rebuild()
 
@@ -473,7 +473,9 @@ def _serve(backing: Path, mountpoint: Path, *, hard_links: bool) -> int:
                 print("cut", json.dumps(undone.__dict__), flush=True)
             elif line.strip():
                 print("unknown command", line.strip(), flush=True)
-        subprocess.run(["fusermount3", "-u", "-z", str(mountpoint)], check=False)
+        if os.path.ismount(mountpoint):  # not unmounted by whoever closed the channel
+            subprocess.run(["fusermount3", "-u", "-z", str(mountpoint)], check=False,
+                           capture_output=True)
 
     threading.Thread(target=commands, name="powercut-commands", daemon=True).start()
     mfusepy.FUSE(layer, str(mountpoint), foreground=True, nothreads=True,
@@ -494,19 +496,26 @@ class PowerCutMount:
         self.hard_links = hard_links
         self._process: subprocess.Popen[str] | None = None
 
+    @property
+    def log(self) -> Path:
+        """Where the layer's process writes its errors."""
+        return self.backing.with_name(self.backing.name + ".log")
+
     def mount(self) -> None:
         self.mountpoint.mkdir(parents=True, exist_ok=True)
-        process = self._process = subprocess.Popen(
-            [sys.executable, "-m", "facilitator.bench.powercut", str(self.backing),
-             str(self.mountpoint), *([] if self.hard_links else ["--no-hard-links"])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.backing.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as errors:
+            process = self._process = subprocess.Popen(
+                [sys.executable, "-m", "facilitator.bench.powercut", str(self.backing),
+                 str(self.mountpoint), *([] if self.hard_links else ["--no-hard-links"])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True)
         assert process.stdout is not None
         line = process.stdout.readline()
         if line.strip() != "mounted" or not os.path.ismount(self.mountpoint):
             self.unmount()
-            problem = process.stderr.read() if process.stderr else ""
+            problem = self.log.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"the power-cut layer did not mount at {self.mountpoint}: "
-                               f"{line.strip()} {problem[-2000:]}")
+                               f"{line.strip()} {problem}")
 
     def cut(self) -> Undone:
         process = self._process
@@ -531,9 +540,8 @@ class PowerCutMount:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
+        if process.stdout:
+            process.stdout.close()
 
     def __enter__(self) -> PowerCutMount:
         self.mount()
