@@ -429,10 +429,10 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
         hard links to the same files)."""
         current = _entries(where[folder_ino])
         durable = self.folders.get(folder_ino, current)
-        if durable is not current:
-            undone.folders += 1
-            undone.entries += sum(1 for name in current.keys() | durable.keys()
-                                  if current.get(name) != durable.get(name))
+        changed = sum(1 for name in current.keys() | durable.keys()
+                      if current.get(name) != durable.get(name))
+        undone.folders += bool(changed)
+        undone.entries += changed
         for name, ino in durable.items():
             source = where.get(ino)
             if source is None:
