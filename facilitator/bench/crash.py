@@ -27,7 +27,9 @@ the server started on what the disk kept. After every cut the acknowledged contr
 looked for in the session as it is on disk. In half the cycles the server compacts its journal
 at :data:`POWER_COMPACT_BYTES` instead of 4 MB, so that cuts also land while the file is written
 again and the journal replaced (at 4 MB a cycle of a second never compacts but on opening); a
-fifth of the cuts come while the server starts and opens the session.
+fifth of the cuts come while the server starts and opens the session; after half of them the disk
+keeps part of what was not synced (a torn or whole write, a folder's new names), as a disk that
+had written some of the page cache back.
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ own (which a cycle never reaches: the journal made on opening is the one that ma
 CUT_WHILE_OPENING = 0.2
 """The share of power cuts that come while the server starts: it opens the session and folds
 the journal into the file (a second's work, most of it importing the server)."""
+KEEP_SOME_SHARE = 0.5
+"""The share of power cuts after which the disk keeps part of what was not synced (each file
+all, none or a torn part of it; each folder all its new entries or none), as a disk that had
+written some of the page cache back; the others keep none of it."""
 OPENING_S = (0.2, 1.2)
 """When those cuts come, after the server was started."""
 SERVE_COMPACTING_AT = (
@@ -138,6 +144,8 @@ class Soak:
     """Cuts while a temp file of a compaction was on disk."""
     cuts_while_opening: int = 0
     """Cuts before the server said it listens."""
+    cuts_keeping_some: int = 0
+    """Cuts after which the disk kept part of what was not synced."""
     small_journal_cycles: int = 0
     """Cycles in which the server compacted at :data:`POWER_COMPACT_BYTES`."""
     failure: str = ""
@@ -324,7 +332,9 @@ async def _soak(cycles: int, *, sessions: Path, log: Path, layer: PowerCutMount 
             await asyncio.sleep(rng.uniform(*RUN_S))
         if layer is not None:
             result.cuts_in_compaction += bool(stale_temp_files(path))
-            undone = await asyncio.to_thread(layer.cut)
+            some = rng.randrange(1 << 32) if rng.random() < KEEP_SOME_SHARE else None
+            result.cuts_keeping_some += some is not None
+            undone = await asyncio.to_thread(layer.cut, some)
             for name, value in vars(undone).items():
                 setattr(result.undone, name, getattr(result.undone, name) + value)
         await _kill(process)
@@ -391,7 +401,8 @@ def report(result: Soak) -> list[str]:
     if result.power:
         undone = result.undone
         lines.append(f"  the cuts undid: {undone.bytes:,} unsynced bytes in {undone.files:,} "
-                     f"files, {undone.entries:,} names in {undone.folders:,} folders")
+                     f"files, {undone.entries:,} names in {undone.folders:,} folders "
+                     f"({result.cuts_keeping_some} cuts kept part of what was not synced)")
     lines += [
         f"  contributions: acknowledged {len(result.texts):,}, found {result.found_texts:,}, "
         f"lost {len(result.lost_texts)}",

@@ -25,14 +25,17 @@ and every file removed or replaced since (a hard link in ``stash/``). A cut rebu
 from that in the backing folder, then refuses every further operation with EIO (the machine is
 off) until the layer is unmounted; mounting the backing folder again is booting the laptop.
 
-Not modelled: which unsynced writes a real disk happens to keep (the layer keeps none, the worst
-case the store must survive and the one that finds a missing fsync), torn sectors, metadata
-(modes, times), and moving a folder into another folder (refused with EXDEV; nothing in a
-session does it).
+A cut can also keep part of what was not synced (``cut some SEED``), as a disk does that had
+written some of the page cache back before the power went: each changed file keeps all of it,
+none, or a torn part, and each changed folder all its new entries or none.
+
+Not modelled: the order in which a real disk writes back what was not synced (a ``some`` cut
+draws each file and folder on its own), sectors torn within a block, metadata (modes, times),
+and moving a folder into another folder (refused with EXDEV; nothing in a session does it).
 
 ``python -m facilitator.bench.powercut BACKING MOUNTPOINT [--no-hard-links]`` mounts the layer
-(without hard links: as exFAT or FAT32 on a USB stick) and reads commands
-on its standard input, one a line: ``cut`` (answers ``cut`` and a JSON object of what was
+(without hard links: as exFAT or FAT32 on a USB stick) and reads commands on its standard
+input, one a line: ``cut`` or ``cut some SEED`` (answers ``cut`` and a JSON object of what was
 undone). It prints ``mounted`` once the mount answers, and unmounts itself when its standard
 input closes. :class:`PowerCutMount` runs it from Python.
 """
@@ -43,6 +46,7 @@ import errno
 import functools
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -373,34 +377,35 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
 
     # -- the cut ---------------------------------------------------------------------------
 
-    def cut(self) -> Undone:
+    def cut(self, some: random.Random | None = None) -> Undone:
         """Turn the power off: the backing tree becomes what the last fsyncs made durable, and
-        every later operation fails with EIO."""
+        every later operation fails with EIO.
+
+        ``some``: the disk had written back part of what was not synced (drawn from this
+        generator): each changed file keeps all of it, none of it, or a torn part (a prefix of
+        what it grew by, and each overwritten block old or new); each changed folder keeps all
+        its new entries or none."""
         with self._mutex:
             self.off = True
-            return self._rebuild()
+            return self._rebuild(some)
 
-    def _rebuild(self) -> Undone:
+    def _rebuild(self, some: random.Random | None) -> Undone:
         undone = Undone()
         where = dict(self._inodes())
         for ino, unsynced in self.files.items():
             path = where.get(ino)
             if path is None:  # no name left anywhere: nothing durable names it
                 continue
-            fd = os.open(path, os.O_RDWR)
-            try:
-                lost = abs(os.fstat(fd).st_size - unsynced.size)
-                for block, old in unsynced.blocks.items():
-                    if os.pread(fd, len(old), block * BLOCK) != old:
-                        lost += len(old)
-                        os.pwrite(fd, old, block * BLOCK)
-                os.ftruncate(fd, unsynced.size)
-            finally:
-                os.close(fd)
-            undone.files += bool(lost)
-            undone.bytes += lost
+            fate = "lost" if some is None else some.choice(("lost", "kept", "torn"))
+            if fate != "kept":
+                lost = _undo_writes(path, unsynced, some if fate == "torn" else None)
+                undone.files += bool(lost)
+                undone.bytes += lost
         rebuilt = self.tree.parent / "rebuilt"
         rebuilt.mkdir()
+        if some is not None:  # the folders whose changes all reached the disk
+            self.folders = {ino: entries for ino, entries in self.folders.items()
+                            if some.random() < 0.5}
         self._build(os.stat(self.tree).st_ino, rebuilt, where, undone)
         before = self.tree.parent / "before-the-cut"
         os.rename(self.tree, before)
@@ -445,6 +450,28 @@ class PowerCutFS(mfusepy.Operations if mfusepy is not None else object):  # type
                 os.link(source, into / name, follow_symlinks=False)
 
 
+def _undo_writes(path: Path, unsynced: Unsynced, torn: random.Random | None) -> int:
+    """Put back a file's contents as of its last fsync (``torn``: only part of them, see
+    :meth:`PowerCutFS.cut`); the number of bytes that changed."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        now = os.fstat(fd).st_size
+        size = unsynced.size
+        if torn is not None and now > size:
+            size = torn.randint(size, now)
+        lost = abs(now - size)
+        for block, old in unsynced.blocks.items():
+            if torn is not None and now >= unsynced.size and torn.random() < 0.5:
+                continue  # this block's new bytes reached the disk
+            if os.pread(fd, len(old), block * BLOCK) != old:
+                lost += len(old)
+                os.pwrite(fd, old, block * BLOCK)
+        os.ftruncate(fd, size)
+    finally:
+        os.close(fd)
+    return lost
+
+
 def _entries(folder: str | Path) -> dict[str, int]:
     """A folder's names and the inodes they name (by stat: the inode a directory entry reports
     is not always the file's own, on overlay file systems)."""
@@ -468,10 +495,12 @@ def _serve(backing: Path, mountpoint: Path, *, hard_links: bool) -> int:
             time.sleep(0.005)
         print("mounted", flush=True)
         for line in sys.stdin:
-            if line.strip() == "cut":
-                undone = layer.cut()
+            words = line.split()
+            if words == ["cut"] or (words[:2] == ["cut", "some"] and len(words) == 3):
+                some = random.Random(int(words[2])) if len(words) == 3 else None
+                undone = layer.cut(some)
                 print("cut", json.dumps(undone.__dict__), flush=True)
-            elif line.strip():
+            elif words:
                 print("unknown command", line.strip(), flush=True)
         if os.path.ismount(mountpoint):  # not unmounted by whoever closed the channel
             subprocess.run(["fusermount3", "-u", "-z", str(mountpoint)], check=False,
@@ -517,10 +546,12 @@ class PowerCutMount:
             raise RuntimeError(f"the power-cut layer did not mount at {self.mountpoint}: "
                                f"{line.strip()} {problem}")
 
-    def cut(self) -> Undone:
+    def cut(self, some: int | None = None) -> Undone:
+        """Cut the power; ``some``: a seed, to keep part of what was not synced (see
+        :meth:`PowerCutFS.cut`)."""
         process = self._process
         assert process is not None and process.stdin and process.stdout, "not mounted"
-        process.stdin.write("cut\n")
+        process.stdin.write("cut\n" if some is None else f"cut some {some}\n")
         process.stdin.flush()
         answer = process.stdout.readline()
         if not answer.startswith("cut "):

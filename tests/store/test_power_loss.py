@@ -139,6 +139,32 @@ def test_a_new_folder_and_its_files_survive_with_every_fsync(power: PowerCutMoun
     assert (root / "folder" / "file").read_bytes() == b"data"
 
 
+def test_a_cut_that_keeps_some_keeps_only_what_was_written(power: PowerCutMount) -> None:
+    """``cut some``: the disk had written part of what was not synced. Each file then holds
+    its synced contents and a prefix of what came after, never anything else; each folder its
+    synced entries, with or without every newer one."""
+    root = power.mountpoint
+    tail = b"0123456789" * 1000
+    for n in range(30):
+        (root / f"folder{n}").mkdir()
+        _write(root / f"file{n}", b"synced|", sync=True)
+    _fsync(root)
+    for n in range(30):
+        _write(root / f"file{n}", tail, sync=False, flags=os.O_APPEND)
+        _write(root / f"folder{n}" / "new", b"synced, its name not", sync=True)
+    power.cut(some=7)
+    power.unmount()
+    power.mount()
+    files, folders = set(), set()
+    for n in range(30):
+        data = (root / f"file{n}").read_bytes()
+        assert data.startswith(b"synced|") and (b"synced|" + tail).startswith(data)
+        files.add("lost" if data == b"synced|" else "kept" if data.endswith(tail) else "torn")
+        folders.add(tuple(os.listdir(root / f"folder{n}")))
+    assert files == {"lost", "kept", "torn"}
+    assert folders == {(), ("new",)}
+
+
 def test_after_a_cut_the_disk_answers_nothing(power: PowerCutMount) -> None:
     root = power.mountpoint
     _write(root / "f", b"data", sync=True)
