@@ -180,7 +180,7 @@ def test_after_a_cut_the_disk_answers_nothing(power: PowerCutMount) -> None:
 # -- the store keeps what it acknowledged --------------------------------------------------
 
 
-async def _lose_power(store: SessionStore, power: PowerCutMount) -> None:
+def _lose_power(store: SessionStore, power: PowerCutMount) -> None:
     """The power goes while ``store`` is open: what it holds in memory is gone with it."""
     power.cut()
     store.file.close()  # lets go of its files and its lock, writing nothing
@@ -195,7 +195,7 @@ async def test_a_new_session_in_a_new_data_folder_survives_a_power_cut(
     library = Library(power.mountpoint / "data")
     store = library.create(templates.load("kennisatelier"), title="Made just before the cut")
     path = store.path
-    await _lose_power(store, power)
+    _lose_power(store, power)
     reopened = SessionStore.open(path)
     assert reopened.info.title == "Made just before the cut"
     await reopened.close()
@@ -216,7 +216,7 @@ async def test_an_acknowledged_contribution_survives_a_power_cut(
         store = SessionStore.open(path)
         text = f"Acknowledged before the cut ({attempt})"
         await store.add_contribution(store.current_round.id, text, source=Source.TUI)
-        await _lose_power(store, power)
+        _lose_power(store, power)
         reopened = SessionStore.open(path)
         assert text in {c.text for c in reopened.contributions(visible_only=False)}
         await reopened.close()
