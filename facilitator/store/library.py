@@ -27,6 +27,7 @@ from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
     check_writable,
+    make_folder,
     read_regular_file,
     real_session_path,
     write_atomic,
@@ -175,7 +176,7 @@ class Library:
         """The sessions folder, made if need be; :class:`FolderNotWritable` if it cannot be
         made or written (a read-only disk, another user's folder)."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_folder(self.folder)
         except OSError as exc:
             raise FolderNotWritable(self.folder, exc) from None
         check_writable(self.folder, self.folder / f".write-test.{os.getpid()}.tmp")

@@ -74,7 +74,13 @@ from facilitator.core.text import (
 )
 from facilitator.core.voting import check_ballot
 from facilitator.store.documents import checked_session
-from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, real_session_path
+from facilitator.store.files import (
+    SessionCorrupt,
+    StoreError,
+    WriteFailed,
+    make_folder,
+    real_session_path,
+)
 from facilitator.store.journal import SessionFile, Tables
 
 log = logging.getLogger(__name__)
@@ -226,7 +232,7 @@ class SessionStore:
         for index, spec in enumerate(template.rounds, start=1):
             state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
             data["rounds"][str(index)] = state.to_doc()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
