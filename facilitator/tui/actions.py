@@ -139,6 +139,9 @@ SESSION: tuple[Command, ...] = (
             N_("Type the minutes left in this round (5, or 2:30)")),
     Command("session.details", "i", "details", N_("Title, place and date"),
             N_("The session's title, place and date, as the report prints them")),
+    Command("wall.open", "W", "open_wall", N_("Wall on the projector"),
+            N_("Open the wall in this laptop's browser, for the projector: the QR code, the "
+               "question, what arrives, the results; this terminal becomes your own screen")),
 )
 """The session screen's commands."""
 
@@ -163,3 +166,18 @@ WATCH: tuple[Command, ...] = (
     Command("watch.quit", "ctrl+q", "quit", N_("Quit"), bar=True, priority=True),
 )
 """The event watch (``facilitator event watch``, another app)."""
+
+
+DAY: tuple[tuple[str, str], ...] = (
+    ("round.submissions", N_("Input")),
+    ("round.voting", N_("Voting")),
+    ("view.switch", N_("Results")),
+    ("round.next", N_("Next round")),
+    ("join.fullscreen", N_("QR code")),
+    ("distillation.line", N_("Line")),
+    ("contribution.approve", N_("Approve")),
+)
+"""The keys a day runs on, by a short name: first in the session screen's key bar, in this
+order, each in the rounds it applies to (the screen leaves out the others: voting in a round
+that is not voted on, the day chair's line outside the distillation round, approving outside a
+moderated one)."""

@@ -30,7 +30,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
 
 
 def _cli(*args: str, data_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir), "LANGUAGE": "en"}
     return subprocess.run([sys.executable, "-m", "facilitator", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 

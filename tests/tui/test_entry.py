@@ -68,6 +68,55 @@ def test_normal_quit_returns_zero(library: Library, templates: Templates,
     aio.run(reopened.close())
 
 
+def test_after_quitting_the_terminal_says_where_the_session_is(
+        library: Library, templates: Templates, headless: list[Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """ctrl+q leaves the terminal with the session's file and the command that opens it
+    again, in the facilitator's language; the command works as printed."""
+    import asyncio
+
+    from facilitator.cli import build_parser
+
+    path = asyncio.run(_session(library, templates))
+    asyncio.run(_close_round(path))
+
+    async def quit_it(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+
+    headless.append(quit_it)
+    assert run_tui(library=library, templates=templates, session=path, template=None,
+                   title=None, lang="nl", host="127.0.0.1", port=0, public_url=None) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[-2] == f"De sessie is bewaard in {path}"
+    command = said[-1].removeprefix("Verder gaan: facilitator ").split()
+    assert command == ["run", path.stem]
+    assert library.resolve(build_parser().parse_args(command).target) == path
+
+
+def test_the_resume_command_names_a_data_folder_of_its_own(tmp_path: Any,
+                                                          templates: Templates) -> None:
+    import asyncio
+
+    from facilitator.tui.app import where_to_resume
+    from facilitator.tui.i18n import set_language
+
+    set_language("en")
+    elsewhere = Library(tmp_path / "my sessions")
+    store = elsewhere.create(templates.load("kennisatelier"), title="Elsewhere")
+    asyncio.run(store.close())
+    said = where_to_resume(elsewhere, store).splitlines()
+    assert said == [f"The session is saved in {store.path}",
+                    f'To go on with it: facilitator --data-dir "{tmp_path / "my sessions"}" '
+                    f"run {store.session_id}"]
+
+
+async def _close_round(path: Any) -> None:
+    store = SessionStore.open(path)
+    await store.update_round(store.current_round.id, submissions_open=False)
+    await store.close()
+
+
 def test_crash_returns_non_zero_and_keeps_the_session(library: Library, templates: Templates,
                                                       headless: list[Any],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:

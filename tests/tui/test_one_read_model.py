@@ -19,7 +19,7 @@ from facilitator.web.server import ParticipantServer
 
 SIZE = (160, 45)
 WALL_ITEM = re.compile(r'<li value="(\d+)"><span class="total">Dots: (\d+)</span> '
-                       r'<span dir="auto">([^<]*)</span>')
+                       r'<span(?: lang="\w+")? dir="\w+">([^<]*)</span>')
 
 
 async def test_screen_wall_and_report_show_the_same_figures(make_app,

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -35,6 +36,7 @@ from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import Burst, BurstWatch
 from facilitator.core.model import Action, Change, Contribution, Flag, Note, Source, held_on
 from facilitator.core.templates import RoundKind, RoundSpec, localized
+from facilitator.qr import terminal_modules
 from facilitator.store.files import StoreError
 from facilitator.store.store import MAX_TIMER_MINUTES
 from facilitator.tui import actions
@@ -76,7 +78,7 @@ from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
 from facilitator.tui.widgets.header import RoundHeader, RoundLine, voting_rule
-from facilitator.tui.widgets.join import JoinPanel, JoinShown
+from facilitator.tui.widgets.join import JoinPanel, JoinShown, side_scale, side_width
 from facilitator.tui.widgets.joining import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
@@ -103,8 +105,8 @@ frames."""
 PANEL_AREAS = frozenset({"room", "join", "joining", "status"})
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
-NARROW = 140
-"""Below this width the QR code leaves the side (j still shows it full screen)."""
+TYPICAL_LINK = "http://192.168.100.100:8080/r/" + "x" * 10
+"""What the side panel is sized for before the participant page runs."""
 
 AREAS: dict[str, frozenset[str]] = {
     "session": frozenset({"round", "agenda", "join", "joining"}),
@@ -147,6 +149,9 @@ class SessionScreen(Screen[None]):
     agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive((), repaint=False)
     room_rows: reactive[tuple[RoomRow, ...]] = reactive((), repaint=False)
     join: reactive[JoinShown | None] = reactive(None, repaint=False)
+    join_scale: reactive[int] = reactive(1, repaint=False)
+    """The side panel's QR code size for this terminal (0: no whole code fits beside the feed:
+    the left column points to j)."""
     joining: reactive[JoiningShown | None] = reactive(None, repaint=False)
     status: reactive[ViewStatus | None] = reactive(None, repaint=False)
     detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
@@ -177,6 +182,8 @@ class SessionScreen(Screen[None]):
         self._theme_rows: dict[int, set[int]] = {}
         """Theme → the feed's rows in it (a renamed theme redraws those)."""
         self._rang_for: str | None = None
+        self._question = ""
+        """The round's question as shown above the feed."""
         self._unsubscribe: list[Callable[[], None]] = []
         self._watching_server = False
         self._pending: dict[str, set[int]] = {}
@@ -219,13 +226,15 @@ class SessionScreen(Screen[None]):
                     yield RoundView(id=VIEW_ROUND)
             with Vertical(id="right"):
                 yield Static(_("Join from your phone"), classes="panel-title")
-                yield JoinPanel(id="join").data_bind(SessionScreen.join)
-        yield KeyBar([*self.ACTIONS, *actions.APP])
+                yield JoinPanel(id="join").data_bind(SessionScreen.join,
+                                                     scale=SessionScreen.join_scale)
+        yield KeyBar([*self.ACTIONS, *actions.APP], first=actions.DAY)
 
     def on_mount(self) -> None:
         self.query_one(FeedTable).source = self.rows
         self._unsubscribe.append(self.store.subscribe(self._committed))
         self.watch(self.facilitator, "server_state", self._server_changed)
+        self.watch(self.facilitator, "wall_open", self._wall_opened)
         self.watch(self.query_one(FeedTable), "highlighted", self._highlighted, init=False)
         self.now = self.facilitator.clock()
         self._show_round(keep=self.selected or None)
@@ -240,7 +249,19 @@ class SessionScreen(Screen[None]):
         self.post_message(JoinLinkChanged())
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "narrow")
+        self._size_join()
+
+    def _size_join(self) -> None:
+        """The side panel as wide as the QR code it draws, as large as the screen allows
+        beside a readable feed; none when even the smallest does not fit (a cut code does not
+        scan)."""
+        link = self.join.url if self.join is not None and self.join.url else TYPICAL_LINK
+        modules = terminal_modules(link)
+        scale = side_scale(modules, *self.size)
+        self.set_class(scale == 0, "narrow")
+        if scale:
+            self.query_one("#right").styles.width = side_width(modules, scale)
+        self.join_scale = scale
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -261,6 +282,7 @@ class SessionScreen(Screen[None]):
                 ids.append(item.id)
                 self._theme_rows.setdefault(item.theme_id, set()).add(item.id)
         feed.load(ids, keep=keep)
+        self.query_one(KeyBar).leave_out(self._keys_elsewhere())
         for area in ("round", "agenda", "room", "join", "joining", "status", "detail"):
             self._show(area)
         self._results_dirty = True
@@ -269,12 +291,32 @@ class SessionScreen(Screen[None]):
         # full passes, which would otherwise stall a redraw now and then.
         freeze_long_lived()
 
+    def _keys_elsewhere(self) -> frozenset[str]:
+        """The day's keys that do nothing in this round (the key bar leaves them out)."""
+        spec = self.spec
+        elsewhere = set()
+        if not spec.participants_submit:
+            elsewhere.add("round.submissions")
+        if spec.voting.rule == "none":
+            elsewhere.add("round.voting")
+        if spec.kind is not RoundKind.DISTILLATION:
+            elsewhere.add("distillation.line")
+        if not spec.moderated:
+            elsewhere.add("contribution.approve")
+        return frozenset(elsewhere)
+
     def _show(self, area: str) -> None:
         getattr(self, f"_area_{area}")()
 
     def _area_round(self) -> None:
-        self.round_line = round_line(self.store, self.round_index, projected=self.projected)
-        self.query_one("#prompt", Static).update(loc(self.spec.prompt), layout=False)
+        self.round_line = round_line(self.store, self.round_index, projected=self.projected,
+                                     wall=self.facilitator.wall_open)
+        question = loc(self.spec.prompt)
+        if question != self._question:
+            # Another round's question: the area takes its height (a timer's tick does not
+            # come here with a new question, so it never costs a layout of the screen).
+            self._question = question
+            self.query_one("#prompt", Static).update(Text(question))
 
     def _area_agenda(self) -> None:
         self.agenda_rows = agenda_rows(self.store, self.round_index)
@@ -283,6 +325,7 @@ class SessionScreen(Screen[None]):
         self.room_rows = room_rows(self.store)
 
     def _area_join(self) -> None:
+        shown_link = self.join.url if self.join is not None else None
         app = self.facilitator
         server = app.server
         participants = self.store.participant_count
@@ -291,9 +334,11 @@ class SessionScreen(Screen[None]):
                                   problem=app.server_state.problem)
         else:
             self.join = JoinShown(
-                server.join_url, devices=server.devices_seen, participants=participants,
-                others=tuple(getattr(server, "reachable_urls", server.candidate_urls)),
-                organiser=bool(self.store.info.organiser_secret))
+                server.room_link, devices=server.devices_seen, participants=participants,
+                others=tuple(server.room_links),
+                organiser=bool(self.store.info.organiser_secret), wall=app.wall_open)
+        if self.join.url != shown_link:  # another link may need another size of code
+            self._size_join()
 
     def _area_joining(self) -> None:
         self.joining = joining_shown(self.store, self._burst)
@@ -316,7 +361,8 @@ class SessionScreen(Screen[None]):
         feed = self.query_one(FeedTable)
         cid = feed.current_id
         item = self.store.contribution(cid) if cid else None
-        self.detail = detail_shown(self.store, item, self.rows.named,
+        self.detail = detail_shown(self.store, item,
+                                   self.rows.named if self.projected else None,
                                    len(feed.marked - {cid}) if cid else 0)
 
     def _area_themes(self) -> None:
@@ -810,14 +856,39 @@ class SessionScreen(Screen[None]):
         self.query_one(Agenda).enter()
 
     def action_toggle_projected(self) -> None:
-        self.projected = not self.projected
+        self._set_projected(not self.projected)
+        if self.projected:
+            said = _("This screen is on the projector: the feed is narrowed only to groups "
+                     "that may be named.")
+            if self.facilitator.wall_open:
+                said += " " + _("The wall is open as well: is this terminal really what the "
+                                "room sees?")
+        elif self.facilitator.wall_open:
+            said = _("The room sees the wall; this terminal is your own screen: G narrows "
+                     "the feed to any group. P again before it goes on the projector.")
+        else:
+            said = _("Your own screen, not projected: G narrows the feed to any group. "
+                     "P again before it goes on the projector.")
+        self.notify(said, timeout=8, markup=False)
+
+    def _set_projected(self, projected: bool) -> None:
+        self.projected = projected
+        self.rows.projected = projected
         if self._drop_hidden_filter():
             self._filtered()
+        else:
+            self.query_one(FeedTable).changed_all()
+            self._area_detail()
         self._area_round()
-        self.notify(_("This screen is on the projector: the feed is narrowed only to groups "
-                      "that may be named.") if self.projected else
-                    _("Your own screen, not projected: G narrows the feed to any group. "
-                      "P again before it goes on the projector."), timeout=5, markup=False)
+
+    def _wall_opened(self, opened: bool) -> None:
+        """The wall is on the projector now: this terminal is the facilitator's own screen."""
+        if opened and self.projected:
+            self._set_projected(False)
+        self._area_join()
+
+    def action_open_wall(self) -> None:
+        self.facilitator.open_wall()
 
     def action_filter_group(self) -> None:
         tables = ["", *self.store.info.tables]
@@ -1035,7 +1106,23 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(JoiningDialog(self.store))
 
     def action_organiser(self) -> None:
-        self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+        def show() -> None:
+            self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+
+        if not self.projected:
+            show()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                show()
+
+        # The organiser link is a secret; this screen may be what the room sees.
+        self.app.push_screen(ConfirmDialog(
+            _("This screen may be on the projector, and the organiser link is a secret: "
+              "whoever reads it can follow this room. Show it here?\n"
+              "(W puts the wall on the projector; P says this screen is your own.)"),
+            yes=_("Show it"), no=_("Not now")), answered)
 
     def round_open(self) -> bool:
         state = self.store.round_state(self.spec.id)
