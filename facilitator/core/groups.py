@@ -19,11 +19,12 @@ docs/voting.md ("Support per group").
   rejection sinks an item. **Where the groups differ**: the gap between the group that
   supports it most and the one that supports it least.
 - **Ties and uncertainty**: in a sampled round each figure has an interval (from the Beta
-  posterior of the smoothed share); items rank by its lower end, and an item shares the rank of
-  the first item of its run while its interval reaches that item's lower end. An item needs to
-  have been seen by at least the anonymity threshold of every group before it is ranked at all.
-  In a round whose ballots showed everything the figures are exact (counted with fractions), so
-  only equal figures tie.
+  posterior of the smoothed share, narrowed by the part of the group that saw the item: when
+  every member saw it, nothing is left to estimate); items rank by its lower end, and an item
+  shares the rank of the first item of its run while its interval reaches that item's lower
+  end. An item needs to have been seen by at least the anonymity threshold of every group
+  before it is ranked at all. In a round whose ballots showed everything the figures are exact
+  (counted with fractions), so only equal figures tie.
 
 Only the counts are kept live (per item and group, by :class:`RoundRanking`); each ranking is a
 sorted list updated per ballot for the items it touches (:class:`AcrossGroups`). What changes
@@ -228,6 +229,15 @@ class _Figures:
     """Positions in the membership's buckets."""
 
 
+def _unseen(seen: int, people: int) -> float:
+    """The finite-population correction: how much of a group's support is still unknown
+    when ``seen`` of its ``people`` saw the item (1: a sample from a crowd; 0: all of them
+    saw it, and the share is what the group said, not an estimate)."""
+    if people <= 1 or seen >= people:
+        return 0.0
+    return (people - seen) / (people - 1)
+
+
 class AcrossGroups:
     """The two rankings across groups of one round, kept per ballot (see the module docstring).
 
@@ -326,12 +336,14 @@ class AcrossGroups:
 
     def _support(self, backed: Sequence[int], seen: Sequence[int]) -> tuple[GroupSupport, ...]:
         rows = []
-        for bucket, s, n in zip(self.membership.buckets, backed, seen, strict=True):
-            if self.sampled and n < self.membership.threshold:
+        m = self.membership
+        for bucket, s, n, people in zip(m.buckets, backed, seen, m.headcount, strict=True):
+            if self.sampled and n < m.threshold:
                 rows.append(GroupSupport(bucket, n, s, None, None, None))
                 continue
             share = (s + 1) / (n + 2)
-            spread = Z * math.sqrt(share * (1 - share) / (n + 3)) if self.sampled else 0.0
+            spread = Z * math.sqrt(share * (1 - share) / (n + 3) * _unseen(n, people)) \
+                if self.sampled else 0.0
             rows.append(GroupSupport(bucket, n, s, share, max(0.0, share - spread),
                                      min(1.0, share + spread)))
         return tuple(rows)
@@ -356,12 +368,15 @@ class AcrossGroups:
             return (_Figures(product, product, product, backed, seen, high, low),
                     _Figures(gap, gap, gap, backed, seen, high, low))
         # Beta(s + 1, n - s + 1) per group: the variance of the log of its mean is
-        # b / (a (n + 3)); of a share p, p (1 - p) / (n + 3). Normal on the log for the
-        # product (a product of shares is skewed), normal for the gap.
-        log_var = sum((n - s + 1) / ((s + 1) * (n + 3)) for s, n in zip(backed, seen, strict=True))
+        # b / (a (n + 3)); of a share p, p (1 - p) / (n + 3); each shrunk by the part of the
+        # group that saw the item (_unseen). Normal on the log for the product (a product of
+        # shares is skewed), normal for the gap.
+        people = self.membership.headcount
+        log_var = sum((n - s + 1) / ((s + 1) * (n + 3)) * _unseen(n, k)
+                      for s, n, k in zip(backed, seen, people, strict=True))
         spread = Z * math.sqrt(log_var)
         gap_var = sum(float(shares[i]) * (1 - float(shares[i])) / (seen[i] + 3)
-                      for i in (high, low))
+                      * _unseen(seen[i], people[i]) for i in (high, low))
         gap_spread = Z * math.sqrt(gap_var)
         return (_Figures(product, product * math.exp(-spread), product * math.exp(spread),
                          backed, seen, high, low),
