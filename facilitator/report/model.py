@@ -242,6 +242,10 @@ class AppendixItem:
     author: str = ""
     view: ItemView | None = None
     """The ranked item, for a contribution that is not merged into another."""
+    carried_rank: str = ""
+    """Its rank in "carried by every group" ("" when not ranked there)."""
+    differ_rank: str = ""
+    """Its rank in "where the groups differ"."""
 
 
 @dataclass(slots=True)
@@ -742,6 +746,9 @@ class _Builder:
         _ = self._
         labels = {item.contribution.id: self.votes_label(spec, item) for item in ranked}
         ranks = {item.contribution.id: item.rank for item in ranked}
+        ranking = self.view.ranking(spec.id)
+        across = {kind: {item.contribution.id: str(rank) for item, rank, _tied in
+                         ranking.across_all(kind)} for kind in ("carried", "differ")}
         voted = spec.voting.rule != "none"
         order = {g.theme.id: n for n, g in enumerate(themed) if g.theme is not None}
         shown = []
@@ -754,7 +761,9 @@ class _Builder:
                 id=c.id, rank=str(rank) if voted and rank else "", text=c.text,
                 theme=self.theme_name(c.theme_id),
                 group=self.linked_group(c.stakeholder), votes=labels.get(c.id, ""),
-                status=status, author=self.author(c), view=views.get(c.id)))
+                status=status, author=self.author(c), view=views.get(c.id),
+                carried_rank=across["carried"].get(c.id, ""),
+                differ_rank=across["differ"].get(c.id, "")))
         hidden = sum(1 for c in items if c.hidden)
         return AppendixRound(self.text(spec.title), shown, hidden,
                              len(items) - len(shown) - hidden)
