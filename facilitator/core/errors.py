@@ -32,6 +32,12 @@ class Reason(StrEnum):
     """A new device's join code admits nobody now: expired, from a revoked card, or made up."""
     JOINING_CLOSED = "joining_closed"
     """The facilitator closed joining for the round: no new device may join."""
+    CHANGED_SINCE = "changed_since"
+    """An edit from a page that showed an older text than the one stored now (another tab, the
+    back button, or the facilitator changed it): saving it would silently undo that change."""
+    BALLOT_CHANGED = "ballot_changed"
+    """A ballot from a page older than the device's last saved ballot in the round: saving it
+    would silently undo the newer one."""
 
 
 class Refused(Exception):

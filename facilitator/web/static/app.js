@@ -149,12 +149,21 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // What was typed into the edit boxes and not saved, by the form it belongs to.
+  function editDrafts() {
+    var drafts = {};
+    document.querySelectorAll("form.edit textarea").forEach(function (box) {
+      if (box.value !== box.defaultValue) { drafts[box.form.getAttribute("action")] = box.value; }
+    });
+    return drafts;
+  }
+
   // Put a fresh page in place of this one, keeping what was typed and picked in the same round.
   // A page pushed to every phone at once has no form token or nonce of its own: this phone's
-  // token stays, and each send form gets a nonce of its own.
+  // token stays, and each send form gets a nonce of its own. Returns whether it was a page.
   function swap(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-    if (!fresh) { return; }
+    if (!fresh) { return false; }
     var token = live.dataset.csrf;
     if (!fresh.dataset.csrf) { fresh.dataset.csrf = token || ""; }
     fresh.querySelectorAll("input[name=csrf]").forEach(function (input) {
@@ -168,6 +177,7 @@
     var picked = document.querySelector("form.send input[name=answers]:checked");
     var answers = picked ? picked.value : "";
     var round = document.querySelector("form.send input[name=round]");
+    var edits = editDrafts();
     live.replaceWith(fresh);
     live = fresh;
     key = fresh.dataset.key;
@@ -180,24 +190,59 @@
         if (answers && choice.value === answers) { choice.checked = true; }
       });
     }
+    // An edit not saved yet stays in its box, open, over the newest text.
+    document.querySelectorAll("form.edit").forEach(function (form) {
+      var draft = edits[form.getAttribute("action")];
+      if (draft === undefined) { return; }
+      form.querySelector("textarea").value = draft;
+      var details = form.closest("details");
+      if (details) { details.open = true; }
+    });
     reading = null;
     readTimer();
     countDots();
     countAll();
     speakButtons();
+    return true;
   }
 
-  function refresh() {
-    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
-      .then(function (res) { return res.text(); })
-      .then(swap);
+  function later(seconds) {
+    return new Promise(function (done) { setTimeout(done, seconds * 1000 * (1 + Math.random())); });
   }
+
+  // Load this page again; a busy server (503, 429) is asked again after its Retry-After.
+  function refresh(tries) {
+    tries = tries || 0;
+    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (res) {
+        if ((res.status === 503 || res.status === 429) && tries < RETRIES) {
+          return later(parseInt(res.headers.get("Retry-After") || "2", 10) || 2)
+            .then(function () { return refresh(tries + 1); });
+        }
+        return res.text().then(swap);
+      });
+  }
+
+  // The hidden fields a form holds from now on, as the server said (a send form's new key,
+  // the text an edit starts from, the ballot's revision): sent again, the form is not
+  // mistaken for the one just saved, even if the page could not be loaded again.
+  function update(form, fields) {
+    Object.keys(fields || {}).forEach(function (name) {
+      var input = form.querySelector("input[type=hidden][name=" + name + "]");
+      if (input) { input.value = fields[name]; }
+    });
+  }
+
+  function online() {
+    if (navigator.onLine !== false) { return Promise.resolve(); }
+    return new Promise(function (done) { window.addEventListener("online", done, { once: true }); });
+  }
+
+  var RETRIES = 8;
 
   document.addEventListener("change", function (ev) {
     if (ev.target.closest && ev.target.closest("form.vote")) { countDots(); }
   });
-
-  var RETRIES = 8;
 
   function post(form, body, tries) {
     var button = form.querySelector("button[type=submit]");
@@ -211,16 +256,23 @@
       var wait = parseInt(res.headers.get("Retry-After") || "0", 10);
       return res.json().catch(function () { return { ok: false, message: offline }; })
         .then(function (answer) { answer.busy = res.status === 503 || res.status === 429; answer.wait = wait; return answer; });
+    }, function () {
+      return { ok: false, message: offline, offline: true };
     }).then(function (answer) {
       if (answer.ok) {
+        update(form, answer.form);
         if (form.classList.contains("send")) { form.reset(); countAll(); }
-        return refresh().then(function () { notice(answer.message, true); });
+        return refresh().catch(function () {}).then(function () { notice(answer.message, true); });
+      }
+      if (answer.reload) {
+        // The page is older than what is stored: show the newest, with what was typed kept.
+        return refresh().catch(function () {}).then(function () { notice(answer.message, false); });
       }
       notice(answer.message, false);
-      if (answer.busy && tries < RETRIES) {
-        // The server is busy: the text stays in the form and goes again by itself.
-        var delay = (answer.wait || 2) * 1000 * (1 + Math.random());
-        return new Promise(function (done) { setTimeout(done, delay); })
+      if ((answer.busy || answer.offline) && tries < RETRIES) {
+        // The server is busy or out of reach: the text stays in the form and goes again by
+        // itself, the same form (a send that did arrive is recognised by its key and text).
+        return online().then(function () { return later(answer.wait || 2); })
           .then(function () { return post(form, body, tries + 1); });
       }
     }).catch(function () {
