@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 from browser_helpers import free_port
 from formclient import Browser
 from phones_helpers import SENT, NoScriptPhone, english, held
+from test_host import hosted, new_session
 
 from facilitator.core.errors import Reason
 from facilitator.core.joining import GRACE_S, ROTATE_S
@@ -316,3 +318,37 @@ async def test_a_page_from_before_the_round_changed(
     sent = await tab.submit(form)
     file = held(store.path, phone.device)
     assert sent.said() == SENT and file.every_text == ["voor de vorige vraag"] == sent.mine()
+
+
+@pytest.mark.timeout(60)
+async def test_in_the_host_process_too(tmp_path: Path) -> None:
+    """``facilitator run`` serves the phones from a process of its own (web/host.py) and the
+    facilitator's changes go there through the replica: the same rule holds for both."""
+    path = await new_session(tmp_path)
+    server, replica = await hosted(path)
+    phone = NoScriptPhone(server.base_url, replica)
+    try:
+        await replica.go_to_round(1)
+        tab = phone.tab()
+        form = (await phone.join(tab)).form("/send")
+        form.fill("text", "idee A")
+        page = await tab.submit(form)
+        form = tab.back().form("/send")
+        form.fill("text", "idee C")
+        after_c = await tab.submit(form)
+        assert after_c.said() == SENT
+        assert held(path, phone.device).every_text == ["idee A", "idee C"]
+
+        [item, _] = held_items = [c for c in replica.contributions(ROUND) if c.author]
+        assert [c.text for c in held_items] == ["idee A", "idee C"]  # the TUI's copy follows
+        await replica.edit_contribution(item.id, "idee A (spelling)")  # the facilitator
+        edit = page.form(f"/edit/{item.id}")  # the phone's page still shows "idee A"
+        edit.fill("text", "idee A, anders")
+        refused = await tab.submit(edit)
+        assert refused.status == 409
+        assert refused.said() == english(say.REFUSALS[Reason.CHANGED_SINCE])
+        assert held(path, phone.device).mine == ["idee A (spelling)", "idee C"]
+    finally:
+        await phone.close()
+        await server.stop()
+        await replica.close()

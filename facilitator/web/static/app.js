@@ -149,19 +149,26 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  // What was typed into the edit boxes and not saved, by the form it belongs to.
+  // What was typed into the edit boxes and not saved, by the form it belongs to, with the text
+  // the edit started from.
   function editDrafts() {
     var drafts = {};
-    document.querySelectorAll("form.edit textarea").forEach(function (box) {
-      if (box.value !== box.defaultValue) { drafts[box.form.getAttribute("action")] = box.value; }
+    document.querySelectorAll("form.edit").forEach(function (form) {
+      var box = form.querySelector("textarea");
+      var was = form.querySelector("input[name=was]");
+      if (box && box.value !== box.defaultValue) {
+        drafts[form.getAttribute("action")] = { text: box.value, was: was ? was.value : "" };
+      }
     });
     return drafts;
   }
 
   // Put a fresh page in place of this one, keeping what was typed and picked in the same round.
   // A page pushed to every phone at once has no form token or nonce of its own: this phone's
-  // token stays, and each send form gets a nonce of its own. Returns whether it was a page.
-  function swap(html) {
+  // token stays, and each send form gets a nonce of its own. An edit not saved yet keeps the
+  // text it started from, so that saving it over a newer text is refused, unless ``rebased``:
+  // the phone was just told of the newer text. Returns whether it was a page.
+  function swap(html, rebased) {
     var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
     if (!fresh) { return false; }
     var token = live.dataset.csrf;
@@ -178,6 +185,13 @@
     var answers = picked ? picked.value : "";
     var round = document.querySelector("form.send input[name=round]");
     var edits = editDrafts();
+    var said = document.getElementById("notice");
+    var saying = fresh.querySelector("#notice");
+    if (said && saying && !said.hidden) {  // what the phone was told last stays said
+      saying.textContent = said.textContent;
+      saying.className = said.className;
+      saying.hidden = false;
+    }
     live.replaceWith(fresh);
     live = fresh;
     key = fresh.dataset.key;
@@ -190,11 +204,13 @@
         if (answers && choice.value === answers) { choice.checked = true; }
       });
     }
-    // An edit not saved yet stays in its box, open, over the newest text.
+    // An edit not saved yet stays in its box, open, under the newest text.
     document.querySelectorAll("form.edit").forEach(function (form) {
       var draft = edits[form.getAttribute("action")];
+      var was = form.querySelector("input[name=was]");
       if (draft === undefined) { return; }
-      form.querySelector("textarea").value = draft;
+      form.querySelector("textarea").value = draft.text;
+      if (was && !rebased) { was.value = draft.was; }
       var details = form.closest("details");
       if (details) { details.open = true; }
     });
@@ -211,15 +227,15 @@
   }
 
   // Load this page again; a busy server (503, 429) is asked again after its Retry-After.
-  function refresh(tries) {
+  function refresh(tries, rebased) {
     tries = tries || 0;
     return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (res) {
         if ((res.status === 503 || res.status === 429) && tries < RETRIES) {
           return later(parseInt(res.headers.get("Retry-After") || "2", 10) || 2)
-            .then(function () { return refresh(tries + 1); });
+            .then(function () { return refresh(tries + 1, rebased); });
         }
-        return res.text().then(swap);
+        return res.text().then(function (html) { return swap(html, rebased); });
       });
   }
 
@@ -266,7 +282,7 @@
       }
       if (answer.reload) {
         // The page is older than what is stored: show the newest, with what was typed kept.
-        return refresh().catch(function () {}).then(function () { notice(answer.message, false); });
+        return refresh(0, true).catch(function () {}).then(function () { notice(answer.message, false); });
       }
       notice(answer.message, false);
       if ((answer.busy || answer.offline) && tries < RETRIES) {
