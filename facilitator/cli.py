@@ -61,6 +61,20 @@ def _interval(value: str) -> float:
     return seconds
 
 
+def _text(value: str) -> str:
+    """Text typed on the command line (a title, a theme's name), cleaned as typed text is
+    everywhere (control characters such as DEL removed). Bytes that are not UTF-8 (a terminal
+    or script in another encoding) reach Python as lone surrogates: refused by name."""
+    from facilitator.core.text import clean_text
+
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not UTF-8 text; type it in a terminal set to UTF-8") from None
+    return clean_text(value, multiline=False)
+
+
 def _public_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -112,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEMPLATE|SESSION",
         help="a template starts a new session, a session id resumes one; none: the home screen",
     )
-    run.add_argument("--title", help="title of a new session")
+    run.add_argument("--title", type=_text, help="title of a new session")
     run.add_argument("--lang", choices=("nl", "en"), help="language of the facilitator screens")
     server_options(run)
 
@@ -122,9 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser("new", help="create a session from a template")
     new.add_argument("template", metavar="TEMPLATE")
-    new.add_argument("--title", help="session title (default: the template's)")
+    new.add_argument("--title", type=_text, help="session title (default: the template's)")
     new.add_argument("--lang", choices=("nl", "en"), help="session language")
-    new.add_argument("--place", default="", help="where the session takes place")
+    new.add_argument("--place", type=_text, default="",
+                     help="where the session takes place")
 
     commands.add_parser("list", help="list sessions")
     commands.add_parser("templates", help="list templates (built-in and your own)")
@@ -173,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="one report of several rooms' sessions (files, exports or ids)")
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
                               help="the rooms; none: the event file's rooms")
-    event_report.add_argument("--title", help="the event's title (default: the event file's)")
+    event_report.add_argument("--title", type=_text,
+                              help="the event's title (default: the event file's)")
     event_report.add_argument("--out", type=Path, default=Path("."),
                               help="folder (default: here)")
     event_report.add_argument("--format", type=_formats, default=list(REPORT_FORMATS),
@@ -186,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     event_map = event_commands.add_parser(
         "map", help="show one room's theme together with another name's in the event report")
     event_map.add_argument("room", metavar="FILE_OR_SESSION", help="the room")
-    event_map.add_argument("theme", metavar="THEME", help="its theme, as named in the room")
-    event_map.add_argument("--onto", required=True, metavar="NAME",
+    event_map.add_argument("theme", metavar="THEME", type=_text,
+                           help="its theme, as named in the room")
+    event_map.add_argument("--onto", required=True, metavar="NAME", type=_text,
                            help="the theme (of another room) to show it with")
     event_map.add_argument("--event", type=Path, metavar="FILE",
                            help="the event file (default: event.toml beside the room's file)")
@@ -198,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="each room's organiser link (the room's TUI shows it, key k)")
     watch.add_argument("--event", type=Path, metavar="FILE",
                        help="an event file whose links = [...] names the rooms")
-    watch.add_argument("--title", help="the event's title")
+    watch.add_argument("--title", type=_text, help="the event's title")
     watch.add_argument("--host", default="127.0.0.1",
                        help="address of the event wall (default: %(default)s, this laptop only)")
     watch.add_argument("--port", type=_port, default=8090,
@@ -434,6 +451,8 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
     from facilitator.event.file import add_theme_mapping, default_path
     from facilitator.event.rooms import opened_rooms
 
+    if not args.onto:
+        raise UsageError("event map: --onto: give the name of the theme to show it with")
     with opened_rooms([args.room], library) as (room,):
         names = sorted({t.name for t in room.store.themes()})
         if theme_key(args.theme) not in {theme_key(n) for n in names}:

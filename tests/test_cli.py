@@ -6,6 +6,7 @@ import ast
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from facilitator.cli import main
 from facilitator.store.journal import load_session
+from facilitator.store.library import MAX_EXPORT_BYTES, ROOM_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"}
@@ -76,7 +78,9 @@ def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:
                                 timeout=60)
     assert result.returncode == 0, result.stderr
     document = json.loads(exported.read_text())
-    assert document["tables"] == load_session(file)[0]
+    session = load_session(file)[0]
+    keys = {key: session["session"]["1"].pop(key) for key in ROOM_KEYS}
+    assert document["tables"] == session  # all of it but the room's keys
 
     imported = cli(env, "import", str(exported))
     assert imported.returncode == 0, imported.stderr
@@ -85,6 +89,8 @@ def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:
     copy = orjson.loads(Path(new_file).read_bytes())
     assert copy["session"]["1"]["session_id"] == new_id
     copy["session"]["1"]["session_id"] = session_id
+    minted = {key: copy["session"]["1"].pop(key) for key in ROOM_KEYS}
+    assert all(minted[key] and minted[key] != keys[key] for key in ROOM_KEYS)  # its own keys
     assert copy == document["tables"]
     listed = cli(env, "list").stdout
     assert session_id in listed and new_id in listed
@@ -97,6 +103,16 @@ def test_new_with_language_and_prefix_resolution(env: dict[str, str], tmp_path: 
     result = cli(env, "export", session_id[:-2], "--out", str(out))  # a unique start is enough
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["tables"]["session"]["1"]["session_id"] == session_id
+
+
+def test_text_options_that_are_not_utf8_are_refused_by_name(env: dict[str, str]) -> None:
+    latin1 = os.fsdecode("Zaal Één".encode("latin-1"))  # a terminal set to Latin-1
+    for option in ("--title", "--place"):
+        result = cli(env, "new", "kennisatelier", option, latin1)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"argument {option}:" in result.stderr and "is not UTF-8 text" in result.stderr
+    assert not (Path(env["FACILITATOR_DATA_DIR"]) / "sessions").exists() or not any(
+        (Path(env["FACILITATOR_DATA_DIR"]) / "sessions").iterdir())
 
 
 def test_list_without_sessions(env: dict[str, str]) -> None:
@@ -235,8 +251,8 @@ def _mutate(doc: dict, case: str) -> bytes | dict:
         tables["notes"]["1"] = {"text": "no round"}
     elif case == "path_in_session_id":
         next(iter(tables["session"].values()))["session_id"] = "../../escaped"
-    elif case == "bad_join_token":
-        next(iter(tables["session"].values()))["join_token"] = "short"
+    elif case == "bad_join_base":
+        next(iter(tables["session"].values()))["join_base"] = "javascript:alert(1)"
     elif case == "wrong_field_type":
         tables["notes"]["1"] = {"round_id": "knelpunten", "text": 5}
     elif case == "two_sessions":
@@ -257,7 +273,7 @@ IMPORT_CASES = {
     "missing_field": "tables.notes.1",
     "wrong_field_type": "tables.notes.1.text: input should be a valid string",
     "path_in_session_id": "tables.session.1.session_id: '../../escaped' is not a valid",
-    "bad_join_token": "tables.session.1.join_token: 'short' is not a valid",
+    "bad_join_base": "tables.session.1.join_base: 'javascript:alert(1)' is not a valid",
     "two_sessions": "tables.session: expected exactly one document",
     "bad_template": "rounds[1].votng: unknown key",
 }
@@ -285,6 +301,39 @@ def test_import_of_a_missing_file_exits_2(env: dict[str, str], tmp_path: Path) -
     result = cli(env, "import", str(tmp_path / "nothing.json"))
     assert result.returncode == 2
     assert "nothing.json" in result.stderr and "cannot be read" in result.stderr
+
+
+def _in_one_gigabyte() -> None:
+    """A child process that may map at most 1 GB: reading without end would fail it."""
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_import_of_what_is_not_a_file_is_refused_without_reading_it(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """A symlink to /dev/zero would be read until memory ran out, a FIFO with no writer would
+    hang the command, a file bigger than any export would fill memory: each is refused at once,
+    naming the file, and nothing is imported."""
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as sparse:  # takes no room on disk
+        sparse.truncate(MAX_EXPORT_BYTES + 1)
+    for file, problem in ((zero, "not a file but a device"),
+                          (fifo, "not a file but a named pipe"),
+                          (tmp_path, "not a file but a folder"),
+                          (huge, "larger than any export")):
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "facilitator", "import", str(file)],
+                                capture_output=True, text=True, env=env, timeout=60,
+                                preexec_fn=_in_one_gigabyte)
+        assert result.returncode == 2, (file, result.stderr)
+        assert f"{file}: {problem}" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert time.monotonic() - started < 30
+    assert not (tmp_path / "data" / "sessions").exists() or not any(
+        (tmp_path / "data" / "sessions").iterdir())
 
 
 # -- a data folder that cannot be written ------------------------------------------------------

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
             from facilitator.bench.room import add_options
 
             add_options(command)
+        elif name == "event":
+            from facilitator.bench.event import add_options as add_event_options
+
+            add_event_options(command)
         elif name == "crash":
             command.add_argument("--cycles", type=_cycles, metavar="N", help="how many kills")
     options = vars(parser.parse_args(argv))

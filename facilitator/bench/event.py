@@ -8,6 +8,11 @@ so every change is seen by a pull of its own and its delay is measured. This pro
 ``EventWatch`` (every room pulled every 2 s, as ``facilitator event watch`` does) and renders
 the event wall's overview once a second.
 
+The watch reaches each room through the unkind network (facilitator.bench.netproxy, in the
+rooms' process): a summary arrives in TCP segments of 1,448 bytes, one every millisecond (about
+11 Mbit/s, a busy venue Wi-Fi), as it would over the venue's network, not in the one piece
+loopback hands over. ``--network loopback`` pulls straight from the rooms instead.
+
 For each N, over a measured window after every room is online:
 
 - **staleness**: from a room's change to the watch holding it (p50, p99); with a 2 s interval a
@@ -33,7 +38,9 @@ loop wait for the machine, not for the watch.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import tempfile
@@ -44,6 +51,9 @@ from pathlib import Path
 from facilitator.bench.common import StallProbe, make_session_file, percentile
 
 INTERVAL_S = 2.0
+NETWORKS = ("wifi", "loopback")
+SEGMENT_DELAY_S = 0.001
+"""Between two TCP segments of an answer on the simulated venue Wi-Fi."""
 CHANGE_EVERY_S = 5.0
 ROOM_CONTRIBUTIONS = 300
 ROOM_PARTICIPANTS = 40
@@ -52,16 +62,21 @@ ROOM_PARTICIPANTS = 40
 # -- the rooms (a process of their own) ----------------------------------------------------------
 
 
-def _rooms_process(count: int, folder: str, conn: multiprocessing.connection.Connection) -> None:
-    asyncio.run(_rooms(count, Path(folder), conn))
+def _rooms_process(count: int, folder: str, network: str,
+                   conn: multiprocessing.connection.Connection) -> None:
+    asyncio.run(_rooms(count, Path(folder), network, conn))
 
 
-async def _rooms(count: int, folder: Path, conn: multiprocessing.connection.Connection) -> None:
+async def _rooms(count: int, folder: Path, network: str,
+                 conn: multiprocessing.connection.Connection) -> None:
+    from facilitator.bench.netproxy import UnkindNetwork
     from facilitator.store.store import SessionStore
     from facilitator.web.server import ParticipantServer
 
     stores: list[SessionStore] = []
     servers: list[ParticipantServer] = []
+    links: list[str] = []
+    nets = contextlib.AsyncExitStack()
     for n in range(count):
         path = folder / f"room-{n}.json"
         make_session_file(path, ROOM_CONTRIBUTIONS, devices=ROOM_PARTICIPANTS)
@@ -71,7 +86,13 @@ async def _rooms(count: int, folder: Path, conn: multiprocessing.connection.Conn
         await server.start()
         stores.append(store)
         servers.append(server)
-    conn.send([server.organiser_url for server in servers])
+        link = server.organiser_url or ""
+        if network == "wifi":
+            net = await nets.enter_async_context(
+                UnkindNetwork(server.port, delay=SEGMENT_DELAY_S))
+            link = link.replace(f":{server.port}/", f":{net.port}/", 1)
+        links.append(link)
+    conn.send(links)
     loop = asyncio.get_running_loop()
     cpu_start, wall_start = time.process_time(), time.perf_counter()
 
@@ -92,6 +113,7 @@ async def _rooms(count: int, folder: Path, conn: multiprocessing.connection.Conn
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await nets.aclose()
     for server in servers:
         await server.stop()
     for store in stores:
@@ -184,11 +206,11 @@ async def _watch(links: list[str], measure_s: float) -> Figures:
         wall_p99=percentile(walls, 99), wall_cpu_p99=percentile(walls_cpu, 99))
 
 
-def measure(count: int, measure_s: float) -> Figures:
+def measure(count: int, measure_s: float, network: str = "wifi") -> Figures:
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="bench-event-") as folder:
         here, there = context.Pipe()
-        rooms = context.Process(target=_rooms_process, args=(count, folder, there))
+        rooms = context.Process(target=_rooms_process, args=(count, folder, network, there))
         rooms.start()
         try:
             if not here.poll(300):
@@ -266,7 +288,13 @@ def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
     return percentile(times, 50), max(times)
 
 
-def run(quick: bool = False) -> int:
+def add_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--network", choices=NETWORKS, default="wifi",
+                         help="wifi: every summary arrives in TCP segments, one a millisecond "
+                              "(the default); loopback: in one piece")
+
+
+def run(quick: bool = False, network: str = "wifi") -> int:
     sizes = (300, 5000) if quick else (300, 5000, 20000)
     costs = [(n, *summary_cost(n)) for n in sizes]
     print("a room's summary, built again after a commit: " + "; ".join(
@@ -278,14 +306,16 @@ def run(quick: bool = False) -> int:
         f"{n} rooms {median * 1000:.1f} ms (longest {longest * 1000:.1f} ms)"
         for n, median, longest in redraws))
     measure_s = 10.0 if quick else 30.0
-    print(f"event watch: every room pulled every {INTERVAL_S:.0f} s, each room changes every "
-          f"{CHANGE_EVERY_S:.0f} s; {measure_s:.0f} s measured per row")
+    through = ("the unkind network (1,448-byte segments, one every "
+               f"{SEGMENT_DELAY_S * 1000:.0f} ms)" if network == "wifi" else "loopback")
+    print(f"event watch: every room pulled every {INTERVAL_S:.0f} s through {through}, each "
+          f"room changes every {CHANGE_EVERY_S:.0f} s; {measure_s:.0f} s measured per row")
     print(f"{'rooms':>6} {'stale p50':>10} {'stale p99':>10} {'pull p99':>9} {'pulls/s':>8} "
           f"{'CPU':>6} {'loop step':>10} {'wall p99':>9} {'(CPU)':>8} {'rooms CPU':>10}  "
           "keeps up")
     results = []
     for count in counts:
-        f = measure(count, measure_s)
+        f = measure(count, measure_s, network)
         results.append(f)
         print(f"{f.rooms:>6} {f.staleness_p50:>9.2f}s {f.staleness_p99:>9.2f}s "
               f"{f.pull_p99 * 1000:>7.1f}ms {f.pulls_per_s:>8.1f} {f.cpu:>6.0%} "

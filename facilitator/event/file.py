@@ -144,8 +144,9 @@ def load_event_file(path: Path) -> EventFile:
 
 
 def _toml_string(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's, for what json.dumps writes)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string (JSON's escapes are TOML's, for what json.dumps writes; TOML also
+    forbids a raw DEL, which JSON allows)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def add_theme_mapping(path: Path, room: str, name: str, same_as: str) -> EventFile:

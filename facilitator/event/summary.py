@@ -7,8 +7,10 @@ request costs the same at 20 contributions and at 20,000. It follows the room's 
 (facilitator.core.privacy): an item carries its stakeholder group only when the room may name
 it, and a pooled group's contributions and votes won are left out.
 
-The same pydantic models read the summary back on the organiser's laptop, refusing anything
-that is not one (extra keys, wrong types, lists longer than a summary has).
+The same pydantic models read the summary back on the organiser's laptop, where a room is a
+stranger on the network: anything that is not a summary is refused (extra keys, wrong types,
+lists longer than a summary has, a number that is not finite or out of range), and every string
+is cleaned (``clean_text``: no terminal escapes reach the organiser's screen or the wall).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import time
 from typing import Annotated, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from facilitator.core.model import Change
 from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
+from facilitator.core.text import clean_text
+from facilitator.store.documents import LATEST_TIME, Ref, Seconds, Time
 from facilitator.store.store import SessionStore
 
 FORMAT = "facilitator-room-summary"
@@ -34,24 +38,38 @@ THEMES = 12
 """Themes per round in the summary (most voted first)."""
 RECENT_ACTIONS = 5
 
-Text = Annotated[str, Field(max_length=2000)]
-Id = Annotated[str, Field(max_length=100)]
+MAX_COUNT = 10**9
+"""More people, items or votes than any room has: a figure above it is not a room's."""
+
+
+def _clean(text: str) -> str:
+    return clean_text(text)
+
+
+def _clean_line(text: str) -> str:
+    return clean_text(text, multiline=False)
+
+
+Text = Annotated[str, Field(max_length=2000), AfterValidator(_clean)]
+Id = Annotated[str, Field(max_length=100), AfterValidator(_clean_line)]
 Names = Annotated[dict[Id, Text], Field(max_length=10)]
 """A template text per language."""
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Votes = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SummaryItem(_Part):
-    id: int
+    id: Ref
     text: Text
-    rank: int
-    votes: float
+    rank: Count
+    votes: Votes
     """Dots received, or the mean score."""
-    voters: int
-    seen: int = 0
+    voters: Count
+    seen: Count = 0
     sampled: bool = False
     theme: Text = ""
     group: Id = ""
@@ -60,8 +78,8 @@ class SummaryItem(_Part):
 
 class SummaryTheme(_Part):
     name: Text
-    items: int
-    votes: int
+    items: Count
+    votes: Count
 
 
 class SummaryRound(_Part):
@@ -69,7 +87,7 @@ class SummaryRound(_Part):
     kind: RoundKind
     title: Names
     voting: Literal["dots", "score", "none"]
-    shown: int
+    shown: Count
     top: Annotated[list[SummaryItem], Field(max_length=TOP)]
     themes: Annotated[list[SummaryTheme], Field(max_length=THEMES)]
 
@@ -80,16 +98,16 @@ class SummaryGroup(_Part):
     expected: bool
     required: bool
     lived_experience: bool
-    present: int
-    contributions: int | None
+    present: Count
+    contributions: Count | None
     """None: withheld (a pooled group)."""
-    votes_won: int | None
+    votes_won: Count | None
     missing: bool
 
 
 class SummaryNow(_Part):
-    index: int
-    total: int
+    index: Count
+    total: Count
     round_id: Id
     kind: RoundKind
     title: Names
@@ -98,7 +116,7 @@ class SummaryNow(_Part):
     voting_open: bool
     results_shown: bool
     running: bool
-    remaining_s: float | None
+    remaining_s: Seconds | None
     """Seconds left when the summary was built (``built_at``, the room's clock)."""
 
 
@@ -122,11 +140,11 @@ class RoomSummary(_Part):
     template_id: Id
     template_title: Names
     lang: Id
-    threshold: int
-    built_at: float
-    participants: int
-    contributions: int
-    actions: int
+    threshold: Count
+    built_at: Time
+    participants: Count
+    contributions: Count
+    actions: Count
     now: SummaryNow
     rounds: Annotated[list[SummaryRound], Field(max_length=50)]
     groups: Annotated[list[SummaryGroup], Field(max_length=60)]
@@ -146,12 +164,14 @@ class NotASummary(ValueError):
 
 
 def read_summary(body: bytes) -> RoomSummary:
+    """A summary as a room sent it, checked strictly (no "5" for 5, no 1 for true) and with
+    every string cleaned; :class:`NotASummary` says where it is wrong."""
     try:
-        return RoomSummary.model_validate_json(body)
+        return RoomSummary.model_validate_json(body, strict=True)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise NotASummary(f"not a room summary ({where}: {error['msg']})") from None
+        where = ".".join(str(part) for part in error["loc"])  # keys the room sent, too
+        raise NotASummary(f"{where}: {error['msg']}" if where else error["msg"]) from None
 
 
 def _item(spec: RoundSpec, item: RankedItem, store: SessionStore, shown: Disclosure
@@ -219,7 +239,8 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
             kind=spec.kind, title=spec.title, started=state.started,
             submissions_open=state.submissions_open, voting_open=state.voting_open,
             results_shown=state.results_shown, running=state.timer_running,
-            remaining_s=state.remaining(now) if state.started else None),
+            remaining_s=max(-LATEST_TIME, min(LATEST_TIME, state.remaining(now)))
+            if state.started else None),
         rounds=rounds,
         groups=groups,
         named=sorted(shown.named),

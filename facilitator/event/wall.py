@@ -72,7 +72,8 @@ class Faces:
         if room.state is RoomState.REFUSED:
             return _("refused: the room switched its organiser link off or made a new one")
         if room.state is RoomState.BROKEN:
-            return _("answers, but not with a room summary")
+            broken = _("answers, but not with a room summary")
+            return f"{broken} ({room.problem})" if room.problem else broken
         return _("waiting for the first answer")
 
     def timer(self, room: RoomWatch, now: float) -> str:

@@ -5,7 +5,11 @@ so a slow or vanished room delays no other. A room that answers keeps its latest
 that stops answering is shown as offline since then (with what it last said) and is asked again,
 less often the longer it stays away (at most every :data:`MAX_BACKOFF_S`), and picked up again
 as soon as it answers. A room refusing the link (wrong, renewed or switched off by its
-facilitator) is shown as refused. The rooms never depend on this laptop: it only asks.
+facilitator) is shown as refused. A room is a stranger on the network to this laptop: what it
+answers is read to its end up to :data:`MAX_SUMMARY_BYTES`, every string cleaned and every
+number checked (facilitator.event.summary, :func:`room_clock`), and a room that answers with
+anything else is shown as broken, with a short reason, while the others go on. The rooms never
+depend on this laptop: it only asks.
 
 :func:`overview` turns what the rooms said into one picture of the day (the TUI and the event
 wall both show it), combined by the rules of facilitator.core.event and facilitator.core.privacy.
@@ -15,6 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +34,7 @@ from facilitator.core.event import by_rank_across, support
 from facilitator.core.privacy import EventDisclosure, event_disclosure
 from facilitator.core.results import AuditFlag
 from facilitator.core.templates import RoundKind
+from facilitator.core.text import clean_text
 from facilitator.event.summary import (
     NotASummary,
     RoomSummary,
@@ -35,12 +43,30 @@ from facilitator.event.summary import (
     read_summary,
 )
 
+log = logging.getLogger(__name__)
+
 TIMEOUT_S = 3.0
 """How long one pull may take before the room counts as offline."""
 MAX_BACKOFF_S = 5.0
 MAX_SUMMARY_BYTES = 1 << 20
 """A summary is tens of kilobytes; anything far bigger is not one."""
 TOP_ACROSS = 5
+MAX_PROBLEM_CHARS = 160
+"""What is shown of why a room is broken (it may quote keys the room sent)."""
+LATEST_CLOCK = 4_102_444_800.0
+"""2100-01-01: a room's clock past it (or before 1970) is not a clock."""
+_ETAG = re.compile(r'(W/)?"[\x21\x23-\x7e]{0,100}"')
+"""An entity tag as HTTP has it; anything else is not sent back."""
+
+
+def room_clock(value: str) -> float | None:
+    """The room's clock from its ``X-Room-Clock`` header, or None when that is not a time
+    (not a number, NaN, infinite, before 1970 or after 2100)."""
+    try:
+        moment = float(value)
+    except ValueError:
+        return None
+    return moment if math.isfinite(moment) and 0.0 < moment < LATEST_CLOCK else None
 
 
 class WatchError(ValueError):
@@ -150,7 +176,11 @@ class EventWatch:
 
     async def _follow(self, room: RoomWatch) -> None:
         while True:
-            await self.pull(room)
+            try:
+                await self.pull(room)
+            except Exception as exc:  # whatever a room sends, the watch and the others go on
+                log.exception("pulling %s failed", room.link.room)
+                self._set(room, RoomState.BROKEN, problem=type(exc).__name__)
             await asyncio.sleep(self.delay(room))
 
     def delay(self, room: RoomWatch) -> float:
@@ -170,30 +200,38 @@ class EventWatch:
             async with self._client.get(room.link.url, headers=headers,
                                         allow_redirects=False) as response:
                 status = response.status
-                body = await response.content.read(MAX_SUMMARY_BYTES + 1)
+                body = await read_capped(response, MAX_SUMMARY_BYTES)
                 etag = response.headers.get("ETag", "")
                 clock = response.headers.get("X-Room-Clock", "")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self._set(room, RoomState.OFFLINE, problem=type(exc).__name__)
             return
         now = self.clock()
-        with contextlib.suppress(ValueError):
-            room.clock_offset = float(clock) - now
+        if clock:
+            moment = room_clock(clock)
+            if moment is None:
+                self._set(room, RoomState.BROKEN, seen=now, problem="X-Room-Clock: not a time")
+                return
+            room.clock_offset = moment - now
         if status == 304:
             self._set(room, RoomState.ONLINE, seen=now)
             return
         if status == 403:
             self._set(room, RoomState.REFUSED, seen=now, problem="403")
             return
-        if status != 200 or len(body) > MAX_SUMMARY_BYTES:
+        if status != 200:
             self._set(room, RoomState.BROKEN, seen=now, problem=f"HTTP {status}")
+            return
+        if body is None:
+            self._set(room, RoomState.BROKEN, seen=now,
+                      problem=f"more than {MAX_SUMMARY_BYTES >> 20} MB")
             return
         try:
             summary = read_summary(body)
         except NotASummary as exc:
             self._set(room, RoomState.BROKEN, seen=now, problem=str(exc))
             return
-        room.etag = etag
+        room.etag = etag if _ETAG.fullmatch(etag) else ""
         new = summary != room.summary
         room.summary = summary
         self._set(room, RoomState.ONLINE, seen=now, force=new)
@@ -201,6 +239,7 @@ class EventWatch:
     def _set(self, room: RoomWatch, state: RoomState, *, seen: float | None = None,
              problem: str = "", force: bool = False) -> None:
         now = self.clock()
+        problem = clean_text(problem, multiline=False)[:MAX_PROBLEM_CHARS]
         changed = force or state is not room.state or problem != room.problem
         if state is not room.state:
             room.since = now
@@ -214,6 +253,21 @@ class EventWatch:
 
     def overview(self) -> EventOverview:
         return overview(self.rooms, self.clock())
+
+
+async def read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The whole body, read to its end as it arrives (over a real network, in many pieces);
+    None when it is longer than ``cap`` bytes, of which no more than that is read."""
+    if response.content_length is not None and response.content_length > cap:
+        return None
+    pieces: list[bytes] = []
+    size = 0
+    while piece := await response.content.read(cap + 1 - size):
+        pieces.append(piece)
+        size += len(piece)
+        if size > cap:
+            return None
+    return b"".join(pieces)
 
 
 # -- one picture of the day --------------------------------------------------------------------

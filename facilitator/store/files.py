@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -185,6 +186,34 @@ def _refuse_other_names(path: Path) -> None:
             links -= 1
     if links > 1:
         raise SessionLinked(path, links)
+
+
+def read_regular_file(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path``, a regular file (symbolic links followed) of at most ``limit``
+    bytes; else a :class:`StoreError` naming the file, before anything is read. A device such
+    as ``/dev/zero`` would never end and a FIFO would wait for a writer: it is opened without
+    blocking and refused as what it is. ``what`` names what the file should be, for the
+    message ("an export")."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise StoreError(path, f"{path}: cannot be read ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)"
+                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise StoreError(path, f"{path}: not a file but {kind}; give {what}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise StoreError(path, f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise StoreError(path, f"{path}: larger than any {what.removeprefix('an ')} "
+                               f"({limit >> 20} MB at most); is it the right file?")
+    return data
 
 
 def read_session_file(path: Path) -> dict[str, dict[str, dict[str, object]]]:

@@ -25,14 +25,23 @@ from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
     check_writable,
+    read_regular_file,
     real_session_path,
     write_atomic,
 )
 from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore
+from facilitator.store.store import SessionStore, new_organiser_secret, new_session_secret
 
 EXPORT_FORMAT = "facilitator-session"
+EXPORT_NAME = "an export (the file `facilitator export` writes)"
 EXPORT_VERSION = 1
+MAX_EXPORT_BYTES = 128 << 20
+"""An export of a session at the size we promise (20,000 items, 2,000 devices) is tens of MB;
+a file past this is not one, and is refused before it is read into memory."""
+ROOM_KEYS = ("secret", "join_token", "organiser_secret")
+"""What a session file holds that lets someone act as the room: the secret its join codes,
+card codes, form tokens and wall address are derived from, the join link's token and the
+organiser link's secret. An export leaves them out; reading an export makes new ones."""
 
 
 class NotFound(LookupError):
@@ -68,6 +77,12 @@ class SessionEntry:
 def new_join_token() -> str:
     """An unguessable token for the join URL (160 bits)."""
     return secrets.token_urlsafe(20)
+
+
+def new_room_keys() -> dict[str, str]:
+    """Fresh :data:`ROOM_KEYS` for a session read from an export."""
+    return {"secret": new_session_secret(), "join_token": new_join_token(),
+            "organiser_secret": new_organiser_secret()}
 
 
 class Templates:
@@ -202,15 +217,21 @@ class Library:
     # -- export and import ---------------------------------------------------------------------
 
     def export(self, ref: str) -> bytes:
-        """One portable JSON document: the session file with a header saying what it is."""
+        """One portable JSON document: the session file with a header saying what it is,
+        without the room's keys (:data:`ROOM_KEYS`), so it can be handed on without handing on
+        the room."""
         path = self.resolve(ref)
         data = checked_session(path, load_session(path)[0])
+        for info in data["session"].values():
+            for key in ROOM_KEYS:
+                info.pop(key, None)
         document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": data}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 
     def import_file(self, file: Path) -> SessionEntry:
         """Add an exported session. An id that is taken gets a fresh one; nothing is overwritten.
-        The export is checked like a session file being opened, before anything is written."""
+        The export is checked like a session file being opened, before anything is written; the
+        copy gets keys of its own (never those of the room it came from)."""
         tables = _read_export(file)
         info = next(iter(tables["session"].values()))
         self.writable_folder()
@@ -228,8 +249,8 @@ def is_export(file: Path) -> bool:
     """Whether ``file`` looks like a ``facilitator export`` (not a session file): a JSON object
     whose ``format`` says so. Anything unreadable is not; opening it will say why."""
     try:
-        document = orjson.loads(file.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        document = orjson.loads(read_regular_file(file, MAX_EXPORT_BYTES, EXPORT_NAME))
+    except (StoreError, orjson.JSONDecodeError):
         return False
     return isinstance(document, dict) and document.get("format") == EXPORT_FORMAT
 
@@ -247,9 +268,7 @@ def open_export(file: Path, folder: Path) -> SessionStore:
 def _read_export(file: Path) -> Tables:
     """Check an export thoroughly before anything is written; errors name the file and key."""
     try:
-        document = orjson.loads(file.read_bytes())
-    except OSError as exc:
-        raise StoreError(file, f"{file}: cannot be read ({exc.strerror})") from None
+        document = orjson.loads(read_regular_file(file, MAX_EXPORT_BYTES, EXPORT_NAME))
     except orjson.JSONDecodeError as exc:
         raise StoreError(file, f"{file}: not valid JSON ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
@@ -265,6 +284,10 @@ def _read_export(file: Path) -> Tables:
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise StoreError(file, f"{file}: tables: expected an object of tables")
+    sessions = tables.get("session")
+    for info in sessions.values() if isinstance(sessions, dict) else ():
+        if isinstance(info, dict):  # anything else: check_tables says what is wrong
+            info.update(new_room_keys())
     try:
         return check_tables(tables)
     except DocumentError as exc:

@@ -205,7 +205,7 @@ class SessionStore:
             join_token=join_token,
             created=time.time(),
             place=place,
-            secret=secrets.token_urlsafe(32),
+            secret=new_session_secret(),
             organiser_secret=new_organiser_secret(),
         )
         data: Tables = {name: {} for name in TABLES}
@@ -1245,6 +1245,12 @@ class SessionStore:
         return item
 
 
+def new_session_secret() -> str:
+    """The session's server-side secret (256 bits): device ids, form tokens, join codes and
+    the wall's address are derived from it."""
+    return secrets.token_urlsafe(32)
+
+
 def new_organiser_secret() -> str:
     """The secret of a room's organiser link (192 bits)."""
     return secrets.token_urlsafe(24)
@@ -1306,7 +1312,7 @@ def migrate(path: Path, data: Tables) -> Tables:
         data.setdefault(name, {})
     for doc in data["session"].values():
         if not doc.get("secret"):  # sessions made before device cookies were signed
-            doc["secret"] = secrets.token_urlsafe(32)
+            doc["secret"] = new_session_secret()
     return data
 
 

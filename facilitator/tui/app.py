@@ -22,6 +22,7 @@ from textual.screen import Screen
 
 from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
+from facilitator.core.text import clean_text
 from facilitator.store.files import StoreError
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -31,7 +32,7 @@ from facilitator.tui.messages import ReportFailed, ReportReady
 from facilitator.tui.screens.dialogs import ConfirmDialog
 
 if TYPE_CHECKING:
-    from facilitator.web.host import HostedServer
+    from facilitator.web.host import HostedServer, HostLost
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,18 @@ class FacilitatorApp(App[int]):
         self._show(self._session_screen(store), switch=True)
         await self._start_server(server)
 
-    def _host_lost(self, why: str) -> None:
+    def _host_lost(self, lost: HostLost) -> None:
+        why = (_("The participant page stopped unexpectedly. Everything it acknowledged is "
+                 "saved: quit and run the session again.") if lost.followed else
+               _("The screen stopped following the session, so the participant page was "
+                 "stopped. Everything it acknowledged is saved: quit and run the session "
+                 "again."))
+        details = [_("exit code {code}").format(code=lost.exit_code)] if lost.exit_code else []
+        said = clean_text(lost.said, multiline=False)[:200]  # its log may quote a request
+        if said:
+            details.append(said)
+        if details:
+            why += f" ({': '.join(details)})"
         self.server_state = ServerState(problem=why)
         self.notify(why, severity="error", timeout=30, markup=False)
 

@@ -61,7 +61,10 @@ def state_text(room: RoomWatch) -> Text:
     if room.state is RoomState.REFUSED:
         return Text(_("link refused"), style="bold red")
     if room.state is RoomState.BROKEN:
-        return Text(_("not a room summary"), style="bold red")
+        shown = Text(_("not a room summary"), style="bold red")
+        if room.problem:  # cleaned by the watch, and shown as text
+            shown.append(f" ({room.problem})", style="red")
+        return shown
     return Text(_("waiting…"), style="dim")
 
 

@@ -11,13 +11,14 @@ script.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from http.cookies import SimpleCookie
@@ -450,10 +451,32 @@ def _refused_join(request: web.Request, store: SessionStore) -> say.Answer | Non
     again when the form is sent (:meth:`SessionStore.admits`)."""
     code = request.query.get("code", "")[:MAX_CODE_CHARS]
     try:
-        store.admits(JoinCode(code, request.app[CONFIG].clock()))
+        with _code_guesses(request, bool(code)):
+            store.admits(JoinCode(code, request.app[CONFIG].clock()))
     except Refused as exc:
         return say.REFUSALS[exc.reason]
     return None
+
+
+@contextlib.contextmanager
+def _code_guesses(request: web.Request, guessing: bool) -> Iterator[None]:
+    """Around a check of a new device's join code: an address that sent too many codes that
+    admit nobody this minute has every code refused (429) until the minute is over, and a
+    code that admits nobody counts (:attr:`Limits.ip_code_guesses`)."""
+    address = client_address(request)
+    if not guessing or address is None:
+        yield
+        return
+    config = request.app[CONFIG]
+    key = "ip:" + address
+    if config.rate.spent(key, "code_guesses", config.limits.ip_code_guesses):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    try:
+        yield
+    except Refused as exc:
+        if exc.reason is Reason.CODE_NOT_VALID:
+            config.rate.count(key, "code_guesses")
+        raise
 
 
 def _themes(store: SessionStore, items: list[Contribution], lang: str
@@ -569,15 +592,17 @@ async def join(request: web.Request) -> web.StreamResponse:
     if lang not in PARTICIPANT_LANGUAGES:
         raise Refused(Reason.UNKNOWN_LANGUAGE)
     request[LANG] = lang  # a refusal below speaks the language just chosen
-    await store.join(
-        device,
-        lang=lang,
-        stakeholder=_field(form, "stakeholder"),
-        name=_field(form, "name"),
-        consent_named=_field(form, "consent") == "yes",
-        table_group=_field(form, "table"),
-        came_with=JoinCode(_field(form, "code")[:MAX_CODE_CHARS], request.app[CONFIG].clock()),
-    )
+    code = _field(form, "code")[:MAX_CODE_CHARS]
+    with _code_guesses(request, bool(code) and store.participant(device) is None):
+        await store.join(
+            device,
+            lang=lang,
+            stakeholder=_field(form, "stakeholder"),
+            name=_field(form, "name"),
+            consent_named=_field(form, "consent") == "yes",
+            table_group=_field(form, "table"),
+            came_with=JoinCode(code, request.app[CONFIG].clock()),
+        )
     request[REMEMBER_LANG] = lang
     return _done(request, store.info.join_token, "welcome")
 
@@ -700,8 +725,11 @@ async def participant_events(request: web.Request) -> web.StreamResponse:
 
 
 async def qr_code(request: web.Request) -> web.StreamResponse:
-    """The room's join QR code (for the wall: it carries the room's current code)."""
+    """The room's join QR code (for the wall: it carries the room's current code); none while
+    joining is closed, as the wall then says."""
     store = _wall_session(request)
+    if store.round_state(store.current_round.id).joining_closed:
+        raise Refused(Reason.JOINING_CLOSED)
     url = _join_url(request, store)
     if request.match_info["kind"] == "svg":
         return web.Response(text=_svg(url), content_type="image/svg+xml")
@@ -793,12 +821,17 @@ async def organiser_summary(request: web.Request) -> web.StreamResponse:
     store = request.app[STORE]
     address = client_address(request)
     config = request.app[CONFIG]
-    if address is not None and not config.rate.allow(  # guesses count too
-            "ip:" + address, "organiser", config.limits.ip_organiser):
-        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
     secret = store.info.organiser_secret
     sent = request.match_info["secret"]
-    if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
+    right = bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
+    # Wrong guesses and the right link are limited apart: a stranger guessing from the
+    # organiser's address cannot lock the organiser out (the secret's 192 bits, not the limit,
+    # are what make guessing hopeless).
+    kind, limit = (("organiser", config.limits.ip_organiser) if right else
+                   ("organiser_guesses", config.limits.ip_organiser_guesses))
+    if address is not None and not config.rate.allow("ip:" + address, kind, limit):
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
+    if not right:
         raise Refusal(say.ORGANISER_REFUSED)
     etag, body = request.app[SUMMARY].current()
     headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}

@@ -133,6 +133,13 @@ class Limits:
     """Devices joining for the first time, per client address."""
     ip_organiser: int = 120
     """Organiser summaries, per client address (a watching laptop asks every few seconds)."""
+    ip_organiser_guesses: int = 60
+    """Wrong organiser links, per client address. Counted apart from the right one, so that
+    someone guessing from the organiser's address cannot lock the organiser out."""
+    ip_code_guesses: int = 60
+    """Join codes that admit nobody, per client address. Past it every code from that address
+    waits (the right one too: otherwise a guess would still be answered). A room behind one
+    address never meets it: phones with the code of the moment are not counted."""
 
 
 class RateLimiter:
@@ -166,6 +173,22 @@ class RateLimiter:
         for key, kind, _ in checks:  # only what was allowed takes memory
             self._seen.setdefault((key, kind), deque()).append(now)
         return True
+
+    def spent(self, key: str, kind: str, per_minute: int) -> bool:
+        """Whether (key, kind) has used up its minute, counting nothing: for what is known to
+        count only after it was checked (a guess is wrong only once compared)."""
+        times = self._seen.get((key, kind))
+        now = time.monotonic()
+        while times and now - times[0] > self.WINDOW_S:
+            times.popleft()
+        return len(times or ()) >= per_minute
+
+    def count(self, key: str, kind: str) -> None:
+        """Count one (key, kind) that :meth:`spent` let through."""
+        now = time.monotonic()
+        if now - self._last_sweep > self.WINDOW_S:
+            self._sweep(now)
+        self._seen.setdefault((key, kind), deque()).append(now)
 
     def _sweep(self, now: float) -> None:
         """Forget keys that have been quiet for a minute, so memory stays bounded."""

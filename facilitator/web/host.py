@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,21 @@ STOP_WITHIN_S = 20.0
 """How long the host may take to write what is queued and close, before it is killed."""
 
 
+@dataclass(frozen=True, slots=True)
+class HostLost:
+    """Why the host went without being asked to, for the screen to say in its own language."""
+
+    why: str
+    """The whole of it in English: the log, and the calls that fail from now on."""
+    followed: bool
+    """True: the host's process stopped on its own. False: the screen could no longer follow
+    the session, and stopped the host."""
+    exit_code: int | None = None
+    """The host's exit code when it failed (None: it did not say, or exited 0)."""
+    said: str = ""
+    """The host's last line on stderr (its log), or what broke the following."""
+
+
 class HostedServer(Addresses):
     """The participant server in its own process, as the TUI sees it."""
 
@@ -85,7 +101,7 @@ class HostedServer(Addresses):
         self._listening: asyncio.Task[None] | None = None
         self._relaying: asyncio.Task[None] | None = None
         self._code_watchers: list[Callable[[], None]] = []
-        self._lost_watchers: list[Callable[[str], None]] = []
+        self._lost_watchers: list[Callable[[HostLost], None]] = []
         self._stopping = False
         self.said: collections.deque[str] = collections.deque(maxlen=20)
         """The host's last lines on stderr (its log), for a message when it fails."""
@@ -157,7 +173,7 @@ class HostedServer(Addresses):
         self._code_watchers.append(callback)
         return lambda: self._code_watchers.remove(callback)
 
-    def watch_lost(self, callback: Callable[[str], None]) -> Callable[[], None]:
+    def watch_lost(self, callback: Callable[[HostLost], None]) -> Callable[[], None]:
         """Call ``callback`` with why, if the host stops without being asked to."""
         self._lost_watchers.append(callback)
         return lambda: self._lost_watchers.remove(callback)
@@ -173,23 +189,29 @@ class HostedServer(Addresses):
             await self._follow(reader, replica)
         except Exception as exc:  # the replica cannot follow any more: stop the host cleanly
             log.exception("following the session host failed")
-            broken = f"the screen stopped following the session ({exc!r}); every change the " \
-                     "participant server acknowledged is saved. Quit and run the session again"
+            broken = repr(exc)
             if self._writer is not None:
                 self._writer.close()
         if self.process is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.process.wait(), 2.0)
-        why = broken or self._failure(
-            "the participant server's process stopped" if self._stopping else
-            "the participant server's process stopped unexpectedly; every change it "
-            "acknowledged is saved. Quit and run the session again")
-        self._calls.lost(why)
-        self._started_with(ConnectionResetError(errno.ECONNRESET, why))
+        if broken is not None:
+            lost = HostLost(
+                f"the screen stopped following the session ({broken}); every change the "
+                "participant server acknowledged is saved. Quit and run the session again",
+                followed=False, said=broken)
+        else:
+            lost = HostLost(self._failure(
+                "the participant server's process stopped" if self._stopping else
+                "the participant server's process stopped unexpectedly; every change it "
+                "acknowledged is saved. Quit and run the session again"),
+                followed=True, exit_code=self._exit_code(), said=self._last_said())
+        self._calls.lost(lost.why)
+        self._started_with(ConnectionResetError(errno.ECONNRESET, lost.why))
         if not self._stopping:
-            log.error("%s", why)
+            log.error("%s", lost.why)
             for on_lost in list(self._lost_watchers):
-                on_lost(why)
+                on_lost(lost)
 
     async def _follow(self, reader: asyncio.StreamReader, replica: StoreReplica) -> None:
         """Each message from the host, until it has gone."""
@@ -235,10 +257,16 @@ class HostedServer(Addresses):
             log.warning("session host: %s", text)
 
     def _failure(self, what: str) -> str:
-        code = self.process.returncode if self.process is not None else None
-        last = next((line for line in reversed(self.said) if line.strip()), "")
-        detail = f" (exit code {code})" if code not in (None, 0) else ""
+        code, last = self._exit_code(), self._last_said()
+        detail = f" (exit code {code})" if code is not None else ""
         return f"{what}{detail}{': ' + last if last else ''}"
+
+    def _exit_code(self) -> int | None:
+        code = self.process.returncode if self.process is not None else None
+        return code or None
+
+    def _last_said(self) -> str:
+        return next((line for line in reversed(self.said) if line.strip()), "")
 
     async def _end(self) -> None:
         process = self.process

@@ -143,6 +143,28 @@ def test_map_refuses_a_theme_the_room_does_not_have(env: dict[str, str],
     assert not (day["a"].parent / "event.toml").exists()
 
 
+def test_map_takes_only_text(env: dict[str, str], day: dict[str, Path]) -> None:
+    """A name in bytes that are not UTF-8 (a terminal in Latin-1) is refused by the option's
+    name, not with a traceback; a DEL is removed as from any typed text, and the event file,
+    which is fine, is never blamed."""
+    event_file = day["c"].parent / "event.toml"
+    latin1 = os.fsdecode("Financiën".encode("latin-1"))  # as the shell hands the bytes over
+    for args in (("Financiering", "--onto", latin1), (latin1, "--onto", "Geld")):
+        result = cli(env, "event", "map", day["c"], *args)
+        assert result.returncode == 2, result.stderr
+        assert "is not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
+        assert ("argument --onto" if args[1] == "--onto" and args[2] == latin1 else
+                "argument THEME") in result.stderr
+        assert not event_file.exists()
+    result = cli(env, "event", "map", day["c"], "Financiering", "--onto", "Geld\x7f")
+    assert result.returncode == 0, result.stderr
+    assert 'same_as = "Geld"' in event_file.read_text(encoding="utf-8")
+    before = event_file.read_bytes()
+    result = cli(env, "event", "map", day["c"], "Financiering", "--onto", "\x7f")
+    assert result.returncode == 2 and "--onto: give the name" in result.stderr
+    assert "event.toml" not in result.stderr and event_file.read_bytes() == before
+
+
 def test_watch_refuses_what_is_not_an_organiser_link(env: dict[str, str]) -> None:
     result = cli(env, "event", "watch", "http://192.168.1.21:8080/j/join-token")
     assert result.returncode == 2

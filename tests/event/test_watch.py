@@ -4,6 +4,7 @@ room taken down and brought back, a link refused, the event wall page and the wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from event_sessions import PEOPLE, REFUGEE_TEXTS, ROOMS, RoomFixture, fill_room, template_of
+from netproxy import SEGMENT, UnkindNetwork
 from rich.console import Console
 from textual.widgets import Static
 
@@ -20,6 +22,7 @@ from facilitator.event.watch import EventWatch, RoomState, WatchError, parse_lin
 from facilitator.store.store import SessionStore
 from facilitator.tui.event import EventWatchApp
 from facilitator.tui.i18n import set_language
+from facilitator.web.app import SUMMARY
 from facilitator.web.server import ParticipantServer
 
 
@@ -135,6 +138,34 @@ async def test_three_rooms_one_down_and_back(day: list[Running]) -> None:
     finally:
         await wall.stop()
         await watch.stop()
+
+
+async def test_the_watch_over_a_network_that_splits_the_summary(day: list[Running]) -> None:
+    """The venue's Wi-Fi hands a summary over in TCP segments, not in one piece as loopback
+    does: every room must still be read to the end of its summary, on every pull."""
+    async with contextlib.AsyncExitStack() as stack:
+        nets = [await stack.enter_async_context(UnkindNetwork(room.server.port, delay=0.01))
+                for room in day]
+        links = [(room.server.organiser_url or "").replace(f":{room.server.port}/",
+                                                           f":{net.port}/")
+                 for room, net in zip(day, nets, strict=True)]
+        watch = EventWatch(links, interval=0.05)
+        await watch.start()
+        try:
+            for _pull in range(3):
+                await asyncio.gather(*(watch.pull(room) for room in watch.rooms))
+                assert [(r.state, r.problem) for r in watch.rooms] == [
+                    (RoomState.ONLINE, "")] * 3
+                for room, running in zip(watch.rooms, day, strict=True):
+                    assert room.summary is not None
+                    assert room.summary.session_id == running.store.session_id
+                for room in watch.rooms:
+                    room.etag = ""  # ask for the whole summary again, not a 304
+        finally:
+            await watch.stop()
+        sizes = [len(room.server.app[SUMMARY].current()[1]) for room in day]
+        assert min(sizes) > 3 * SEGMENT, "too small a summary to arrive in pieces"
+        assert all(net.connections >= 1 for net in nets)
 
 
 async def test_a_renewed_link_is_refused(day: list[Running]) -> None:

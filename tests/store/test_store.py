@@ -28,7 +28,7 @@ from facilitator.store.files import (
     backup_path,
 )
 from facilitator.store.journal import SessionFile, journal_path, load_session
-from facilitator.store.library import Library, Templates
+from facilitator.store.library import ROOM_KEYS, Library, Templates
 from facilitator.store.store import SessionStore
 
 TIMEOUT = 10  # seconds; a store call that takes longer than this is hanging
@@ -737,21 +737,27 @@ async def test_export_import_round_trip(store: SessionStore, library: Library,
     file = tmp_path / "s.json"
     file.write_bytes(exported)
 
-    # into another data dir: same id, same data
+    # into another data dir: same id, same data, keys of its own
+    keys = {key: original["session"]["1"].pop(key) for key in ROOM_KEYS}
     elsewhere = Library(tmp_path / "other")
     entry = elsewhere.import_file(file)
     assert entry.session_id == store.session_id
-    assert on_disk(entry.path) == original
+    imported = on_disk(entry.path)
+    assert all(imported["session"]["1"].pop(key) != keys[key] for key in ROOM_KEYS)
+    assert imported == original
     assert entry.contributions == len(original["contributions"])
 
     # into the same data dir: a fresh id, the original untouched
     copy = library.import_file(file)
     assert copy.session_id != store.session_id
     assert copy.session_id.startswith("kennisatelier-")
-    assert on_disk(store.path) == original
+    assert on_disk(store.path) == {**original, "session": {"1": {
+        **original["session"]["1"], **keys}}}
     imported = on_disk(copy.path)
     assert imported["session"]["1"]["session_id"] == copy.session_id
     imported["session"]["1"]["session_id"] = store.session_id
+    for key in ROOM_KEYS:
+        del imported["session"]["1"][key]
     assert imported == original
     opened = SessionStore.open(copy.path)
     assert opened.session_id == copy.session_id

@@ -136,10 +136,10 @@ async def test_a_session_the_host_cannot_open_ends_the_app_with_why(
 
 
 async def hosted_app(library: Library, templates: Templates, store: SessionStore,
-                     host: str = "127.0.0.1") -> FacilitatorApp:
+                     host: str = "127.0.0.1", lang: str = "en") -> FacilitatorApp:
     from facilitator.tui.app import hosted_server
 
-    return FacilitatorApp(library, templates, store=store, lang="en",
+    return FacilitatorApp(library, templates, store=store, lang=lang,
                           server_factory=hosted_server(host, 0, None))
 
 
@@ -192,6 +192,23 @@ async def test_the_screen_says_so_when_the_host_dies_and_saves_the_view_on_quitt
         await until(pilot, lambda: bool(app.server_problem))
         assert "stopped unexpectedly" in app.server_problem
         assert any("stopped unexpectedly" in n.message and not n.markup for n in notified)
+
+
+async def test_a_lost_host_is_told_in_the_screens_language(
+        library: Library, templates: Templates, store: SessionStore) -> None:
+    app = await hosted_app(library, templates, store, lang="nl")
+    notified = record_notifications(app)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.server_ready)
+        server = app.server
+        assert server is not None and server.pid is not None  # type: ignore[attr-defined]
+        os.kill(server.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        await until(pilot, lambda: bool(app.server_problem))
+        problem = app.server_problem
+        assert problem.startswith("De deelnemerspagina is onverwacht gestopt."), problem
+        assert "(afsluitcode -9" in problem
+        assert "stopped" not in problem and "exit code" not in problem
+        assert any(n.message == problem and not n.markup for n in notified)
 
 
 async def test_a_session_opened_from_the_home_screen_moves_to_its_host(

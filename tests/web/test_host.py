@@ -26,7 +26,7 @@ from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.replica import WRITES, StoreReplica, store_writes
 from facilitator.store.store import SessionStore
-from facilitator.web.host import HostedServer
+from facilitator.web.host import HostedServer, HostLost
 
 
 async def new_session(folder: Path) -> Path:
@@ -143,7 +143,7 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
     rng = random.Random(8)
     for cycle in range(5):
         server, replica = await hosted(path)
-        lost_why: list[str] = []
+        lost_why: list[HostLost] = []
         server.watch_lost(lost_why.append)
         if cycle == 0:
             await replica.go_to_round(0)
@@ -159,7 +159,7 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
             await asyncio.sleep(0.05)
         stop.set()
         await asyncio.gather(*phones)
-        assert lost_why and "stopped unexpectedly" in lost_why[0]
+        assert lost_why and "stopped unexpectedly" in lost_why[0].why
         with pytest.raises(StoreError):
             await replica.add_note("checkin", "after the host has gone")
         await server.stop()
@@ -207,7 +207,7 @@ async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
 async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
         session_path: Path) -> None:
     server, replica = await hosted(session_path)
-    lost: list[str] = []
+    lost: list[HostLost] = []
     server.watch_lost(lost.append)
     assert server.process is not None and server.pid is not None
     os.kill(server.pid, signal.SIGTERM)
@@ -216,7 +216,7 @@ async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
         if lost:
             break
         await asyncio.sleep(0.05)
-    assert lost and "stopped unexpectedly" in lost[0]
+    assert lost and "stopped unexpectedly" in lost[0].why and lost[0].followed
     await server.stop()
     await replica.close()
     store = SessionStore.open(session_path)  # unlocked

@@ -296,3 +296,89 @@ async def test_the_wall_reloads_when_the_code_changes(store: SessionStore) -> No
         response.close()
     assert keys == ["w0", "w1"]
     assert time.monotonic() - started < 2
+
+
+async def test_while_joining_is_closed_the_wall_draws_no_code(
+        room: Any, store: SessionStore) -> None:
+    clock, device = room
+    client = device().client
+    wall = wall_token(store.info.secret)
+    english = {"Accept-Language": "en"}
+    for kind in ("svg", "png"):
+        response = await client.get(f"/wall/{wall}/qr.{kind}")
+        assert response.status == 200 and response.content_type.startswith("image/")
+    await store.update_round("checkin", joining_closed=True)
+    for kind in ("svg", "png"):
+        response = await client.get(f"/wall/{wall}/qr.{kind}", headers=english)
+        assert response.status == 409 and response.content_type == "text/html"
+        page = await response.text()
+        assert CLOSED in page and code_at(store, clock.now) not in page
+    await store.update_round("checkin", joining_closed=False)
+    assert (await client.get(f"/wall/{wall}/qr.svg")).status == 200
+
+
+# -- guessing codes ----------------------------------------------------------------------------
+
+VENUE = "203.0.113.7"
+"""The one address a venue's phones reach the laptop from (an access point in router mode, a
+reverse proxy in front of --public-url), as the proxy on the laptop says in X-Forwarded-For."""
+TOO_FAST = "You are sending too fast. Please wait a minute and try again."
+
+
+async def _join_page(client: TestClient, store: SessionStore, code: str,
+                     address: str = VENUE) -> tuple[int, str]:
+    """A new device (a cookie of its own) opening a join link with ``code`` from ``address``."""
+    response = await client.get(
+        f"/j/{store.info.join_token}", params={"code": code},
+        headers={"Cookie": f"device={secrets.token_hex(16)}", "X-Forwarded-For": address,
+                 "Accept-Language": "en"})
+    return response.status, await response.text()
+
+
+async def test_a_room_behind_one_address_joins_and_a_guesser_there_is_held(
+        room: Any, store: SessionStore) -> None:
+    """200 phones opening the join link within 20 s through one address, some with a code gone
+    stale, all get the join form (or the stale code's sentence); a script guessing codes from
+    the same address is answered for a minute's allowance of wrong codes, and then answered for
+    none, the right code included, while other addresses carry on."""
+    clock, device = room
+    client = device().client
+    stale = code_at(store, clock.now - ROTATE_S - GRACE_S - 1)
+    for n in range(200):
+        clock.now += 0.1  # 200 phones in 20 s
+        status, html = await _join_page(client, store, stale if n % 10 == 0 else
+                                        code_at(store, clock.now))
+        assert (status, NOT_VALID in html) == ((403, True) if n % 10 == 0 else (200, False)), n
+    allowance = Limits().ip_code_guesses - 20  # the stale ones counted too
+    guesses = [await _join_page(client, store, f"{n:010d}") for n in range(allowance)]
+    assert {(status, NOT_VALID in html) for status, html in guesses} == {(403, True)}
+    status, html = await _join_page(client, store, "0" * 10)
+    assert status == 429 and TOO_FAST in html
+    status, html = await _join_page(client, store, code_at(store, clock.now))
+    assert status == 429 and 'action="' not in html  # no answer to any code this minute
+    assert (await _join_page(client, store, code_at(store, clock.now), "198.51.100.4"))[0] == 200
+
+
+async def test_codes_guessed_with_the_join_form_count_too(store: SessionStore) -> None:
+    await store.go_to_round(0)
+    clock = Clock()
+    limits = Limits(joins=1000, ip_joins=1000, ip_new_devices=1000, ip_code_guesses=5)
+    app = create_app(store, clock=clock, limits=limits)
+    async with TestClient(TestServer(app), cookie_jar=aiohttp.DummyCookieJar()) as client:
+        script = Device(client, store, clock)
+        await script.form_token()
+
+        async def post(code: str) -> tuple[int, str]:
+            response = await client.post(
+                f"/j/{store.info.join_token}/join",
+                data={"csrf": script.csrf, "lang": "en", "code": code},
+                headers={"Cookie": f"device={script.cookie}", "Origin": script.origin,
+                         "Accept": "application/json", "X-Forwarded-For": VENUE,
+                         "Accept-Language": "en"})
+            return response.status, (await response.json())["message"]
+
+        for n in range(5):
+            assert await post(f"{n:010d}") == (403, NOT_VALID)
+        assert await post(code_at(store, clock.now)) == (429, TOO_FAST)
+        assert (await _join_page(client, store, code_at(store, clock.now)))[0] == 429
+        assert store.participants() == []
