@@ -157,7 +157,8 @@ async def test_back_after_a_send_then_another_idea(
         await page.go_back()
         await page.wait_for_selector("form.send")
         await send(page, f"idee C {script}")
-        await page.wait_for_function("() => document.querySelectorAll('#mine article.mine').length == 2")
+        await page.wait_for_function(
+            "() => document.querySelectorAll('#mine article.mine').length == 2")
 
         device = await phone.device()
         file = held(store.path, device)

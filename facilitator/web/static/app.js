@@ -270,7 +270,8 @@
       credentials: "same-origin"
     }).then(function (res) {
       var wait = parseInt(res.headers.get("Retry-After") || "0", 10);
-      return res.json().catch(function () { return { ok: false, message: offline }; })
+      // An answer cut off on its way is as good as none: the form goes again.
+      return res.json().catch(function () { return { ok: false, message: offline, offline: true }; })
         .then(function (answer) { answer.busy = res.status === 503 || res.status === 429; answer.wait = wait; return answer; });
     }, function () {
       return { ok: false, message: offline, offline: true };
