@@ -75,6 +75,18 @@ def _text(value: str) -> str:
     return clean_text(value, multiline=False)
 
 
+def _tables(value: str) -> tuple[str, ...]:
+    from facilitator.core.joining import MAX_TABLES, TablesProblem, TablesRefused, table_names
+
+    try:
+        return table_names(value)
+    except TablesRefused as refused:
+        problem = {TablesProblem.TOO_MANY: f"at most {MAX_TABLES} tables",
+                   TablesProblem.TWICE: f"the table {refused.name!r} is named twice",
+                   TablesProblem.TOO_LONG: f"the table name {refused.name!r} is too long"}
+        raise argparse.ArgumentTypeError(f"{value!r}: {problem[refused.problem]}") from None
+
+
 def _public_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -140,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--lang", choices=("nl", "en"), help="session language")
     new.add_argument("--place", type=_text, default="",
                      help="where the session takes place")
+    new.add_argument("--tables", type=_tables, metavar="N|NAMES",
+                     help="the tables, each with its own table card: a number (tables 1 to N) "
+                     "or names separated by commas (default: the template's; 0: one card for "
+                     "the room)")
 
     commands.add_parser("list", help="list sessions")
     commands.add_parser("templates", help="list templates (built-in and your own)")
@@ -265,7 +281,8 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
 
 def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     store = library.create(
-        templates.load(args.template), title=args.title, lang=args.lang, place=args.place
+        templates.load(args.template), title=args.title, lang=args.lang, place=args.place,
+        tables=args.tables,
     )
     asyncio.run(store.close())
     print(store.session_id)
@@ -289,6 +306,8 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
             f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
             f"{entry.contributions:>5} contributions  {entry.title}"
         )
+    print("contributions: those that count, as in the report and the audit (hidden ones and "
+          "those awaiting approval are left out)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.model import Contribution
 from facilitator.core.templates import (
     Template,
     TemplateError,
@@ -56,6 +58,8 @@ class SessionEntry:
     template_id: str
     created: float
     contributions: int
+    """The contributions that count (:attr:`Contribution.counted`: hidden ones and those
+    awaiting approval left out, merged duplicates in), as the report and the audit count them."""
     participants: int
     problem: str = ""
     """Why the file cannot be opened ("" when it can); then ``created`` is the file's time."""
@@ -69,7 +73,8 @@ class SessionEntry:
             title=info["title"],
             template_id=info["template_id"],
             created=info["created"],
-            contributions=len(tables["contributions"]),
+            contributions=sum(1 for doc_id, doc in tables["contributions"].items()
+                              if Contribution.from_doc(int(doc_id), doc).counted),
             participants=len(tables["participants"]),
         )
 
@@ -141,9 +146,11 @@ class Library:
         title: str | None = None,
         lang: str | None = None,
         place: str = "",
+        tables: Sequence[str] | None = None,
     ) -> SessionStore:
         """A new session from a template, open and locked for writing. The title and place
-        are cleaned like any text typed in; one too long is refused."""
+        are cleaned like any text typed in; one too long is refused. ``tables``: the session's
+        tables (None: the template's)."""
         lang = lang or template.default_lang
         title = clean_text(title or "", multiline=False) or template.title.get(lang) or template.id
         place = clean_text(place, multiline=False)
@@ -161,6 +168,7 @@ class Library:
             lang=lang,
             join_token=new_join_token(),
             place=place,
+            tables=tables,
         )
 
     def writable_folder(self) -> Path:

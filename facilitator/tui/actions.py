@@ -51,6 +51,7 @@ class Command:
 
 
 KEY_NAMES = {"right_square_bracket": "]", "left_square_bracket": "[", "plus": "+",
+             "minus": "-", "equals_sign": "=",
              "question_mark": "?", "ctrl+q": "ctrl+q", "ctrl+p": "ctrl+p"}
 
 
@@ -133,6 +134,11 @@ SESSION: tuple[Command, ...] = (
     Command("organiser.link", "k", "organiser", N_("Organiser link"),
             N_("The link an organiser's event watch follows this room with: switch it off, "
                "or make a new one")),
+    Command("timer.minus", "minus", "less_minute", N_("-1 minute")),
+    Command("timer.set", "equals_sign", "set_time", N_("Set the time left"),
+            N_("Type the minutes left in this round (5, or 2:30)")),
+    Command("session.details", "i", "details", N_("Title, place and date"),
+            N_("The session's title, place and date, as the report prints them")),
 )
 """The session screen's commands."""
 

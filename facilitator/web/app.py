@@ -426,7 +426,7 @@ def _join_context(
     template = store.template
     groups = [(g.id, content.shown(g.name, lang, store.info.lang)) for g in template.groups]
     title = content.session_title(store, lang)
-    tables = template.table_groups if any(r.uses_groups for r in template.rounds) else ()
+    tables = store.info.tables if any(r.uses_groups for r in template.rounds) else ()
     code = request.query.get("code", "")[:MAX_CODE_CHARS] if participant is None else ""
     card_table = request.query.get("table", "") if participant is None else ""
     table = participant.table_group if participant is not None else (

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, Label, OptionList
 from tui_helpers import settle
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.app import FacilitatorApp, run_tui
-from facilitator.tui.screens.dialogs import ConfirmDialog, TextDialog
+from facilitator.tui.screens.dialogs import ConfirmDialog, NewSessionDialog
 from facilitator.tui.screens.home import HomeScreen
 from facilitator.tui.screens.session import SessionScreen
 
@@ -116,12 +116,25 @@ async def test_home_screen_new_session_from_template(make_app: Any, library: Lib
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
-        app.screen.query_one(Input).value = "Atelier [/] Utrecht"
+        dialog = app.screen
+        assert isinstance(dialog, NewSessionDialog)
+        assert dialog.query_one("#tables", Input).value == "A, B, C"  # the template's
+        dialog.query_one("#title", Input).value = "Atelier [/] Utrecht"
+        dialog.query_one("#place", Input).value = "Stadhuis"
+        dialog.query_one("#tables", Input).value = "Noord, Zuid, Noord"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog  # a table named twice: said, nothing made
+        assert "“Noord” is named twice" in str(dialog.query_one("#problem", Label).content)
+        assert library.entries() == []
+        dialog.query_one("#tables", Input).value = "8"  # a day for 40: eight tables
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)
-        assert app.store is not None and app.store.info.title == "Atelier [/] Utrecht"
+        store = app.store
+        assert store is not None and store.info.title == "Atelier [/] Utrecht"
+        assert store.info.place == "Stadhuis"
+        assert store.info.tables == tuple(str(n) for n in range(1, 9))
         assert app.server is not None and app.server_ready
     [entry] = library.entries()
     assert entry.title == "Atelier [/] Utrecht"

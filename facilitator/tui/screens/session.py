@@ -14,6 +14,7 @@ see is what is on disk). Keys, the key bar, the help and the palette come from o
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,11 +30,13 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Static
 
 from facilitator.collector import freeze_long_lived
+from facilitator.core.clock import format_clock, parse_clock
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import Burst, BurstWatch
-from facilitator.core.model import Change, Contribution, Flag, Source
+from facilitator.core.model import Action, Change, Contribution, Flag, Note, Source, held_on
 from facilitator.core.templates import RoundKind, RoundSpec, localized
 from facilitator.store.files import StoreError
+from facilitator.store.store import MAX_TIMER_MINUTES
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, group_name, loc, ngettext
 from facilitator.tui.messages import JoinLinkChanged, StoreChanged, WriteRefused
@@ -43,10 +46,13 @@ from facilitator.tui.screens.dialogs import (
     ActionInput,
     ConfirmDialog,
     ContributionDialog,
+    DetailsDialog,
     LineDialog,
     LineInput,
     LinkPicker,
     NewContribution,
+    Picker,
+    SessionDetails,
     TextDialog,
     ThemeDialog,
     ThemeEdit,
@@ -597,7 +603,8 @@ class SessionScreen(Screen[None]):
                 return str(exc) or type(exc).__name__
             return None
 
-        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save))
+        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save,
+                                                tables=self.store.info.tables))
 
     def action_edit(self) -> None:
         item = self._current()
@@ -813,7 +820,7 @@ class SessionScreen(Screen[None]):
                       "P again before it goes on the projector."), timeout=5, markup=False)
 
     def action_filter_group(self) -> None:
-        tables = ["", *self.store.template.table_groups]
+        tables = ["", *self.store.info.tables]
         position = tables.index(self.table_filter) if self.table_filter in tables else 0
         self.table_filter = tables[(position + 1) % len(tables)]
         self._filtered()
@@ -922,17 +929,46 @@ class SessionScreen(Screen[None]):
         self._flag(Flag.PRACTICAL)
 
     def action_action(self) -> None:
+        """An action from the idea under the cursor; on an idea that has one, that action to
+        correct or remove (never a second by mistake). With no idea under the cursor, the
+        round's actions that came from no idea, or a new one."""
         cid = self.query_one(FeedTable).current_id
         item = self.store.contribution(cid) if cid else None
+        existing = (self.store.actions_for(item.id) if item is not None else
+                    [a for a in self.store.actions()
+                     if a.round_id == self.spec.id and not a.contribution_id])
 
-        def made(result: ActionInput | None) -> None:
-            if result is not None:
-                self.write(self.store.add_action(
-                    result.text, owner=result.owner, due=result.due,
-                    contribution_id=item.id if item else 0, round_id=self.spec.id),
-                    _("Action recorded."))
+        def edit(action: Action | None) -> None:
+            def done(result: ActionInput | None) -> None:
+                if result is None:
+                    return
+                if action is None:
+                    self.write(self.store.add_action(
+                        result.text, owner=result.owner, due=result.due,
+                        contribution_id=item.id if item else 0, round_id=self.spec.id),
+                        _("Action recorded."))
+                elif result.remove:
+                    self.write(self.store.remove_action(action.id), _("Action removed."))
+                else:
+                    self.write(self.store.edit_action(action.id, result.text,
+                                                      owner=result.owner, due=result.due),
+                               _("Action corrected."))
 
-        self.app.push_screen(ActionDialog(item.text if item else ""), made)
+            self.app.push_screen(ActionDialog(item.text if item else "", action=action), done)
+
+        if not existing or (item is not None and len(existing) == 1):
+            edit(existing[0] if existing else None)
+            return
+
+        def chosen(action_id: int | None) -> None:
+            if action_id is not None:
+                edit(self.store.action(action_id) if action_id else None)
+
+        choices = [(0, _("A new action…"))]
+        choices += [(a.id, f"{one_line(a.text)} — {a.owner or _('no owner yet')}")
+                    for a in existing]
+        self.app.push_screen(Picker(choices, title=_("Correct which action?"), wide=True),
+                             chosen)
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:
@@ -947,12 +983,41 @@ class SessionScreen(Screen[None]):
                           "round."), severity="warning", markup=False)
             return
 
-        def written(line: LineInput | None) -> None:
-            if line is not None:
-                self.write(self.store.add_note(self.spec.id, line.text,
-                                               addressed_to=line.groups), _("Line recorded."))
+        def edit(line: Note | None) -> None:
+            def written(result: LineInput | None) -> None:
+                if result is None:
+                    return
+                if line is None:
+                    self.write(self.store.add_note(self.spec.id, result.text,
+                                                   addressed_to=result.groups),
+                               _("Line recorded."))
+                elif result.remove:
+                    self.write(self.store.remove_note(line.id),
+                               _("Line removed: the phones and the wall no longer show it."))
+                else:
+                    self.write(self.store.edit_line(line.id, result.text,
+                                                    addressed_to=result.groups),
+                               _("Line corrected: the phones and the wall show it as it is "
+                                 "now."))
 
-        self.app.push_screen(LineDialog(self.store.template), written)
+            self.app.push_screen(LineDialog(self.store.template, line=line), written)
+
+        lines = self.store.lines(self.spec.id)
+        if not lines:
+            edit(None)
+            return
+
+        def chosen(note_id: int | None) -> None:
+            if note_id is not None:
+                edit(next((n for n in lines if n.id == note_id), None))
+
+        template = self.store.template
+        choices = [(0, _("A new line…"))]
+        choices += [(n.id, _("To {groups}").format(
+                        groups=", ".join(group_name(template, g) for g in n.addressed_to))
+                     + ": " + one_line(n.text)) for n in lines]
+        self.app.push_screen(Picker(choices, title=_("Write a new line, or correct one"),
+                                    wide=True), chosen)
 
     # -- actions: screens ---------------------------------------------------------------------
 
@@ -976,3 +1041,42 @@ class SessionScreen(Screen[None]):
         state = self.store.round_state(self.spec.id)
         return state.submissions_open or state.voting_open
 
+    # -- actions: corrections (the timer, the session's details) ------------------------------
+
+    def action_less_minute(self) -> None:
+        self.write(self.store.set_timer(self.spec.id, add_minutes=-1.0), _("One minute less."))
+
+    def action_set_time(self) -> None:
+        """Set the time left on the round's timer (running or paused, it stays so)."""
+        state = self.store.round_state(self.spec.id)
+        left = max(0.0, state.remaining(self.facilitator.clock()))
+
+        def check(typed: str) -> str | None:
+            seconds = parse_clock(typed)
+            if seconds is None or seconds > MAX_TIMER_MINUTES * 60:
+                return _("Type the minutes left (5), or minutes and seconds (2:30).")
+            return None
+
+        def chosen(typed: str | None) -> None:
+            seconds = parse_clock(typed) if typed is not None else None
+            if seconds is not None:
+                self.write(self.store.set_timer(self.spec.id, left_minutes=seconds / 60),
+                           _("Time left: {time}.").format(time=format_clock(seconds)))
+
+        self.app.push_screen(TextDialog(_("Time left in this round (minutes, or minutes:seconds)"),
+                                        initial=format_clock(left), multiline=False,
+                                        check=check), chosen)
+
+    def action_details(self) -> None:
+        """The session's title, place and date, as the report prints them."""
+        store = self.store
+        rounds = [store.round_state(spec.id) for spec in store.template.rounds]
+        ran_on = held_on(dataclasses.replace(store.info, held_on=""), rounds)
+
+        def chosen(details: SessionDetails | None) -> None:
+            if details is not None:
+                self.write(store.set_details(title=details.title, place=details.place,
+                                             held_on=details.held_on),
+                           _("Saved: the report shows the session as you set it."))
+
+        self.app.push_screen(DetailsDialog(store.info, ran_on), chosen)
