@@ -4,7 +4,8 @@ sending, two tabs, a join code that expires while the form is open, a page load 
 after a send, a page from before the round changed. After each, what the phone shows is what
 the session's file holds, and every "sent" is in it exactly once.
 
-The same situations in a real browser with the page's script are in test_phones_browser.py."""
+A network less kind than loopback (tests/netproxy.py) loses a send and its answer. The same
+situations in a real browser with the page's script are in test_phones_browser.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from browser_helpers import free_port
 from formclient import Browser
+from netproxy import UnkindNetwork
 from phones_helpers import SENT, NoScriptPhone, english, held
 from test_host import hosted, new_session
 
@@ -352,3 +355,40 @@ async def test_in_the_host_process_too(tmp_path: Path) -> None:
         await phone.close()
         await server.stop()
         await replica.close()
+
+
+@pytest.mark.parametrize("lost", ["the request", "the answer"])
+async def test_a_send_the_network_lost_then_sent_again(
+        store: SessionStore, server: ParticipantServer, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch, lost: str) -> None:
+    """Without the script, the browser shows that it has no connection; the participant sends
+    the same form again once it is back."""
+    async with UnkindNetwork(server.port, segment=1448, delay=0.001) as net:
+        phone = NoScriptPhone(f"http://127.0.0.1:{net.port}", store, clock)
+        try:
+            tab = phone.tab()
+            form = (await phone.join(tab)).form("/send")
+            form.fill("text", "zonder wifi")
+            if lost == "the request":
+                net.down = True
+                net.blink()
+            else:  # it arrives and is stored; the Wi-Fi goes before the answer is back
+                real = store.add_contribution
+
+                async def then_blink(*args: object, **kwargs: object) -> object:
+                    stored = await real(*args, **kwargs)  # type: ignore[arg-type]
+                    net.blink()
+                    return stored
+
+                monkeypatch.setattr(store, "add_contribution", then_blink)
+            with pytest.raises(aiohttp.ClientError):
+                await tab.submit(form)
+            monkeypatch.undo()
+            net.down = False
+            again = await tab.submit(form)  # the same form, pressed again
+
+            file = held(store.path, phone.device)
+            assert again.said() == SENT
+            assert file.every_text == ["zonder wifi"] == again.mine()
+        finally:
+            await phone.close()
