@@ -147,6 +147,9 @@ async def shows_what_is_held(page: Any, store: SessionStore, device: str) -> Non
 
 async def test_back_after_a_send_then_another_idea(
         store: SessionStore, server: ParticipantServer, clock: Clock, phones: Any) -> None:
+    """Chromium keeps no page answered ``no-store`` in its back-forward cache: back loads the
+    page again (with what was typed put back in the box). A browser that does keep it, with
+    the form's used key, is the form client's case (test_phones.py)."""
     for script in (True, False):
         phone = await phones(script)
         page = await phone.join(link(store, server.port, clock))
