@@ -10,6 +10,7 @@ situations in a real browser with the page's script are in test_phones_browser.p
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -38,8 +39,6 @@ class Clock:
     """The wall clock the room's join code follows, moved by the test."""
 
     def __init__(self) -> None:
-        import time
-
         self.now = time.time()
 
     def __call__(self) -> float:
