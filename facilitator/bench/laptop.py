@@ -29,7 +29,6 @@ from textual import events
 from textual.driver import Driver
 from textual.drivers.headless_driver import HeadlessDriver
 
-from facilitator.bench.common import raise_open_files
 from facilitator.core.model import Change
 from facilitator.store.library import Library, Templates
 from facilitator.store.replica import StoreReplica
@@ -284,6 +283,7 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
 
 
 def main(conn: multiprocessing.connection.Connection, path: str, config: str) -> None:
-    raise_open_files()
+    """The laptop as its command runs it, with the open-files limit it was started with (the
+    benchmark starts it with a stock desktop's: ``bench room --nofile``)."""
     run = _run_app if config == "a" else _serve_alone
     asyncio.run(run(conn, Path(path)))

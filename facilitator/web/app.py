@@ -217,7 +217,7 @@ def answer(
     sentence = translate(lang, reply.sentence)
     if wants_json(request):
         return web.json_response(
-            {"ok": False, "status": reply.status, "message": sentence},
+            {"ok": False, "status": reply.status, "message": sentence, "reload": reply.stale},
             status=reply.status,
             headers=headers,
         )
@@ -392,12 +392,25 @@ def _field(form: MultiDictProxy[Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _shown(form: MultiDictProxy[Any], name: str) -> str | None:
+    """What the page showed when the form was made (the text an edit starts from, the ballot's
+    revision): the store refuses a form older than what it holds. None when the form has no
+    such field (every page's form has; a script's own request is not checked)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
 def _done(request: web.Request, token: str, what: str, extra: dict[str, Any] | None = None,
-          anchor: str = "") -> web.StreamResponse:
-    """Success: JSON for the script, else Post/Redirect/Get back to the page."""
+          anchor: str = "", form: dict[str, str] | None = None) -> web.StreamResponse:
+    """Success: JSON for the script, else Post/Redirect/Get back to the page.
+
+    ``form``: what the form's hidden fields hold from now on (a send form's new key, the text
+    an edit starts from, the ballot's revision), so that the form sent again is not mistaken
+    for this one, even when the page cannot be loaded again after it."""
     if wants_json(request):
         sentence = translate(request[LANG], CONFIRMATIONS[what].sentence)
-        return web.json_response({"ok": True, "message": sentence, **(extra or {})})
+        return web.json_response({"ok": True, "message": sentence, **(extra or {}),
+                                  "form": form or {}})
     raise web.HTTPSeeOther(f"/j/{token}?ok={what}{anchor}")
 
 
@@ -550,7 +563,7 @@ def round_context(store: SessionStore, lang: str, device: str = "",
         notice=content.notice(content.QUESTION_NOTICE, lang, [prompt, title]),
         can_send=can_send,
         can_change=can_send and not state.voting_open,
-        nonce=secrets.token_urlsafe(12) if device else "",
+        nonce=new_nonce() if device else "",
         answerable=answerable,
         answered={cid: item for cid, item in answered.items() if item is not None},
         themes=_themes(store, [*items, *answerable], lang),
@@ -566,6 +579,7 @@ def round_context(store: SessionStore, lang: str, device: str = "",
         more_sets=voting and bool(device) and store.sets_dealt(device, spec.id) < MAX_SETS
         and len(store.shown_to(device, spec.id)) < len(ranking.candidates),
         ballot=ballot,
+        revision=store.ballot_revision(device, spec.id) if device else 0,
         kept=sum(weight for cid, weight in ballot.items() if cid not in on_page),
         device=device,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
@@ -608,7 +622,13 @@ async def send(request: web.Request) -> web.StreamResponse:
     item = await store.add_contribution(spec.id, text, author=device,
                                         nonce=nonce if _NONCE.fullmatch(nonce) else "",
                                         links=_answers(store, spec, form))
-    return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine")
+    return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine",
+                 form={"nonce": new_nonce()})
+
+
+def new_nonce() -> str:
+    """The key of one send form (see :meth:`SessionStore.add_contribution`)."""
+    return secrets.token_urlsafe(12)
 
 
 def _answers(store: SessionStore, spec: RoundSpec, form: MultiDictProxy[Any]) -> tuple[int, ...]:
@@ -632,13 +652,15 @@ async def edit(request: web.Request) -> web.StreamResponse:
     text = request[DRAFT] = _field(form, "text")
     cid = _contribution_id(request)
     try:
-        item = await store.edit_contribution(cid, text, device_id=device)
+        item = await store.edit_contribution(cid, text, device_id=device,
+                                             was=_shown(form, "was"))
     except Refused as exc:
         if exc.reason is Reason.ROUND_CLOSED:
             raise Refusal(say.CANNOT_CHANGE) from None
         raise
     what = "edited" if item.approved else "edited_pending"
-    return _done(request, store.info.join_token, what, {"id": item.id}, "#mine")
+    return _done(request, store.info.join_token, what, {"id": item.id}, "#mine",
+                 form={"was": item.text})
 
 
 async def withdraw(request: web.Request) -> web.StreamResponse:
@@ -656,6 +678,7 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 _CONTRIBUTION_ID = re.compile(r"[0-9]{1,9}")
 _BALLOT_FIELD = re.compile(r"v[0-9]{1,9}")
 _WEIGHT = re.compile(r"-?[0-9]{1,3}")
+_REVISION = re.compile(r"[0-9]{1,9}")
 
 
 def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
@@ -681,8 +704,12 @@ def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
 async def vote(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "votes")
     spec = _current_open_round(store, form)
-    await store.cast_ballot(device, spec.id, _ballot(form))
-    return _done(request, store.info.join_token, "voted")
+    shown = _shown(form, "revision")  # the ballot's revision on the page it came from
+    if shown is not None and not _REVISION.fullmatch(shown):
+        raise Refusal(say.BAD_REQUEST)
+    revision = await store.cast_ballot(device, spec.id, _ballot(form),
+                                       revision=int(shown) if shown is not None else None)
+    return _done(request, store.info.join_token, "voted", form={"revision": str(revision)})
 
 
 async def another_set(request: web.Request) -> web.StreamResponse:

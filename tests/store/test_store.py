@@ -240,7 +240,7 @@ async def test_racing_ballots_from_one_device_cannot_exceed_the_budget(
             *[store.cast_ballot("phone", "knelpunten", b) for b in ballots],
             return_exceptions=True,
         )
-    assert all(r is None for r in results), results
+    assert all(isinstance(r, int) for r in results), results  # each saved: its revision
     assert writes.calls == 1, "all ballots raced in one batch"
     final = store.ballot("phone", "knelpunten")
     assert sum(final.values()) <= rule.dots
