@@ -297,8 +297,10 @@ def cmd_import(args: argparse.Namespace, library: Library, templates: Templates)
 
 def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     from facilitator.store.store import SessionStore
+    from facilitator.web.capacity import raise_open_files
     from facilitator.web.server import serve_forever
 
+    raise_open_files()  # each phone holds a connection: as many as the system allows
     store = SessionStore.open(library.resolve(args.session))
 
     async def main() -> None:
@@ -349,7 +351,9 @@ def _run_tui(
     template: Template | None,
 ) -> int:
     from facilitator.tui.app import run_tui
+    from facilitator.web.capacity import raise_open_files
 
+    raise_open_files()  # for the session's host, which inherits it (and raises its own)
     return int(
         run_tui(
             library=library,

@@ -284,10 +284,13 @@ class SessionScreen(Screen[None]):
             self.join = JoinShown(None, devices=0, participants=participants,
                                   problem=app.server_state.problem)
         else:
+            capacity = getattr(server, "capacity", None)
             self.join = JoinShown(
                 server.join_url, devices=server.devices_seen, participants=participants,
                 others=tuple(getattr(server, "reachable_urls", server.candidate_urls)),
-                organiser=bool(self.store.info.organiser_secret))
+                organiser=bool(self.store.info.organiser_secret),
+                carries=capacity.phones if capacity is not None else None,
+                open_files=capacity.files.limit if capacity is not None else None)
 
     def _area_joining(self) -> None:
         self.joining = joining_shown(self.store, self._burst)

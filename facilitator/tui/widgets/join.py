@@ -30,6 +30,10 @@ class JoinShown:
     problem: str = ""
     others: tuple[str, ...] = ()
     organiser: bool | None = None
+    carries: int | None = None
+    """How many phones the laptop carries at once (None: not known yet)."""
+    open_files: int | None = None
+    """The open-files limit that decides it (None: no such limit, as on Windows)."""
 
 
 def counts_text(devices: int, participants: int) -> Text:
@@ -49,6 +53,11 @@ def hints_text(shown: JoinShown) -> RenderableType:
     for other in shown.others:
         if other != shown.url:
             parts.append(Text(_("also: ") + other, style="dim", overflow="fold"))
+    if shown.carries is not None:
+        parts.append(Text(
+            _("Room for {phones} phones (open files: {files})").format(
+                phones=shown.carries, files=shown.open_files) if shown.open_files is not None
+            else _("Room for {phones} phones").format(phones=shown.carries), style="dim"))
     if shown.organiser is not None:  # the link only on its own screen: this one is projected
         parts.append(Text(_("Organiser link: on (k)") if shown.organiser
                           else _("Organiser link: off (k)"), style="dim"))
@@ -90,6 +99,6 @@ class JoinPanel(Vertical):
         if old is None or (old.devices, old.participants) != (new.devices, new.participants):
             counts.update(counts_text(new.devices, new.participants), layout=False)
         if not self.compact and (old is None or (old.devices == 0) != (new.devices == 0)
-                                 or (old.others, old.organiser, old.url)
-                                 != (new.others, new.organiser, new.url)):
+                                 or (old.others, old.organiser, old.url, old.carries)
+                                 != (new.others, new.organiser, new.url, new.carries)):
             hints.update(hints_text(new))
