@@ -42,6 +42,10 @@ spare."""
 SELECT_SOCKETS = 512
 """What ``select()`` waits on at most on Windows (asyncio's selector loop there)."""
 
+_raised_from: int | None = None
+"""The soft limit this process started with, once :func:`raise_open_files` raised it (the
+limit is the process's, so what was done to it is too)."""
+
 
 @dataclass(frozen=True, slots=True)
 class OpenFiles:
@@ -67,12 +71,13 @@ def open_files(loop: asyncio.AbstractEventLoop | None = None) -> OpenFiles:
         selector = loop is not None and isinstance(loop, asyncio.SelectorEventLoop)
         return OpenFiles(SELECT_SOCKETS if selector and sys.platform == "win32" else None)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return OpenFiles(_finite(soft), hard=_finite(hard))
+    return OpenFiles(_finite(soft), raised_from=_raised_from, hard=_finite(hard))
 
 
 def raise_open_files() -> OpenFiles:
     """Raise the soft open-files limit as far as the hard limit allows (at most
     :data:`RAISE_TO`); the limit before and after. Never lowers it."""
+    global _raised_from
     if resource is None:
         return open_files()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -85,8 +90,10 @@ def raise_open_files() -> OpenFiles:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
             except (ValueError, OSError):
                 continue
-            return OpenFiles(wanted, raised_from=soft, hard=_finite(hard))
-    return OpenFiles(_finite(soft), hard=_finite(hard))
+            if _raised_from is None:
+                _raised_from = soft
+            break
+    return open_files()
 
 
 def _finite(value: int) -> int | None:

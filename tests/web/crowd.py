@@ -41,7 +41,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netproxy import UnkindNetwork  # noqa: E402
+from netproxy import UnkindNetwork
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 NONCE = re.compile(r'name="nonce" value="([A-Za-z0-9_-]+)"')

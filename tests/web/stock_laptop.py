@@ -139,6 +139,7 @@ class RealPhone:
                                              cookie_jar=aiohttp.CookieJar(unsafe=True),
                                              timeout=aiohttp.ClientTimeout(total=20))
         self.page = ""
+        self.scanned: dict[str, str] = {}
 
     @property
     def link(self) -> str:
@@ -164,11 +165,18 @@ class RealPhone:
                                      headers=headers, allow_redirects=False) as response:
             return response.status, await response.text(), dict(response.headers)
 
+    async def scan(self, table: str = "") -> int:
+        """Open the link in the QR code (a table card's, with ``table``): the join page."""
+        self.scanned = {"code": self.served.code(), **({"table": table} if table else {})}
+        return await self.open({**self.scanned, "lang": self.lang})
+
+    async def start(self) -> tuple[int, str, dict[str, str]]:
+        """Press Start on the join page."""
+        return await self.post("join", {"lang": self.lang, **self.scanned})
+
     async def join(self, table: str = "") -> tuple[int, str, dict[str, str]]:
-        query = {"code": self.served.code(), **({"table": table} if table else {})}
-        await self.open(query)
-        form = {"lang": self.lang, "code": query["code"], **({"table": table} if table else {})}
-        return await self.post("join", form)
+        await self.scan(table)
+        return await self.start()
 
     async def send(self, text: str, round_id: str = "checkin") -> tuple[int, Any]:
         await self.open()
