@@ -348,6 +348,7 @@ class LiveHub:
                 "X-Accel-Buffering": "no",
             }
         )
+        response.force_close()  # a stream that ends frees its connection (and descriptor)
         await response.prepare(request)
         listener = Listener(device) if device else None
         if listener is not None:

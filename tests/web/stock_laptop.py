@@ -46,15 +46,25 @@ def hard_limit() -> str:
 
 @dataclass
 class Served:
-    process: asyncio.subprocess.Process
+    """A running participant server, as phones and tests reach it."""
+
     base: str
     token: str
     secret: str
     session: Path
+    process: asyncio.subprocess.Process | None = None
+    """``facilitator serve`` (None: a server in the test's own loop)."""
     lines: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, server: Any) -> Served:
+        """A :class:`ParticipantServer` in the test's own loop."""
+        info = server.store.info
+        return cls(server.base_url, info.join_token, info.secret, server.store.path)
 
     @property
     def pid(self) -> int:
+        assert self.process is not None
         return self.process.pid
 
     def code(self) -> str:
@@ -113,7 +123,7 @@ async def stock_server(data_dir: Path, soft: int, hard: int | None = None, *,
         assert process.stdout is not None
         lines = await _lines(process.stdout, 30)
         base = lines[0].split("/j/")[0]
-        yield Served(process, base, token, secret, path, lines)
+        yield Served(base, token, secret, path, process, lines)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
