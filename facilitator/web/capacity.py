@@ -122,8 +122,8 @@ class RoomCapacity:
     live_per_address: int
     """Live connections from one client address: a room behind one NAT address (an access
     point in router mode) is normal, one address holding the whole room is not."""
-    quiet_per_address: int
-    """Connections from one address still sending a request's head: a phone sends its head in
+    slow_per_address: int
+    """Connections from one address slow to send a request's head: a phone sends its head in
     one packet, so more than this is someone holding connections open (a slow-loris)."""
 
     ASSUMED = RAISE_TO
@@ -132,7 +132,7 @@ class RoomCapacity:
     @classmethod
     def of(cls, files: OpenFiles) -> RoomCapacity:
         limit = files.limit if files.limit is not None else cls.ASSUMED
-        backlog = max(16, min(128, limit // 16))
+        backlog = max(16, min(512, limit // 16))
         connections = max(0, limit - SESSION_FILES - backlog)
         phones = connections - connections // 4
         return cls(
@@ -142,7 +142,7 @@ class RoomCapacity:
             phones=phones,
             streams=phones + connections // 8,
             live_per_address=min(1_000, max(1, phones // 2)),
-            quiet_per_address=min(256, max(8, connections // 8)),
+            slow_per_address=min(256, max(8, connections // 8)),
         )
 
     @classmethod

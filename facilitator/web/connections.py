@@ -14,16 +14,20 @@ that no client can take the room's connections, and no crowd its open files:
   :data:`HEAD_S` of the connection's start, or of their first byte on a kept-alive connection.
   A phone sends them in one packet; a slow-loris sends them a line at a time and is cut off.
   aiohttp has no such timeout of its own;
-- **few quiet connections per address**: at most :attr:`RoomCapacity.quiet_per_address`
-  connections from one address may be waiting for their head at once; more are reset at
-  once. This counts the address the connection comes from (a local reverse proxy is one
-  address, but it sends whole heads); limits by the phone's own address come later, in the
-  application (:func:`facilitator.web.guard.client_address`).
+- **few slow connections per address**: a connection still without its whole head
+  :data:`SLOW_AFTER_S` after it began is slow; one address may hold at most
+  :attr:`RoomCapacity.slow_per_address` of them, and while it does, its new connections are
+  reset at once. A room reconnecting all at once (a thousand phones behind one address after
+  the Wi-Fi blinked) sends its heads at once and is never slow. This counts the address the
+  connection comes from (a local reverse proxy is one address, but it sends whole heads);
+  limits by the phone's own address come later, in the application
+  (:func:`facilitator.web.guard.client_address`).
 
-The application tells the guard when a request starts and ends on a connection
-(:meth:`ConnectionGuard.request_started`, from a middleware): that is how it knows a head has
-arrived, and which connections are idle. Live connections (SSE) are busy for as long as they
-are open, and are counted by the overload guard in ``app.py``.
+A head has arrived when its blank line has (the guard looks for it in the first bytes of each
+request); the application tells the guard when a request starts and ends on a connection
+(:meth:`ConnectionGuard.request_started`, from a middleware), so it knows which connections are
+idle. Live connections (SSE) are busy for as long as they are open, and are counted by the
+overload guard in ``app.py``.
 """
 
 from __future__ import annotations
@@ -36,11 +40,14 @@ from facilitator.web.capacity import RoomCapacity
 
 HEAD_S = 10.0
 """How long a request's head may take to arrive."""
+SLOW_AFTER_S = 1.0
+"""A head not complete this long after it began is a slow one (a phone's takes a round trip)."""
 GIVE_WAY_AFTER_S = 0.5
 """An idle connection gives way to a new one only after it has been idle this long (its answer
 has long been written)."""
-SWEEP_S = 1.0
-"""How often connections too slow with their head are looked for."""
+SWEEP_S = 0.5
+"""How often connections slow with their head are looked for."""
+END_OF_HEAD = b"\r\n\r\n"
 _BODY = b"Busy: please try again in a moment.\n"
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n"
@@ -52,7 +59,8 @@ phone's script waits and asks again, as after any 503."""
 class _Door(asyncio.Protocol):
     """One connection: aiohttp's protocol inside, and what the guard knows of it."""
 
-    __slots__ = ("address", "admitted", "busy", "guard", "in_head", "inner", "transport")
+    __slots__ = ("address", "admitted", "busy", "guard", "in_head", "inner", "slow", "tail",
+                 "transport")
 
     def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
         self.guard = guard
@@ -64,6 +72,10 @@ class _Door(asyncio.Protocol):
         """Requests in progress on this connection."""
         self.in_head = False
         """Waiting for a request's head, counted in the guard's deadlines."""
+        self.slow = False
+        """Waiting for it for longer than :data:`SLOW_AFTER_S`."""
+        self.tail = b""
+        """The last bytes of the head so far (its blank line may come in two pieces)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -77,6 +89,12 @@ class _Door(asyncio.Protocol):
             return
         if not self.busy and not self.in_head:
             self.guard.head_begins(self)
+        if self.in_head:
+            seen = self.tail + data
+            if END_OF_HEAD in seen:
+                self.guard.head_arrived(self)
+            else:
+                self.tail = seen[-3:]
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -118,7 +136,7 @@ class ConnectionGuard:
         """Connections waiting for a head, and since when, oldest first."""
         self._idle: dict[_Door, float] = {}
         """Connections with no request in progress, and since when, longest idle first."""
-        self._quiet: Counter[str] = Counter()
+        self._slow: Counter[str] = Counter()
         self._doors: dict[asyncio.BaseTransport, _Door] = {}
         self._sweeping: asyncio.TimerHandle | None = None
 
@@ -130,9 +148,9 @@ class ConnectionGuard:
             self._sweeping.cancel()
             self._sweeping = None
 
-    def quiet_from(self, address: str) -> int:
-        """Connections from ``address`` waiting for a request's head now."""
-        return self._quiet[address]
+    def slow_from(self, address: str) -> int:
+        """Connections from ``address`` slow with a request's head now."""
+        return self._slow[address]
 
     # -- what the application says ----------------------------------------------------------
 
@@ -141,7 +159,7 @@ class ConnectionGuard:
         if door is None:
             return
         door.busy += 1
-        self._head_ends(door)
+        self.head_arrived(door)
         self._idle.pop(door, None)
 
     def request_ended(self, transport: asyncio.BaseTransport | None) -> None:
@@ -165,7 +183,7 @@ class ConnectionGuard:
             transport.write(BUSY)
             transport.close()
             return False
-        if self._quiet[door.address] >= capacity.quiet_per_address:
+        if self._slow[door.address] >= capacity.slow_per_address:
             self.turned_away += 1
             transport.abort()
             return False
@@ -180,24 +198,27 @@ class ConnectionGuard:
 
     def head_begins(self, door: _Door) -> None:
         door.in_head = True
+        door.tail = b""
         self._heads[door] = self._now()
-        self._quiet[door.address] += 1
         self._idle.pop(door, None)
+
+    def head_arrived(self, door: _Door) -> None:
+        if not door.in_head:
+            return
+        door.in_head = False
+        self._heads.pop(door, None)
+        if door.slow:
+            door.slow = False
+            self._slow[door.address] -= 1
+            if self._slow[door.address] <= 0:
+                del self._slow[door.address]
 
     def gone(self, door: _Door) -> None:
         self.open -= 1
-        self._head_ends(door)
+        self.head_arrived(door)
         self._idle.pop(door, None)
         if door.transport is not None:
             self._doors.pop(door.transport, None)
-
-    def _head_ends(self, door: _Door) -> None:
-        if door.in_head:
-            door.in_head = False
-            self._heads.pop(door, None)
-            self._quiet[door.address] -= 1
-            if self._quiet[door.address] <= 0:
-                del self._quiet[door.address]
 
     def _give_way(self) -> None:
         """Close the connection idle longest, if it has been idle a while with nothing left
@@ -215,16 +236,25 @@ class ConnectionGuard:
             return
 
     def _sweep(self) -> None:
-        """Cut off the connections whose head is late (the oldest are first in line)."""
+        """Cut off the connections whose head is late, and count the slow ones per address:
+        past :attr:`RoomCapacity.slow_per_address`, the newest of an address are cut off too
+        (the oldest are first in line)."""
         self._sweeping = None
-        late = self._now() - self.head_s
-        expired = []
+        now = self._now()
+        late, slow = now - self.head_s, now - SLOW_AFTER_S
+        cut = []
         for door, since in self._heads.items():
-            if since > late:
+            if since > slow:
                 break
-            expired.append(door)
-        for door in expired:
-            self._head_ends(door)
+            if since <= late:
+                cut.append(door)
+            elif not door.slow:
+                door.slow = True
+                self._slow[door.address] += 1
+                if self._slow[door.address] > self.capacity.slow_per_address:
+                    cut.append(door)
+        for door in cut:
+            self.head_arrived(door)  # no longer waited for
             self.cut_off += 1
             if door.transport is not None:
                 door.transport.abort()

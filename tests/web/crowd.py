@@ -230,6 +230,7 @@ async def herd_mode(args: argparse.Namespace, host: str, port: int) -> None:
     path = f"/j/{args.token}/events"
     async with UnkindNetwork(port, segment=1448, delay=0.0) as net:
         live: set[int] = set()
+        connected_at: dict[int, float] = {}
         back = asyncio.Event()
         stopping = False
         attempts = Counter[str]()
@@ -248,6 +249,7 @@ async def herd_mode(args: argparse.Namespace, host: str, port: int) -> None:
                     await asyncio.sleep(0.2)  # refused or reset: at once, nearly
                     continue
                 live.add(index)
+                connected_at[index] = time.monotonic()
                 if len(live) == args.count:
                     back.set()
                 await client.held()
@@ -268,17 +270,16 @@ async def herd_mode(args: argparse.Namespace, host: str, port: int) -> None:
                 senders = [asyncio.ensure_future(send(net.port, args, cookies[i], i))
                            for i in range(args.senders)]
                 net.blink()
-                await asyncio.sleep(0.05)
-                try:
+                try:  # every phone has connected again since the blink
                     async with asyncio.timeout(60):
-                        while len(live) < args.count:
+                        while sum(1 for i in live if connected_at[i] > blinked) < args.count:
                             await asyncio.sleep(0.02)
                 except TimeoutError:
                     pass
-                again = time.monotonic() - blinked
+                again = max(connected_at.values()) - blinked
                 sent = await asyncio.gather(*senders)
-                say(live=len(live), back_within_s=round(again, 3), statuses=dict(attempts),
-                    sent=sent)
+                say(live=sum(1 for i in live if connected_at[i] > blinked),
+                    back_within_s=round(again, 3), statuses=dict(attempts), sent=sent)
             elif line == "stop":
                 break
         stopping = True

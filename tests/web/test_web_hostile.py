@@ -118,7 +118,7 @@ async def test_slow_headers_are_cut_off_and_the_room_keeps_answering(
     one address: few are let in at once, each is cut off when its head is late, and a phone
     joins and sends meanwhile."""
     async with stock_server(tmp_path, soft, hard) as served:
-        quiet = RoomCapacity.of(OpenFiles(served.soft_limit())).quiet_per_address
+        quiet = RoomCapacity.of(OpenFiles(served.soft_limit())).slow_per_address
         crowd, started = await Crowd.start("slow", served, "--count", "1000",
                                            "--source", "127.0.0.2", "--hold", "60")
         try:
