@@ -125,6 +125,9 @@ class RoomCapacity:
     slow_per_address: int
     """Connections from one address slow to send a request's head: a phone sends its head in
     one packet, so more than this is someone holding connections open (a slow-loris)."""
+    heads_per_address: int
+    """Connections from one address waiting for a request's head at once, slow or not yet: a
+    burst of them can never take more than half the room's connections."""
 
     ASSUMED = RAISE_TO
     """The limit counted with where sockets have none (Windows' proactor loop)."""
@@ -143,6 +146,7 @@ class RoomCapacity:
             streams=phones + connections // 8,
             live_per_address=min(1_000, max(1, phones // 2)),
             slow_per_address=min(256, max(8, connections // 8)),
+            heads_per_address=max(16, connections // 2),
         )
 
     @classmethod

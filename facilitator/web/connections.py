@@ -17,8 +17,10 @@ that no client can take the room's connections, and no crowd its open files:
 - **few slow connections per address**: a connection still without its whole head
   :data:`SLOW_AFTER_S` after it began is slow; one address may hold at most
   :attr:`RoomCapacity.slow_per_address` of them, and while it does, its new connections are
-  reset at once. A room reconnecting all at once (a thousand phones behind one address after
-  the Wi-Fi blinked) sends its heads at once and is never slow. This counts the address the
+  reset at once; and however fast, one address may have at most
+  :attr:`RoomCapacity.heads_per_address` connections waiting for their head at once. A room
+  reconnecting all at once (a thousand phones behind one address after the Wi-Fi blinked)
+  sends its heads with its connections and is never slow. This counts the address the
   connection comes from (a local reverse proxy is one address, but it sends whole heads);
   limits by the phone's own address come later, in the application
   (:func:`facilitator.web.guard.client_address`).
@@ -137,6 +139,8 @@ class ConnectionGuard:
         self._idle: dict[_Door, float] = {}
         """Connections with no request in progress, and since when, longest idle first."""
         self._slow: Counter[str] = Counter()
+        self._waiting: Counter[str] = Counter()
+        """Connections waiting for a head, per address."""
         self._doors: dict[asyncio.BaseTransport, _Door] = {}
         self._sweeping: asyncio.TimerHandle | None = None
 
@@ -183,7 +187,8 @@ class ConnectionGuard:
             transport.write(BUSY)
             transport.close()
             return False
-        if self._slow[door.address] >= capacity.slow_per_address:
+        if (self._slow[door.address] >= capacity.slow_per_address
+                or self._waiting[door.address] >= capacity.heads_per_address):
             self.turned_away += 1
             transport.abort()
             return False
@@ -200,6 +205,7 @@ class ConnectionGuard:
         door.in_head = True
         door.tail = b""
         self._heads[door] = self._now()
+        self._waiting[door.address] += 1
         self._idle.pop(door, None)
 
     def head_arrived(self, door: _Door) -> None:
@@ -207,6 +213,9 @@ class ConnectionGuard:
             return
         door.in_head = False
         self._heads.pop(door, None)
+        self._waiting[door.address] -= 1
+        if self._waiting[door.address] <= 0:
+            del self._waiting[door.address]
         if door.slow:
             door.slow = False
             self._slow[door.address] -= 1
