@@ -126,3 +126,30 @@ async def test_a_page_refused_when_it_reconnects_keeps_trying(
         config.capacity = roomy
         await server.stop()
 
+
+
+async def test_pages_come_back_spread_out_not_all_at_once(
+    store: SessionStore, browser: Any
+) -> None:
+    """Two phones whose random draws are the lowest and the highest there are: after a blink
+    one is back within a second, the other only after two (the browser's own retry brings
+    every phone back in the same instant, three seconds on)."""
+    server = ParticipantServer(store, host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        async with UnkindNetwork(server.port, segment=1448, delay=0.002) as net:
+            for draw in (0.0, 0.999):
+                context = await browser.new_context()
+                await context.add_init_script(f"Math.random = () => {draw};")
+                page = await context.new_page()
+                await page.goto(server.join_url.replace(f":{server.port}/", f":{net.port}/"))
+                await page.click("form button.primary >> nth=0")
+                await page.wait_for_selector("textarea[name=text]")
+            await live_again(server, 2, BACK_WITHIN_S)
+            net.blink()
+            await asyncio.sleep(0.05)
+            first = await live_again(server, 1, BACK_WITHIN_S)
+            second = first + await live_again(server, 2, BACK_WITHIN_S)
+            assert first < 1.0 and second > 2.0, (first, second)
+    finally:
+        await server.stop()
