@@ -15,7 +15,8 @@ that no client can take the room's connections, and no crowd its open files:
   A phone sends them in one packet; a slow-loris sends them a line at a time and is cut off.
   aiohttp has no such timeout of its own;
 - **few slow connections per address**: a connection still without its whole head
-  :data:`SLOW_AFTER_S` after it began is slow; one address may hold at most
+  :data:`SLOW_AFTER_S` after its first byte (or :data:`SILENT_S` after it opened, with not a
+  byte) is slow; one address may hold at most
   :attr:`RoomCapacity.slow_per_address` of them, and while it does, its new connections are
   reset at once; and however fast, one address may have at most
   :attr:`RoomCapacity.heads_per_address` connections waiting for their head at once. A room
@@ -43,7 +44,12 @@ from facilitator.web.capacity import RoomCapacity
 HEAD_S = 10.0
 """How long a request's head may take to arrive."""
 SLOW_AFTER_S = 1.0
-"""A head not complete this long after it began is a slow one (a phone's takes a round trip)."""
+"""A head not complete this long after its first byte is a slow one (a phone sends its head in
+one packet). Counted from the first byte read, not from the connection's start: a server busy
+with a thousand phones reconnecting at once may read a new connection late, and that is not
+the phone's slowness."""
+SILENT_S = 5.0
+"""A connection that has sent nothing at all this long after it opened is a slow one too."""
 GIVE_WAY_AFTER_S = 0.5
 """An idle connection gives way to a new one only after it has been idle this long (its answer
 has long been written)."""
@@ -61,8 +67,8 @@ phone's script waits and asks again, as after any 503."""
 class _Door(asyncio.Protocol):
     """One connection: aiohttp's protocol inside, and what the guard knows of it."""
 
-    __slots__ = ("address", "admitted", "busy", "guard", "in_head", "inner", "slow", "tail",
-                 "transport")
+    __slots__ = ("address", "admitted", "busy", "first_byte", "guard", "in_head", "inner", "slow",
+                 "tail", "transport")
 
     def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
         self.guard = guard
@@ -74,8 +80,10 @@ class _Door(asyncio.Protocol):
         """Requests in progress on this connection."""
         self.in_head = False
         """Waiting for a request's head, counted in the guard's deadlines."""
+        self.first_byte: float | None = None
+        """When the head's first byte was read (None: not yet)."""
         self.slow = False
-        """Waiting for it for longer than :data:`SLOW_AFTER_S`."""
+        """Slow with it (see :data:`SLOW_AFTER_S`)."""
         self.tail = b""
         """The last bytes of the head so far (its blank line may come in two pieces)."""
 
@@ -90,8 +98,10 @@ class _Door(asyncio.Protocol):
         if not self.admitted:
             return
         if not self.busy and not self.in_head:
-            self.guard.head_begins(self)
+            self.guard.head_begins(self, read=True)
         if self.in_head:
+            if self.first_byte is None:
+                self.first_byte = self.guard.now()
             seen = self.tail + data
             if END_OF_HEAD in seen:
                 self.guard.head_arrived(self)
@@ -172,7 +182,7 @@ class ConnectionGuard:
             return
         door.busy -= 1
         if not door.busy:
-            self._idle[door] = self._now()
+            self._idle[door] = self.now()
 
     # -- the door ------------------------------------------------------------------------------
 
@@ -201,10 +211,13 @@ class ConnectionGuard:
             self._sweeping = self._running_loop().call_later(SWEEP_S, self._sweep)
         return True
 
-    def head_begins(self, door: _Door) -> None:
+    def head_begins(self, door: _Door, *, read: bool = False) -> None:
+        """A head is awaited: on a new connection, or its first byte was ``read`` on a kept-alive
+        one."""
         door.in_head = True
         door.tail = b""
-        self._heads[door] = self._now()
+        door.first_byte = self.now() if read else None
+        self._heads[door] = self.now()
         self._waiting[door.address] += 1
         self._idle.pop(door, None)
 
@@ -232,7 +245,7 @@ class ConnectionGuard:
     def _give_way(self) -> None:
         """Close the connection idle longest, if it has been idle a while with nothing left
         to write."""
-        now = self._now()
+        now = self.now()
         for door, since in self._idle.items():
             if now - since < GIVE_WAY_AFTER_S:
                 return
@@ -249,15 +262,16 @@ class ConnectionGuard:
         past :attr:`RoomCapacity.slow_per_address`, the newest of an address are cut off too
         (the oldest are first in line)."""
         self._sweeping = None
-        now = self._now()
-        late, slow = now - self.head_s, now - SLOW_AFTER_S
+        now = self.now()
+        late, slow, silent = now - self.head_s, now - SLOW_AFTER_S, now - SILENT_S
         cut = []
         for door, since in self._heads.items():
             if since > slow:
                 break
             if since <= late:
                 cut.append(door)
-            elif not door.slow:
+            elif not door.slow and (since <= silent if door.first_byte is None
+                                    else door.first_byte <= slow):
                 door.slow = True
                 self._slow[door.address] += 1
                 if self._slow[door.address] > self.capacity.slow_per_address:
@@ -275,5 +289,5 @@ class ConnectionGuard:
             self._loop = asyncio.get_running_loop()
         return self._loop
 
-    def _now(self) -> float:
+    def now(self) -> float:
         return self._running_loop().time()

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import sys
@@ -33,6 +32,7 @@ from facilitator.core.joining import JoinCode, room_code
 from facilitator.store.library import Library, Templates
 from facilitator.web.guard import device_id
 
+resource = pytest.importorskip("resource", reason="open-files limits are POSIX's")
 PRLIMIT = shutil.which("prlimit")
 HARD = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 CROWD = Path(__file__).with_name("crowd.py")

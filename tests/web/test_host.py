@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import resource
 import signal
 import sys
 import textwrap
@@ -111,6 +110,7 @@ async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries
         session_path: Path) -> None:
     """The TUI started as a stock desktop starts it (a soft limit of 1,024): the host raises
     its own limit as far as the hard limit allows, and the TUI hears what that carries."""
+    resource = pytest.importorskip("resource", reason="open-files limits are POSIX's")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard <= 1024:
         pytest.skip(f"the hard limit here ({hard}) leaves nothing to raise")

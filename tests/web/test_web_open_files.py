@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import resource
 from pathlib import Path
 
 import pytest
 
 from facilitator.web.capacity import RAISE_TO, SESSION_FILES, OpenFiles, RoomCapacity
-from tests.web.stock_laptop import HARD, RealPhone, stock_server
+from tests.web.stock_laptop import HARD, RealPhone, resource, stock_server
 
 LINUX_DESKTOP, MAC_DESKTOP = 1024, 256
 
