@@ -69,6 +69,10 @@ TOO_BIG = Answer(413, N_("That is too much at once, so nothing was sent."))
 NOT_STORED = Answer(503, N_("Your input was not stored. Please try again."))
 BUSY = Answer(503, N_("Many people are sending at once. Your text is kept: please try again in "
                       "a moment."))
+ROOM_FULL = Answer(503, N_("This room is full: the laptop cannot take more phones for now. "
+                           "Please share a screen with someone near you, or ask the facilitator."))
+TOO_SLOW = Answer(408, N_("Your connection is too slow right now, so nothing was sent. Please "
+                          "try again."))
 JOIN_FIRST = Answer(403, N_("Please join first: reload the page, press Start, then try again."))
 CANNOT_CHANGE = Answer(
     409,

@@ -317,26 +317,62 @@
     pending = setTimeout(function () { pending = null; refresh(); }, Math.random() * (spreadMs || 0));
   }
 
-  if (window.EventSource && live.dataset.events) {
-    var source = new EventSource(live.dataset.events);
-    source.addEventListener("state", function (ev) {
-      var state = JSON.parse(ev.data);
-      setTimer(state.remaining, state.running);
-      if (state.key === key) { return; }
-      key = state.key;
-      var opened = document.getElementById("voting-opened");
-      if (state.reload === false && state.voting && opened) {
-        // Voting opened: say so at once; the ballot loads when the participant asks for it.
-        opened.hidden = false;
-        return;
-      }
-      if (state.reload === false && state.page) {
-        swap(state.page);  // the new round, the same for every phone: no need to ask
-        return;
-      }
-      refreshSoon(state.spread_ms);
+  function onState(ev) {
+    var state = JSON.parse(ev.data);
+    setTimer(state.remaining, state.running);
+    if (state.key === key) { return; }
+    key = state.key;
+    var opened = document.getElementById("voting-opened");
+    if (state.reload === false && state.voting && opened) {
+      // Voting opened: say so at once; the ballot loads when the participant asks for it.
+      opened.hidden = false;
+      return;
+    }
+    if (state.reload === false && state.page) {
+      swap(state.page);  // the new round, the same for every phone: no need to ask
+      return;
+    }
+    refreshSoon(state.spread_ms);
+  }
+
+  // The live connection. When it drops (the Wi-Fi blinked, the laptop restarted) or is refused
+  // (the laptop is busy), the page connects again by itself after a random wait: a room whose
+  // connections all dropped at once comes back spread over two seconds, not in one instant,
+  // and is back within five. The browser's own retry would come at the same moment on every
+  // phone, and never after a refusal. The first message says what changed meanwhile.
+  var source = null;
+  var failures = 0;
+  var again = null;
+
+  function listen() {
+    again = null;
+    source = new EventSource(live.dataset.events);
+    source.addEventListener("open", function () { failures = 0; });
+    source.addEventListener("error", function () {
+      source.close();
+      reconnect(false);
     });
+    source.addEventListener("state", onState);
     source.addEventListener("mine", function () { refreshSoon(500); });
+  }
+
+  function reconnect(soon) {
+    if (again !== null) { return; }
+    var base = soon ? 1000 : Math.min(4000, 2000 + 1000 * failures);
+    failures += 1;
+    again = setTimeout(listen, base * (0.25 + Math.random()));
+  }
+
+  if (window.EventSource && live.dataset.events) {
+    listen();
+    window.addEventListener("online", function () {
+      // The phone says its network is back: no need to wait out a long pause.
+      if (source && source.readyState === EventSource.CLOSED && again !== null) {
+        clearTimeout(again);
+        again = null;
+        reconnect(true);
+      }
+    });
   }
   readTimer();
   countDots();
