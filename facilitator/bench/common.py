@@ -94,13 +94,13 @@ def make_session_file(
 
 
 def raise_open_files() -> None:
-    """Allow this process thousands of sockets (each simulated phone holds two). For load
-    processes only, which stand for many devices: a process that is measured keeps the limits
-    it was started with (``bench room --nofile``)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    """Allow this process thousands of sockets (each simulated phone holds two), as the
+    participant server raises its own. For load processes only, which stand for many devices:
+    a process that is measured keeps the limits it was started with (``bench room --nofile``)
+    and raises them itself, as ``facilitator run`` and ``serve`` do."""
+    from facilitator.web.capacity import raise_open_files as raise_as_far_as_allowed
+
+    raise_as_far_as_allowed()
 
 
 @contextlib.contextmanager

@@ -238,9 +238,12 @@ class Hand(threading.Thread):
 
 
 async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) -> None:
-    """(b) as ``facilitator serve`` runs it."""
+    """(b) as ``facilitator serve`` runs it: its open-files limit raised as far as the limit
+    it was started with allows."""
+    from facilitator.web.capacity import raise_open_files
     from facilitator.web.server import ParticipantServer
 
+    raise_open_files()
     store = SessionStore.open(path)
     try:
         server = ParticipantServer(store, host="127.0.0.1", port=0)
