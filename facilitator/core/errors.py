@@ -37,6 +37,12 @@ class Reason(StrEnum):
     NOT_A_NUMBER = "not_a_number"
     """A number the facilitator gave (the people invited of a group) is not a count of
     people."""
+    CHANGED_SINCE = "changed_since"
+    """An edit from a page that showed an older text than the one stored now (another tab, the
+    back button, or the facilitator changed it): saving it would silently undo that change."""
+    BALLOT_CHANGED = "ballot_changed"
+    """A ballot from a page older than the device's last saved ballot in the round: saving it
+    would silently undo the newer one."""
 
 
 class Refused(Exception):
