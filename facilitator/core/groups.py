@@ -396,7 +396,7 @@ class AcrossGroups:
         listed: list[tuple[int, int]] = []
         more = 0
         for position, (cid, rank) in enumerate(self._ranks(kind)):
-            if position >= n and rank != listed[-1][1]:
+            if position >= n and (not listed or rank != listed[-1][1]):
                 break
             if len(listed) < cap:
                 listed.append((cid, rank))

@@ -183,6 +183,11 @@ def test_equal_figures_share_a_rank_and_the_five_best_keep_the_ties() -> None:
     assert [(i.item.contribution.id, i.rank, i.tied) for i in carried.items] == [
         (cid, 1, True) for cid in items[:6]]
     assert carried.ranked == 6  # an item nobody supported is carried by nobody
+    # Listed up to a limit, the rest of the tie counted, never left unsaid.
+    capped = room.view(template()).ranking("r").carried(2, limit=4)
+    assert [i.rank for i in capped.items] == [1, 1, 1, 1] and capped.more_tied == 2
+    assert all(i.tied for i in capped.items)
+    assert room.view(template()).ranking("r").carried(0).items == ()
 
 
 def test_a_sampled_round_ranks_with_intervals_and_a_minimum_exposure() -> None:
