@@ -423,3 +423,36 @@ def test_gini_one_voice_and_an_even_room(people: int, each: int) -> None:
     if people >= 20:
         assert lone >= 0.95
     assert even.view(template()).audit().gini == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_updates_on_the_way_leave_what_the_final_records_give(data: st.DataObject) -> None:
+    """Votes changed and taken back, people changing group, contributions hidden and shown
+    again, with reads in between: the live view ends where the final records put it."""
+    room, size = _session(data)
+    tmpl = template(sample_size=size)
+    final = room.view(tmpl)
+    live = SessionView(tmpl)
+    rng = random.Random(data.draw(st.integers(0, 10_000)))
+    for record in room.records():
+        if isinstance(record, Participant) and rng.random() < 0.3:
+            other = Participant(id=record.id, device_id=record.device_id, lang="en",
+                                stakeholder=rng.choice(["a", "b", "c", "d", ""]))
+            live.put(None, other)
+            live.across("r", 3)
+            live.put(other, record)
+        elif isinstance(record, Vote) and rng.random() < 0.3:
+            other_vote = Vote(id=record.id, round_id="r", contribution_id=record.contribution_id,
+                              device_id=record.device_id, weight=record.weight + 1)
+            live.put(None, other_vote)
+            live.put(other_vote, record)
+        elif isinstance(record, Contribution) and rng.random() < 0.3:
+            hidden = Contribution(id=record.id, round_id="r", text=record.text, hidden=True)
+            live.put(None, hidden)
+            live.put(hidden, record)
+        else:
+            live.put(None, record)
+        if rng.random() < 0.2:
+            live.across("r", 3)
+    assert shown(live) == shown(final)
