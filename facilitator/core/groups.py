@@ -119,6 +119,16 @@ class Membership:
         """Set the groups that may be named (facilitator.core.privacy) and work out the
         buckets again; a change makes the rankings stale."""
         named = frozenset(named)
+        if named == self.named and self.present.keys() == self.bucket_of.keys():
+            # The same groups present, the same named: only how many people are in them.
+            people = dict.fromkeys(self.buckets, 0)
+            for group, count in self.present.items():
+                people[self.bucket_of[group]] += count
+            if people != self.people:
+                self.recounted += 1
+                self.people = people
+                self.headcount = tuple(people[b] for b in self.buckets)
+            return
         present = [g for g in self.order if self.present.get(g)]
         present += sorted(g for g in self.present if g not in self.order and g)
         own = tuple(g for g in present if g in named)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from facilitator.core.groups import AcrossRanking
 from facilitator.core.model import Contribution, Participant, Sample, SessionInfo, Theme, Vote
-from facilitator.core.privacy import Disclosure, disclosure
+from facilitator.core.privacy import Disclosure, disclosure, named_among
 from facilitator.core.ranking import RoundRanking, ThemeGroup
 from facilitator.core.results import Audit, AuditTally, GroupFigures, themes_by_group
 from facilitator.core.templates import Template
@@ -151,7 +151,8 @@ class SessionView:
             device = record.device_id
             before = self.tally.members.group_of.get(device)
             self.tally.put_participant(old, new)  # type: ignore[arg-type]
-            self.tally.members.name(self.disclosure().named)
+            members = self.tally.members
+            members.name(named_among(members.present, members.threshold, members.order))
             if self.tally.members.group_of.get(device) != before:
                 for ranking in self.rankings.values():
                     ranking.regroup(device)

@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from facilitator.core.groups import POOL, Standing
 from facilitator.core.model import Vote
-from facilitator.core.privacy import pooled_groups
-from facilitator.core.results import GroupFigures
+from facilitator.core.privacy import named_among
 from facilitator.report.csv_out import safe_cell
 from facilitator.report.model import Report
 from facilitator.store.files import write_atomic
@@ -154,15 +153,10 @@ def ballot_groups(store: SessionStore, report: Report, round_id: str, votes: Seq
     group_of = {p.device_id: p.stakeholder for p in store.participants()}
     voters = {v.device_id for v in votes}
     counts = Counter(group_of.get(device, "") for device in voters)
-    figures = [GroupFigures(group_id=g, expected=False, present=n, contributions=0, votes_won=0,
-                            presence_share=0.0, voice_share=0.0, votes_share=0.0,
-                            linkable=bool(g) and n >= template.anonymity_threshold)
-               for g, n in counts.items()]
-    pooled = pooled_groups(figures, template.anonymity_threshold,
-                           [g.id for g in template.groups])
-    named = report.disclosure.named
-    return {device: group_of.get(device, "") if group_of.get(device, "") in named
-            and group_of.get(device, "") not in pooled else "" for device in voters}
+    labelled = named_among(counts, template.anonymity_threshold,
+                           [g.id for g in template.groups]) & report.disclosure.named
+    return {device: group_of.get(device, "") if group_of.get(device, "") in labelled else ""
+            for device in voters}
 
 
 def session_tables(store: SessionStore, report: Report) -> list[Table]:
