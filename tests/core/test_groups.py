@@ -456,3 +456,21 @@ def test_updates_on_the_way_leave_what_the_final_records_give(data: st.DataObjec
         if rng.random() < 0.2:
             live.across("r", 3)
     assert shown(live) == shown(final)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sizes=st.fixed_dictionaries({g: st.integers(0, 7) for g in ("a", "b", "c", "d", "")}),
+       said=st.fixed_dictionaries({g: st.integers(0, 3) for g in ("a", "b", "c", "d", "")}))
+def test_the_groups_named_from_presence_are_the_disclosures(
+        sizes: dict[str, int], said: dict[str, int]) -> None:
+    """What a join works out from the people present alone (privacy.named_among) is what the
+    full disclosure names among the groups present, whatever groups nobody came for said."""
+    from facilitator.core.privacy import named_among
+
+    room = Room(sizes)
+    room.items = [Contribution(id=n + 1, round_id="r", text="x", stakeholder=g)
+                  for n, g in enumerate(g for g, k in said.items() for _ in range(k))]
+    view = room.view(template())
+    present = {g for g, n in sizes.items() if n}
+    assert named_among(sizes, 3, ["a", "b", "c", "d"]) == view.disclosure().named & present
+    assert set(view.tally.members.buckets) - {POOL} == view.disclosure().named & present
