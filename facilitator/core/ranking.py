@@ -20,6 +20,11 @@ The rule, written out for facilitators in docs/voting.md:
   that scored it. Exposure is balanced by :class:`ExposureLevels` (least-seen items first), so
   every item's denominator is within a small margin of every other's.
 - Ties share a rank; the order among tied items is by id (the earliest first).
+
+Beside the room's ranking each item keeps its supporters and viewers per stakeholder group, for
+the two rankings across groups ("carried by every group", "where the groups differ") that
+:mod:`facilitator.core.groups` keeps from them (:meth:`RoundRanking.carried`,
+:meth:`RoundRanking.differ`, :meth:`RoundRanking.group_support`).
 """
 
 from __future__ import annotations

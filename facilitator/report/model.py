@@ -626,8 +626,8 @@ class _Builder:
     def bucket_name(self, bucket: str) -> str:
         return self._("Other groups together") if bucket == POOL else self.group_name(bucket)
 
-    def across_label(self, kind: str, ranking: AcrossRanking | None, support:
-                     Sequence[GroupSupport], highest: str, lowest: str) -> str:
+    def across_label(self, kind: str, support: Sequence[GroupSupport], highest: str,
+                     lowest: str) -> str:
         if kind == "carried":
             return self._("support per group: {groups}").format(
                 groups=self.support_label(support))
@@ -656,7 +656,7 @@ class _Builder:
         found = ranking.carried(TOP_N) if kind == "carried" else ranking.differ(TOP_N)
         items = [dataclasses.replace(
             views[entry.item.contribution.id], rank=entry.rank, tied=entry.tied,
-            across=self.across_label(kind, found, entry.support, entry.highest, entry.lowest))
+            across=self.across_label(kind, entry.support, entry.highest, entry.lowest))
             for entry in found.items]
         return AcrossView(kind, self.across_title(kind), items,
                           "" if items else self.across_note(found), found.more_tied)
@@ -673,8 +673,7 @@ class _Builder:
             for entry in found.items:
                 view = dataclasses.replace(
                     views[entry.item.contribution.id], rank=entry.rank,
-                    across=self.across_label(kind, found, entry.support, entry.highest,
-                                             entry.lowest))
+                    across=self.across_label(kind, entry.support, entry.highest, entry.lowest))
                 entries.append((entry.rank, index, view))
         ordered = [view for _rank, _index, view in sorted(entries, key=lambda t: t[:2])]
         items = best_views(ordered, TOP_N)

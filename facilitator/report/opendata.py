@@ -40,7 +40,7 @@ from facilitator.core.groups import POOL, Standing
 from facilitator.core.model import Vote
 from facilitator.core.privacy import named_among
 from facilitator.report.csv_out import safe_cell
-from facilitator.report.model import Report
+from facilitator.report.model import GroupRow, Report
 from facilitator.store.files import write_atomic
 from facilitator.store.store import SessionStore
 
@@ -386,7 +386,7 @@ def _group_id(report: Report, group_id: str) -> str | None:
     return group_id if group_id in report.disclosure.named else None
 
 
-def _group_row(g: Any) -> tuple[Any, ...]:
+def _group_row(g: GroupRow) -> tuple[Any, ...]:
     withheld = g.pooled or g.contributions in ("", "–")
     return (g.group_id or "prefer_not_to_say", g.name, g.expected, g.missing, g.invited,
             g.present, g.presence_share, None if withheld else int(g.contributions),
