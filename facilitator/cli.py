@@ -485,6 +485,9 @@ def _fail(code: int, message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from facilitator.platforms import utf8_stdio
+
+    utf8_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

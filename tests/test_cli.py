@@ -25,17 +25,18 @@ HEAVY = ("textual", "aiohttp", "weasyprint")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
+    """The environment a user's shell gives: no PYTHONIOENCODING (the command writes UTF-8
+    itself, also where the system's encoding is another)."""
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "PYTHONIOENCODING"},
         "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "PYTHONIOENCODING": "utf-8",
     }
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "facilitator", *args], capture_output=True,
-                          text=True, env=env, timeout=60)
+                          encoding="utf-8", env=env, timeout=60)
 
 
 def new_session(env: dict[str, str], *args: str) -> tuple[str, Path]:
@@ -54,6 +55,25 @@ def test_templates_lists_the_five(env: dict[str, str]) -> None:
     listed = {line.split()[0] for line in result.stdout.splitlines() if line and line[0] != " "}
     assert listed == SHIPPED
     assert result.stderr == ""
+
+
+def test_output_to_a_pipe_is_utf8_whatever_the_system_encodes_in(env: dict[str, str]) -> None:
+    """Windows writes a pipe in its ANSI code page (cp1252 here), which has no Arabic and no
+    arrow: `templates` and `list` crashed when their output went to a file or another program.
+    Elsewhere the same code page is asked for, as Windows would give it."""
+    if sys.platform != "win32":
+        env = {**env, "PYTHONIOENCODING": "cp1252"}
+    title = "Wijkavond – ورشة عمل في الحي"
+    made = cli(env, "new", "kennisatelier", "--title", title)
+    assert made.returncode == 0, made.stderr
+    listed = cli(env, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert title in listed.stdout
+    templates = cli(env, "templates")
+    assert templates.returncode == 0, templates.stderr
+    assert "→" in templates.stdout
+    unknown = cli(env, "report", "ورشة")  # the message names the value as it was typed
+    assert unknown.returncode == 2 and "ورشة" in unknown.stderr, unknown.stderr
 
 
 def test_new_list_export_import(env: dict[str, str], tmp_path: Path) -> None:

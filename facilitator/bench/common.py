@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -94,7 +94,12 @@ def make_session_file(
 
 
 def raise_open_files() -> None:
-    """Allow this process thousands of sockets (each simulated phone holds two)."""
+    """Allow this process thousands of sockets (each simulated phone holds two). Windows has no
+    such limit to raise."""
+    if sys.platform == "win32":
+        return
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
     if soft < wanted:

@@ -7,11 +7,9 @@ Both use aiohttp's ``AppRunner``/``TCPSite`` (never ``run_app``) so the loop sta
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import logging
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
 from facilitator.core.joining import ROTATE_S
+from facilitator.platforms import STOP_SIGNALS, on_signals
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -144,16 +143,10 @@ async def serve_forever(
     if server.port != port and port != 0:
         _say(f"(port {port} was taken; using {server.port})")
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-            installed.append(signum)
+    undo = on_signals(STOP_SIGNALS, stop.set)  # ctrl+c, kill, and ctrl+break on Windows
     try:
         await stop.wait()
     finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+        undo()
         await server.stop()
         print("stopped", file=sys.stderr, flush=True)
