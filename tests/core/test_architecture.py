@@ -75,6 +75,6 @@ def test_the_tuis_process_does_not_load_the_web_stack() -> None:
 
     probe = ("import sys, facilitator.tui.app, facilitator.web.host; "
              "print(sorted(m for m in ('aiohttp', 'jinja2') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, encoding="utf-8",
                             check=True, cwd=ROOT).stdout.strip()
     assert loaded == "[]"

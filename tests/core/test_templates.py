@@ -173,7 +173,7 @@ def test_cli_new_bad_template_in_a_real_process(tmp_path: Path, data_dir: Path) 
     (folder / "mini.toml").write_text(BAD["unknown_nested_key"][0])
     result = subprocess.run(
         [sys.executable, "-m", "facilitator", "--templates", str(folder), "new", "mini"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, encoding="utf-8", timeout=60,
         env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
     )
     assert result.returncode == 2, result
@@ -247,7 +247,7 @@ def test_one_list_of_languages() -> None:
 def test_core_templates_load_without_babel() -> None:
     code = ("import sys, facilitator.core.templates; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('babel', 'facilitator')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
                             check=True, timeout=60)
     assert "babel" not in result.stdout and "facilitator.i18n" not in result.stdout
     assert "facilitator.core.languages" in result.stdout
@@ -355,7 +355,7 @@ def test_template_texts_are_cleaned_like_participant_text(tmp_path: Path, data_d
     (folder / "mini.toml").write_text(text)
     result = subprocess.run(
         [sys.executable, "-m", "facilitator", "--templates", str(folder), "templates"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, encoding="utf-8", timeout=60,
         env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
     )
     assert result.returncode == 0, result.stderr

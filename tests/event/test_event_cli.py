@@ -32,7 +32,7 @@ def day(rooms: dict[str, RoomFixture], tmp_path: Path) -> dict[str, Path]:
 
 def cli(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "facilitator", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, encoding="utf-8", env=env, timeout=120)
 
 
 def test_report_of_three_rooms_with_the_event_file_beside_them(

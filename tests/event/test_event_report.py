@@ -30,7 +30,7 @@ def _event(rooms: dict[str, RoomFixture], tmp_path: Path, **kwargs: object) -> E
 
 def _pdftotext(path: Path, *options: str) -> str:
     return subprocess.run(["pdftotext", *options, str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+                          capture_output=True, encoding="utf-8").stdout
 
 
 def _flat(text: str) -> str:

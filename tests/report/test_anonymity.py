@@ -188,7 +188,7 @@ def test_csv_links_no_contribution_to_a_group(elimination_written: dict[str, Pat
 @needs_poppler
 def test_pdf_links_no_contribution_to_a_group(elimination_written: dict[str, Path]) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(elimination_written[".pdf"]), "-"],
-                          check=True, capture_output=True, text=True).stdout
+                          check=True, capture_output=True, encoding="utf-8").stdout
     flat = " ".join(text.split())
     for item in ITEM_TEXTS:
         assert item in flat

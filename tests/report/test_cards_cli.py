@@ -32,7 +32,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
 def _cli(*args: str, data_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)}
     return subprocess.run([sys.executable, "-m", "facilitator", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, encoding="utf-8", timeout=120)
 
 
 def decoded_pages(pdf: Path, folder: Path) -> list[list[str]]:
@@ -59,7 +59,7 @@ def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     assert expected[0].startswith(f"{PUBLIC}/j/{JOIN_TOKEN}?code=") and \
         expected[0].endswith("&table=A")
     text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
     assert all(url in text.replace("\n", "") for url in expected)
     assert "Tafel A" in text and "Tafel B" in text and "Kaart 1" in text
     assert "Scan de QR-code" in text and "Scan the QR code" in text
@@ -192,7 +192,7 @@ async def test_a_table_card_carries_the_running_sessions_address_and_can_be_revo
             assert (await _join(other, again[1]))[0] == 303
         assert len(store.participants()) == 2
         text = subprocess.run(["pdftotext", str(tmp_path / "again.pdf"), "-"], check=True,
-                              capture_output=True, text=True).stdout
+                              capture_output=True, encoding="utf-8").stdout
         assert "Kaart 2" in text  # the new card of table B, told apart from the revoked one
     finally:
         await server.stop()

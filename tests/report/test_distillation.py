@@ -33,7 +33,7 @@ def words(text: str) -> str:
 
 def page_text(pdf: Path, page: int) -> str:
     return words(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                                check=True, capture_output=True, text=True).stdout)
+                                check=True, capture_output=True, encoding="utf-8").stdout)
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ OLD_CLAIM = {"nl": "Alle verwachte groepen zaten aan tafel en geen enkele groep 
 def page_fill(pdf: Path) -> list[float]:
     """For each page, how far down its body the content reaches (0 = empty, 1 = full)."""
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                           capture_output=True, text=True).stdout
+                           capture_output=True, encoding="utf-8").stdout
     fill = []
     for height, words in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>',
                                     boxes, re.S):
@@ -45,7 +45,7 @@ def page_fill(pdf: Path) -> list[float]:
 
 def pdf_text(pdf: Path) -> str:
     return " ".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
-                                   text=True).stdout.split())
+                                   encoding="utf-8").stdout.split())
 
 
 def _assert_no_near_empty_page(pdf: Path) -> None:

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 def _page_text(path: Path, page: int) -> str:
     return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
-                          check=True, capture_output=True, text=True).stdout
+                          check=True, capture_output=True, encoding="utf-8").stdout
 
 
 def _pages(path: Path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
     match = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
     assert match is not None
     return int(match.group(1))

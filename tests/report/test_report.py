@@ -44,7 +44,7 @@ def _open(fixed: Fixed) -> SessionStore:
 
 def _pdftotext(path: Path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
 
 
 # -- golden Markdown ----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import asyncio
 import errno
 import json
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -552,7 +551,7 @@ def child_procs() -> Iterator[list[subprocess.Popen[str]]]:
 
 def spawn_opener(path: Path, procs: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-c", CHILD_OPENS, str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
     procs.append(proc)
     return proc
 
@@ -579,9 +578,9 @@ async def test_lock_across_processes_and_released_on_sigkill(
     assert holder.stdout.readline().strip() == "opened"
     with pytest.raises(SessionLocked):
         SessionStore.open(path)
-    holder.send_signal(signal.SIGKILL)
+    holder.kill()
     holder.wait(timeout=10)
-    again = SessionStore.open(path)  # the kernel dropped the dead process's lock
+    again = SessionStore.open(path)  # the system dropped the dead process's lock
     await again.close()
 
 

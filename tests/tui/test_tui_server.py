@@ -3,13 +3,12 @@ CSRF token, Origin) and the contribution appears in the facilitator's feed."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import psutil
 from tui_helpers import feed, plain, record_notifications, row_texts, settle
 
 from facilitator.store.library import Library, Templates
@@ -188,7 +187,7 @@ async def test_the_screen_says_so_when_the_host_dies_and_saves_the_view_on_quitt
         await until(pilot, lambda: app.server_ready)
         server = app.server
         assert server is not None and server.pid is not None  # type: ignore[attr-defined]
-        os.kill(server.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        psutil.Process(server.pid).kill()  # type: ignore[attr-defined]
         await until(pilot, lambda: bool(app.server_problem))
         assert "stopped unexpectedly" in app.server_problem
         assert any("stopped unexpectedly" in n.message and not n.markup for n in notified)

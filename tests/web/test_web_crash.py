@@ -10,7 +10,6 @@ import asyncio
 import os
 import random
 import re
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -102,7 +101,7 @@ async def test_acknowledged_submissions_survive_sigkill(tmp_path: Path) -> None:
         phones = [asyncio.create_task(phone(url, f"c{cycle}p{p}", acked, stop))
                   for p in range(PHONES)]
         await asyncio.sleep(rng.uniform(0.2, 0.9))
-        process.send_signal(signal.SIGKILL)
+        process.kill()  # SIGKILL; TerminateProcess on Windows
         await process.wait()
         stop.set()
         await asyncio.gather(*phones)
