@@ -26,7 +26,6 @@ import itertools
 import os
 import random
 import re
-import signal
 import sys
 import tempfile
 import time
@@ -126,7 +125,7 @@ async def _start(session_id: str, data_dir: Path) -> tuple[asyncio.subprocess.Pr
     if not line.startswith(b"http://"):
         process.kill()
         await process.wait()
-        problem = log.read_text(errors="replace")[-2000:]
+        problem = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise RuntimeError(f"facilitator serve did not start: {line!r}\n{problem}")
     return process, line.decode().strip()
 
@@ -232,7 +231,7 @@ async def soak(cycles: int, *, data_dir: Path, phones: int = PHONES, seed: int =
                                             random.Random(rng.random()), stop))
                  for p in range(phones)]
         await asyncio.sleep(rng.uniform(*RUN_S))
-        process.send_signal(signal.SIGKILL)
+        process.kill()  # SIGKILL; TerminateProcess on Windows
         await process.wait()
         stop.set()
         await asyncio.gather(*tasks)
