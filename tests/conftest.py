@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from isolation import user_folders
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -17,7 +18,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
     monkeypatch.setenv("FACILITATOR_DATA_DIR", str(folder))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name, value in user_folders(tmp_path).items():
+        monkeypatch.setenv(name, value)
     return folder
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from isolation import user_folders
 
 from facilitator.cli import main
 from facilitator.store.journal import load_session
@@ -30,7 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {
         **{name: value for name, value in os.environ.items() if name != "PYTHONIOENCODING"},
         "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **user_folders(tmp_path),
     }
 
 

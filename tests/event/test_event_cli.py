@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import RoomFixture
+from isolation import user_folders
 
 from facilitator.store.library import Library
 
@@ -18,7 +19,7 @@ from facilitator.store.library import Library
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONIOENCODING": "utf-8"}
+            **user_folders(tmp_path)}
 
 
 @pytest.fixture
