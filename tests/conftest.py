@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from isolation import user_folders
+from machine import user_folders
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore

@@ -68,6 +68,12 @@ class ParticipantServer(Addresses):
             except OSError as exc:
                 if exc.errno != errno.EADDRINUSE:
                     await runner.cleanup()
+                    if exc.errno is None:
+                        # Python 3.12 and later (on Windows as elsewhere) say "could not bind on
+                        # any address out of [...]" without an errno when every address of the
+                        # host was unavailable: say which error it was.
+                        raise OSError(errno.EADDRNOTAVAIL,
+                                      "the address is not one of this computer's") from exc
                     raise
                 last = exc
                 continue

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import RoomFixture
-from isolation import user_folders
+from machine import user_folders
 
 from facilitator.store.library import Library
 

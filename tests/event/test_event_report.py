@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import ACTIONS, ARABIC, LINES, REFUGEE_TEXTS, SCRIPT, RoomFixture
+from pdf_helpers import needs_pdf
 
 from facilitator.core.results import UNDISCLOSED
 from facilitator.event.file import EventFile, ThemeMapping
@@ -223,6 +224,7 @@ def test_html_escapes_and_marks_right_to_left(event_written: dict[str, Path]) ->
     assert "Consultatiedag Zwolle" in html
 
 
+@needs_pdf
 @needs_poppler
 def test_every_contribution_is_in_the_pdf(rooms: dict[str, RoomFixture],
                                           event_written: dict[str, Path]) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from pdf_helpers import needs_pdf
 from report_session import ARABIC, JOIN_TOKEN, SESSION_ID, Fixed
 
 from facilitator.core.joining import card_code
@@ -47,6 +48,7 @@ def decoded_pages(pdf: Path, folder: Path) -> list[list[str]]:
             for page in sorted(folder.glob("page-*.png"))]
 
 
+@needs_pdf
 @needs_poppler
 def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     out = write_cards(fixed.path, tmp_path / "cards.pdf", public_url=PUBLIC).path
@@ -67,6 +69,7 @@ def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     assert "بكاميرا هاتفك" in text and "دوربین" in text  # Arabic and Farsi lines
 
 
+@needs_pdf
 def test_cards_use_host_and_port_without_public_url(fixed: Fixed, tmp_path: Path) -> None:
     from facilitator.report.cards import render_cards
     from facilitator.store.store import SessionStore
@@ -78,6 +81,7 @@ def test_cards_use_host_and_port_without_public_url(fixed: Fixed, tmp_path: Path
     assert 'dir="rtl"' in html and ARABIC not in html
 
 
+@needs_pdf
 def test_cli_report_and_cards(fixed: Fixed, tmp_path: Path) -> None:
     data_dir = fixed.path.parent.parent
     done = _cli("report", SESSION_ID, "--format", "md,csv", "--out", str(tmp_path / "out"),
@@ -120,6 +124,7 @@ async def _join(http: aiohttp.ClientSession, link: str) -> tuple[int, str]:
         return response.status, found.group(1)
 
 
+@needs_pdf
 @needs_poppler
 async def test_a_table_card_carries_the_running_sessions_address_and_can_be_revoked(
         tmp_path: Path) -> None:

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from pdf_helpers import needs_pdf
 from report_session import Fixed
 
 from facilitator.bench.report import make_session
 from facilitator.report import build_report, pdf
 from facilitator.store.store import SessionStore
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="poppler-utils (pdftotext) not installed")
+pytestmark = [needs_pdf, pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                            reason="poppler-utils (pdftotext) not installed")]
 
 
 def _page_text(path: Path, page: int) -> str:

@@ -146,7 +146,7 @@ async def test_file_is_a_plain_tinydb_document(store: SessionStore) -> None:
     # and once it is closed, the file alone is a plain TinyDB document with everything in it
     await store.close()
     assert not journal_path(store.path).exists()
-    with TinyDB(store.path, access_mode="r") as db:
+    with TinyDB(store.path, access_mode="r", encoding="utf-8") as db:  # Windows' default: cp1252
         texts = {doc["text"] for doc in db.table("contributions").all()}
         assert "Van een papieren kaartje" in texts
         assert db.table("session").all()[0]["place"] == "Utrecht"

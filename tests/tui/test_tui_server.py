@@ -75,7 +75,7 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, OpeningScreen)  # a new process takes a moment to start
-        for _ in range(100):  # the host opens the session and starts listening
+        for _ in range(600):  # the host opens the session and starts listening
             if app.server_ready or app.server_problem:
                 break
             await pilot.pause(0.1)
@@ -142,7 +142,9 @@ async def hosted_app(library: Library, templates: Templates, store: SessionStore
                           server_factory=hosted_server(host, 0, None))
 
 
-async def until(pilot: Any, done: Callable[[], bool], tries: int = 100) -> None:
+async def until(pilot: Any, done: Callable[[], bool], tries: int = 600) -> None:
+    """Wait until ``done()``, at most a minute: a new Python process with aiohttp loaded can take
+    seconds on a busy machine, a Windows laptop's virus scanner or Wine."""
     for _ in range(tries):
         if done():
             return

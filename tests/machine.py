@@ -1,8 +1,25 @@
-"""What keeps a test away from the real user's folders."""
+"""The machine the tests run on: the user's folders a test must keep away from, and Wine."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+
+def _under_wine() -> bool:
+    if sys.platform != "win32":
+        return False
+    import ctypes
+
+    try:
+        return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
+    except OSError:
+        return False
+
+
+UNDER_WINE = _under_wine()
+"""Windows Python running under Wine (the Windows lane in CI): Windows' semantics, not its
+speed."""
 
 
 def user_folders(tmp_path: Path) -> dict[str, str]:
