@@ -174,12 +174,13 @@ async def test_after_a_failed_append_a_crash_loses_nothing_acknowledged(
     await store.add_contribution("checkin", "daarna", source=Source.TUI)
     path = store.path
     store.file.close()  # a crash: nothing folded in, the lock goes with the process
-    assert b"\r" not in journal_path(path).read_bytes()
+    journal = journal_path(path).read_bytes()
     again = SessionStore.open(path)
     try:
         assert [c.text for c in again.contributions("checkin")] == ["vooraf", "daarna"]
     finally:
         await again.close()
+    assert b"\r" not in journal, "one LF per line, as the journal counts"
 
 
 def test_a_new_session_whose_file_cannot_be_made_durable_leaves_nothing_behind(
