@@ -111,13 +111,15 @@ def lock_path(path: Path) -> Path:
 
 
 def temp_path(path: Path, kind: str = "") -> Path:
-    """A temp file of this process beside the session: ``.S.json.<pid>[.<kind>].tmp``."""
+    """A temp file of this process beside ``path`` (the session or one of its sidecars):
+    ``.S.json[.<sidecar>].<pid>[.<kind>].tmp``."""
     return path.with_name(f".{path.name}.{os.getpid()}{'.' + kind if kind else ''}.tmp")
 
 
 def stale_temp_files(path: Path) -> list[Path]:
-    """The temp files of any process beside this session (see :func:`temp_path`)."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9]+(\.[a-z]+)?\.tmp")
+    """The temp files of any process beside this session and its sidecars (the journal's
+    rewrite among them; see :func:`temp_path`)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}(\.[a-z]+)?\.[0-9]+(\.[a-z]+)?\.tmp")
     try:
         names = os.listdir(path.parent)
     except OSError:

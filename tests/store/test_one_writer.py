@@ -110,9 +110,11 @@ async def test_stale_temp_files_are_removed_when_a_session_opens_for_writing(
 ) -> None:
     path = store.path
     await store.close()
-    stale = [path.with_name(f".{path.name}.4242.tmp"), path.with_name(f".{path.name}.77.bak.tmp")]
+    stale = [path.with_name(f".{path.name}.4242.tmp"), path.with_name(f".{path.name}.77.bak.tmp"),
+             path.with_name(f".{path.name}.journal.4242.tmp")]
     stale[0].write_bytes(b'{"session": {')  # cut short by a kill
     os.link(path, stale[1])  # a backup link made just before a kill
+    stale[2].write_bytes(b'{"seq": 1')  # the journal's rewrite, cut short by a kill
     other = path.with_name(f".{path.name}x.4242.tmp")  # another session's: not ours to remove
     other.write_bytes(b"")
     assert sorted(stale_temp_files(path)) == sorted(stale)
