@@ -336,13 +336,16 @@ class AcrossGroups:
             if at is not None:
                 backed[at] += count
         if not self.sampled:
-            return tuple(backed), m.headcount
-        seen = [0] * len(m.buckets)
-        for group, count in seen_in.items():
-            at = index.get(group)
-            if at is not None:
-                seen[at] += count
-        return tuple(backed), tuple(seen)
+            seen = list(m.headcount)
+        else:
+            seen = [0] * len(m.buckets)
+            for group, count in seen_in.items():
+                at = index.get(group)
+                if at is not None:
+                    seen[at] += count
+        # A supporter saw the item, whatever order the records came in (a vote read before
+        # the sample that showed it, as a session file lists them).
+        return tuple(backed), tuple(max(n, s) for n, s in zip(seen, backed, strict=True))
 
     def _support(self, backed: Sequence[int], seen: Sequence[int]) -> tuple[GroupSupport, ...]:
         rows = []
