@@ -6,7 +6,6 @@ import ast
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -330,6 +329,8 @@ def test_import_of_a_missing_file_exits_2(env: dict[str, str], tmp_path: Path) -
 
 def _in_one_gigabyte() -> None:
     """A child process that may map at most 1 GB: reading without end would fail it."""
+    import resource  # POSIX only
+
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
@@ -337,22 +338,25 @@ def test_import_of_what_is_not_a_file_is_refused_without_reading_it(
         env: dict[str, str], tmp_path: Path) -> None:
     """A symlink to /dev/zero would be read until memory ran out, a FIFO with no writer would
     hang the command, a file bigger than any export would fill memory: each is refused at once,
-    naming the file, and nothing is imported."""
-    zero = tmp_path / "zero.json"
-    zero.symlink_to("/dev/zero")
-    fifo = tmp_path / "pipe.json"
-    os.mkfifo(fifo)
+    naming the file, and nothing is imported. (Windows has neither /dev/zero nor FIFOs in the
+    file system, nor a memory limit for a child: there the folder and the big file.)"""
     huge = tmp_path / "huge.json"
     with huge.open("wb") as sparse:  # takes no room on disk
         sparse.truncate(MAX_EXPORT_BYTES + 1)
-    for file, problem in ((zero, "not a file but a device"),
-                          (fifo, "not a file but a named pipe"),
-                          (tmp_path, "not a file but a folder"),
-                          (huge, "larger than any export")):
+    cases = [(tmp_path, "not a file but a folder"), (huge, "larger than any export")]
+    limit_memory = None
+    if sys.platform != "win32":
+        zero = tmp_path / "zero.json"
+        zero.symlink_to("/dev/zero")
+        fifo = tmp_path / "pipe.json"
+        os.mkfifo(fifo)
+        cases += [(zero, "not a file but a device"), (fifo, "not a file but a named pipe")]
+        limit_memory = _in_one_gigabyte
+    for file, problem in cases:
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "facilitator", "import", str(file)],
-                                capture_output=True, text=True, env=env, timeout=60,
-                                preexec_fn=_in_one_gigabyte)
+                                capture_output=True, text=True, encoding="utf-8", env=env,
+                                timeout=60, preexec_fn=limit_memory)
         assert result.returncode == 2, (file, result.stderr)
         assert f"{file}: {problem}" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -102,14 +103,24 @@ def raise_open_files() -> None:
     raise_as_far_as_allowed()
 
 
+NO_LIMIT = -1
+"""The open-files limit of a process where sockets have none (Windows): what
+:func:`open_files_limit` yields there, shown as "unlimited" like POSIX's ``RLIM_INFINITY``."""
+
+
 @contextlib.contextmanager
 def open_files_limit(soft: int) -> Iterator[tuple[int, int]]:
     """Start the processes made in this block as ``prlimit --nofile=SOFT:HARD`` would: with a
     soft open-files limit of ``soft`` (at most the hard limit) under this machine's hard limit,
     which they may raise to themselves. That is what a stock desktop session gives a program
     (1,024 on Linux, 256 on macOS), whatever this process's own limit is; this process has its
-    own back when the block ends. Yields the (soft, hard) the children start with."""
-    import resource  # POSIX only: Windows has no such limit
+    own back when the block ends. Yields the (soft, hard) the children start with: on Windows,
+    which has no such limit for sockets (:mod:`facilitator.web.capacity`), they start as they
+    would anyway, with (:data:`NO_LIMIT`, :data:`NO_LIMIT`)."""
+    if sys.platform == "win32":
+        yield NO_LIMIT, NO_LIMIT
+        return
+    import resource  # POSIX only
 
     before = resource.getrlimit(resource.RLIMIT_NOFILE)
     hard = before[1]

@@ -71,7 +71,13 @@ from typing import Any
 import psutil
 
 from facilitator.bench import laptop
-from facilitator.bench.common import make_session_file, open_files_limit, percentile, verdict
+from facilitator.bench.common import (
+    NO_LIMIT,
+    make_session_file,
+    open_files_limit,
+    percentile,
+    verdict,
+)
 from facilitator.bench.phones import main as phones_main
 from facilitator.core.text import clean_text
 from facilitator.store.library import Library
@@ -486,6 +492,8 @@ class Session:
 
     @staticmethod
     def _nofile(process: psutil.Process) -> tuple[int, int]:
+        if sys.platform == "win32":
+            return NO_LIMIT, NO_LIMIT
         try:
             soft, hard = process.rlimit(psutil.RLIMIT_NOFILE)
         except (psutil.Error, AttributeError):
@@ -632,7 +640,9 @@ def _back_line(phase: Phase) -> str:
 
 
 def _limit(value: int) -> str:
-    return "unlimited" if value in (-1, psutil.RLIM_INFINITY) else f"{value:,}"
+    # psutil has RLIM_INFINITY where it reads limits (Linux, FreeBSD) only
+    unlimited = (NO_LIMIT, getattr(psutil, "RLIM_INFINITY", NO_LIMIT))
+    return "unlimited" if value in unlimited else f"{value:,}"
 
 
 def print_plan(plan: Plan, quick: bool) -> None:
@@ -648,8 +658,13 @@ def print_plan(plan: Plan, quick: bool) -> None:
     print(f"misbehaving phones: {habits or 'none'} (back: the next idea from the old form; "
           f"wifi: {plan.offline_s[0]:.0f}–{plan.offline_s[1]:.0f} s without it; double: every "
           "button tapped twice)")
-    print(f"the laptop starts with a soft open-files limit of {plan.nofile:,} under the "
-          "machine's hard limit (a stock desktop's; the benchmark never raises it)", flush=True)
+    if sys.platform == "win32":
+        print("the laptop starts as it would: Windows has no open-files limit for sockets",
+              flush=True)
+    else:
+        print(f"the laptop starts with a soft open-files limit of {plan.nofile:,} under the "
+              "machine's hard limit (a stock desktop's; the benchmark never raises it)",
+              flush=True)
 
 
 def print_run(run: Run) -> None:

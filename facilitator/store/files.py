@@ -237,6 +237,8 @@ def read_regular_file(path: Path, limit: int, what: str) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
+        if os.path.isdir(path):  # Windows opens no folder: "permission denied" would mislead
+            raise StoreError(path, f"{path}: not a file but a folder; give {what}") from None
         raise StoreError(path, f"{path}: cannot be read ({exc.strerror})") from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):

@@ -204,5 +204,5 @@ async def test_list_counts_what_the_report_counts(library: Library, templates: T
         await store.close()
     [entry] = library.entries()
     assert counted == entry.contributions == 2
-    raw = json.loads(store.path.read_text())
+    raw = json.loads(store.path.read_bytes())  # UTF-8, whatever the system's encoding
     assert len(raw["contributions"]) == 4  # everything is kept; only two count
