@@ -60,11 +60,24 @@ def dir_attr(text: str) -> Markup:
     return _DIR[text_direction(text)]
 
 
+_CSS_PLAIN = frozenset(" .,:;!?()[]-_'/&+=*#%@~")
+
+
+def running_title(text: str) -> Markup:
+    """``text`` as a CSS string for the page header (``content: "..."``): letters, digits and
+    plain punctuation as they are, every other character as a hex escape, so that nothing in a
+    title can end the string, the rule or the ``<style>`` element it is written into."""
+    escaped = "".join(char if char.isalnum() or char in _CSS_PLAIN else f"\\{ord(char):06x}"
+                      for char in text)
+    return Markup(f'"{escaped}"')
+
+
 @cache
 def environment(lang: str) -> jinja2.Environment:
     """A Jinja2 environment with autoescape and the report catalog of ``lang``."""
     env = template_environment(TEMPLATES, DOMAIN, lang, strict=True)
     env.globals["bidi"] = dir_attr
+    env.globals["running_title"] = running_title
     return env
 
 
