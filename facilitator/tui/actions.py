@@ -133,6 +133,15 @@ SESSION: tuple[Command, ...] = (
     Command("organiser.link", "k", "organiser", N_("Organiser link"),
             N_("The link an organiser's event watch follows this room with: switch it off, "
                "or make a new one")),
+    Command("moderation.browser", "B", "moderate", N_("Moderate in the browser"),
+            N_("The round's contributions in this laptop's browser, where Arabic and Farsi "
+               "are shown right (◄ in the feed): approve, hide and merge there")),
+    Command("network.check", "N", "network_check", N_("Why phones cannot connect"),
+            N_("The address phones use, whether it answers, and what the network and the "
+               "firewall let in, with what to do")),
+    Command("moderation.colleague", "K", "comoderator", N_("Co-moderator link"),
+            N_("A link for a colleague who reads the language: approve, hide and merge from "
+               "their phone; make a new one or switch it off")),
 )
 """The session screen's commands."""
 

@@ -52,6 +52,10 @@ class Server(Protocol):
     @property
     def organiser_url(self) -> str | None: ...
     @property
+    def moderation_url(self) -> str: ...
+    @property
+    def comoderator_url(self) -> str | None: ...
+    @property
     def candidate_urls(self) -> list[str]: ...
     @property
     def devices_seen(self) -> int: ...
@@ -135,6 +139,7 @@ class FacilitatorApp(App[int]):
         lang: str | None = None,
         server_factory: ServerFactory | None = None,
         clock: Callable[[], float] = time.time,
+        preflight: bool = False,
     ) -> None:
         self.lang = set_language(lang or (store.info.lang if store else "nl"))
         super().__init__()
@@ -146,6 +151,9 @@ class FacilitatorApp(App[int]):
         self.clock = clock
         self.last_view_state: dict[str, Any] | None = None
         self.report_formats: tuple[str, ...] = ("md", "html", "pdf")
+        self.preflight = preflight
+        """Check once the page listens whether phones can reach it, and show the preflight
+        when something looks wrong (``facilitator run``; tests leave it off)."""
         self._shut = False
 
     def on_mount(self) -> None:
@@ -243,6 +251,22 @@ class FacilitatorApp(App[int]):
             self.notify(self.server_state.problem, severity="error", timeout=15, markup=False)
         else:
             self.server_state = ServerState(ready=True)
+            if self.preflight:
+                self.run_worker(self._preflight(), group="preflight", exit_on_error=False)
+
+    async def _preflight(self) -> None:
+        """The preflight, once, at the start: shown only when something looks wrong."""
+        from facilitator.preflight import check, findings, looks_wrong
+        from facilitator.tui.screens.preflight import PreflightScreen, target_of
+
+        target = target_of(self)
+        if target is None:
+            return
+        checked = await asyncio.to_thread(check, target)
+        if looks_wrong(findings(checked)):
+            # After the screen in hand is drawn (the session's may only just have replaced
+            # the opening screen).
+            self.call_after_refresh(self.push_screen, PreflightScreen(checked))
 
     @property
     def server_ready(self) -> bool:
@@ -253,8 +277,8 @@ class FacilitatorApp(App[int]):
         return self.server_state.problem
 
     def server_url(self, kind: str) -> str | None:
-        """The running participant server's ``join``, ``wall`` or ``organiser`` address (None
-        while it does not run, or organiser access is off)."""
+        """The running participant server's ``join``, ``wall``, ``organiser``, ``moderation``
+        or ``comoderator`` address (None while it does not run, or that link is off)."""
         server = self.server
         if server is None or not self.server_state.ready:
             return None
@@ -453,7 +477,7 @@ def run_tui(
     elif template is not None:
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
-                         server_factory=hosted_server(host, port, public_url))
+                         server_factory=hosted_server(host, port, public_url), preflight=True)
     del store  # the app hands it to the host and keeps the replica: no second copy in memory
 
     async def main() -> None:

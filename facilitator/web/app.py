@@ -879,4 +879,7 @@ def create_app(
         web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.static("/static", HERE / "static", append_version=False),
     ])
+    from facilitator.web import moderation  # it builds on this module
+
+    moderation.add_routes(app)
     return app

@@ -221,24 +221,6 @@ def test_html_is_self_contained_and_marks_direction(written: dict[str, Path]) ->
     assert re.search(r"<td>" + re.escape(DUTCH), html)
 
 
-def test_text_direction() -> None:
-    import sys
-    import unicodedata
-
-    from facilitator.report.html import _RTL_CANDIDATE, text_direction
-
-    assert text_direction(DUTCH) == "" and text_direction("") == ""
-    assert text_direction(ARABIC) == "rtl" and text_direction(FARSI) == "rtl"
-    assert text_direction("«" + ARABIC + "» ok") == "rtl"  # the first strong character counts
-    assert text_direction("Amal: " + ARABIC) == "ltr"  # mixed: keep it isolated
-    assert text_direction("١٢٣") == ""  # Arabic-Indic digits only: no strong character
-    # The quick pre-scan must find every right-to-left character there is.
-    missed = [hex(c) for c in range(sys.maxunicode + 1)
-              if unicodedata.bidirectional(chr(c)) in ("R", "AL")
-              and not _RTL_CANDIDATE.match(chr(c))]
-    assert missed == []
-
-
 @needs_poppler
 def test_user_text_is_text_in_pdf(written: dict[str, Path]) -> None:
     text = _pdftotext(written[".pdf"])

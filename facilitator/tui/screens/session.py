@@ -972,6 +972,28 @@ class SessionScreen(Screen[None]):
     def action_organiser(self) -> None:
         self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
 
+    def action_moderate(self) -> None:
+        """The round's contributions in this laptop's browser, right-to-left text shown right
+        (the moderation page, facilitator/web/moderation.py)."""
+        from facilitator.tui.browser import open_in_browser
+
+        url = self.facilitator.server_url("moderation")
+        if url is None:
+            self.notify(_("The participant page is not running, so neither is the moderation "
+                          "page."), severity="warning", markup=False)
+            return
+        open_in_browser(self.app, f"{url}?round={self.spec.id}")
+
+    def action_network_check(self) -> None:
+        from facilitator.tui.screens.preflight import PreflightScreen
+
+        self.app.push_screen(PreflightScreen())
+
+    def action_comoderator(self) -> None:
+        from facilitator.tui.screens.comoderator import ComoderatorScreen
+
+        self.app.push_screen(ComoderatorScreen(self.store))
+
     def round_open(self) -> bool:
         state = self.store.round_state(self.spec.id)
         return state.submissions_open or state.voting_open
