@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from facilitator import __version__
+from facilitator.cli_i18n import _, language_asked, ngettext, use_language
 
 if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
     from facilitator.store.library import Library, Templates
+    from facilitator.web.server import ParticipantServer
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_PORT = 8080
@@ -36,8 +38,8 @@ def _formats(value: str) -> list[str]:
     if unknown or not formats:
         choices = ",".join(REPORT_FORMATS)
         raise argparse.ArgumentTypeError(
-            f"unknown format {', '.join(unknown) or value!r}; choose from {choices}"
-        )
+            _("unknown format {formats}; choose from {choices}").format(
+                formats=", ".join(unknown) or repr(value), choices=choices))
     return formats
 
 
@@ -45,9 +47,10 @@ def _port(value: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("not a port number: {value}").format(value=repr(value))) from None
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+        raise argparse.ArgumentTypeError(_("port {port} is outside 0-65535").format(port=port))
     return port
 
 
@@ -55,9 +58,11 @@ def _interval(value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("not a number of seconds: {value}").format(value=repr(value))) from None
     if not 0.2 <= seconds <= 60:
-        raise argparse.ArgumentTypeError(f"{value} s is outside 0.2-60 s")
+        raise argparse.ArgumentTypeError(
+            _("{value} s is outside 0.2-60 s").format(value=value))
     return seconds
 
 
@@ -71,8 +76,24 @@ def _text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not UTF-8 text; type it in a terminal set to UTF-8") from None
+            _("{value} is not UTF-8 text; type it in a terminal set to UTF-8").format(
+                value=repr(value))) from None
     return clean_text(value, multiline=False)
+
+
+def _tables(value: str) -> tuple[str, ...]:
+    from facilitator.core.joining import MAX_TABLES, TablesProblem, TablesRefused, table_names
+
+    try:
+        return table_names(value)
+    except TablesRefused as refused:
+        problem = {
+            TablesProblem.TOO_MANY: _("at most {n} tables").format(n=MAX_TABLES),
+            TablesProblem.TWICE: _("the table {name} is named twice").format(
+                name=repr(refused.name)),
+            TablesProblem.TOO_LONG: _("the table name {name} is too long").format(
+                name=repr(refused.name))}
+        raise argparse.ArgumentTypeError(f"{value!r}: {problem[refused.problem]}") from None
 
 
 def _public_url(value: str) -> str:
@@ -81,148 +102,166 @@ def _public_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a web address; give it as http://HOST[:PORT] or https://HOST"
-        )
+            _("{value} is not a web address; give it as http://HOST[:PORT] or https://HOST")
+            .format(value=repr(value)))
     return value.rstrip("/")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="facilitator",
-        description="Run a live co-creation workshop from one laptop.",
-        epilog="Start with `facilitator demo`. Sessions are kept in --data-dir "
-        "(or $FACILITATOR_DATA_DIR).",
+        description=_("Run a live co-creation workshop from one laptop."),
+        epilog=_("Start with `facilitator demo`. Sessions are kept in --data-dir "
+                 "(or $FACILITATOR_DATA_DIR)."),
     )
     parser.add_argument("--version", action="version", version=f"facilitator {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="where sessions are kept")
+    parser.add_argument("--data-dir", type=Path, help=_("where sessions are kept"))
     parser.add_argument(
         "--templates",
         type=Path,
         metavar="DIR",
-        help="a folder of your own session templates (*.toml)",
+        help=_("a folder of your own session templates (*.toml)"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def server_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--host", help="address to listen on (default: this laptop's LAN address)")
         sub.add_argument(
-            "--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s)"
+            "--host", help=_("address to listen on (default: this laptop's LAN address)"))
+        sub.add_argument(
+            "--port", type=_port, default=DEFAULT_PORT, help=_("port (default: %(default)s)")
         )
         sub.add_argument(
             "--public-url",
             metavar="URL",
             type=_public_url,
-            help="the address phones use, when it differs (reverse proxy, hotspot)",
+            help=_("the address phones use, when it differs (reverse proxy, hotspot)"),
         )
 
-    demo = commands.add_parser("demo", help="open a demo session filled with sample input")
-    demo.add_argument("--lang", choices=("nl", "en"), help="language of the facilitator screens")
+    demo = commands.add_parser("demo", help=_("open a demo session filled with sample input"))
+    demo.add_argument("--lang", choices=("nl", "en"),
+                      help=_("language of the facilitator screens"))
+    demo.add_argument("--wall", action="store_true", help=_(
+        "open the wall in this laptop's browser, for the projector"))
     server_options(demo)
 
-    run = commands.add_parser("run", help="run a session in the terminal, with the phone page")
+    run = commands.add_parser("run",
+                              help=_("run a session in the terminal, with the phone page"))
     run.add_argument(
         "target",
         nargs="?",
         metavar="TEMPLATE|SESSION",
-        help="a template starts a new session, a session id resumes one; none: the home screen",
+        help=_("a template starts a new session, a session id resumes one; none: the home "
+               "screen"),
     )
-    run.add_argument("--title", type=_text, help="title of a new session")
-    run.add_argument("--lang", choices=("nl", "en"), help="language of the facilitator screens")
+    run.add_argument("--title", type=_text, help=_("title of a new session"))
+    run.add_argument("--lang", choices=("nl", "en"),
+                     help=_("language of the facilitator screens"))
+    run.add_argument("--wall", action="store_true", help=_(
+        "open the wall in this laptop's browser, for the projector (the room sees the wall, "
+        "the terminal stays on your own screen)"))
     server_options(run)
 
-    serve = commands.add_parser("serve", help="only the participant server (prints the join URL)")
+    serve = commands.add_parser("serve",
+                                help=_("only the participant server (prints the join URL)"))
     serve.add_argument("session", metavar="SESSION")
     server_options(serve)
 
-    new = commands.add_parser("new", help="create a session from a template")
+    new = commands.add_parser("new", help=_("create a session from a template"))
     new.add_argument("template", metavar="TEMPLATE")
-    new.add_argument("--title", type=_text, help="session title (default: the template's)")
-    new.add_argument("--lang", choices=("nl", "en"), help="session language")
+    new.add_argument("--title", type=_text, help=_("session title (default: the template's)"))
+    new.add_argument("--lang", choices=("nl", "en"), help=_("session language"))
     new.add_argument("--place", type=_text, default="",
-                     help="where the session takes place")
+                     help=_("where the session takes place"))
+    new.add_argument("--tables", type=_tables, metavar="N|NAMES",
+                     help=_("the tables, each with its own table card: a number (tables 1 to "
+                            "N) or names separated by commas (default: the template's; 0: one "
+                            "card for the room)"))
 
-    commands.add_parser("list", help="list sessions")
-    commands.add_parser("templates", help="list templates (built-in and your own)")
+    commands.add_parser("list", help=_("list sessions"))
+    commands.add_parser("templates", help=_("list templates (built-in and your own)"))
 
-    report = commands.add_parser("report", help="write the session report")
+    report = commands.add_parser("report", help=_("write the session report"))
     report.add_argument("session", metavar="SESSION")
     report.add_argument(
         "--format",
         type=_formats,
         default=["md", "html", "pdf"],
-        help="comma-separated: md,html,pdf,csv (default: md,html,pdf)",
+        help=_("comma-separated: md,html,pdf,csv (default: md,html,pdf)"),
     )
-    report.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
+    report.add_argument("--out", type=Path, default=Path("."), help=_("folder (default: here)"))
     report.add_argument(
-        "--names", action="store_true", help="name participants who consented to be named"
+        "--names", action="store_true", help=_("name participants who consented to be named")
     )
 
     cards = commands.add_parser(
-        "cards", help="printable QR table cards (PDF), one per table, each with its own code",
-        description="Printable QR table cards: one A4 page per table, each with the session's "
-        "address, the table's own join code and a link that picks the table. The address is "
-        "where the session's participant page runs (or last ran), unless --public-url, --host "
-        "or --port say otherwise.")
+        "cards", help=_("printable QR table cards (PDF), one per table, each with its own code"),
+        description=_("Printable QR table cards: one A4 page per table, each with the "
+                      "session's address, the table's own join code and a link that picks the "
+                      "table. The address is where the session's participant page runs (or "
+                      "last ran), unless --public-url, --host or --port say otherwise."))
     cards.add_argument("session", metavar="SESSION")
-    cards.add_argument("--out", type=Path, help="file (default: SESSION-cards.pdf)")
+    cards.add_argument("--out", type=Path, help=_("file (default: SESSION-cards.pdf)"))
     cards.add_argument(
-        "--public-url", metavar="URL", type=_public_url, help="the address phones use"
+        "--public-url", metavar="URL", type=_public_url, help=_("the address phones use")
     )
-    cards.add_argument("--host", help="the laptop address to print (default: where the session "
-                       "runs, else this laptop's LAN address)")
-    cards.add_argument("--port", type=_port, help="the port to print (default: where the "
-                       f"session runs, else {DEFAULT_PORT})")
+    cards.add_argument("--host", help=_("the laptop address to print (default: where the "
+                                        "session runs, else this laptop's LAN address)"))
+    cards.add_argument("--port", type=_port, help=_(
+        "the port to print (default: where the session runs, else {port})").format(
+            port=DEFAULT_PORT))
 
-    export = commands.add_parser("export", help="a session as one portable JSON file (stdout)")
+    export = commands.add_parser("export",
+                                 help=_("a session as one portable JSON file (stdout)"))
     export.add_argument("session", metavar="SESSION")
-    export.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    export.add_argument("--out", type=Path, help=_("write to this file instead of stdout"))
 
-    imp = commands.add_parser("import", help="add a session from an exported JSON file")
+    imp = commands.add_parser("import", help=_("add a session from an exported JSON file"))
     imp.add_argument("file", type=Path)
 
-    event = commands.add_parser("event", help="one event, many rooms: the day's report and "
-                                "a live overview of every room")
+    event = commands.add_parser("event", help=_("one event, many rooms: the day's report and "
+                                                "a live overview of every room"))
     event_commands = event.add_subparsers(dest="event_command", metavar="EVENT_COMMAND",
                                           required=True)
     event_report = event_commands.add_parser(
-        "report", help="one report of several rooms' sessions (files, exports or ids)")
+        "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
-                              help="the rooms; none: the event file's rooms")
+                              help=_("the rooms; none: the event file's rooms"))
     event_report.add_argument("--title", type=_text,
-                              help="the event's title (default: the event file's)")
+                              help=_("the event's title (default: the event file's)"))
     event_report.add_argument("--out", type=Path, default=Path("."),
-                              help="folder (default: here)")
+                              help=_("folder (default: here)"))
     event_report.add_argument("--format", type=_formats, default=list(REPORT_FORMATS),
-                              help="comma-separated: md,html,pdf,csv (default: all four)")
-    event_report.add_argument("--event", type=Path, metavar="FILE", help=(
+                              help=_("comma-separated: md,html,pdf,csv (default: all four)"))
+    event_report.add_argument("--event", type=Path, metavar="FILE", help=_(
         "the event file: rooms, organiser links, themes mapped (default: event.toml beside "
         "the first room's file, when there is one)"))
-    event_report.add_argument("--lang", choices=("nl", "en"), help="language of the report")
+    event_report.add_argument("--lang", choices=("nl", "en"), help=_("language of the report"))
 
     event_map = event_commands.add_parser(
-        "map", help="show one room's theme together with another name's in the event report")
-    event_map.add_argument("room", metavar="FILE_OR_SESSION", help="the room")
+        "map", help=_("show one room's theme together with another name's in the event "
+                      "report"))
+    event_map.add_argument("room", metavar="FILE_OR_SESSION", help=_("the room"))
     event_map.add_argument("theme", metavar="THEME", type=_text,
-                           help="its theme, as named in the room")
+                           help=_("its theme, as named in the room"))
     event_map.add_argument("--onto", required=True, metavar="NAME", type=_text,
-                           help="the theme (of another room) to show it with")
-    event_map.add_argument("--event", type=Path, metavar="FILE",
-                           help="the event file (default: event.toml beside the room's file)")
+                           help=_("the theme (of another room) to show it with"))
+    event_map.add_argument("--event", type=Path, metavar="FILE", help=_(
+        "the event file (default: event.toml beside the room's file)"))
 
     watch = event_commands.add_parser(
-        "watch", help="a live overview of every room, pulled from their organiser links")
+        "watch", help=_("a live overview of every room, pulled from their organiser links"))
     watch.add_argument("links", nargs="*", metavar="LINK",
-                       help="each room's organiser link (the room's TUI shows it, key k)")
+                       help=_("each room's organiser link (the room's TUI shows it, key k)"))
     watch.add_argument("--event", type=Path, metavar="FILE",
-                       help="an event file whose links = [...] names the rooms")
-    watch.add_argument("--title", type=_text, help="the event's title")
-    watch.add_argument("--host", default="127.0.0.1",
-                       help="address of the event wall (default: %(default)s, this laptop only)")
+                       help=_("an event file whose links = [...] names the rooms"))
+    watch.add_argument("--title", type=_text, help=_("the event's title"))
+    watch.add_argument("--host", default="127.0.0.1", help=_(
+        "address of the event wall (default: %(default)s, this laptop only)"))
     watch.add_argument("--port", type=_port, default=8090,
-                       help="port of the event wall (default: %(default)s)")
+                       help=_("port of the event wall (default: %(default)s)"))
     watch.add_argument("--interval", type=_interval, default=2.0,
-                       help="seconds between two pulls of a room (default: %(default)s)")
-    watch.add_argument("--lang", choices=("nl", "en"), help="language of the overview")
+                       help=_("seconds between two pulls of a room (default: %(default)s)"))
+    watch.add_argument("--lang", choices=("nl", "en"), help=_("language of the overview"))
     return parser
 
 
@@ -235,17 +274,19 @@ def coverage_lines(template: Template) -> list[str]:
     from facilitator.core.templates import language_coverage
 
     coverage = language_coverage(template)
-    lines = [f"languages complete: {' '.join(coverage.complete)}"]
+    lines = [_("languages complete: {languages}").format(languages=" ".join(coverage.complete))]
     untranslated = [lang for lang in coverage.incomplete
                     if len(coverage.missing[lang]) == coverage.texts]
     if untranslated:
-        lines.append(f"not translated: {' '.join(untranslated)} "
-                     "(shown in the session's language)")
+        lines.append(_("not translated: {languages} (shown in the session's language)").format(
+            languages=" ".join(untranslated)))
     for lang in coverage.incomplete:
         if lang not in untranslated:
             missing = coverage.missing[lang]
-            lines.append(f"{lang}: {len(missing)} of {coverage.texts} texts missing: "
-                         f"{', '.join(missing)}")
+            lines.append(ngettext("{lang}: {n} of {total} text missing: {keys}",
+                                  "{lang}: {n} of {total} texts missing: {keys}",
+                                  coverage.texts).format(
+                lang=lang, n=len(missing), total=coverage.texts, keys=", ".join(missing)))
     return lines
 
 
@@ -254,7 +295,9 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
     for template, path in sorted(good, key=lambda item: item[0].id):
         title = template.title.get(template.default_lang, template.id)
         rounds = " → ".join(spec.id for spec in template.rounds)
-        print(f"{template.id:<22} {title}\n{'':<22} {len(template.rounds)} rounds: {rounds}")
+        count = ngettext("{n} round", "{n} rounds", len(template.rounds)).format(
+            n=len(template.rounds))
+        print(f"{template.id:<22} {title}\n{'':<22} {count}: {rounds}")
         for line in coverage_lines(template):
             print(f"{'':<22} {line}")
         print(f"{'':<22} {path}")
@@ -265,7 +308,8 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
 
 def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     store = library.create(
-        templates.load(args.template), title=args.title, lang=args.lang, place=args.place
+        templates.load(args.template), title=args.title, lang=args.lang, place=args.place,
+        tables=args.tables,
     )
     asyncio.run(store.close())
     print(store.session_id)
@@ -276,19 +320,26 @@ def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) ->
 def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     entries = library.entries()
     if not entries:
-        print(f"No sessions yet in {library.folder}. Start one with `facilitator run TEMPLATE`.")
+        print(_("No sessions yet in {folder}. Start one with `facilitator run TEMPLATE`.")
+              .format(folder=library.folder))
         return EXIT_OK
     import time
 
     for entry in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
         if entry.problem:
-            print(f"{entry.session_id:<36} {when}  unreadable: {entry.problem}")
+            print(f"{entry.session_id:<36} {when}  "
+                  + _("unreadable: {problem}").format(problem=entry.problem))
             continue
         print(
-            f"{entry.session_id:<36} {when}  {entry.participants:>4} participants "
-            f"{entry.contributions:>5} contributions  {entry.title}"
+            f"{entry.session_id:<36} {when}  {entry.participants:>4} "
+            + ngettext("participant", "participants", entry.participants)
+            + f" {entry.contributions:>5} "
+            + ngettext("contribution", "contributions", entry.contributions)
+            + f"  {entry.title}"
         )
+    print(_("contributions: those that count, as in the report and the audit (hidden ones and "
+            "those awaiting approval are left out)"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -298,7 +349,8 @@ def cmd_export(args: argparse.Namespace, library: Library, templates: Templates)
         try:
             args.out.write_bytes(data + b"\n")
         except OSError as exc:
-            raise UsageError(f"{args.out}: cannot write the export ({exc.strerror})") from None
+            raise UsageError(_("{file}: cannot write the export ({reason})").format(
+                file=args.out, reason=exc.strerror)) from None
         print(args.out)
     else:
         sys.stdout.buffer.write(data + b"\n")
@@ -317,10 +369,12 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
     from facilitator.web.server import serve_forever
 
     store = SessionStore.open(library.resolve(args.session))
+    use_language(store.info.lang)  # serve speaks the session's language, as the TUI does
 
     async def main() -> None:
         try:
-            await serve_forever(store, host=args.host, port=args.port, public_url=args.public_url)
+            await serve_forever(store, host=args.host, port=args.port, public_url=args.public_url,
+                                announce=lambda server: _announce(server, args.port))
         finally:
             await store.close()
 
@@ -329,12 +383,47 @@ def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) 
             asyncio.run(main())
     except OSError as exc:
         if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES, errno.EADDRINUSE):
-            raise UsageError(
-                f"--host {args.host or 'default'} --port {args.port}: cannot listen there "
-                f"({exc.strerror}); pick an address of this laptop and a free port"
+            raise UsageError(_(
+                "--host {host} --port {port}: cannot listen there ({reason}); pick an address "
+                "of this laptop and a free port").format(
+                    host=args.host or "default", port=args.port, reason=exc.strerror)
             ) from None
         raise
     return EXIT_OK
+
+
+def _announce(server: ParticipantServer, port: int) -> None:
+    """What ``serve`` prints once it listens: the join URL first (other tools read it), the
+    wall's address second, then the room's short link and what to do when phones cannot
+    reach the laptop."""
+    from facilitator.core.joining import ROTATE_S
+    from facilitator.web.addresses import WILDCARDS
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(server.join_url)
+    say(_("wall: {url}").format(url=server.wall_url))
+    say(_("The join code in these links changes every {minutes} minutes (the room's short "
+          "link now: {link}): show the wall on the projector, its QR code is always the "
+          "current one. Table cards: facilitator cards {session}").format(
+              minutes=f"{ROTATE_S / 60:.0f}", link=server.room_link,
+              session=server.store.session_id))
+    others = [url for url in server.candidate_urls if url != server.join_url]
+    if server.host in WILDCARDS:
+        for url in others:
+            say(_("also: {url}").format(url=url))
+    elif others and not server.public_url:
+        say(_("other addresses of this laptop (start with --host ADDRESS or --host 0.0.0.0 "
+              "to serve there):"))
+        for url in others:
+            say(f"  {url}")
+    if server.only_loopback:
+        say(_("Only this laptop can open the link (no network found, or --host 127.0.0.1). "
+              "For phones: start a phone hotspot or a travel router, connect the laptop, "
+              "and restart with --host 0.0.0.0, or give --public-url."))
+    if server.port != port and port != 0:
+        say(_("(port {asked} was taken; using {port})").format(asked=port, port=server.port))
 
 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:
@@ -378,6 +467,7 @@ def _run_tui(
             host=args.host,
             port=args.port,
             public_url=args.public_url,
+            wall=args.wall,
         )
     )
 
@@ -399,11 +489,11 @@ def cmd_cards(args: argparse.Namespace, library: Library, templates: Templates) 
     path = library.resolve(args.session)
     out = args.out or Path(f"{path.stem}-cards.pdf")
     cards = write_cards(path, out, public_url=args.public_url, host=args.host, port=args.port)
-    where = ("where the session's participant page runs or last ran" if cards.recorded
-             else "as given" if args.public_url or args.host or args.port
-             else "this laptop's address: the session has not run yet")
-    print(f"cards for {cards.base} ({where}; --host, --port or --public-url to change)",
-          file=sys.stderr)
+    where = (_("where the session's participant page runs or last ran") if cards.recorded
+             else _("as given") if args.public_url or args.host or args.port
+             else _("this laptop's address: the session has not run yet"))
+    print(_("cards for {address} ({where}; --host, --port or --public-url to change)").format(
+        address=cards.base, where=where), file=sys.stderr)
     print(cards.path)
     return EXIT_OK
 
@@ -431,14 +521,14 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
     event = _event_file(args.event, None) if args.event else None
     refs = list(args.rooms) or (event.room_refs() if event else [])
     if not refs:
-        raise UsageError("event report: name the rooms' session files or ids (or give --event "
-                         "FILE with rooms = [...])")
+        raise UsageError(_("event report: name the rooms' session files or ids (or give "
+                           "--event FILE with rooms = [...])"))
     with opened_rooms(refs, library) as rooms:
         event = event or _event_file(None, rooms[0].file)
         title = args.title or (event.title if event else "")
         if not title:
-            raise UsageError("event report: --title: give the event a title (or title = ... in "
-                             "the event file)")
+            raise UsageError(_("event report: --title: give the event a title (or title = "
+                               "... in the event file)"))
         written = write_event_report(rooms, title=title, out_dir=args.out, formats=args.format,
                                      event=event, lang=args.lang)
     for path in written:
@@ -452,12 +542,12 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
     from facilitator.event.rooms import opened_rooms
 
     if not args.onto:
-        raise UsageError("event map: --onto: give the name of the theme to show it with")
+        raise UsageError(_("event map: --onto: give the name of the theme to show it with"))
     with opened_rooms([args.room], library) as (room,):
         names = sorted({t.name for t in room.store.themes()})
         if theme_key(args.theme) not in {theme_key(n) for n in names}:
-            raise UsageError(f"{room.file}: no theme {args.theme!r}; its themes: "
-                             f"{', '.join(names) or 'none'}")
+            raise UsageError(_("{file}: no theme {theme}; its themes: {themes}").format(
+                file=room.file, theme=repr(args.theme), themes=", ".join(names) or _("none")))
         path = args.event or default_path(room.file)
         add_theme_mapping(path, room.store.session_id, args.theme, args.onto)
     print(path)
@@ -471,13 +561,13 @@ def _event_watch(args: argparse.Namespace, library: Library) -> int:
     event = _event_file(args.event, None) if args.event else None
     links = list(args.links) or (list(event.links) if event else [])
     if not links:
-        raise UsageError("event watch: give each room's organiser link (the room's facilitator "
-                         "shows it with k), or --event FILE with links = [...]")
+        raise UsageError(_("event watch: give each room's organiser link (the room's "
+                           "facilitator shows it with k), or --event FILE with links = [...]"))
     for link in links:  # a link that is not one is refused before anything starts
         try:
             parse_link(link)
         except WatchError as exc:
-            raise UsageError(f"event watch: {exc}") from None
+            raise UsageError(_("event watch: {problem}").format(problem=exc)) from None
     title = args.title or (event.title if event else "")
     return run_watch(links, title=title, host=args.host, port=args.port,
                      interval=args.interval, lang=args.lang)
@@ -504,8 +594,10 @@ def _fail(code: int, message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    use_language(language_asked(words))  # the help is in it too
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
@@ -534,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SessionLocked, FolderNotWritable) as exc:
         _fail(EXIT_FAILURE, str(exc))
     except Refused as exc:
-        _fail(EXIT_USAGE, f"refused: {exc}")
+        _fail(EXIT_USAGE, _("refused: {reason}").format(reason=exc))
     except StoreError as exc:
         _fail(EXIT_USAGE if args.command == "import" else EXIT_FAILURE, str(exc))
     except BrokenPipeError:

@@ -78,6 +78,22 @@ def join_url(base: str, token: str, code: str = "", table: str = "") -> str:
     return f"{url}?{urlencode(query, quote_via=quote)}" if query else url
 
 
+ROOM_LINK_PATH = "/r/"
+"""The short link's path: ``/r/<the room's join code>``."""
+
+
+def room_link(base: str, code: str) -> str:
+    """The short link in the room's QR code: the room's join code is all it carries. The code
+    is an HMAC of the session's secret, so it names the session too (only that session's server
+    accepts it), and the server answers with the join page's full link (:func:`join_url`).
+
+    About 40 characters on a LAN address: a QR code of version 3 (29 modules, 33 with its quiet
+    zone), small enough to scan whole from a terminal's side panel, and short enough to type.
+    Lower case on purpose: an all-capital link would fit a version smaller, but some phone
+    cameras do not take ``HTTP://`` for a web address."""
+    return f"{base.rstrip('/')}{ROOM_LINK_PATH}{code}"
+
+
 def wall_url(base: str, wall_token: str) -> str:
     """The projector wall's address (its token is not the join token: see
     ``core/joining.wall_token``)."""

@@ -32,6 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "PYTHONIOENCODING": "utf-8",
+        "LANGUAGE": "en",  # a facilitator whose system is in English
     }
 
 

@@ -14,7 +14,8 @@ BENCHMARKS = {
     "tui": "from commit to row on screen, and key press to redraw",
     "report": "Markdown, HTML and PDF for 5,000 contributions and 20,000 votes",
     "import": "importing an export of 100,000 documents, checked",
-    "crash": "a real `facilitator serve` under phones, SIGKILLed and restarted N times",
+    "crash": "a real `facilitator serve` under phones, SIGKILLed (or its power cut) and "
+             "restarted N times",
     "event": "how many simulated rooms one organiser laptop can watch",
 }
 MODULES = {"import": "importing"}
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
             add_event_options(command)
         elif name == "crash":
             command.add_argument("--cycles", type=_cycles, metavar="N", help="how many kills")
+            command.add_argument("--power", action="store_true",
+                                 help="cut the power (a FUSE layer that forgets what was not "
+                                      "fsynced) instead of killing the process")
     options = vars(parser.parse_args(argv))
     name = options.pop("name")
     if options.get("cycles") is None:

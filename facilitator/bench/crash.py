@@ -17,11 +17,25 @@ the phones got with a 2xx must be in it:
 It prints what was acknowledged, found and lost, the temp files the kills left behind (and how
 many remain once the session has been opened again: the open removes them), and whether the file
 parsed every time.
+
+``--power`` cuts the power instead: the session lies on the power-cut layer
+(:mod:`facilitator.bench.powercut`, a FUSE file system that forgets everything not fsynced), and
+at the random moment the layer cuts (every write since its file's last fsync is lost, every name
+made, moved or removed since its folder's last fsync is undone, and the disk answers nothing
+more), then the server is killed, the layer unmounted and mounted again (the laptop boots) and
+the server started on what the disk kept. After every cut the acknowledged contributions are
+looked for in the session as it is on disk. In half the cycles the server compacts its journal
+at :data:`POWER_COMPACT_BYTES` instead of 4 MB, so that cuts also land while the file is written
+again and the journal replaced (at 4 MB a cycle of a second never compacts but on opening); a
+fifth of the cuts come while the server starts and opens the session; after half of them the disk
+keeps part of what was not synced (a torn or whole write, a folder's new names), as a disk that
+had written some of the page cache back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import random
@@ -37,7 +51,9 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from facilitator.store.files import stale_temp_files
+from facilitator.bench.powercut import PowerCutMount, Undone, unavailable
+from facilitator.store.files import StoreError, stale_temp_files
+from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.guard import device_id
@@ -58,6 +74,26 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 CODE = re.compile(r'name="code" value="([^"]+)"')
 BALLOT = re.compile(r'<select name="v([0-9]+)"')
 STARTUP_TIMEOUT_S = 30.0
+POWER_COMPACT_BYTES = 16 << 10
+"""The journal size at which the server compacts in some cycles under ``--power`` (see the
+module docstring): about every 40 contributions."""
+SMALL_JOURNAL_SHARE = 0.5
+"""The share of cycles under ``--power`` with that small journal; the others keep the store's
+own (which a cycle never reaches: the journal made on opening is the one that matters)."""
+CUT_WHILE_OPENING = 0.2
+"""The share of power cuts that come while the server starts: it opens the session and folds
+the journal into the file (a second's work, most of it importing the server)."""
+KEEP_SOME_SHARE = 0.5
+"""The share of power cuts after which the disk keeps part of what was not synced (each file
+all, none or a torn part of it; each folder all its new entries or none), as a disk that had
+written some of the page cache back; the others keep none of it."""
+OPENING_S = (0.2, 1.2)
+"""When those cuts come, after the server was started."""
+SERVE_COMPACTING_AT = (
+    "import sys; import facilitator.store.journal as journal; "
+    "journal.COMPACT_BYTES = int(sys.argv[1]); from facilitator.cli import main; "
+    "sys.exit(main(sys.argv[2:]))")
+"""``facilitator serve`` with another compaction threshold (the argument before its own)."""
 
 
 @dataclass
@@ -100,6 +136,22 @@ class Soak:
     lost_ballots: int = 0
     temp_files_after_open: int = -1
     seconds: float = 0.0
+    power: bool = False
+    """Power cuts instead of kills."""
+    undone: Undone = field(default_factory=Undone)
+    """What the power cuts took away, added up."""
+    cuts_in_compaction: int = 0
+    """Cuts while a temp file of a compaction was on disk."""
+    cuts_while_opening: int = 0
+    """Cuts before the server said it listens."""
+    cuts_keeping_some: int = 0
+    """Cuts after which the disk kept part of what was not synced."""
+    small_journal_cycles: int = 0
+    """Cycles in which the server compacted at :data:`POWER_COMPACT_BYTES`."""
+    failure: str = ""
+    """What stopped the soak before its last cycle, or kept the session from opening."""
+    missing_after_cut: dict[int, int] = field(default_factory=dict)
+    """Cycle → acknowledged contributions not on disk after its cut."""
 
     @property
     def acked_ballots(self) -> int:
@@ -110,25 +162,39 @@ class Soak:
         return len(self.lost_texts) + self.lost_ballots
 
 
-async def _start(session_id: str, data_dir: Path) -> tuple[asyncio.subprocess.Process, str]:
-    """``facilitator serve`` on a free port of 127.0.0.1; its first line is the join URL."""
-    log = data_dir / "serve.log"
+async def _spawn(session_id: str, data_dir: Path, log: Path, compact_bytes: int | None = None,
+                 ) -> asyncio.subprocess.Process:
+    """``facilitator serve`` on a free port of 127.0.0.1 (:func:`_ready` waits for it).
+    ``compact_bytes``: the journal size at which it compacts, if not the store's own."""
+    command = ["serve", session_id, "--host", "127.0.0.1", "--port", "0"]
+    start = (["-m", "facilitator"] if compact_bytes is None
+             else ["-c", SERVE_COMPACTING_AT, str(compact_bytes)])
     with log.open("ab") as errors:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "facilitator", "serve", session_id, "--host", "127.0.0.1",
-            "--port", "0", env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
+        return await asyncio.create_subprocess_exec(
+            sys.executable, *start, *command,
+            env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
             stdout=asyncio.subprocess.PIPE, stderr=errors)
+
+
+async def _ready(process: asyncio.subprocess.Process, log: Path) -> str:
+    """The join URL, the first line the server prints once it listens."""
     assert process.stdout is not None
     try:
         line = await asyncio.wait_for(process.stdout.readline(), STARTUP_TIMEOUT_S)
     except TimeoutError:
         line = b""
     if not line.startswith(b"http://"):
-        process.kill()
-        await process.wait()
+        await _kill(process)
         problem = log.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"facilitator serve did not start: {line!r}\n{problem}")
-    return process, line.decode().strip()
+    return line.decode().strip()
+
+
+async def _kill(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):  # it may have ended by itself
+            process.send_signal(signal.SIGKILL)
+    await process.wait()
 
 
 def _ballot(items: list[int], rng: random.Random) -> dict[int, int]:
@@ -214,48 +280,105 @@ def _check_after_kill(path: Path) -> bool:
 
 
 async def soak(cycles: int, *, data_dir: Path, phones: int = PHONES, seed: int = 9,
-               progress: Callable[[Soak], None] | None = None) -> Soak:
-    """Run ``cycles`` kill-and-restart cycles of one session in ``data_dir``."""
+               progress: Callable[[Soak], None] | None = None, power: bool = False) -> Soak:
+    """Run ``cycles`` kill-and-restart cycles of one session in ``data_dir`` (with ``power``,
+    power cuts on the layer, whose disk and mount are made in ``data_dir``)."""
     started = time.monotonic()
-    store = Library(data_dir).create(Templates().load("kennisatelier"), title="Crash soak")
+    layer = PowerCutMount(data_dir / "disk", data_dir / "mnt") if power else None
+    sessions = data_dir
+    if layer is not None:
+        layer.mount()
+        sessions = layer.mountpoint / "data"  # made through the layer, like a first start
+    try:
+        return await _soak(cycles, sessions=sessions, log=data_dir / "serve.log",
+                           layer=layer, phones=phones, seed=seed, progress=progress,
+                           started=started)
+    finally:
+        if layer is not None:
+            layer.unmount()
+
+
+async def _soak(cycles: int, *, sessions: Path, log: Path, layer: PowerCutMount | None,
+                phones: int, seed: int, progress: Callable[[Soak], None] | None,
+                started: float) -> Soak:
+    store = Library(sessions).create(Templates().load("kennisatelier"), title="Crash soak")
     await store.go_to_round([r.id for r in store.template.rounds].index(ROUND))
     await store.update_round(ROUND, voting_open=True)
     session_id, path = store.session_id, store.path
     await store.close()
     rng = random.Random(seed)
-    result = Soak(phones=phones)
+    result = Soak(phones=phones, power=layer is not None)
     for cycle in range(cycles):
-        process, url = await _start(session_id, data_dir)
+        compacting = layer is not None and rng.random() < SMALL_JOURNAL_SHARE
+        result.small_journal_cycles += compacting
+        process = await _spawn(session_id, sessions, log,
+                               POWER_COMPACT_BYTES if compacting else None)
         stop = asyncio.Event()
         acked: list[int] = []
-        tasks = [asyncio.create_task(_phone(url, f"c{cycle}p{p}", result, acked,
-                                            random.Random(rng.random()), stop))
-                 for p in range(phones)]
-        await asyncio.sleep(rng.uniform(*RUN_S))
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
+        tasks = []
+        if layer is not None and rng.random() < CUT_WHILE_OPENING:
+            # The power goes while the server opens the session (and folds its journal in).
+            await asyncio.sleep(rng.uniform(*OPENING_S))
+            result.cuts_while_opening += 1
+        else:
+            try:
+                url = await _ready(process, log)
+            except RuntimeError as exc:
+                result.failure = f"after {cycle} {'cuts' if layer else 'kills'}: {exc}"
+                break
+            tasks = [asyncio.create_task(_phone(url, f"c{cycle}p{p}", result, acked,
+                                                random.Random(rng.random()), stop))
+                     for p in range(phones)]
+            await asyncio.sleep(rng.uniform(*RUN_S))
+        if layer is not None:
+            result.cuts_in_compaction += bool(stale_temp_files(path))
+            some = rng.randrange(1 << 32) if rng.random() < KEEP_SOME_SHARE else None
+            result.cuts_keeping_some += some is not None
+            undone = await asyncio.to_thread(layer.cut, some)
+            for name, value in vars(undone).items():
+                setattr(result.undone, name, getattr(result.undone, name) + value)
+        await _kill(process)
         stop.set()
         await asyncio.gather(*tasks)
         result.cycles = cycle + 1
         result.kills_under_load += bool(acked)
+        if layer is not None:
+            await asyncio.to_thread(layer.unmount)
+            await asyncio.to_thread(layer.mount)  # the laptop boots on what the disk kept
         if not _check_after_kill(path):
             result.unparsed.append(cycle)
         result.temp_files.append(len(stale_temp_files(path)))
+        if layer is not None:
+            try:
+                tables = load_session(path)[0]
+            except StoreError:
+                tables = {}
+            on_disk = {doc["text"] for doc in tables.get("contributions", {}).values()}
+            missing = sum(1 for text in result.texts if text not in on_disk)
+            if missing:
+                result.missing_after_cut[cycle] = missing
         if progress is not None:
             progress(result)
 
-    final = SessionStore.open(path)  # for writing, as a restart would: it removes temp files
-    result.temp_files_after_open = len(stale_temp_files(path))
-    stored = {c.text for c in final.contributions(visible_only=False)}
-    ballots = {device.cookie: final.ballot(device_id(final.info.secret, device.cookie), ROUND)
-               for device in result.devices if device.acked >= 0}
-    await final.close()
+    stored: set[str] = set()
+    ballots: dict[str, dict[int, int]] = {}
+    try:
+        final = SessionStore.open(path)  # for writing, as a restart would: it removes temp files
+    except (StoreError, OSError) as exc:
+        result.failure = result.failure or f"the session does not open: {exc}"
+    else:
+        result.temp_files_after_open = len(stale_temp_files(path))
+        stored = {c.text for c in final.contributions(visible_only=False)}
+        ballots = {device.cookie: final.ballot(device_id(final.info.secret, device.cookie),
+                                               ROUND)
+                   for device in result.devices if device.acked >= 0}
+        await final.close()
     result.found_texts = sum(1 for text in result.texts if text in stored)
     result.lost_texts = [text for text in result.texts if text not in stored]
     for device in result.devices:
         if device.acked < 0:
             continue
-        if ballots[device.cookie] in (device.votes_after(device.acked + 1),
+        if ballots.get(device.cookie) in (device.votes_after(device.acked + 1),
                                       device.votes_after(device.acked + 2)):
             result.found_ballots += 1
         else:
@@ -266,35 +389,59 @@ async def soak(cycles: int, *, data_dir: Path, phones: int = PHONES, seed: int =
 
 def report(result: Soak) -> list[str]:
     temp = result.temp_files
-    return [
-        f"crash soak: {result.cycles} SIGKILLs of `facilitator serve` under {result.phones} phones "
-        f"({result.kills_under_load} while phones were being answered), "
-        f"{result.seconds:.0f} s",
+    what = "power cuts" if result.power else "SIGKILLs"
+    lines = [
+        f"crash soak: {result.cycles} {what} of `facilitator serve` under {result.phones} phones "
+        f"({result.kills_under_load} while phones were being answered"
+        + (f", {result.cuts_while_opening} while it started, {result.cuts_in_compaction} "
+           f"during a compaction; {result.small_journal_cycles} cycles compacting at "
+           f"{POWER_COMPACT_BYTES >> 10} KB" if result.power else "")
+        + f"), {result.seconds:.0f} s",
+    ]
+    if result.power:
+        undone = result.undone
+        lines.append(f"  the cuts undid: {undone.bytes:,} unsynced bytes in {undone.files:,} "
+                     f"files, {undone.entries:,} names in {undone.folders:,} folders "
+                     f"({result.cuts_keeping_some} cuts kept part of what was not synced)")
+    lines += [
         f"  contributions: acknowledged {len(result.texts):,}, found {result.found_texts:,}, "
         f"lost {len(result.lost_texts)}",
         f"  ballots: acknowledged {result.acked_ballots:,} devices' last ballots, found "
         f"{result.found_ballots:,}, lost {result.lost_ballots}",
-        f"  temp files left by the kills: {sum(temp)} in all, at most {max(temp, default=0)} at "
-        f"once; after the session was opened again: {result.temp_files_after_open}",
-        f"  the file and its .bak parsed after every kill: "
+        f"  temp files left by the {what}: {sum(temp)} in all, at most {max(temp, default=0)} "
+        f"at once; after the session was opened again: {result.temp_files_after_open}",
+        f"  the file and its .bak parsed after every one: "
         f"{'yes' if not result.unparsed else 'NO, after cycles ' + str(result.unparsed[:10])}",
     ]
+    if result.failure:
+        lines.append(f"  STOPPED {result.failure}")
+    if result.power:
+        missing = result.missing_after_cut
+        lines.append("  acknowledged contributions missing on disk after a cut: " + (
+            "none" if not missing else
+            ", ".join(f"{count} after cut {cycle + 1}" for cycle, count in
+                      list(missing.items())[:10])))
+    return lines
 
 
-def run(quick: bool = False, cycles: int | None = None) -> int:
+def run(quick: bool = False, cycles: int | None = None, power: bool = False) -> int:
     count = cycles or (QUICK_CYCLES if quick else DEFAULT_CYCLES)
+    if power and unavailable() is not None:
+        print(unavailable(), file=sys.stderr)
+        return 2
 
     def progress(result: Soak) -> None:
         if result.cycles % 25 == 0:
-            print(f"  … {result.cycles} kills, {len(result.texts):,} contributions "
-                  f"acknowledged", flush=True)
+            print(f"  … {result.cycles} {'cuts' if power else 'kills'}, "
+                  f"{len(result.texts):,} contributions acknowledged", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(soak(count, data_dir=Path(tmp), progress=progress))
+        result = asyncio.run(soak(count, data_dir=Path(tmp), progress=progress, power=power))
     for line in report(result):
         print(line)
     ok = (not result.lost and not result.unparsed and result.temp_files_after_open == 0
-          and result.kills_under_load > 0)
+          and result.kills_under_load > 0 and not result.missing_after_cut
+          and not result.failure)
     print(f"target: nothing acknowledged lost, the file always parses, no temp file left: "
           f"{'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

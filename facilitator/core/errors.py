@@ -32,6 +32,8 @@ class Reason(StrEnum):
     """A new device's join code admits nobody now: expired, from a revoked card, or made up."""
     JOINING_CLOSED = "joining_closed"
     """The facilitator closed joining for the round: no new device may join."""
+    NOT_A_DATE = "not_a_date"
+    """A date the facilitator typed (a due date, the day of the session) is not a date."""
 
 
 class Refused(Exception):

@@ -23,11 +23,12 @@ import hashlib
 import hmac
 import math
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from facilitator.core.model import SessionInfo
-from facilitator.core.templates import Template
+from facilitator.core.text import MAX_TITLE_CHARS, clean_text
 
 ROTATE_S = 180.0
 """How long the room's code is shown before the next one replaces it."""
@@ -41,6 +42,9 @@ ROOM = "room"
 """How a device joined (:attr:`Participant.joined_with`): with the room's code..."""
 CARD = "card:"
 """...or with the card of a table: ``"card:A"`` (``"card:"`` when the session has no tables)."""
+
+MAX_TABLES = 500
+"""A session has at most this many tables (a hall of 2,000 at four a table)."""
 
 BURST_DEVICES = 10
 """This many new devices within :data:`BURST_WINDOW_S` is a burst the facilitator hears of."""
@@ -75,9 +79,55 @@ def next_change(at: float) -> float:
     return (period(at) + 1) * ROTATE_S
 
 
-def card_tables(template: Template) -> tuple[str, ...]:
-    """The tables that get a card: the template's, else one card for the whole room ("")."""
-    return template.table_groups or ("",)
+def card_tables(info: SessionInfo) -> tuple[str, ...]:
+    """The tables that get a card: the session's, else one card for the whole room ("")."""
+    return info.tables or ("",)
+
+
+class TablesProblem(StrEnum):
+    """Why a list of tables cannot be the session's (each face says it in its own words)."""
+
+    TOO_MANY = "too_many"
+    TWICE = "twice"
+    TOO_LONG = "too_long"
+
+
+class TablesRefused(ValueError):
+    def __init__(self, problem: TablesProblem, name: str = "") -> None:
+        super().__init__(f"{problem.value}: {name}" if name else problem.value)
+        self.problem = problem
+        self.name = name
+
+
+def table_names(typed: str) -> tuple[str, ...]:
+    """The tables a facilitator typed: a number (``"5"``: tables 1 to 5; ``"0"`` or nothing:
+    no tables, one card for the room) or names separated by commas (``"Noord, Zuid"``).
+    :class:`TablesRefused` when they cannot be a session's tables."""
+    text = typed.strip()
+    if text.isascii() and text.isdigit():
+        count = int(text)
+        if count > MAX_TABLES:
+            raise TablesRefused(TablesProblem.TOO_MANY)
+        return tuple(str(n) for n in range(1, count + 1))
+    return checked_tables(part for part in text.split(","))
+
+
+def checked_tables(names: Iterable[str]) -> tuple[str, ...]:
+    """Table names cleaned as typed text is, empty ones left out; :class:`TablesRefused` for
+    too many, a name too long or a name given twice."""
+    tables: list[str] = []
+    for raw in names:
+        name = clean_text(raw, multiline=False)
+        if not name:
+            continue
+        if len(name) > MAX_TITLE_CHARS:
+            raise TablesRefused(TablesProblem.TOO_LONG, name[:40] + "…")
+        if name in tables:
+            raise TablesRefused(TablesProblem.TWICE, name)
+        tables.append(name)
+    if len(tables) > MAX_TABLES:
+        raise TablesRefused(TablesProblem.TOO_MANY)
+    return tuple(tables)
 
 
 def card_issue(info: SessionInfo, table: str) -> int:
@@ -94,7 +144,7 @@ def joined_with_card(table: str) -> str:
     return CARD + table
 
 
-def admission(info: SessionInfo, template: Template, code: str, at: float) -> str | None:
+def admission(info: SessionInfo, code: str, at: float) -> str | None:
     """How a new device with ``code`` may join at time ``at``: :data:`ROOM`, a card
     (:func:`joined_with_card`), or None when the code admits nobody (missing, expired, from a
     revoked card, or made up). Costs a few HMACs per table, whatever the size of the session."""
@@ -106,7 +156,7 @@ def admission(info: SessionInfo, template: Template, code: str, at: float) -> st
     for number in periods:
         if hmac.compare_digest(sent, _code(info.secret, f"room:{number}").encode()):
             return ROOM
-    for table in card_tables(template):
+    for table in card_tables(info):
         if hmac.compare_digest(sent, card_code(info, table).encode()):
             return joined_with_card(table)
     return None
@@ -160,6 +210,6 @@ class BurstWatch:
         return Burst(len(self._recent), tuple(codes.most_common()))
 
 
-def codes_by_table(info: SessionInfo, template: Template) -> Mapping[str, str]:
+def codes_by_table(info: SessionInfo) -> Mapping[str, str]:
     """Every table's card code as issued now (for the cards and the facilitator's screen)."""
-    return {table: card_code(info, table) for table in card_tables(template)}
+    return {table: card_code(info, table) for table in card_tables(info)}

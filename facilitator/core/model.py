@@ -7,6 +7,8 @@ Nothing is ever deleted: hiding and merging set fields and keep the original tex
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Self
@@ -24,6 +26,15 @@ class Source(StrEnum):
 class Flag(StrEnum):
     BOLD = "bold"
     PRACTICAL = "practical"
+
+
+class HiddenBy(StrEnum):
+    """Who hid a contribution (:attr:`Contribution.hidden_by`)."""
+
+    AUTHOR = "author"
+    """The participant withdrew it from their phone."""
+    FACILITATOR = "facilitator"
+    """The facilitator hid it: its author's phone says so."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -95,6 +106,13 @@ class SessionInfo(Record):
     join_base: str = ""
     """The address phones reached the participant page on when it last ran (``http://host:port``
     or the public URL), recorded by the server so that ``facilitator cards`` prints it."""
+    tables: tuple[str, ...] = ()
+    """The session's tables, each with its own table card (() : one card for the whole room).
+    Chosen when the session is made (the template's by default) and changeable later; a session
+    file from before tables were the session's own gets its template's on opening."""
+    held_on: str = ""
+    """The day the session was held, as the facilitator set it (an ISO date), or "": then it is
+    the day its first round started (:func:`held_on`)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -116,6 +134,9 @@ class RoundState(Record):
     joining_closed: bool = False
     """The facilitator closed joining for this round: no new device may join while it is the
     current round (devices that joined keep working)."""
+    started_at: float = 0.0
+    """Wall-clock time the round first started (0: not started, or started before this was
+    recorded)."""
 
     def remaining(self, now: float) -> float:
         running = now - self.timer_started_at if self.timer_started_at is not None else 0.0
@@ -124,6 +145,15 @@ class RoundState(Record):
     @property
     def timer_running(self) -> bool:
         return self.timer_started_at is not None
+
+
+def held_on(info: SessionInfo, rounds: Iterable[RoundState]) -> dt.date:
+    """The day the session was held: the day the facilitator set, else the day its first round
+    started (in local time), else, for a session not started yet, the day it was made."""
+    if info.held_on:
+        return dt.date.fromisoformat(info.held_on)
+    started = [state.started_at for state in rounds if state.started_at]
+    return dt.datetime.fromtimestamp(min(started, default=info.created)).date()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -168,6 +198,9 @@ class Contribution(Record):
     """The text as first sent, kept when it is edited."""
     nonce: str = ""
     """The phone's own key for this submission: a retry of the same send is stored once."""
+    hidden_by: str = ""
+    """Who hid it (:class:`HiddenBy`), "" when it is not hidden or was hidden before this was
+    recorded."""
 
     @property
     def visible(self) -> bool:
@@ -230,6 +263,9 @@ class Action(Record):
     """The idea or tip this action came from (0 = none)."""
     round_id: str = ""
     created: float = 0.0
+    edited: float = 0.0
+    removed: bool = False
+    """Removed by the facilitator: kept in the file, left out wherever actions are shown."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -241,6 +277,9 @@ class Note(Record):
     addressed_to: tuple[str, ...] = ()
     """In a distillation round: the stakeholder groups (template ids) the day chair addresses
     this line to, e.g. ``("municipality", "civil_society")``; () for a facilitator's note."""
+    edited: float = 0.0
+    removed: bool = False
+    """Removed by the facilitator: kept in the file, left out wherever notes are shown."""
 
 
 RECORD_TYPES: tuple[type[Record], ...] = (

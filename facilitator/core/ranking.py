@@ -458,6 +458,21 @@ class RoundRanking:
         """The ``n`` best items, with their ranks."""
         return [self._item(int(key[-1])) for key in self._order.islice(0, n)]
 
+    def best(self, n: int) -> list[RankedItem]:
+        """"The ``n`` best": the first ``n`` items and every later one tied with the n-th
+        (ties share a rank), so none is left out by the order of arrival. An item nobody voted
+        on ties with nothing: with no votes there is no best to share."""
+        found = self.top(n)
+        if len(found) < n or not found[-1].voters:
+            return found
+        edge = found[-1].rank
+        for key in self._order.islice(n, None):
+            item = self._item(int(key[-1]))
+            if item.rank != edge:
+                break
+            found.append(item)
+        return found
+
     def __iter__(self) -> Iterator[RankedItem]:
         for key in self._order:
             yield self._item(int(key[-1]))
@@ -483,7 +498,8 @@ class RoundRanking:
     def theme_groups(self, themes: Iterable[Theme], per_theme: int | None = None
                      ) -> list[ThemeGroup]:
         """The round's themes with their best ``per_theme`` items (all when None) and their
-        totals, most voted first; items not sorted into one of ``themes`` come last."""
+        totals, most voted first; items not sorted into one of ``themes`` come last. A theme
+        that holds nothing (a template's theme nobody sorted into) is left out."""
         known = {theme.id: theme for theme in themes}
         groups = []
         unsorted = ThemeGroup(None, [], 0)
@@ -502,8 +518,6 @@ class RoundRanking:
             else:
                 groups.append(ThemeGroup(target, items, total.votes, +total.stakeholders,
                                          size=len(total.order), said=total.said))
-        groups += [ThemeGroup(theme, [], 0) for theme_id, theme in known.items()
-                   if not self._themes.get(theme_id) or not self._themes[theme_id].order]
         ordered = sorted(groups, key=lambda g: (-g.votes, -g.size,
                                                 g.theme.id if g.theme else 0))
         if unsorted.items:
@@ -545,6 +559,16 @@ def rank_round(
         if sample.round_id == spec.id:
             ranking.put_sample(None, sample)
     return ranking.ranked()
+
+
+def ranks_within(items: Sequence[RankedItem]) -> list[int]:
+    """The items' ranks counted within ``items`` alone (best first, ties sharing a rank as in
+    the round): a theme's items numbered 1, 2, 2, 4 rather than by their ranks in the round."""
+    ranks: list[int] = []
+    for position, item in enumerate(items):
+        tied = position and item.rank == items[position - 1].rank
+        ranks.append(ranks[-1] if tied else position + 1)
+    return ranks
 
 
 def top_ranked(items: Sequence[RankedItem], n: int) -> list[RankedItem]:

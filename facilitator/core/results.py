@@ -24,7 +24,8 @@ UNDISCLOSED = ""
 
 
 def by_theme(ranked: Sequence[RankedItem], themes: Iterable[Theme]) -> list[ThemeGroup]:
-    """Group ranked items by theme, themes with most votes first, unsorted items last.
+    """Group ranked items by theme, themes with most votes first, unsorted items last; a theme
+    that holds nothing is left out.
 
     The same grouping as :meth:`RoundRanking.theme_groups` (which the live screens use), for a
     list of items already ranked.
@@ -40,7 +41,8 @@ def by_theme(ranked: Sequence[RankedItem], themes: Iterable[Theme]) -> list[Them
         for c in (item.contribution, *item.duplicates):
             group.stakeholders[c.stakeholder] += 1
     ordered = sorted(
-        groups.values(), key=lambda g: (-g.votes, -g.size, g.theme.id if g.theme else 0)
+        (g for g in groups.values() if g.items),
+        key=lambda g: (-g.votes, -g.size, g.theme.id if g.theme else 0),
     )
     return [*ordered, unsorted] if unsorted.items else ordered
 

@@ -210,7 +210,7 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
             top=[_item(spec, item, store, shown) for item in ranking.top(TOP)]))
         if spec.kind is RoundKind.DISTILLATION:
             lines += [SummaryLine(text=note.text, to=list(note.addressed_to))
-                      for note in sorted(store.notes(spec.id), key=lambda n: n.id)]
+                      for note in store.lines(spec.id)]
     groups = []
     for figures in audit.groups:
         group = template.group(figures.group_id)

@@ -90,7 +90,7 @@ def table_cards(store: SessionStore, base: str) -> list[Card]:
     info = store.info
     return [Card(table, card_issue(info, table) + 1,
                  join_url(base, info.join_token, card_code(info, table), table))
-            for table in card_tables(store.template)]
+            for table in card_tables(info)]
 
 
 def cards_base(store: SessionStore, *, public_url: str | None = None, host: str | None = None,

@@ -19,7 +19,6 @@ and facilitator.core.privacy allows:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -147,7 +146,10 @@ class EventReport:
     rooms: list[EventRoom]
     participants: int
     contributions: int
-    votes: int
+    dots: int | None
+    """Dots placed in every room (None: no room's rounds are dot-voted)."""
+    scores: int | None
+    """Scores given in every room (None: no room scores); never added to the dots."""
     top_bottlenecks: list[EventItem]
     top_ideas: list[EventItem]
     actions: list[EventAction]
@@ -155,8 +157,8 @@ class EventReport:
     agenda: list[KindRounds]
     groups: list[GroupRow]
     """The whole event's "who is at the table" (each room's is ``room.report.groups``)."""
-    finding: str
     findings: list[str]
+    """Every finding of the whole event's audit, each on page one."""
     withheld: list[str]
     withheld_note: str
     figures_note: str
@@ -343,10 +345,9 @@ class _EventBuilder:
                                    dominance_of_withheld=False)
                     if participants else [_("Nobody has joined this session yet.")])
         themes, mapped = self.themes()
-        days = sorted({source.store.info.created for source in self.sources})
         dates = list(dict.fromkeys(
-            format_date(dt.datetime.fromtimestamp(day).date(), format="long", locale=self.lang)
-            for day in days))
+            format_date(day, format="long", locale=self.lang)
+            for day in sorted({r.day for r in reports})))
         return EventReport(
             lang=self.lang,
             title=self.title,
@@ -355,7 +356,8 @@ class _EventBuilder:
             rooms=self.rooms,
             participants=participants,
             contributions=sum(r.contributions for r in reports),
-            votes=sum(r.votes for r in reports),
+            dots=_total([r.dots for r in reports]),
+            scores=_total([r.scores for r in reports]),
             top_bottlenecks=self.top(lambda r: r.top_bottlenecks),
             top_ideas=self.top(lambda r: r.top_ideas),
             actions=[EventAction(room, action) for room in self.rooms
@@ -363,7 +365,6 @@ class _EventBuilder:
             themes=themes,
             agenda=self.agenda(),
             groups=groups,
-            finding=findings[0],
             findings=findings,
             withheld=withheld,
             withheld_note=self.withheld_note(withheld),
@@ -377,3 +378,8 @@ class _EventBuilder:
             disclosure=shown,
         )
 
+
+def _total(figures: Sequence[int | None]) -> int | None:
+    """The event's total of a figure the rooms have or lack (None: no room has it)."""
+    known = [figure for figure in figures if figure is not None]
+    return sum(known) if known else None

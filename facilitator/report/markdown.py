@@ -112,11 +112,18 @@ class _Markdown:
         facts = [(_("Date"), r.date), (_("Place"), r.place or "–"),
                  (_("Template"), r.template_title),
                  (_("Participants"), str(r.participants)),
-                 (_("Contributions"), str(r.contributions)),
-                 (_("Votes cast"), f"{r.votes} ({r.votes_by_rule})" if r.votes_by_rule
-                  else str(r.votes))]
+                 (_("Contributions"), str(r.contributions))]
+        if r.dots is not None:
+            facts.append((_("Dots placed"), str(r.dots)))
+        if r.scores is not None:
+            facts.append((_("Scores given"), str(r.scores)))
         self.add(*_table([_("Session"), md_cell(r.session_id)],
                          [[f"**{k}**", md_cell(v)] for k, v in facts]))
+        self.add(f"_{md_escape(r.counted_note)}_", "")
+        self.add(("**" + _("Who was at the table") + "**"), "")
+        self.findings(r.findings)
+        if r.withheld_note:
+            self.add(md_escape(r.withheld_note), "")
         self.add(_("Anonymous report: contributions are linked to a stakeholder group only when "
                    "at least {n} people of that group were present.").format(
                        n=r.anonymity_threshold), "")
@@ -149,17 +156,18 @@ class _Markdown:
         self.ranked_list(r.top_ideas)
         self.add(("### " + _("Actions")), "")
         self.actions(r.actions)
-        self.add(("### " + _("Who was at the table")), "", f"**{md_escape(r.finding)}**", "")
-        if r.withheld_note:
-            self.add(md_escape(r.withheld_note), "")
+
+    def findings(self, findings: list[str]) -> None:
+        """The audit's findings, each one: every group that was missing is named."""
+        self.add(*[f"- **{md_escape(finding)}**" for finding in findings], "")
 
     def ranked_list(self, items: list[ItemView]) -> None:
         _ = self._
         if not items:
             self.add(("_" + _("None yet.") + "_"), "")
             return
-        for item in items:
-            self.add(f"{item.rank}. {self.ranked_line(item)}")
+        for item in items:  # not a Markdown numbered list: it would renumber a tie
+            self.add(f"- **{item.rank}.** {self.ranked_line(item)}")
         self.add("")
 
     def ranked_line(self, item: ItemView, *extra: str) -> str:
@@ -178,6 +186,8 @@ class _Markdown:
             tags.append(_("seen by {n}").format(n=item.seen))
         if item.count > 1:
             tags.append(_("said {n}×").format(n=item.count))
+        if item.tied:
+            tags.append(_("shared rank"))
         tags += extra
         return text + (f" — {', '.join(tags)}" if tags else "")
 
@@ -416,7 +426,11 @@ class _EventMarkdown:
         self.add(f"# {md_escape(e.title)}", "")
         facts = [(_("Date"), e.dates), (_("Place"), " · ".join(e.places) or "–"),
                  (_("Rooms"), str(len(e.rooms))), (_("Participants"), str(e.participants)),
-                 (_("Contributions"), str(e.contributions)), (_("Votes cast"), str(e.votes))]
+                 (_("Contributions"), str(e.contributions))]
+        if e.dots is not None:
+            facts.append((_("Dots placed"), str(e.dots)))
+        if e.scores is not None:
+            facts.append((_("Scores given"), str(e.scores)))
         self.add(*_table([_("Event"), " "], [[f"**{k}**", md_cell(v)] for k, v in facts]))
         self.add(_("Anonymous report: every room's contributions are linked to a stakeholder "
                    "group only as that room's own report links them, and what a room's report "
@@ -463,7 +477,8 @@ class _EventMarkdown:
                     for a in e.actions]
             self.add(*_table([_("Room"), _("Action"), _("Owner"), _("Due"), _("From idea")],
                              rows))
-        self.add(("### " + _("Who was at the table")), "", f"**{md_escape(e.finding)}**", "")
+        self.add(("### " + _("Who was at the table")), "")
+        self.add(*[f"- **{md_escape(finding)}**" for finding in e.findings], "")
         if e.withheld_note:
             self.add(md_escape(e.withheld_note), "")
 

@@ -15,7 +15,10 @@ Every format renders this one model, so all four follow the same rule.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,8 +26,9 @@ from functools import partial
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
-from facilitator.core.model import Action, Contribution, Flag, Participant, Vote
+from facilitator.core.model import Action, Contribution, Flag, Participant, Vote, held_on
 from facilitator.core.privacy import Disclosure
+from facilitator.core.ranking import ranks_within
 from facilitator.core.readmodel import GroupShown, SessionView, Withheld
 from facilitator.core.results import (
     UNDISCLOSED,
@@ -96,6 +100,8 @@ class ItemView:
     links: list[str] = field(default_factory=list)
     """For ideas: the bottlenecks it answers."""
     actions: list[ActionView] = field(default_factory=list)
+    tied: bool = False
+    """Shares its rank with another item of the list it is shown in (a tie, said as one)."""
 
 
 @dataclass(slots=True)
@@ -103,6 +109,7 @@ class ThemeView:
     name: str
     votes: str
     items: list[ItemView]
+    """Best first, each ranked within the theme (1, 2, 2, 4: not by its rank in the round)."""
     more: int = 0
     """Contributions of the theme not shown here (beyond :data:`ITEMS_PER_THEME`)."""
     sorted: bool = True
@@ -229,16 +236,24 @@ class Report:
     session_id: str
     title: str
     date: str
+    """The day the session was held (:func:`facilitator.core.model.held_on`), in words."""
+    day: dt.date
     place: str
     template_title: str
     participants: int
     contributions: int
-    votes: int
-    """Votes cast by rule (facilitator.core.voting): dots plus scores given."""
-    votes_by_rule: str
-    """"12 dots and 40 scores" when the session had both kinds ("" otherwise)."""
+    """The contributions that count (:attr:`Contribution.counted`: merged duplicates in, hidden
+    ones and those awaiting approval out): the same figure as the audit's and ``facilitator
+    list``'s."""
+    dots: int | None
+    """Dots placed on the contributions that count (None: no round is dot-voted)."""
+    scores: int | None
+    """Scores given (None: no round is scored). Never added to the dots: a dot and a score
+    are not the same thing."""
     hidden: int
     """Contributions that do not count: hidden, or still waiting for approval."""
+    counted_note: str
+    """What the cover's count of contributions counts, and what it leaves out."""
     lines: list[LineView]
     """The day chair's lines (distillation rounds), each to a stakeholder side: page one."""
     tips: list[ItemView]
@@ -249,9 +264,9 @@ class Report:
     top_bottlenecks: list[ItemView]
     top_ideas: list[ItemView]
     actions: list[ActionView]
-    finding: str
-    """The audit's main finding, one sentence."""
     findings: list[str]
+    """The audit's findings, the most important first: page one says every one of them (every
+    group that was missing), as the audit section does."""
     rounds: list[RoundView]
     groups_themes: list[GroupThemes]
     ideas: list[ItemView]
@@ -462,6 +477,9 @@ class _Builder:
                              n=threshold) if any(g.pooled for g in groups) else ""
         withheld = [g.name for g in groups if g.pooled]
         cast = self.view.votes()
+        rules = {spec.voting.rule for spec in self.template.rounds}
+        not_counted = sum(1 for c in self.everything if not c.counted)
+        day = held_on(info, [self.store.round_state(spec.id) for spec in self.template.rounds])
         findings = self.findings()
         audit_rounds = {s.id for s in self.template.rounds if s.kind is RoundKind.AUDIT}
         audit_actions = [
@@ -474,28 +492,29 @@ class _Builder:
         if self.names:
             named = sorted(p.name for p in self.participants if p.consent_named and p.name)
         ranked_ideas = [view for _rank, _index, view in sorted(ideas, key=lambda t: t[:2])]
+        ranked_bottlenecks = [v for _r, _i, v in sorted(bottlenecks, key=lambda t: t[:2])]
         shown_ideas = [v for n, v in enumerate(ranked_ideas) if n < IDEAS_SHOWN or v.actions]
         ranked_tips = [view for _rank, _index, view in sorted(tips, key=lambda t: (t[1], t[0]))]
         return Report(
             lang=self.lang,
             session_id=info.session_id,
             title=info.title,
-            date=format_date(dt.datetime.fromtimestamp(info.created).date(), format="long",
-                             locale=self.lang),
+            date=format_date(day, format="long", locale=self.lang),
+            day=day,
             place=info.place,
             template_title=self.text(self.template.title),
             participants=len(self.participants),
             contributions=self.audit.contributions,
-            votes=cast.total,
-            votes_by_rule=self.votes_by_rule(cast.dots, cast.scores),
-            hidden=sum(1 for c in self.everything if not c.counted),
+            dots=cast.dots if "dots" in rules else None,
+            scores=cast.scores if "score" in rules else None,
+            hidden=not_counted,
+            counted_note=self.counted_note(not_counted),
             lines=lines,
             tips=ranked_tips[:TIPS_SHOWN],
             tips_more=max(0, len(ranked_tips) - TIPS_SHOWN),
-            top_bottlenecks=[v for _r, _i, v in sorted(bottlenecks, key=lambda t: t[:2])][:TOP_N],
-            top_ideas=ranked_ideas[:TOP_N],
+            top_bottlenecks=best_views(ranked_bottlenecks, TOP_N),
+            top_ideas=best_views(ranked_ideas, TOP_N),
             actions=[self.action_view(a) for a in self.actions],
-            finding=findings[0],
             findings=findings,
             rounds=rounds,
             groups_themes=groups_themes,
@@ -531,8 +550,11 @@ class _Builder:
                    views: dict[int, ItemView]) -> ThemeView:
         votes = str(group.votes) if spec.voting.rule == "dots" else ""
         shown = group.items[:ITEMS_PER_THEME]
+        ranks = ranks_within(shown)
         return ThemeView(self.theme_label(group), votes,
-                         [views[item.contribution.id] for item in shown],
+                         [dataclasses.replace(views[item.contribution.id], rank=rank,
+                                              tied=ranks.count(rank) > 1)
+                          for item, rank in zip(shown, ranks, strict=True)],
                          more=len(group.items) - len(shown), sorted=group.theme is not None)
 
     def appendix_round(self, spec: RoundSpec, items: list[Contribution],
@@ -592,13 +614,16 @@ class _Builder:
             pooled=row.pooled,
         )
 
-    def votes_by_rule(self, dots: int, scores: int) -> str:
-        """"12 dots and 40 scores" when the session had both; "" when it had one kind."""
-        if not (dots and scores):
-            return ""
-        return _joined(self._, [self.ngettext("{n} dot", "{n} dots", dots).format(n=dots),
-                                self.ngettext("{n} score", "{n} scores", scores).format(
-                                    n=scores)])
+    def counted_note(self, not_counted: int) -> str:
+        """What "contributions" counts on the cover: the same as the audit and ``facilitator
+        list``."""
+        sentence = self._("Contributions: every one that counts, merged duplicates included, as "
+                          "in the audit and in “facilitator list”.")
+        if not not_counted:
+            return sentence
+        return sentence + " " + self.ngettext(
+            "{n} hidden or awaiting approval is not counted.",
+            "{n} hidden or awaiting approval are not counted.", not_counted).format(n=not_counted)
 
     def withheld_note(self, withheld: Withheld) -> str:
         """Which figures the groups table withholds, of which groups, and why ("" for none)."""
@@ -670,6 +695,20 @@ def audit_findings(audit: Audit, *, gettext: Callable[[str], str], lang: str,
         return [_("Every expected group was at the table.")]
     return [_("Every expected group was at the table and no group dominated the "
               "conversation.")]
+
+
+def best_views(ranked: Sequence[ItemView], n: int) -> list[ItemView]:
+    """"The ``n`` best" of items ranked best first (of one round, or of several by rank and
+    then round): the first ``n`` and every later one with the rank of the n-th, when that one
+    was voted on; each marked ``tied`` when it shares its rank with another of its round shown
+    here. Copies: the same item elsewhere in the report keeps its own mark."""
+    found = list(ranked[:n])
+    if len(found) == n and found[-1].voters:
+        edge = found[-1].rank
+        found += itertools.takewhile(lambda view: view.rank == edge, ranked[n:])
+    shared = Counter((view.round_title, view.rank) for view in found)
+    return [dataclasses.replace(view, tied=shared[(view.round_title, view.rank)] > 1)
+            for view in found]
 
 
 def date_label(value: str, lang: str) -> str:

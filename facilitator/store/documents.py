@@ -25,8 +25,8 @@ from typing import Annotated, Any, Literal, NotRequired, Required
 import typing_extensions
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 
-from facilitator.core.joining import CARD, ROOM, card_tables, joined_with_card
-from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, Source
+from facilitator.core.joining import CARD, MAX_TABLES, ROOM
+from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
 from facilitator.core.templates import (
     LANGUAGES,
     RoundSpec,
@@ -140,6 +140,9 @@ FIELDS: dict[str, dict[str, Any]] = {
         "card_issue": dict[TableName, Ref],  # type: ignore[valid-type]
         "room_size": Annotated[int, Field(ge=0, le=MAX_ROOM_SIZE)],
         "join_base": _matching(JOIN_BASE_PATTERN, optional=True),
+        "tables": Annotated[list[_text(MAX_TITLE_CHARS, multiline=False)],  # type: ignore[misc]
+                            Field(max_length=MAX_TABLES)],
+        "held_on": _matching(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", optional=True),
     },
     "rounds": {
         "round_id": RoundId,
@@ -151,6 +154,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "timer_started_at": Time | None,
         "elapsed_s": Seconds,
         "joining_closed": bool,
+        "started_at": Time,
     },
     "participants": {
         "device_id": Device,
@@ -179,6 +183,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "edited": Time,
         "original_text": _text(MAX_CONTRIBUTION_CHARS, required=False),
         "nonce": _matching(r"[A-Za-z0-9_-]{8,32}", optional=True),
+        "hidden_by": Literal[("", *(h.value for h in HiddenBy))],  # type: ignore[misc]
     },
     "votes": {
         "round_id": RoundId,
@@ -208,12 +213,16 @@ FIELDS: dict[str, dict[str, Any]] = {
         "contribution_id": Ref,
         "round_id": _matching(TEMPLATE_ID_PATTERN, optional=True),
         "created": Time,
+        "edited": Time,
+        "removed": bool,
     },
     "notes": {
         "round_id": RoundId,
         "text": _text(MAX_CONTRIBUTION_CHARS),
         "addressed_to": list[_matching(TEMPLATE_ID_PATTERN)],  # type: ignore[misc]
         "created": Time,
+        "edited": Time,
+        "removed": bool,
     },
 }
 """The type and limits of every stored field, by table. The keys are exactly the fields of the
@@ -272,6 +281,8 @@ def check_tables(raw: Mapping[str, Any]) -> Tables:
     except TemplateError as exc:
         raise DocumentError("session", session_id, f"template.{exc.key}", exc.problem) from None
     info["template"] = template.model_dump(mode="json")
+    if "tables" not in info:  # from before a session had tables of its own: its template's
+        info["tables"] = list(template.table_groups)
     _check_references(tables, template)
     return tables
 
@@ -323,13 +334,12 @@ def _check_references(tables: Tables, template: Template) -> None:
                             f"{len(template.rounds)} rounds (counted from 0)")
     rounds = {spec.id: spec for spec in template.rounds}
     groups = {"", *(g.id for g in template.groups)}
-    table_names = {"", *template.table_groups}
-    cards = card_tables(template)
-    for table in info.get("card_issue", {}):
-        if table not in cards:
-            raise DocumentError("session", info_id, "card_issue",
-                                f"{shown(table)} is not a table of the template")
-    joined_with = {"", ROOM, *(joined_with_card(table) for table in cards)}
+    # The session's tables change while it runs: a table a participant, a contribution or a
+    # card's issue names may have been removed since, so only the names' form is checked.
+    if len(set(info.get("tables", ()))) != len(info.get("tables", ())):
+        raise DocumentError("session", info_id, "tables", "a table is named twice")
+    if info.get("held_on"):
+        _check_date("session", info_id, "held_on", info["held_on"])
     contributions = tables["contributions"]
     themes = {int(doc_id) for doc_id in tables["themes"]}
     items = {int(doc_id): doc["round_id"] for doc_id, doc in contributions.items()}
@@ -357,10 +367,10 @@ def _check_references(tables: Tables, template: Template) -> None:
     for doc_id, doc in tables["participants"].items():
         one_of("participants", doc_id, "stakeholder", doc.get("stakeholder", ""), groups,
                "a stakeholder group of the template")
-        one_of("participants", doc_id, "table_group", doc.get("table_group", ""), table_names,
-               "a table of the template")
-        one_of("participants", doc_id, "joined_with", doc.get("joined_with", ""), joined_with,
-               f"{ROOM!r} or the card of a table of the template ({CARD!r} and its name)")
+        came_with = doc.get("joined_with", "")
+        if came_with not in ("", ROOM) and not came_with.startswith(CARD):
+            fail("participants", doc_id, "joined_with",
+                 f"{shown(came_with)} is not {ROOM!r} or a table's card ({CARD!r} and its name)")
         if doc["device_id"] in devices:
             fail("participants", doc_id, "device_id",
                  f"the device already has document {devices[doc['device_id']]}")
@@ -374,8 +384,6 @@ def _check_references(tables: Tables, template: Template) -> None:
         one_of("contributions", doc_id, "round_id", round_id, rounds, "a round of the template")
         one_of("contributions", doc_id, "stakeholder", doc.get("stakeholder", ""), groups,
                "a stakeholder group of the template")
-        one_of("contributions", doc_id, "table_group", doc.get("table_group", ""), table_names,
-               "a table of the template")
         theme = doc.get("theme_id", 0)
         if theme:
             one_of("contributions", doc_id, "theme_id", theme, themes, "a theme")

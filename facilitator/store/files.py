@@ -241,6 +241,7 @@ def _keep_backup(path: Path) -> None:
             os.link(path, link)
         except OSError:  # exFAT, some network and FUSE mounts
             shutil.copy2(path, link)
+            _fsync_file(link)  # whole on disk before it is the backup (a power cut)
         os.replace(link, backup_path(path))
     except OSError as exc:
         link.unlink(missing_ok=True)
@@ -274,6 +275,26 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool
         tmp.unlink(missing_ok=True)
         raise
     fsync_directory(path.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_folder(folder: Path) -> None:
+    """``mkdir -p`` whose folders survive a power cut: a new folder's name is durable only once
+    the folder holding it is fsynced, so each parent is fsynced after its new child is made."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        fsync_directory(new.parent)
 
 
 def fsync_directory(folder: Path) -> None:

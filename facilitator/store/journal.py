@@ -289,7 +289,15 @@ class SessionFile(Storage):
     # -- the journal -----------------------------------------------------------------------
 
     def _open_journal(self) -> None:
-        fd = os.open(journal_path(self.path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        target = journal_path(self.path)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            # A new journal's name must be durable before a line in it is acknowledged: fsyncing
+            # the file does not make its folder entry durable (lost in a power cut otherwise).
+            fsync_directory(target.parent)
+        except BaseException:
+            os.close(fd)
+            raise
         self._journal_fd = fd
         self._journal_bytes = os.fstat(fd).st_size
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.model import Contribution
 from facilitator.core.templates import (
     Template,
     TemplateError,
@@ -25,6 +27,7 @@ from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
     check_writable,
+    make_folder,
     read_regular_file,
     real_session_path,
     write_atomic,
@@ -57,6 +60,8 @@ class SessionEntry:
     template_id: str
     created: float
     contributions: int
+    """The contributions that count (:attr:`Contribution.counted`: hidden ones and those
+    awaiting approval left out, merged duplicates in), as the report and the audit count them."""
     participants: int
     problem: str = ""
     """Why the file cannot be opened ("" when it can); then ``created`` is the file's time."""
@@ -70,7 +75,8 @@ class SessionEntry:
             title=info["title"],
             template_id=info["template_id"],
             created=info["created"],
-            contributions=len(tables["contributions"]),
+            contributions=sum(1 for doc_id, doc in tables["contributions"].items()
+                              if Contribution.from_doc(int(doc_id), doc).counted),
             participants=len(tables["participants"]),
         )
 
@@ -143,9 +149,11 @@ class Library:
         title: str | None = None,
         lang: str | None = None,
         place: str = "",
+        tables: Sequence[str] | None = None,
     ) -> SessionStore:
         """A new session from a template, open and locked for writing. The title and place
-        are cleaned like any text typed in; one too long is refused."""
+        are cleaned like any text typed in; one too long is refused. ``tables``: the session's
+        tables (None: the template's)."""
         lang = lang or template.default_lang
         title = clean_text(title or "", multiline=False) or template.title.get(lang) or template.id
         place = clean_text(place, multiline=False)
@@ -163,13 +171,14 @@ class Library:
             lang=lang,
             join_token=new_join_token(),
             place=place,
+            tables=tables,
         )
 
     def writable_folder(self) -> Path:
         """The sessions folder, made if need be; :class:`FolderNotWritable` if it cannot be
         made or written (a read-only disk, another user's folder)."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_folder(self.folder)
         except OSError as exc:
             raise FolderNotWritable(self.folder, exc) from None
         check_writable(self.folder, self.folder / f".write-test.{os.getpid()}.tmp")

@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import random
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from tinydb import TinyDB
 
 from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
-from facilitator.core.joining import JoinCode, admission, card_tables
+from facilitator.core.joining import JoinCode, admission, card_tables, checked_tables
 from facilitator.core.model import (
     SCHEMA_VERSION,
     TABLES,
@@ -40,6 +41,7 @@ from facilitator.core.model import (
     Change,
     Contribution,
     Flag,
+    HiddenBy,
     Note,
     Participant,
     Record,
@@ -62,10 +64,23 @@ from facilitator.core.templates import (
     localized,
     parse_template,
 )
-from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
+from facilitator.core.text import (
+    MAX_CONTRIBUTION_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TITLE_CHARS,
+    TextProblem,
+    check_text,
+    clean_text,
+)
 from facilitator.core.voting import check_ballot
 from facilitator.store.documents import checked_session
-from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, real_session_path
+from facilitator.store.files import (
+    SessionCorrupt,
+    StoreError,
+    WriteFailed,
+    make_folder,
+    real_session_path,
+)
 from facilitator.store.journal import SessionFile, Tables
 
 log = logging.getLogger(__name__)
@@ -83,6 +98,8 @@ ANSWERABLE = 5
 BATCH_S = 0.004
 """How long one commit may run changes on the loop before it writes them and lets others run
 (a batch of hundreds of ballots at once would hold up every page and key press behind it)."""
+MAX_TIMER_MINUTES = 24 * 60
+"""The time left on a round's timer can be set to at most a day."""
 MAX_QUEUED = 5000
 """Changes waiting for a commit beyond which the store refuses new ones at once (the web
 answers 503 with Retry-After): past this, waiting would only make every answer late."""
@@ -190,8 +207,11 @@ class SessionStore:
         lang: str,
         join_token: str,
         place: str = "",
+        tables: Sequence[str] | None = None,
     ) -> SessionStore:
-        """Write a new session file (durably) and open it."""
+        """Write a new session file (durably) and open it. ``tables``: the session's tables
+        (checked as :func:`~facilitator.core.joining.checked_tables` does); None: the
+        template's."""
         path = real_session_path(path)
         info = SessionInfo(
             id=1,
@@ -206,13 +226,14 @@ class SessionStore:
             secret=new_session_secret(),
             organiser_secret=new_organiser_secret(),
             comoderator_secret=new_organiser_secret(),
+            tables=template.table_groups if tables is None else checked_tables(tables),
         )
         data: Tables = {name: {} for name in TABLES}
         data["session"]["1"] = info.to_doc()
         for index, spec in enumerate(template.rounds, start=1):
             state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
             data["rounds"][str(index)] = state.to_doc()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
@@ -406,10 +427,10 @@ class SessionStore:
                 else:
                     samples.append(record)
             case Action():
-                if record.contribution_id:
+                if record.contribution_id and not record.removed:
                     self._actions_for.setdefault(record.contribution_id, {})[record.id] = record
             case Note():
-                if record.addressed_to:
+                if record.addressed_to and not record.removed:
                     self._lines.setdefault(record.round_id, {})[record.id] = record
             case RoundState():
                 self._round_states[record.round_id] = record
@@ -460,12 +481,12 @@ class SessionStore:
                     if old in samples:
                         samples.remove(old)
             case Action():
-                if old.contribution_id and (not isinstance(keep, Action)
+                if old.contribution_id and (not isinstance(keep, Action) or keep.removed
                                             or keep.contribution_id != old.contribution_id):
                     self._actions_for.get(old.contribution_id, {}).pop(old.id, None)
             case Note():
                 if old.addressed_to and (not isinstance(keep, Note) or not keep.addressed_to
-                                         or keep.round_id != old.round_id):
+                                         or keep.removed or keep.round_id != old.round_id):
                     self._lines.get(old.round_id, {}).pop(old.id, None)
 
     # -- reads ---------------------------------------------------------------------------------
@@ -552,9 +573,10 @@ class SessionStore:
         return self._sent_by_phones[round_id]
 
     def own_contributions(self, round_id: str, device_id: str) -> list[Contribution]:
-        """What one device sent in a round, in the order sent (withdrawn ones left out)."""
+        """What one device sent in a round, in the order sent: withdrawn ones left out, those
+        the facilitator hid kept (the phone says so)."""
         return [c for c in self._by_author.get((round_id, device_id), {}).values()
-                if not c.hidden]
+                if not c.hidden or c.hidden_by == HiddenBy.FACILITATOR]
 
     def merged_into(self, contribution_id: int) -> list[Contribution]:
         """The duplicates merged into this contribution."""
@@ -624,34 +646,39 @@ class SessionStore:
         return self._records["themes"].get(theme_id)  # type: ignore[return-value]
 
     def actions(self) -> list[Action]:
-        return list(self._records["actions"].values())  # type: ignore[arg-type]
+        """The actions, without the ones the facilitator removed."""
+        actions: Iterable[Action] = self._records["actions"].values()  # type: ignore[assignment]
+        return [a for a in actions if not a.removed]
 
     def actions_for(self, contribution_id: int) -> list[Action]:
         return list(self._actions_for.get(contribution_id, {}).values())
 
     def notes(self, round_id: str | None = None) -> list[Note]:
-        """The facilitator's notes (of one round), the day chair's lines included."""
+        """The facilitator's notes (of one round), the day chair's lines included; the ones
+        removed left out."""
         notes: Iterable[Note] = self._records["notes"].values()  # type: ignore[assignment]
-        return [n for n in notes if round_id is None or n.round_id == round_id]
+        return [n for n in notes
+                if not n.removed and (round_id is None or n.round_id == round_id)]
 
     def lines(self, round_id: str) -> list[Note]:
-        """The day chair's lines of a distillation round, in the order written (an index: a
-        phone or the wall may ask)."""
+        """The day chair's lines of a distillation round, in the order written, the ones
+        removed left out (an index: a phone or the wall may ask)."""
         return list(self._lines.get(round_id, {}).values())
 
     def answerable(self, round_id: str, per_round: int = ANSWERABLE) -> list[Contribution]:
         """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
 
-        The best ``per_round`` of each bottleneck round before it, by that round's live ranking
-        (the morning's ranking for the afternoon), earliest round first. Costs ``per_round``
-        items per such round, never a pass over them. Empty for any other kind of round.
+        The best ``per_round`` of each bottleneck round before it, with those tied with the
+        last of them (:meth:`RoundRanking.best`), by that round's live ranking (the morning's
+        ranking for the afternoon), earliest round first. Costs those items per such round,
+        never a pass over them. Empty for any other kind of round.
         """
         rounds = self.template.rounds
         index = next(i for i, spec in enumerate(rounds) if spec.id == round_id)
         if rounds[index].kind is not RoundKind.IDEAS:
             return []
         return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
-                for item in self.rankings[spec.id].top(per_round)]
+                for item in self.rankings[spec.id].best(per_round)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
@@ -681,7 +708,7 @@ class SessionStore:
         """
         if stakeholder and self.template.group(stakeholder) is None:
             raise Refused(Reason.UNKNOWN_GROUP, stakeholder)
-        if table_group and table_group not in self.template.table_groups:
+        if table_group and table_group not in self.info.tables:
             raise Refused(Reason.UNKNOWN_TABLE, table_group)
         clean_name = clean_text(name, multiline=False)[:MAX_NAME_CHARS]
 
@@ -712,7 +739,7 @@ class SessionStore:
             raise Refused(Reason.JOINING_CLOSED)
         if not came_with.code:
             raise Refused(Reason.NO_CODE)
-        joined_with = admission(self.info, self.template, came_with.code, came_with.at)
+        joined_with = admission(self.info, came_with.code, came_with.at)
         if joined_with is None:
             raise Refused(Reason.CODE_NOT_VALID)
         return joined_with
@@ -803,7 +830,8 @@ class SessionStore:
         """A participant takes back their own contribution (hidden, never deleted)."""
 
         def change(batch: _Batch) -> Contribution:
-            return batch.update(self._own_or_any(contribution_id, device_id), hidden=True)
+            return batch.update(self._own_or_any(contribution_id, device_id), hidden=True,
+                                hidden_by=HiddenBy.AUTHOR.value)
 
         return await self._submit(change)
 
@@ -958,8 +986,11 @@ class SessionStore:
     # -- changes by the facilitator ------------------------------------------------------------
 
     async def update_contributions(self, ids: Iterable[int], **fields: Any) -> list[Contribution]:
-        """Set fields on contributions: ``hidden``, ``approved``, ``theme_id``, ``links``..."""
+        """Set fields on contributions: ``hidden``, ``approved``, ``theme_id``, ``links``...
+        Hiding one records that the facilitator did (its author's phone says so)."""
         wanted = list(ids)
+        if "hidden" in fields:
+            fields.setdefault("hidden_by", HiddenBy.FACILITATOR.value if fields["hidden"] else "")
 
         def change(batch: _Batch) -> list[Contribution]:
             return [batch.update(self._existing(cid), **fields) for cid in wanted]
@@ -1058,11 +1089,13 @@ class SessionStore:
         def change(batch: _Batch) -> SessionInfo:
             state = self.round_state(spec.id)
             if not state.started:
+                now = time.time()
                 batch.update(
                     state,
                     started=True,
                     submissions_open=True,
-                    timer_started_at=time.time(),
+                    timer_started_at=now,
+                    started_at=state.started_at or now,
                 )
                 taken = {theme.name for theme in self.themes(spec.id)}
                 for suggested in spec.themes:  # the template's themes, ready to sort into
@@ -1080,9 +1113,13 @@ class SessionStore:
         *,
         running: bool | None = None,
         add_minutes: float = 0.0,
+        left_minutes: float | None = None,
         reset: bool = False,
     ) -> RoundState:
-        """Pause or resume a round's timer, add time, or start it over."""
+        """Pause or resume a round's timer, add time (or take it away: ``add_minutes`` below
+        zero), set the time left to ``left_minutes``, or start it over."""
+        if left_minutes is not None and not 0 <= left_minutes <= MAX_TIMER_MINUTES:
+            raise Refused(Reason.TOO_LONG, f"{left_minutes} minutes")
 
         def change(batch: _Batch) -> RoundState:
             state = self.round_state(round_id)
@@ -1094,11 +1131,16 @@ class SessionStore:
                 + (now - state.timer_started_at if state.timer_started_at is not None else 0.0)
             )
             go = state.timer_running if running is None else running
+            if left_minutes is not None:
+                duration = elapsed + left_minutes * 60.0
+            else:  # time taken away stops at "time is up" (a timer already over stays so)
+                duration = max(state.duration_s + add_minutes * 60.0,
+                               min(state.duration_s, elapsed))
             return batch.update(
                 state,
                 elapsed_s=elapsed,
                 timer_started_at=now if go else None,
-                duration_s=max(0.0, state.duration_s + add_minutes * 60.0),
+                duration_s=max(0.0, duration),
             )
 
         return await self._submit(change)
@@ -1113,13 +1155,15 @@ class SessionStore:
         round_id: str = "",
     ) -> Action:
         clean = _checked_text(text)
+        clean_owner = _checked_text(owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
+        day = _checked_date(due)
 
         def change(batch: _Batch) -> Action:
             return batch.insert(
                 Action(
                     text=clean,
-                    owner=clean_text(owner, multiline=False),
-                    due=due,
+                    owner=clean_owner,
+                    due=day,
                     contribution_id=contribution_id,
                     round_id=round_id,
                     created=time.time(),
@@ -1137,22 +1181,61 @@ class SessionStore:
 
         return await self._submit(change)
 
+    async def edit_action(self, action_id: int, text: str, *, owner: str = "",
+                          due: str = "") -> Action:
+        """Correct an action: its text, its owner and its due date (an ISO date or "")."""
+        clean = _checked_text(text)
+        clean_owner = _checked_text(owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
+        day = _checked_date(due)
+
+        def change(batch: _Batch) -> Action:
+            return batch.update(self._existing_action(action_id), text=clean, owner=clean_owner,
+                                due=day, edited=time.time())
+
+        return await self._submit(change)
+
+    async def remove_action(self, action_id: int) -> Action:
+        """Remove an action: it stays in the file, marked removed, and is shown nowhere."""
+
+        def change(batch: _Batch) -> Action:
+            return batch.update(self._existing_action(action_id), removed=True,
+                                edited=time.time())
+
+        return await self._submit(change)
+
     async def add_note(self, round_id: str, text: str, *,
                        addressed_to: Iterable[str] = ()) -> Note:
         """A facilitator's note on a round; with ``addressed_to`` (stakeholder group ids of the
         template, in a distillation round only) one of the day chair's lines to that side."""
         clean = _checked_text(text)
-        spec = self.template.round(round_id)
-        groups = tuple(dict.fromkeys(addressed_to))
-        for group_id in groups:
-            if self.template.group(group_id) is None:
-                raise Refused(Reason.UNKNOWN_GROUP, group_id)
-        if groups and spec.kind is not RoundKind.DISTILLATION:
-            raise Refused(Reason.NOT_DISTILLATION, round_id)
+        groups = self._addressees(round_id, addressed_to)
 
         def change(batch: _Batch) -> Note:
             return batch.insert(Note(round_id=round_id, text=clean, created=time.time(),
                                      addressed_to=groups))
+
+        return await self._submit(change)
+
+    async def edit_line(self, note_id: int, text: str, *, addressed_to: Iterable[str]) -> Note:
+        """Correct one of the day chair's lines: its text and the groups it is addressed to
+        (at least one). The phones and the wall show the line as it is now."""
+        clean = _checked_text(text)
+
+        def change(batch: _Batch) -> Note:
+            note = self._existing_note(note_id)
+            groups = self._addressees(note.round_id, addressed_to)
+            if not groups or not note.addressed_to:
+                raise Refused(Reason.UNKNOWN_GROUP, "a line is addressed to one group or more")
+            return batch.update(note, text=clean, addressed_to=groups, edited=time.time())
+
+        return await self._submit(change)
+
+    async def remove_note(self, note_id: int) -> Note:
+        """Remove a note or one of the day chair's lines: it stays in the file, marked removed,
+        and is shown nowhere (the phones and the wall drop a line at once)."""
+
+        def change(batch: _Batch) -> Note:
+            return batch.update(self._existing_note(note_id), removed=True, edited=time.time())
 
         return await self._submit(change)
 
@@ -1180,12 +1263,36 @@ class SessionStore:
         """Revoke the table card of ``table``: its code admits no new device from now on (the
         devices that joined with it keep working), and the card is issued again with a new
         code, to be printed (``facilitator cards``)."""
-        if table not in card_tables(self.template):
+        if table not in card_tables(self.info):
             raise Refused(Reason.UNKNOWN_TABLE, table)
 
         def change(batch: _Batch) -> SessionInfo:
             issued = {**self.info.card_issue, table: self.info.card_issue.get(table, 0) + 1}
             return batch.update(self.info, card_issue=issued)
+
+        return await self._submit(change)
+
+    async def set_details(self, *, title: str, place: str = "", held_on: str = ""
+                          ) -> SessionInfo:
+        """The session's title, its place, and the day it was held (an ISO date; "": the day
+        its first round started, see :func:`~facilitator.core.model.held_on`)."""
+        clean_title = _checked_text(title, multiline=False, limit=MAX_TITLE_CHARS)
+        clean_place = _checked_text(place, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
+        day = _checked_date(held_on)
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, title=clean_title, place=clean_place, held_on=day)
+
+        return await self._submit(change)
+
+    async def set_tables(self, tables: Iterable[str]) -> SessionInfo:
+        """The session's tables, each with a table card of its own (none: one card for the
+        room). Participants and contributions keep the table they had; the card of a table
+        left out admits nobody, and comes back as it was (revoked or not) if the table does."""
+        names = checked_tables(tables)
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, tables=names)
 
         return await self._submit(change)
 
@@ -1208,6 +1315,30 @@ class SessionStore:
         if item is None:
             raise Refused(Reason.NOT_FOUND, f"contribution {contribution_id}")
         return item
+
+    def _existing_action(self, action_id: int) -> Action:
+        action = self._records["actions"].get(action_id)
+        if not isinstance(action, Action) or action.removed:
+            raise Refused(Reason.NOT_FOUND, f"action {action_id}")
+        return action
+
+    def _existing_note(self, note_id: int) -> Note:
+        note = self._records["notes"].get(note_id)
+        if not isinstance(note, Note) or note.removed:
+            raise Refused(Reason.NOT_FOUND, f"note {note_id}")
+        return note
+
+    def _addressees(self, round_id: str, addressed_to: Iterable[str]) -> tuple[str, ...]:
+        """The stakeholder groups a line is addressed to, checked: groups of the template, in
+        a distillation round only."""
+        spec = self.template.round(round_id)
+        groups = tuple(dict.fromkeys(addressed_to))
+        for group_id in groups:
+            if self.template.group(group_id) is None:
+                raise Refused(Reason.UNKNOWN_GROUP, group_id)
+        if groups and spec.kind is not RoundKind.DISTILLATION:
+            raise Refused(Reason.NOT_DISTILLATION, round_id)
+        return groups
 
     def _own_or_any(self, contribution_id: int, device_id: str | None) -> Contribution:
         """The contribution, if the facilitator (``device_id`` None) or its author may change it.
@@ -1251,14 +1382,29 @@ def _index_key(record: Record) -> tuple[Any, ...]:
     return ()
 
 
-def _checked_text(text: str, *, multiline: bool = True) -> str:
+def _checked_text(text: str, *, multiline: bool = True, limit: int = MAX_CONTRIBUTION_CHARS,
+                  empty: bool = False) -> str:
+    """Text as typed, cleaned; :class:`Refused` when it is too long, or empty (unless
+    ``empty`` may be)."""
     clean = clean_text(text, multiline=multiline)
-    problem = check_text(clean)
-    if problem is TextProblem.EMPTY:
+    problem = check_text(clean, limit)
+    if problem is TextProblem.EMPTY and not empty:
         raise Refused(Reason.EMPTY)
     if problem is TextProblem.TOO_LONG:
         raise Refused(Reason.TOO_LONG)
     return clean
+
+
+def _checked_date(day: str) -> str:
+    """An ISO date (YYYY-MM-DD) or ""; :class:`Refused` for anything else."""
+    day = day.strip()
+    if day:
+        try:
+            if dt.date.fromisoformat(day).isoformat() != day:
+                raise ValueError(day)
+        except ValueError:
+            raise Refused(Reason.NOT_A_DATE, f"{day!r} (YYYY-MM-DD)") from None
+    return day
 
 
 def prepare(path: Path, data: Tables) -> Tables:

@@ -51,6 +51,7 @@ class Command:
 
 
 KEY_NAMES = {"right_square_bracket": "]", "left_square_bracket": "[", "plus": "+",
+             "minus": "-", "equals_sign": "=",
              "question_mark": "?", "ctrl+q": "ctrl+q", "ctrl+p": "ctrl+p"}
 
 
@@ -133,6 +134,14 @@ SESSION: tuple[Command, ...] = (
     Command("organiser.link", "k", "organiser", N_("Organiser link"),
             N_("The link an organiser's event watch follows this room with: switch it off, "
                "or make a new one")),
+    Command("timer.minus", "minus", "less_minute", N_("-1 minute")),
+    Command("timer.set", "equals_sign", "set_time", N_("Set the time left"),
+            N_("Type the minutes left in this round (5, or 2:30)")),
+    Command("session.details", "i", "details", N_("Title, place and date"),
+            N_("The session's title, place and date, as the report prints them")),
+    Command("wall.open", "W", "open_wall", N_("Wall on the projector"),
+            N_("Open the wall in this laptop's browser, for the projector: the QR code, the "
+               "question, what arrives, the results; this terminal becomes your own screen")),
     Command("moderation.browser", "B", "moderate", N_("Moderate in the browser"),
             N_("The round's contributions in this laptop's browser, where Arabic and Farsi "
                "are shown right (◄ in the feed): approve, hide and merge there")),
@@ -166,3 +175,18 @@ WATCH: tuple[Command, ...] = (
     Command("watch.quit", "ctrl+q", "quit", N_("Quit"), bar=True, priority=True),
 )
 """The event watch (``facilitator event watch``, another app)."""
+
+
+DAY: tuple[tuple[str, str], ...] = (
+    ("round.submissions", N_("Input")),
+    ("round.voting", N_("Voting")),
+    ("view.switch", N_("Results")),
+    ("round.next", N_("Next round")),
+    ("join.fullscreen", N_("QR code")),
+    ("distillation.line", N_("Line")),
+    ("contribution.approve", N_("Approve")),
+)
+"""The keys a day runs on, by a short name: first in the session screen's key bar, in this
+order, each in the rounds it applies to (the screen leaves out the others: voting in a round
+that is not voted on, the day chair's line outside the distillation round, approving outside a
+moderated one)."""

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
+import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -42,11 +46,23 @@ SAVE_WITHIN_S = 5.0
 EXIT_OK, EXIT_CRASHED = 0, 1
 
 
+def has_desktop() -> bool:
+    """Whether a browser can open beside the terminal: always on Windows and macOS, elsewhere
+    only under a desktop (X11 or Wayland)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 class Server(Protocol):
     """What the app needs of the participant server (facilitator.web.server.ParticipantServer)."""
 
     @property
     def join_url(self) -> str: ...
+    @property
+    def room_link(self) -> str: ...
+    @property
+    def room_links(self) -> list[str]: ...
     @property
     def wall_url(self) -> str: ...
     @property
@@ -129,6 +145,10 @@ class FacilitatorApp(App[int]):
 
     server_state: reactive[ServerState] = reactive(ServerState)
     """The participant server's state; the session screen watches it."""
+    wall_open: reactive[bool] = reactive(False)
+    """Whether the wall was opened in this laptop's browser (W, or ``run --wall``): the room
+    then sees the wall on the projector, and this terminal is the facilitator's own screen.
+    The session screen watches it."""
 
     def __init__(
         self,
@@ -140,6 +160,7 @@ class FacilitatorApp(App[int]):
         server_factory: ServerFactory | None = None,
         clock: Callable[[], float] = time.time,
         preflight: bool = False,
+        open_wall: bool = False,
     ) -> None:
         self.lang = set_language(lang or (store.info.lang if store else "nl"))
         super().__init__()
@@ -154,6 +175,8 @@ class FacilitatorApp(App[int]):
         self.preflight = preflight
         """Check once the page listens whether phones can reach it, and show the preflight
         when something looks wrong (``facilitator run``; tests leave it off)."""
+        self.open_wall_when_ready = open_wall
+        """``run --wall``: open the wall in the browser once the participant page runs."""
         self._shut = False
 
     def on_mount(self) -> None:
@@ -246,11 +269,15 @@ class FacilitatorApp(App[int]):
                 "The participant page is not available: {error}").format(error=exc))
         except OSError as exc:
             self.server_state = ServerState(problem=_(
-                "The participant page could not start: {error}. Try another --port.").format(
-                    error=exc.strerror or exc))
+                "The participant page could not start: {error}. Another program may be using "
+                "its port: close that program, or start the session again with another port "
+                "number (--port 8081).").format(error=exc.strerror or exc))
             self.notify(self.server_state.problem, severity="error", timeout=15, markup=False)
         else:
             self.server_state = ServerState(ready=True)
+            if self.open_wall_when_ready:
+                self.open_wall_when_ready = False
+                self.open_wall()
             if self.preflight:
                 self.run_worker(self._preflight(), group="preflight", exit_on_error=False)
 
@@ -277,13 +304,50 @@ class FacilitatorApp(App[int]):
         return self.server_state.problem
 
     def server_url(self, kind: str) -> str | None:
-        """The running participant server's ``join``, ``wall``, ``organiser``, ``moderation``
-        or ``comoderator`` address (None while it does not run, or that link is off)."""
+        """The running participant server's ``room`` (the short link in the QR code), ``wall``,
+        ``organiser``, ``moderation`` or ``comoderator`` address (None while it does not run, or
+        that link is off)."""
         server = self.server
         if server is None or not self.server_state.ready:
             return None
-        url: str | None = getattr(server, f"{kind}_url")
+        url: str | None = server.room_link if kind == "room" else getattr(server, f"{kind}_url")
         return url
+
+    # -- the wall on the projector ------------------------------------------------------------
+
+    def open_wall(self) -> None:
+        """Open the wall in this laptop's browser, for the projector (the room's face: the QR
+        code, the question, what arrives, the results), and say how to put it there."""
+        url = self.server_url("wall")
+        if url is None:
+            self.notify(_("The participant page is not running yet: the wall opens once it "
+                          "does."), severity="warning", markup=False)
+            return
+        self.run_worker(self._open_wall(url), group="wall", exit_on_error=False)
+
+    async def open_in_browser(self, url: str) -> bool:
+        """Open ``url`` in this laptop's browser, in a new window; False when none could be
+        (the caller then says the address). In a console without a desktop Python's
+        ``webbrowser`` would start a text browser in this very terminal: not tried there."""
+        if not has_desktop():
+            return False
+        try:
+            return await asyncio.to_thread(webbrowser.open, url, 1)
+        except webbrowser.Error:
+            return False
+
+    async def _open_wall(self, url: str) -> None:
+        opened = await self.open_in_browser(url)
+        if not opened:
+            self.notify(_("No browser could be opened from here. Open the wall in a browser "
+                          "yourself, on the projector's screen: {url}").format(url=url),
+                        severity="warning", timeout=60, markup=False)
+            return
+        self.wall_open = True
+        self.notify(_("The wall is open in your browser. Move its window to the projector's "
+                      "screen and make it full screen there (F11; on a Mac ctrl+cmd+F). This "
+                      "terminal stays on your own screen."),
+                    title=_("The wall for the projector"), timeout=30, markup=False)
 
     # -- the command palette and help ---------------------------------------------------------
 
@@ -297,6 +361,12 @@ class FacilitatorApp(App[int]):
             if command.keys not in taken and self.check_action(command.action, ()) is not False:
                 found.append((command, self))
         return found
+
+    def action_command_palette(self) -> None:
+        """The palette (ctrl+p), its search box in the TUI's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=_("Search for a command…")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette (ctrl+p): every command of the screen, in the TUI's language, from the
@@ -468,16 +538,19 @@ def run_tui(
     host: str | None,
     port: int,
     public_url: str | None,
+    wall: bool = False,
 ) -> int:
-    """Run the app: resume ``session``, start a new one from ``template``, or the home screen.
-    Returns the exit code: 0, or 1 when the app crashed."""
+    """Run the app: resume ``session``, start a new one from ``template``, or the home screen;
+    ``wall``: open the wall in the browser once the participant page runs. Returns the exit
+    code: 0, or 1 when the app crashed."""
     store: SessionStore | None = None
     if session is not None:
         store = SessionStore.open(session)
     elif template is not None:
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
-                         server_factory=hosted_server(host, port, public_url), preflight=True)
+                         server_factory=hosted_server(host, port, public_url), open_wall=wall,
+                         preflight=True)
     del store  # the app hands it to the host and keeps the replica: no second copy in memory
 
     async def main() -> None:
@@ -490,6 +563,34 @@ def run_tui(
         asyncio.run(main())
     except Exception:
         log.exception("the app crashed")
-        return EXIT_CRASHED
-    code = app.return_code
+        code: int | None = EXIT_CRASHED
+    else:
+        code = app.return_code
+    if app.store is not None:
+        print(where_to_resume(library, app.store), flush=True)
     return EXIT_CRASHED if code is None else code
+
+
+def where_to_resume(library: Library, store: SessionStore) -> str:
+    """What the terminal says once the app has gone: where the session is, and the command
+    that opens it again (in the TUI's language)."""
+    from facilitator.paths import data_dir
+
+    path = store.path
+    if path == library.path_for(store.session_id):
+        target = store.session_id
+        if library.data_dir != data_dir():
+            target = f"--data-dir {_shell_word(str(library.data_dir))} run {target}"
+        else:
+            target = f"run {target}"
+    else:
+        target = f"run {_shell_word(str(path))}"
+    return "\n".join([
+        _("The session is saved in {path}").format(path=path),
+        _("To go on with it: facilitator {arguments}").format(arguments=target)])
+
+
+def _shell_word(word: str) -> str:
+    """``word`` as a shell reads it as one word (a path with spaces in quotes)."""
+    return f'"{word}"' if any(char.isspace() or char in "'\"$`&;|<>()" for char in word) \
+        else word

@@ -37,10 +37,11 @@ def round_count(kind: RoundKind, n: int) -> str:
     return ngettext("{n} contribution", "{n} contributions", n).format(n=n)
 
 
-def round_line(store: SessionStore, index: int, *, projected: bool) -> RoundLine:
+def round_line(store: SessionStore, index: int, *, projected: bool,
+               wall: bool = False) -> RoundLine:
     spec = store.template.rounds[index]
     return RoundLine(store.info.title, index, len(store.template.rounds), spec,
-                     store.round_state(spec.id), projected)
+                     store.round_state(spec.id), projected, wall)
 
 
 def agenda_rows(store: SessionStore, current: int) -> tuple[AgendaRow, ...]:
@@ -78,8 +79,10 @@ def joining_shown(store: SessionStore, burst: Burst | None) -> JoiningShown:
                         store.round_state(store.current_round.id).joining_closed, burst)
 
 
-def detail_shown(store: SessionStore, item: Contribution | None, named: frozenset[str],
+def detail_shown(store: SessionStore, item: Contribution | None, named: frozenset[str] | None,
                  marked: int) -> DetailShown | None:
+    """``named``: the groups that may be named on this screen (None: every group, on the
+    facilitator's own screen)."""
     if item is None:
         return None
     links = tuple(one_line(target.text) for link in item.links
@@ -88,7 +91,8 @@ def detail_shown(store: SessionStore, item: Contribution | None, named: frozense
                     for a in store.actions_for(item.id))
     return DetailShown(
         id=item.id, text=item.text,
-        group=group_name(store.template, item.stakeholder) if item.stakeholder in named else "",
+        group=group_name(store.template, item.stakeholder)
+        if named is None or item.stakeholder in named else "",
         table=item.table_group, original=item.original_text, merged_into=item.merged_into,
         duplicates=len(store.merged_into(item.id)), links=links, actions=actions,
         marked=marked, rtl=right_to_left(item.text))
@@ -96,11 +100,14 @@ def detail_shown(store: SessionStore, item: Contribution | None, named: frozense
 
 class FeedRows:
     """The feed's row source: a contribution's cells from the store and the live ranking, by
-    the one anonymity rule (``named``: the groups that may be linked to what they said)."""
+    the one anonymity rule (``named``: the groups that may be linked to what they said), which
+    holds for what the room sees: on the facilitator's own screen (``projected`` False) every
+    contribution shows its group, as the paper card it was typed from did."""
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self.named: frozenset[str] = frozenset()
+        self.projected = True
         self.root_of: dict[int, int] = {}
         """Row → the item its votes and count were last shown under (a merge or unmerge
         changes the count of the item it left, too)."""
@@ -114,7 +121,7 @@ class FeedRows:
         theme = store.theme(item.theme_id) if item.theme_id else None
         dim = "dim" if not item.visible else ""
         stakeholder = (group_name(store.template, item.stakeholder)
-                       if item.stakeholder in self.named else "·" * 3)
+                       if item.stakeholder in self.named or not self.projected else "·" * 3)
         text = Text(one_line(item.text), style=dim, no_wrap=True, overflow="ellipsis")
         if right_to_left(item.text):
             text = Text.assemble((f"{RTL_SIGN} ", "bold magenta"), text, no_wrap=True,

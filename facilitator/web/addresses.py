@@ -16,6 +16,7 @@ from facilitator.net import (
     lan_candidates,
     moderation_url,
     organiser_url,
+    room_link,
     wall_url,
 )
 from facilitator.store.store import SessionStore
@@ -56,6 +57,24 @@ class Addresses:
         return join_url(self.base_url, self.store.info.join_token, self.room_code)
 
     @property
+    def room_link(self) -> str:
+        """The short link the room scans and types (``/r/<the room's code>``): the server
+        answers it with :attr:`join_url`. The QR codes on the screen and the wall carry it."""
+        return room_link(self.base_url, self.room_code)
+
+    @property
+    def room_links(self) -> list[str]:
+        """The short link on every address the server listens on (the bound one first)."""
+        code = self.room_code
+        links = [self.room_link]
+        if self.host in WILDCARDS or self.public_url:
+            for candidate in lan_candidates():
+                link = room_link(base_url(candidate.address, self.port), code)
+                if link not in links:
+                    links.append(link)
+        return links
+
+    @property
     def wall_url(self) -> str:
         return wall_url(self.base_url, wall_token(self.store.info.secret))
 
@@ -90,13 +109,6 @@ class Addresses:
             if url not in urls:
                 urls.append(url)
         return urls
-
-    @property
-    def reachable_urls(self) -> list[str]:
-        """The candidate URLs the server actually listens on."""
-        if self.host in WILDCARDS or self.public_url:
-            return self.candidate_urls
-        return [self.join_url]
 
     @property
     def only_loopback(self) -> bool:

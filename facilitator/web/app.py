@@ -33,7 +33,14 @@ from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
-from facilitator.core.joining import MAX_CODE_CHARS, JoinCode, room_code, wall_token
+from facilitator.core.joining import (
+    CARD,
+    MAX_CODE_CHARS,
+    JoinCode,
+    admission,
+    room_code,
+    wall_token,
+)
 from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
@@ -45,7 +52,7 @@ from facilitator.i18n import (
     template_environment,
     translations,
 )
-from facilitator.net import join_url
+from facilitator.net import join_url, room_link
 from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
@@ -413,7 +420,7 @@ def _join_context(
     template = store.template
     groups = [(g.id, content.shown(g.name, lang, store.info.lang)) for g in template.groups]
     title = content.session_title(store, lang)
-    tables = template.table_groups if any(r.uses_groups for r in template.rounds) else ()
+    tables = store.info.tables if any(r.uses_groups for r in template.rounds) else ()
     code = request.query.get("code", "")[:MAX_CODE_CHARS] if participant is None else ""
     card_table = request.query.get("table", "") if participant is None else ""
     table = participant.table_group if participant is not None else (
@@ -697,13 +704,31 @@ async def participant_events(request: web.Request) -> web.StreamResponse:
     return await hub.participant_stream(request, device, pick_language(request, participant))
 
 
+async def room_link_page(request: web.Request) -> web.StreamResponse:
+    """The short link in the room's QR code, ``/r/<code>``: a code that admits now (the room's,
+    or a table card's) leads to the join page's full link, with the code (and a card's table);
+    any other gets the join page's refusal, in the phone's language, and learns nothing of the
+    session (not even its join token), and counts against its address as a wrong code on the
+    join page does. A phone that joined earlier is known again on the join page by its cookie,
+    whatever the code."""
+    store = request.app[STORE]
+    request[LANG] = pick_language(request)
+    code = request.match_info["code"].lower()
+    with _code_guesses(request, True):  # a wrong code counts as on the join page
+        joined_with = admission(store.info, code, request.app[CONFIG].clock())
+        if joined_with is None:
+            raise Refused(Reason.CODE_NOT_VALID)
+    table = joined_with[len(CARD):] if joined_with.startswith(CARD) else ""
+    raise web.HTTPSeeOther(join_url("", store.info.join_token, code, table))
+
+
 async def qr_code(request: web.Request) -> web.StreamResponse:
-    """The room's join QR code (for the wall: it carries the room's current code); none while
-    joining is closed, as the wall then says."""
+    """The room's QR code (for the wall: it carries the room's current code, as a short link);
+    none while joining is closed, as the wall then says."""
     store = _wall_session(request)
     if store.round_state(store.current_round.id).joining_closed:
         raise Refused(Reason.JOINING_CLOSED)
-    url = _join_url(request, store)
+    url = _room_link(request, store)
     if request.match_info["kind"] == "svg":
         return web.Response(text=_svg(url), content_type="image/svg+xml")
     return web.Response(body=_png(url), content_type="image/png")
@@ -719,11 +744,11 @@ def _png(url: str) -> bytes:
     return qr_png(url)
 
 
-def _join_url(request: web.Request, store: SessionStore) -> str:
-    """The room's join link as of now: where phones reach us, with the room's current code."""
+def _room_link(request: web.Request, store: SessionStore) -> str:
+    """The room's short link as of now: where phones reach us, with the room's current code."""
     config = request.app[CONFIG]
     base = config.public_url or config.join_base or f"{request.scheme}://{request.host}"
-    return join_url(base, store.info.join_token, room_code(store.info.secret, config.clock()))
+    return room_link(base, room_code(store.info.secret, config.clock()))
 
 
 # -- the projector wall ------------------------------------------------------------------------
@@ -765,10 +790,11 @@ async def wall(request: web.Request) -> web.StreamResponse:
         total=len(store.template.rounds),
         count=store.ranking(spec.id).shown,
         newest=store.newest(spec.id, WALL_ITEMS),
+        written=functools.partial(content.written, store),
         results=results,
         rule=spec.voting,
         voting_open=state.voting_open,
-        join_url=_join_url(request, store),
+        room_link=_room_link(request, store),
         joining_closed=state.joining_closed,
         devices=store.participant_count,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
@@ -864,6 +890,7 @@ def create_app(
     app.add_routes([
         web.get("/healthz", healthz),
         web.get("/favicon.ico", no_icon),
+        web.get(r"/r/{code:[A-Za-z0-9]{1,64}}", room_link_page),
         web.get(f"/j/{token}", participant_page),
         web.get(f"/j/{token}/me", participant_page),
         web.post(f"/j/{token}/join", join),

@@ -10,13 +10,14 @@ shown in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from babel import Locale
 from markupsafe import Markup
 
-from facilitator.core.model import Note
+from facilitator.core.model import Contribution, Note
 from facilitator.core.templates import Localized, localized_in
 from facilitator.i18n import direction, translations
 from facilitator.store.store import SessionStore
@@ -78,6 +79,31 @@ def notice(sentence: str, page_lang: str, texts: list[Shown]) -> str:
         return ""
     translated = translations("web", page_lang).gettext(sentence)
     return translated % {"language": language_name(foreign.lang, page_lang)}
+
+
+SCRIPTS = {
+    "ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"),
+    "fa": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"),
+    "uk": re.compile(r"[\u0400-\u04ff]"),
+    "nl": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "en": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+}
+"""The letters of each participant language's script (the page's script reads aloud by the
+same rule)."""
+
+
+def written(store: SessionStore, item: Contribution) -> Shown:
+    """A participant's text as a page shows it. When most of its letters are in the script of
+    the language its author chose on joining, it carries that language (so the browser picks
+    the font and joins Arabic and Farsi letters as they are written, right to left); otherwise
+    nobody knows its language, and the browser sets its direction from its first letter."""
+    author = store.participant(item.author) if item.author else None
+    lang = author.lang if author is not None else ""
+    script = SCRIPTS.get(lang)
+    letters = sum(1 for char in item.text if char.isalpha())
+    if script is None or not letters or len(script.findall(item.text)) * 2 < letters:
+        return typed(item.text)
+    return Shown(item.text, lang, foreign=True)
 
 
 def session_title(store: SessionStore, page_lang: str) -> Shown:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -115,13 +116,17 @@ class Listener:
 
 def round_key(store: SessionStore) -> str:
     """What a participant page depends on: when it changes, the page is rendered again (the
-    round, what is open in it, and how many lines the day chair has written in it)."""
+    round, what is open in it, and the day chair's lines in it: a line written, corrected,
+    re-addressed or removed)."""
     spec = store.current_round
     state = store.round_state(spec.id)
     flags = (state.started, state.submissions_open, state.voting_open, state.results_shown)
     key = f"{store.info.current_round}:" + "".join("1" if f else "0" for f in flags)
-    lines = len(store.lines(spec.id))
-    return f"{key}:{lines}" if lines else key
+    lines = store.lines(spec.id)  # a handful, from an index
+    if not lines:
+        return key
+    written = zlib.crc32(repr([(line.id, line.edited) for line in lines]).encode())
+    return f"{key}:{len(lines)}.{written:08x}"
 
 
 def voting_just_opened(before: str, after: str) -> bool:

@@ -19,11 +19,10 @@ from collections.abc import Callable
 from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
-from facilitator.core.joining import ROTATE_S
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
-from facilitator.web.addresses import WILDCARDS, Addresses
+from facilitator.web.addresses import Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.guard import Limits
 
@@ -119,30 +118,13 @@ async def serve_forever(
     host: str | None = None,
     port: int = 8080,
     public_url: str | None = None,
+    announce: Callable[[ParticipantServer], None] = lambda server: _say(server.join_url),
 ) -> None:
-    """``facilitator serve``: the join URL first, then the rest, then serve until stopped."""
+    """``facilitator serve``: start, ``announce`` where phones and the wall reach the server
+    (the command line says it, in the facilitator's language), then serve until stopped."""
     server = ParticipantServer(store, host=host, port=port, public_url=public_url)
     await server.start()
-    _say(server.join_url)
-    _say(f"wall: {server.wall_url}")
-    _say(f"The join code in the link changes every {ROTATE_S / 60:.0f} minutes: show the wall "
-         "on the projector, its QR code is always the current one. Table cards: "
-         f"facilitator cards {store.session_id}")
-    others = [url for url in server.candidate_urls if url != server.join_url]
-    if server.host in WILDCARDS:
-        for url in others:
-            _say(f"also: {url}")
-    elif others and not server.public_url:
-        _say("other addresses of this laptop (start with --host ADDRESS or --host 0.0.0.0 "
-             "to serve there):")
-        for url in others:
-            _say(f"  {url}")
-    if server.only_loopback:
-        _say("Only this laptop can open the link (no network found, or --host 127.0.0.1). "
-             "For phones: start a phone hotspot or a travel router, connect the laptop, "
-             "and restart with --host 0.0.0.0, or give --public-url.")
-    if server.port != port and port != 0:
-        _say(f"(port {port} was taken; using {server.port})")
+    announce(server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitator.core.clock import format_clock
+from facilitator.core.clock import format_clock, parse_clock
 from facilitator.core.templates import RoundKind, load_template
 from facilitator.paths import builtin_templates_dir
 
@@ -36,3 +36,16 @@ def test_a_theme_is_found_back_from_its_name_in_any_language() -> None:
 def test_the_clock_reads_h_mm_ss_from_an_hour_and_mm_ss_below(seconds: float,
                                                                shown: str) -> None:
     assert format_clock(seconds) == shown
+
+
+@pytest.mark.parametrize(("typed", "seconds"), [
+    ("5", 300.0), ("2,5", 150.0), ("2.5", 150.0), ("02:30", 150.0), ("1:12:07", 4327.0),
+    ("0", 0.0), (" 10 ", 600.0),
+    ("", None), ("tien", None), ("-3", None), ("nan", None), ("inf", None), ("1:75", None),
+    ("1:75:00", None), ("1:2:3:4", None), ("٣", 180.0),
+])
+def test_the_time_left_is_typed_as_minutes_or_as_the_clock_writes_it(
+        typed: str, seconds: float | None) -> None:
+    assert parse_clock(typed) == seconds
+    if seconds is not None and ":" in typed:
+        assert parse_clock(format_clock(seconds)) == seconds  # what the dialog shows reads back

@@ -20,7 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facilitator.core.model import Contribution, Sample, Theme, Vote
-from facilitator.core.ranking import ExposureLevels, RoundRanking, rank_round
+from facilitator.core.ranking import (
+    ExposureLevels,
+    RoundRanking,
+    rank_round,
+    ranks_within,
+)
 from facilitator.core.results import by_theme
 from facilitator.core.templates import RoundSpec, parse_template
 
@@ -334,3 +339,35 @@ def test_an_item_shown_more_often_gains_nothing_from_it() -> None:
     assert one.seen == 30 and two.seen == 8 and one.votes > two.votes
     assert one.rank == two.rank == 1
     assert Counter(i.rank for i in ranking)[1] == 2
+
+
+def test_the_five_best_include_every_item_tied_with_the_fifth() -> None:
+    ranking = RoundRanking(DOTS)
+    for cid in range(1, 10):
+        ranking.put_contribution(None, item(cid))
+    # dots: 1→5, 2→4, 3→3, 4 to 7→2 each (tied for fourth), 8 and 9 none
+    for vid, (cid, weight) in enumerate([(1, 3), (1, 2), (2, 3), (2, 1), (3, 3), (4, 2),
+                                         (5, 2), (6, 2), (7, 2)], start=1):
+        ranking.put_vote(None, vote(vid, cid, f"d{vid}", weight))
+    best = ranking.best(5)
+    assert [(i.contribution.id, i.rank) for i in best] == [
+        (1, 1), (2, 2), (3, 3), (4, 4), (5, 4), (6, 4), (7, 4)]
+    assert [i.contribution.id for i in ranking.best(3)] == [1, 2, 3]  # no tie at the edge
+    assert ranks_within(best[3:]) == [1, 1, 1, 1]
+    assert ranks_within([best[0], best[2], best[4]]) == [1, 2, 3]  # not 1, 3, 4
+
+
+def test_with_no_votes_there_is_no_tie_to_extend() -> None:
+    ranking = RoundRanking(DOTS)
+    for cid in range(1, 10):
+        ranking.put_contribution(None, item(cid))
+    assert len(ranking.best(5)) == 5
+
+
+def test_a_theme_that_holds_nothing_is_left_out() -> None:
+    themes = [Theme(id=1, round_id="r", name="Geld"), Theme(id=2, round_id="r", name="Leeg")]
+    ranking = RoundRanking(DOTS)
+    ranking.put_contribution(None, item(1, theme_id=1))
+    ranking.put_contribution(None, item(2))
+    assert [g.theme.name if g.theme else None for g in ranking.theme_groups(themes)] == [
+        "Geld", None]

@@ -148,7 +148,7 @@ def test_merge_cycle_does_not_hang() -> None:
 # -- by_theme ----------------------------------------------------------------------------------
 
 
-def test_by_theme_orders_themes_by_votes_and_puts_unsorted_last() -> None:
+def test_by_theme_orders_themes_by_votes_puts_unsorted_last_and_leaves_out_empty() -> None:
     themes = [Theme(id=1, round_id="dots", name="Rules"), Theme(id=2, round_id="dots", name="Talk"),
               Theme(id=3, round_id="dots", name="Empty")]
     items = [c(1, stakeholder="muni", theme_id=1), c(2, stakeholder="ngo", theme_id=2),
@@ -156,7 +156,7 @@ def test_by_theme_orders_themes_by_votes_and_puts_unsorted_last() -> None:
     ranked = rank_round(DOTS, items, [v(1, "a", 2), v(2, "a", 3), v(4, "b", 1)])
     groups = by_theme(ranked, themes)
     assert [(g.theme.name if g.theme else None, g.votes) for g in groups] == [
-        ("Talk", 3), ("Rules", 2), ("Empty", 0), (None, 1),
+        ("Talk", 3), ("Rules", 2), (None, 1),  # a theme that holds nothing is left out
     ]
     assert groups[0].stakeholders["ngo"] == 2  # the duplicate counts for its author's group
 

@@ -317,8 +317,9 @@ def test_localized_in_says_which_language_the_text_is_in() -> None:
 
 
 def test_templates_command_reports_language_coverage(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # a facilitator whose system is in English
     extra = tmp_path / "extra"
     extra.mkdir()
     text = _variant('prompt = { nl = "Wat?", en = "What?" }',

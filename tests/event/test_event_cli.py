@@ -17,7 +17,7 @@ from facilitator.store.library import Library
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "data"),
+    return {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "data"), "LANGUAGE": "en",
             "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONIOENCODING": "utf-8"}
 
 

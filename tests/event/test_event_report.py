@@ -46,7 +46,9 @@ def test_key_figures_are_the_rooms_summed(rooms: dict[str, RoomFixture], tmp_pat
     assert [room.report.participants for room in event.rooms] == [9, 12, 9]
     assert event.participants == 30
     assert event.contributions == sum(len(r.texts) for r in rooms.values()) == 23
-    assert event.votes == sum(room.report.votes for room in event.rooms)
+    for figure in ("dots", "scores"):  # each summed on its own, never into one figure
+        assert getattr(event, figure) == sum(getattr(room.report, figure) or 0
+                                             for room in event.rooms)
     assert [room.template_title.split(":")[0] for room in event.rooms] == [
         "Kennisatelier", "Co-creatie", "Zes aannames die samenwerken lastig maken"]
 

@@ -30,7 +30,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
 
 
 def _cli(*args: str, data_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir), "LANGUAGE": "en"}
     return subprocess.run([sys.executable, "-m", "facilitator", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -197,3 +197,29 @@ async def test_a_table_card_carries_the_running_sessions_address_and_can_be_revo
     finally:
         await server.stop()
         await store.close()
+
+
+@needs_poppler
+def test_new_with_tables_prints_a_card_for_each(tmp_path: Path) -> None:
+    """`facilitator new --tables` sets the session's own tables; `facilitator cards` prints a
+    card for each, whose QR code names its table; a bad list is refused and makes nothing."""
+    data = tmp_path / "data"
+    refused = _cli("new", "kennisatelier", "--tables", "Noord, Zuid, Noord", data_dir=data,
+                   cwd=tmp_path)
+    assert refused.returncode == 2 and "'Noord' is named twice" in refused.stderr
+    assert not (data / "sessions").exists() or not list((data / "sessions").iterdir())
+    made = _cli("new", "kennisatelier", "--tables", "7", data_dir=data, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    session_id, file = made.stdout.splitlines()
+    store = SessionStore.open(Path(file), read_only=True)
+    assert store.info.tables == ("1", "2", "3", "4", "5", "6", "7")
+    cards = _cli("cards", session_id, "--public-url", PUBLIC, "--out", "cards.pdf",
+                 data_dir=data, cwd=tmp_path)
+    assert cards.returncode == 0, cards.stderr
+    pages = decoded_pages(tmp_path / "cards.pdf", tmp_path / "pages")
+    assert [urlsplit(url).query.split("table=")[1] for [url] in pages] == [
+        str(n) for n in range(1, 8)]
+    assert pages[6] == [join_url(PUBLIC, store.info.join_token, card_code(store.info, "7"), "7")]
+    named = _cli("new", "kennisatelier", "--tables", "Noord, Zuid", data_dir=data, cwd=tmp_path)
+    assert SessionStore.open(Path(named.stdout.splitlines()[1]),
+                             read_only=True).info.tables == ("Noord", "Zuid")

@@ -128,8 +128,14 @@ HOSTILE: dict[str, tuple[Change, str, str]] = {
     "view_state_selected_text": (_set("session", "view_state", {"selected": "x"}),
                                  "session.1.view_state.selected", "valid integer"),
     "bad_due_date": (_set("actions", "due", "2026-13-45"), "actions.1.due", "not a date"),
-    "card_of_no_table": (_set("session", "card_issue", {"Z": 1}), "session.1.card_issue",
-                         "'Z' is not a table of the template"),
+    "table_twice": (_set("session", "tables", ["A", "B", "A"]), "session.1.tables",
+                    "a table is named twice"),
+    "table_empty": (_set("session", "tables", ["A", " "]), "session.1.tables[1]",
+                    "empty; it needs some text"),
+    "held_on_not_a_day": (_set("session", "held_on", "2027-02-30"), "session.1.held_on",
+                          "not a date"),
+    "hidden_by_someone": (_set("contributions", "hidden_by", "mayor"),
+                          "contributions.1.hidden_by", "'author' or 'facilitator'"),
     "card_issue_negative": (_set("session", "card_issue", {"A": -1}), "session.1.card_issue.A",
                             "greater than or equal to 0"),
     "room_size_text": (_set("session", "room_size", "24"), "session.1.room_size",
@@ -138,8 +144,8 @@ HOSTILE: dict[str, tuple[Change, str, str]] = {
                        "less than or equal"),
     "join_base_script": (_set("session", "join_base", "javascript:alert(1)"),
                          "session.1.join_base", "is not a valid join_base"),
-    "joined_with_no_card": (_set("participants", "joined_with", "card:Z", doc="2"),
-                            "participants.2.joined_with", "or the card of a table"),
+    "joined_with_no_card": (_set("participants", "joined_with", "the back door", doc="2"),
+                            "participants.2.joined_with", "or a table's card"),
     "joining_closed_yes": (_set("rounds", "joining_closed", "yes"), "rounds.1.joining_closed",
                            "valid boolean"),
 }
@@ -205,7 +211,8 @@ def test_a_bad_session_does_not_stop_list_and_is_marked_unreadable(
 
     result = subprocess.run([sys.executable, "-m", "facilitator", "list"], capture_output=True,
                             text=True, timeout=60,
-                            env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir)})
+                            env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
+                                 "LANGUAGE": "en"})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     (good_line,) = [line for line in lines if line.startswith(good.session_id)]
@@ -217,7 +224,8 @@ def test_a_bad_session_does_not_stop_list_and_is_marked_unreadable(
     report = subprocess.run(
         [sys.executable, "-m", "facilitator", "report", bad.session_id, "--format", "md",
          "--out", str(tmp_path)], capture_output=True, text=True, timeout=60,
-        env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir)})
+        env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
+                                 "LANGUAGE": "en"})
     assert report.returncode == 2 and "session.1.created" in report.stderr, report.stderr
     assert "Traceback" not in report.stderr
 
@@ -253,7 +261,8 @@ async def test_escapes_in_an_import_are_cleaned(filled: SessionStore, library: L
     assert first(stored["participants"])["name"] == "Sami[2Jra"
     result = subprocess.run([sys.executable, "-m", "facilitator", "list"], capture_output=True,
                             text=True, timeout=60,
-                            env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir)})
+                            env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
+                                 "LANGUAGE": "en"})
     assert "[41mSessie]2;PWNED" in result.stdout and "\x1b" not in result.stdout
 
 

@@ -29,7 +29,7 @@ def _derived(store: SessionStore) -> list[str]:
     info = store.info
     now = time.time()
     return [wall_token(info.secret), *(room_code(info.secret, now + k * 60) for k in range(-5, 6)),
-            *codes_by_table(info, store.template).values()]
+            *codes_by_table(info).values()]
 
 
 async def test_an_export_carries_none_of_the_rooms_keys(store: SessionStore,
@@ -74,7 +74,7 @@ async def test_nobody_joins_the_room_with_what_its_export_holds(
         token = room.info.join_token
         assert await join_page(token, room_code(room.info.secret, now)) == 200  # the room's own
         assert await join_page(token, room_code(read.info.secret, now)) == 403
-        table = next(iter(codes_by_table(read.info, read.template)))
+        table = next(iter(codes_by_table(read.info)))
         assert await join_page(token, card_code(read.info, table)) == 403
         assert await join_page(read.info.join_token, room_code(read.info.secret, now)) == 404
         async with aiohttp.ClientSession() as client:

@@ -609,7 +609,7 @@ async def test_join_screen_full_screen(make_app, session: SessionStore) -> None:
         await pilot.press("j")
         await pilot.pause()
         assert isinstance(app.screen, JoinScreen)
-        assert app.screen.url == f"http://192.168.1.20:8080/j/{session.info.join_token}"
+        assert app.screen.url == "http://192.168.1.20:8080/r/abcdefghij"  # the room's link
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, Label, OptionList
 from tui_helpers import settle
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.app import FacilitatorApp, run_tui
-from facilitator.tui.screens.dialogs import ConfirmDialog, TextDialog
+from facilitator.tui.screens.dialogs import ConfirmDialog, NewSessionDialog
 from facilitator.tui.screens.home import HomeScreen
 from facilitator.tui.screens.session import SessionScreen
 
@@ -103,6 +103,55 @@ def test_the_preflight_at_the_start(library: Library, templates: Templates,
     assert _run(library, templates, path) == 0
 
 
+def test_after_quitting_the_terminal_says_where_the_session_is(
+        library: Library, templates: Templates, headless: list[Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """ctrl+q leaves the terminal with the session's file and the command that opens it
+    again, in the facilitator's language; the command works as printed."""
+    import asyncio
+
+    from facilitator.cli import build_parser
+
+    path = asyncio.run(_session(library, templates))
+    asyncio.run(_close_round(path))
+
+    async def quit_it(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+
+    headless.append(quit_it)
+    assert run_tui(library=library, templates=templates, session=path, template=None,
+                   title=None, lang="nl", host="127.0.0.1", port=0, public_url=None) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[-2] == f"De sessie is bewaard in {path}"
+    command = said[-1].removeprefix("Verder gaan: facilitator ").split()
+    assert command == ["run", path.stem]
+    assert library.resolve(build_parser().parse_args(command).target) == path
+
+
+def test_the_resume_command_names_a_data_folder_of_its_own(tmp_path: Any,
+                                                          templates: Templates) -> None:
+    import asyncio
+
+    from facilitator.tui.app import where_to_resume
+    from facilitator.tui.i18n import set_language
+
+    set_language("en")
+    elsewhere = Library(tmp_path / "my sessions")
+    store = elsewhere.create(templates.load("kennisatelier"), title="Elsewhere")
+    asyncio.run(store.close())
+    said = where_to_resume(elsewhere, store).splitlines()
+    assert said == [f"The session is saved in {store.path}",
+                    f'To go on with it: facilitator --data-dir "{tmp_path / "my sessions"}" '
+                    f"run {store.session_id}"]
+
+
+async def _close_round(path: Any) -> None:
+    store = SessionStore.open(path)
+    await store.update_round(store.current_round.id, submissions_open=False)
+    await store.close()
+
+
 def test_crash_returns_non_zero_and_keeps_the_session(library: Library, templates: Templates,
                                                       headless: list[Any],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,12 +200,25 @@ async def test_home_screen_new_session_from_template(make_app: Any, library: Lib
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
-        app.screen.query_one(Input).value = "Atelier [/] Utrecht"
+        dialog = app.screen
+        assert isinstance(dialog, NewSessionDialog)
+        assert dialog.query_one("#tables", Input).value == "A, B, C"  # the template's
+        dialog.query_one("#title", Input).value = "Atelier [/] Utrecht"
+        dialog.query_one("#place", Input).value = "Stadhuis"
+        dialog.query_one("#tables", Input).value = "Noord, Zuid, Noord"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog  # a table named twice: said, nothing made
+        assert "“Noord” is named twice" in str(dialog.query_one("#problem", Label).content)
+        assert library.entries() == []
+        dialog.query_one("#tables", Input).value = "8"  # a day for 40: eight tables
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)
-        assert app.store is not None and app.store.info.title == "Atelier [/] Utrecht"
+        store = app.store
+        assert store is not None and store.info.title == "Atelier [/] Utrecht"
+        assert store.info.place == "Stadhuis"
+        assert store.info.tables == tuple(str(n) for n in range(1, 9))
         assert app.server is not None and app.server_ready
     [entry] = library.entries()
     assert entry.title == "Atelier [/] Utrecht"

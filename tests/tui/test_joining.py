@@ -20,6 +20,7 @@ from facilitator.core.joining import BURST_DEVICES, card_code
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.joining import JoiningDialog
 from facilitator.tui.screens.session import PANELS_S
 from facilitator.tui.widgets.joining import JoiningWatch
@@ -119,6 +120,16 @@ async def test_more_devices_than_people_and_a_card_revoked_from_the_dialog(
         cards.highlighted = 1
         await pilot.click("#revoke")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # a printed card stops working: asked
+        assert "Revoke the card of table B?" in str(app.screen.question)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is dialog and store.info.card_issue == {}
+        await pilot.click("#revoke")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is dialog
         assert store.info.card_issue == {"B": 1} and card_code(store.info, "B") != old
         assert "card 2 (the earlier ones are revoked)" in str(
             cards.get_option_at_index(1).prompt)
@@ -174,3 +185,37 @@ async def test_the_dialog_prints_the_cards_with_the_sessions_address(
         [f"http://10.1.2.3:8123/j/{store.info.join_token}"] * 3
     assert links[2] == [f"http://10.1.2.3:8123/j/{store.info.join_token}"
                         f"?code={card_code(store.info, 'C')}&table=C"]
+
+
+async def test_the_tables_are_changed_in_the_dialog_and_get_cards(
+        make_app: Any, store: SessionStore) -> None:
+    await store.go_to_round(1)
+    await store.join("device-0", lang="nl", table_group="C")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, JoiningDialog)
+        tables = dialog.query_one("#tables", Input)
+        assert tables.value == "A, B, C"
+        tables.value = "12"
+        tables.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.info.tables == tuple(str(n) for n in range(1, 13))
+        cards = dialog.query_one(OptionList)
+        assert cards.option_count == 12
+        assert "Table 12 · card 1" in str(cards.get_option_at_index(11).prompt)
+        tables.value = "Noord, Zuid, Noord"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "“Noord” is named twice" in plain(dialog.query_one("#problem"))
+        assert len(store.info.tables) == 12
+        tables.value = ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.info.tables == ()
+        assert "The session's card" in str(cards.get_option_at_index(0).prompt)
+    assert store.participant("device-0").table_group == "C"  # kept where they sat

@@ -7,6 +7,7 @@ from textual.widgets import Static
 from tui_helpers import plain, settle
 
 from facilitator.store.store import SessionStore
+from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.screens.session import SessionScreen
 
@@ -24,6 +25,10 @@ async def test_organiser_link_renew_and_switch_off(make_app, session: SessionSto
         assert "Organiser link: on (k)" in plain(screen.query_one("#join"))
         assert first not in plain(screen.query_one("#join"))  # the projected screen: no secret
         await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # this screen may be on the projector
+        assert "projector" in app.screen.question
+        await pilot.press("y")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, OrganiserScreen)

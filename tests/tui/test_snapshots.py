@@ -125,6 +125,21 @@ def test_round_change_asks_first(snap_compare: Any, library: Library,
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
 
 
+def test_the_whole_question_after_next_round(snap_compare: Any, library: Library,
+                                             templates: Templates) -> None:
+    """After ] and yes, the next round's question stands whole above the feed (it was cut to
+    its first line until a resize)."""
+    app = session_app(library, templates, demo_session(library, templates, round_index=0), "nl")
+
+    async def next_round(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("right_square_bracket", "y")
+        await _settle(pilot)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=next_round)
+
+
 def test_help_and_legend(snap_compare: Any, library: Library, templates: Templates) -> None:
     app = session_app(library, templates, demo_session(library, templates), "en")
 

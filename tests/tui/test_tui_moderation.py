@@ -32,7 +32,11 @@ FORM = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The addresses the app asks the system's browser to open (nothing is opened)."""
     urls: list[str] = []
-    monkeypatch.setattr(webbrowser, "open", lambda url, *args, **kwargs: urls.append(url))
+    def open_in_browser(url: str, new: int = 0, autoraise: bool = True) -> bool:
+        urls.append(url)
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", open_in_browser)
     monkeypatch.setenv("DISPLAY", ":0")  # a desktop to open it on
     return urls
 
@@ -84,6 +88,7 @@ async def test_b_opens_the_moderation_page_in_the_browser(
         await settle(pilot)
         assert len(opened) == 1
         assert app.server.moderation_url in app.notified[-1].message
+        assert "No browser could be opened" in app.notified[-1].message
 
 
 async def test_k_makes_renews_and_switches_off_the_co_moderator_link(

@@ -53,6 +53,14 @@ class FakeServer:
         return f"http://192.168.1.20:8080/j/{self.store.info.join_token}{code}"
 
     @property
+    def room_link(self) -> str:
+        return f"http://192.168.1.20:8080/r/{self.code or 'abcdefghij'}"
+
+    @property
+    def room_links(self) -> list[str]:
+        return [self.room_link]
+
+    @property
     def wall_url(self) -> str:
         return f"http://192.168.1.20:8080/wall/{wall_token(self.store.info.secret)}"
 

@@ -251,6 +251,71 @@ async def test_closed_joining_refuses_new_devices_and_keeps_the_joined(
     assert len(store.participants()) == 3
 
 
+# -- the room's short link --------------------------------------------------------------------
+
+
+async def test_the_short_link_leads_to_the_join_page_with_its_code(
+        room: Any, store: SessionStore) -> None:
+    """``/r/<code>`` (the QR code on the screen, about 40 characters) answers with the join
+    page's full link; a new device joins from there as from the long link."""
+    clock, device = room
+    phone = device()
+    code = code_at(store, clock.now)
+    token = store.info.join_token
+    for typed in (code, code.upper()):  # typed in capitals, it still works
+        answer = await phone.client.get(f"/r/{typed}", allow_redirects=False)
+        assert answer.status == 303
+        assert answer.headers["Location"] == f"/j/{token}?code={code}"
+    status, html = await phone.open(code)
+    assert status == 200 and f'name="code" value="{code}"' in html
+    assert (await phone.post("join", {"lang": "en", "code": code}))[0] == 200
+    assert len(store.participants()) == 1
+
+
+async def test_a_short_link_that_admits_nobody_gives_nothing_away(
+        room: Any, store: SessionStore) -> None:
+    """An expired or made-up code in a short link gets the join page's refusal in the phone's
+    language, and no join token: a short link forwarded after the meeting leads nowhere."""
+    clock, device = room
+    client = device().client
+    old = code_at(store, clock.now)
+    clock.now += ROTATE_S + 1  # the next code: the old one still admits, for its grace
+    answer = await client.get(f"/r/{old}", allow_redirects=False)
+    assert answer.status == 303
+    clock.now += GRACE_S
+    for code in (old, "aaaaaaaaaa", "x"):
+        answer = await client.get(f"/r/{code}", allow_redirects=False,
+                                  headers={"Accept-Language": "nl"})
+        page = await answer.text()
+        assert answer.status == 403, code
+        assert "niet meer geldig" in page  # in the phone's language
+        assert store.info.join_token not in page
+
+
+async def test_a_card_code_in_a_short_link_picks_its_table(room: Any, store: SessionStore) -> None:
+    _clock, device = room
+    code = card_code(store.info, "B")
+    answer = await device().client.get(f"/r/{code}", allow_redirects=False)
+    assert answer.headers["Location"] == f"/j/{store.info.join_token}?code={code}&table=B"
+
+
+async def test_a_joined_phone_scans_again_while_joining_is_closed(
+        room: Any, store: SessionStore) -> None:
+    """Joining closed: the short link still leads to the join page, where a phone that joined
+    before is known by its cookie and a new one is turned away."""
+    clock, device = room
+    joined, new = device(), device()
+    code = code_at(store, clock.now)
+    await joined.join(code)
+    await store.update_round(store.current_round.id, joining_closed=True)
+    for phone, status in ((joined, 200), (new, 409)):
+        answer = await phone.client.get(f"/r/{code}", allow_redirects=False)
+        assert answer.status == 303
+        page = await phone.client.get(answer.headers["Location"],
+                                      headers={"Cookie": f"device={phone.cookie}"})
+        assert page.status == status
+
+
 # -- the wall ----------------------------------------------------------------------------------
 
 
@@ -265,10 +330,10 @@ async def test_the_room_code_is_on_the_wall_and_nowhere_a_phone_can_reach(
                  f"/wall/{token}/events"):
         assert (await client.get(path)).status == 404, path
     html = await (await client.get(f"/wall/{wall}")).text()
-    assert f"/j/{token}?code={code_at(store, clock.now)}" in html
+    assert f"/r/{code_at(store, clock.now)}<" in html  # the room's short link
     clock.now += ROTATE_S
     html = await (await client.get(f"/wall/{wall}")).text()
-    assert f"/j/{token}?code={code_at(store, clock.now)}" in html
+    assert f"/r/{code_at(store, clock.now)}<" in html
     phone = device()
     await phone.join(code_at(store, clock.now))
     status, page = await phone.open()
@@ -382,3 +447,24 @@ async def test_codes_guessed_with_the_join_form_count_too(store: SessionStore) -
         assert await post(code_at(store, clock.now)) == (429, TOO_FAST)
         assert (await _join_page(client, store, code_at(store, clock.now)))[0] == 429
         assert store.participants() == []
+
+
+async def test_codes_guessed_with_the_short_link_count_too(store: SessionStore) -> None:
+    """The room's short link is another door for a code: wrong ones count against the address
+    as on the join page, and past the allowance it leads nowhere, the right code included."""
+    await store.go_to_round(0)
+    clock = Clock()
+    app = create_app(store, clock=clock, limits=Limits(ip_code_guesses=5))
+    async with TestClient(TestServer(app), cookie_jar=aiohttp.DummyCookieJar()) as client:
+
+        async def short(code: str, address: str = VENUE) -> int:
+            response = await client.get(f"/r/{code}", allow_redirects=False,
+                                        headers={"X-Forwarded-For": address})
+            return response.status
+
+        assert await short(code_at(store, clock.now)) == 303  # a right code does not count
+        for n in range(5):
+            assert await short(f"{n:010d}") == 403
+        assert await short(code_at(store, clock.now)) == 429
+        assert (await _join_page(client, store, code_at(store, clock.now)))[0] == 429
+        assert await short(code_at(store, clock.now), "198.51.100.4") == 303

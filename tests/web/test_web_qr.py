@@ -20,11 +20,20 @@ def decode(png: bytes) -> list[str]:
 
 
 async def test_served_png_decodes_to_the_join_url(client: TestClient, store: SessionStore) -> None:
-    """The wall's QR code: the join URL with the room's current code."""
+    """The wall's QR code: the room's short link, which leads to the join page with the room's
+    current code."""
     token = store.info.join_token
-    response = await client.get(f"/wall/{wall_token(store.info.secret)}/qr.png")
-    expected = str(client.make_url(f"/j/{token}")) + f"?code={scanned(store)}"
-    assert decode(await response.read()) == [expected]
+    for kind in ("png", "svg"):
+        response = await client.get(f"/wall/{wall_token(store.info.secret)}/qr.{kind}")
+        if kind == "svg":
+            assert response.content_type == "image/svg+xml"
+            continue
+        [link] = decode(await response.read())
+        assert link == str(client.make_url(f"/r/{scanned(store)}"))
+        page = await client.get(link.removeprefix(str(client.make_url(""))))
+        assert page.status == 200 and str(page.url).endswith(
+            f"/j/{token}?code={scanned(store)}")
+        assert 'name="code"' in await page.text()
 
 
 def test_png_decodes_for_a_public_url() -> None:

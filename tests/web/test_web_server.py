@@ -111,13 +111,17 @@ async def test_serve_prints_the_join_url_first_and_stops_on_sigterm(tmp_path: Pa
         first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
         assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/j/{token}\?code=[a-z2-7]{{10}}", first)
         rest = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
-        assert rest.startswith("wall: ")
+        assert rest.startswith("wand: ")  # in the session's language, as the TUI speaks
         codes = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
-        assert "changes every 3 minutes" in codes and "facilitator cards" in codes
+        assert "verandert elke 3 minuten" in codes and "facilitator cards" in codes
+        short = re.search(rf"http://127\.0\.0\.1:{port}/r/[a-z2-7]{{10}}", codes)
+        assert short, codes  # the room's short link, to type or to check the QR code by
         hint = (await asyncio.wait_for(process.stdout.readline(), 5)).decode()
-        assert "hotspot" in hint or "also" in hint or "other" in hint
-        async with aiohttp.ClientSession() as phone, phone.get(first) as response:
-            assert response.status == 200
+        assert "hotspot" in hint or "ook" in hint or "andere" in hint
+        async with aiohttp.ClientSession() as phone:
+            for link in (first, short.group(0)):
+                async with phone.get(link) as response:
+                    assert response.status == 200 and "/j/" in str(response.url)
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 10) == 0
     finally:
@@ -134,6 +138,6 @@ async def test_the_wall_qr_shows_the_address_phones_use(store: SessionStore) -> 
             local = f"http://127.0.0.1:{server.port}/wall/{wall_token(store.info.secret)}"
             async with laptop.get(local) as response:
                 html = await response.text()
-        assert server.join_url in html
+        assert server.room_link in html
     finally:
         await server.stop()

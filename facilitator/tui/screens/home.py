@@ -22,7 +22,7 @@ from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, language, loc
-from facilitator.tui.screens.dialogs import TextDialog
+from facilitator.tui.screens.dialogs import NewSession, NewSessionDialog
 from facilitator.tui.widgets.agenda import kind_label
 from facilitator.tui.widgets.header import voting_rule
 from facilitator.tui.widgets.keybar import KeyBar
@@ -178,16 +178,16 @@ class HomeScreen(Screen[None]):
             return
         template = self.loaded[options.get_option_at_index(options.highlighted).id or ""]
 
-        def titled(title: str | None) -> None:
-            if title is None:
+        def made(new: NewSession | None) -> None:
+            if new is None:
                 return
             try:
-                store = self.facilitator.library.create(template, title=title,
-                                                        lang=language())
+                store = self.facilitator.library.create(
+                    template, title=new.title, lang=language(), place=new.place,
+                    tables=new.tables)
             except (Refused, StoreError, OSError) as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.facilitator.start_session(store)
 
-        self.app.push_screen(TextDialog(_("Title of the new session"),
-                                        initial=loc(template.title), multiline=False), titled)
+        self.app.push_screen(NewSessionDialog(template, loc(template.title)), made)

@@ -1,4 +1,5 @@
-"""The join screen for the projector: the QR code as large as the terminal allows."""
+"""The join screen for the projector: the QR code as large as the terminal allows, in the
+middle of it, the room's short link and the devices that joined under it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Center, Middle
+from textual.containers import Center
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from facilitator.core.model import Change
-from facilitator.qr import TerminalQR
+from facilitator.qr import TerminalQR, largest_scale, terminal_modules
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, ngettext
 from facilitator.tui.messages import JoinLinkChanged, StoreChanged
@@ -44,11 +45,14 @@ class JoinScreen(ModalScreen[None]):
     def facilitator(self) -> FacilitatorApp:
         return self.app  # type: ignore[return-value]
 
+    TEXT_ROWS = 5
+    """Rows around the code: the prompt, a blank line, the link, the devices."""
+
     def compose(self) -> ComposeResult:
-        with Middle(), Center():
-            yield Static(id="join-prompt")
+        yield Static(id="join-prompt")
+        with Center():
             yield Static(id="join-qr")
-            yield Static(id="join-url")
+        yield Static(id="join-url")
 
     def on_mount(self) -> None:
         self._unsubscribe.append(self.store.subscribe(self._committed))
@@ -71,7 +75,7 @@ class JoinScreen(ModalScreen[None]):
     @on(StoreChanged)
     @on(JoinLinkChanged)
     def _follow(self, _message: Any = None) -> None:
-        link = (self.facilitator.server_url("join"), self.store.participant_count)
+        link = (self.facilitator.server_url("room"), self.store.participant_count)
         if link != (self.url, self.devices):
             self.url, self.devices = link
             self.show()
@@ -87,13 +91,11 @@ class JoinScreen(ModalScreen[None]):
                 Text(_("The participant page is not running."), style="bold red"))
             return
         width, height = self.size
-        scale = 1
-        for candidate in (3, 2):
-            qr = TerminalQR(self.url, scale=candidate)
-            if qr.width + 2 <= width and qr.height + 6 <= height:
-                scale = candidate
-                break
-        self.query_one("#join-qr", Static).update(TerminalQR(self.url, scale=scale))
+        scale = largest_scale(terminal_modules(self.url), width, height - self.TEXT_ROWS)
+        self.query_one("#join-qr", Static).update(
+            TerminalQR(self.url, scale=scale) if scale else
+            Text(_("This window is too small for the QR code: make it larger, or let phones "
+                   "type the link below."), style="bold", justify="center"))
         line = Text(self.url, style="bold", justify="center")
         line.append("\n" + f"{self.devices} " + ngettext("device joined", "devices joined",
                                                           self.devices), style="")

@@ -1,5 +1,6 @@
-"""The joining dialog (key c): how many people are in the room, the table cards with how many
-devices joined with each, revoking a card, printing the cards, and the wall's address."""
+"""The joining dialog (key c): how many people are in the room, the session's tables, the table
+cards with how many devices joined with each, revoking a card (asked first: a printed card stops
+working), printing the cards, and the wall's address."""
 
 from __future__ import annotations
 
@@ -17,11 +18,24 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from facilitator.core.errors import Refused
-from facilitator.core.joining import ROTATE_S, card_issue, card_tables, joined_with_card
+from facilitator.core.joining import (
+    ROTATE_S,
+    TablesRefused,
+    card_issue,
+    card_tables,
+    joined_with_card,
+    table_names,
+)
 from facilitator.store.documents import MAX_ROOM_SIZE
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, ngettext
+from facilitator.tui.screens.dialogs import (
+    TABLES_HINT,
+    ConfirmDialog,
+    tables_problem,
+    tables_text,
+)
 
 
 class JoiningDialog(ModalScreen[None]):
@@ -33,7 +47,7 @@ class JoiningDialog(ModalScreen[None]):
     def __init__(self, store: SessionStore) -> None:
         super().__init__()
         self.store = store
-        self.tables = card_tables(store.template)
+        self.tables = card_tables(store.info)
 
     @property
     def wall_url(self) -> str | None:
@@ -49,6 +63,10 @@ class JoiningDialog(ModalScreen[None]):
                 people = self.store.info.room_size
                 yield Input(str(people) if people else "", id="people", type="integer")
                 yield Button(_("Save"), id="save-people")
+            yield Static(_(TABLES_HINT), classes="section")
+            with Horizontal(classes="row"):
+                yield Input(tables_text(self.store.info.tables), id="tables")
+                yield Button(_("Save"), id="save-tables")
             yield Static(_("Table cards (each has its own code; a revoked card admits no new "
                            "device, the devices that joined with it keep working)"),
                          classes="section")
@@ -125,16 +143,46 @@ class JoiningDialog(ModalScreen[None]):
                     _("People in the room: {n}.").format(n=people) if people
                     else _("People in the room: not said."))
 
+    @on(Button.Pressed, "#save-tables")
+    @on(Input.Submitted, "#tables")
+    def save_tables(self) -> None:
+        try:
+            tables = table_names(self.query_one("#tables", Input).value)
+        except TablesRefused as refused:
+            self.problem(tables_problem(refused))
+            return
+
+        async def change() -> None:
+            await self.store.set_tables(tables)
+            self.tables = card_tables(self.store.info)
+
+        self._write(change(), ngettext("{n} table: print the cards again for the new ones.",
+                                       "{n} tables: print the cards again for the new ones.",
+                                       len(tables)).format(n=len(tables)) if tables
+                    else _("No tables: one card for the whole room."))
+
     @on(Button.Pressed, "#revoke")
     def revoke(self) -> None:
+        """Revoke the chosen card, once the facilitator said yes: a card on a table stops
+        letting new phones in."""
         index = self.query_one("#cards", OptionList).highlighted
         if index is None:
             self.problem(_("Choose a card first."))
             return
         table = self.tables[index]
-        self._write(self.store.revoke_card(table),
-                    _("Card revoked: its code admits no new device. Print the cards again "
-                      "for a new one."))
+        card = _("the card of table {table}").format(table=table) if table \
+            else _("the session's card")
+        question = _("Revoke {card}? The printed card stops letting new phones in (the phones "
+                     "that joined with it keep working); print the cards again for a new "
+                     "one.").format(card=card)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(self.store.revoke_card(table),
+                            _("Card revoked: its code admits no new device. Print the cards "
+                              "again for a new one."))
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Revoke"), no=_("Keep")), answered)
 
     @on(Button.Pressed, "#print")
     def print_table_cards(self) -> None:

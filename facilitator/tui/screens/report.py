@@ -79,11 +79,22 @@ class ReportScreen(Screen[None]):
             yield self._viewer(self.markdown)
         yield KeyBar([*self.ACTIONS, *actions.APP])
 
+    def on_mount(self) -> None:
+        self._read()
+
+    def _read(self) -> None:
+        """The keys scroll the report at once (up, down, page up and down), without a tab: the
+        viewer itself takes the focus (Textual's lets only its parts have it)."""
+        for viewer in self.query(MarkdownViewer):
+            viewer.can_focus = True
+            viewer.focus()
+
     @on(ReportReady)
     async def _ready(self, message: ReportReady) -> None:
         self.markdown = message.markdown
         await self.query("#report-status").remove()
         await self.mount(self._viewer(self.markdown), before=self.query_one(KeyBar))
+        self._read()
 
     @staticmethod
     def _viewer(markdown: str) -> MarkdownViewer:

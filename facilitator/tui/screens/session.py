@@ -14,11 +14,13 @@ see is what is on disk). Keys, the key bar, the help and the palette come from o
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -29,11 +31,14 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Static
 
 from facilitator.collector import freeze_long_lived
+from facilitator.core.clock import format_clock, parse_clock
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import Burst, BurstWatch
-from facilitator.core.model import Change, Contribution, Flag, Source
+from facilitator.core.model import Action, Change, Contribution, Flag, Note, Source, held_on
 from facilitator.core.templates import RoundKind, RoundSpec, localized
+from facilitator.qr import terminal_modules
 from facilitator.store.files import StoreError
+from facilitator.store.store import MAX_TIMER_MINUTES
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, group_name, loc, ngettext
 from facilitator.tui.messages import JoinLinkChanged, StoreChanged, WriteRefused
@@ -43,10 +48,13 @@ from facilitator.tui.screens.dialogs import (
     ActionInput,
     ConfirmDialog,
     ContributionDialog,
+    DetailsDialog,
     LineDialog,
     LineInput,
     LinkPicker,
     NewContribution,
+    Picker,
+    SessionDetails,
     TextDialog,
     ThemeDialog,
     ThemeEdit,
@@ -70,7 +78,7 @@ from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
 from facilitator.tui.widgets.header import RoundHeader, RoundLine, voting_rule
-from facilitator.tui.widgets.join import JoinPanel, JoinShown
+from facilitator.tui.widgets.join import JoinPanel, JoinShown, side_scale, side_width
 from facilitator.tui.widgets.joining import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
@@ -97,8 +105,8 @@ frames."""
 PANEL_AREAS = frozenset({"room", "join", "joining", "status"})
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
-NARROW = 140
-"""Below this width the QR code leaves the side (j still shows it full screen)."""
+TYPICAL_LINK = "http://192.168.100.100:8080/r/" + "x" * 10
+"""What the side panel is sized for before the participant page runs."""
 
 AREAS: dict[str, frozenset[str]] = {
     "session": frozenset({"round", "agenda", "join", "joining"}),
@@ -141,6 +149,9 @@ class SessionScreen(Screen[None]):
     agenda_rows: reactive[tuple[AgendaRow, ...]] = reactive((), repaint=False)
     room_rows: reactive[tuple[RoomRow, ...]] = reactive((), repaint=False)
     join: reactive[JoinShown | None] = reactive(None, repaint=False)
+    join_scale: reactive[int] = reactive(1, repaint=False)
+    """The side panel's QR code size for this terminal (0: no whole code fits beside the feed:
+    the left column points to j)."""
     joining: reactive[JoiningShown | None] = reactive(None, repaint=False)
     status: reactive[ViewStatus | None] = reactive(None, repaint=False)
     detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
@@ -171,6 +182,8 @@ class SessionScreen(Screen[None]):
         self._theme_rows: dict[int, set[int]] = {}
         """Theme → the feed's rows in it (a renamed theme redraws those)."""
         self._rang_for: str | None = None
+        self._question = ""
+        """The round's question as shown above the feed."""
         self._unsubscribe: list[Callable[[], None]] = []
         self._watching_server = False
         self._pending: dict[str, set[int]] = {}
@@ -213,13 +226,15 @@ class SessionScreen(Screen[None]):
                     yield RoundView(id=VIEW_ROUND)
             with Vertical(id="right"):
                 yield Static(_("Join from your phone"), classes="panel-title")
-                yield JoinPanel(id="join").data_bind(SessionScreen.join)
-        yield KeyBar([*self.ACTIONS, *actions.APP])
+                yield JoinPanel(id="join").data_bind(SessionScreen.join,
+                                                     scale=SessionScreen.join_scale)
+        yield KeyBar([*self.ACTIONS, *actions.APP], first=actions.DAY)
 
     def on_mount(self) -> None:
         self.query_one(FeedTable).source = self.rows
         self._unsubscribe.append(self.store.subscribe(self._committed))
         self.watch(self.facilitator, "server_state", self._server_changed)
+        self.watch(self.facilitator, "wall_open", self._wall_opened)
         self.watch(self.query_one(FeedTable), "highlighted", self._highlighted, init=False)
         self.now = self.facilitator.clock()
         self._show_round(keep=self.selected or None)
@@ -234,7 +249,19 @@ class SessionScreen(Screen[None]):
         self.post_message(JoinLinkChanged())
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "narrow")
+        self._size_join()
+
+    def _size_join(self) -> None:
+        """The side panel as wide as the QR code it draws, as large as the screen allows
+        beside a readable feed; none when even the smallest does not fit (a cut code does not
+        scan)."""
+        link = self.join.url if self.join is not None and self.join.url else TYPICAL_LINK
+        modules = terminal_modules(link)
+        scale = side_scale(modules, *self.size)
+        self.set_class(scale == 0, "narrow")
+        if scale:
+            self.query_one("#right").styles.width = side_width(modules, scale)
+        self.join_scale = scale
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -255,6 +282,7 @@ class SessionScreen(Screen[None]):
                 ids.append(item.id)
                 self._theme_rows.setdefault(item.theme_id, set()).add(item.id)
         feed.load(ids, keep=keep)
+        self.query_one(KeyBar).leave_out(self._keys_elsewhere())
         for area in ("round", "agenda", "room", "join", "joining", "status", "detail"):
             self._show(area)
         self._results_dirty = True
@@ -263,12 +291,32 @@ class SessionScreen(Screen[None]):
         # full passes, which would otherwise stall a redraw now and then.
         freeze_long_lived()
 
+    def _keys_elsewhere(self) -> frozenset[str]:
+        """The day's keys that do nothing in this round (the key bar leaves them out)."""
+        spec = self.spec
+        elsewhere = set()
+        if not spec.participants_submit:
+            elsewhere.add("round.submissions")
+        if spec.voting.rule == "none":
+            elsewhere.add("round.voting")
+        if spec.kind is not RoundKind.DISTILLATION:
+            elsewhere.add("distillation.line")
+        if not spec.moderated:
+            elsewhere.add("contribution.approve")
+        return frozenset(elsewhere)
+
     def _show(self, area: str) -> None:
         getattr(self, f"_area_{area}")()
 
     def _area_round(self) -> None:
-        self.round_line = round_line(self.store, self.round_index, projected=self.projected)
-        self.query_one("#prompt", Static).update(loc(self.spec.prompt), layout=False)
+        self.round_line = round_line(self.store, self.round_index, projected=self.projected,
+                                     wall=self.facilitator.wall_open)
+        question = loc(self.spec.prompt)
+        if question != self._question:
+            # Another round's question: the area takes its height (a timer's tick does not
+            # come here with a new question, so it never costs a layout of the screen).
+            self._question = question
+            self.query_one("#prompt", Static).update(Text(question))
 
     def _area_agenda(self) -> None:
         self.agenda_rows = agenda_rows(self.store, self.round_index)
@@ -277,6 +325,7 @@ class SessionScreen(Screen[None]):
         self.room_rows = room_rows(self.store)
 
     def _area_join(self) -> None:
+        shown_link = self.join.url if self.join is not None else None
         app = self.facilitator
         server = app.server
         participants = self.store.participant_count
@@ -285,9 +334,11 @@ class SessionScreen(Screen[None]):
                                   problem=app.server_state.problem)
         else:
             self.join = JoinShown(
-                server.join_url, devices=server.devices_seen, participants=participants,
-                others=tuple(getattr(server, "reachable_urls", server.candidate_urls)),
-                organiser=bool(self.store.info.organiser_secret))
+                server.room_link, devices=server.devices_seen, participants=participants,
+                others=tuple(server.room_links),
+                organiser=bool(self.store.info.organiser_secret), wall=app.wall_open)
+        if self.join.url != shown_link:  # another link may need another size of code
+            self._size_join()
 
     def _area_joining(self) -> None:
         self.joining = joining_shown(self.store, self._burst)
@@ -310,7 +361,8 @@ class SessionScreen(Screen[None]):
         feed = self.query_one(FeedTable)
         cid = feed.current_id
         item = self.store.contribution(cid) if cid else None
-        self.detail = detail_shown(self.store, item, self.rows.named,
+        self.detail = detail_shown(self.store, item,
+                                   self.rows.named if self.projected else None,
                                    len(feed.marked - {cid}) if cid else 0)
 
     def _area_themes(self) -> None:
@@ -597,7 +649,8 @@ class SessionScreen(Screen[None]):
                 return str(exc) or type(exc).__name__
             return None
 
-        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save))
+        self.app.push_screen(ContributionDialog(self.store.template, loc(self.spec.title), save,
+                                                tables=self.store.info.tables))
 
     def action_edit(self) -> None:
         item = self._current()
@@ -803,17 +856,42 @@ class SessionScreen(Screen[None]):
         self.query_one(Agenda).enter()
 
     def action_toggle_projected(self) -> None:
-        self.projected = not self.projected
+        self._set_projected(not self.projected)
+        if self.projected:
+            said = _("This screen is on the projector: the feed is narrowed only to groups "
+                     "that may be named.")
+            if self.facilitator.wall_open:
+                said += " " + _("The wall is open as well: is this terminal really what the "
+                                "room sees?")
+        elif self.facilitator.wall_open:
+            said = _("The room sees the wall; this terminal is your own screen: G narrows "
+                     "the feed to any group. P again before it goes on the projector.")
+        else:
+            said = _("Your own screen, not projected: G narrows the feed to any group. "
+                     "P again before it goes on the projector.")
+        self.notify(said, timeout=8, markup=False)
+
+    def _set_projected(self, projected: bool) -> None:
+        self.projected = projected
+        self.rows.projected = projected
         if self._drop_hidden_filter():
             self._filtered()
+        else:
+            self.query_one(FeedTable).changed_all()
+            self._area_detail()
         self._area_round()
-        self.notify(_("This screen is on the projector: the feed is narrowed only to groups "
-                      "that may be named.") if self.projected else
-                    _("Your own screen, not projected: G narrows the feed to any group. "
-                      "P again before it goes on the projector."), timeout=5, markup=False)
+
+    def _wall_opened(self, opened: bool) -> None:
+        """The wall is on the projector now: this terminal is the facilitator's own screen."""
+        if opened and self.projected:
+            self._set_projected(False)
+        self._area_join()
+
+    def action_open_wall(self) -> None:
+        self.facilitator.open_wall()
 
     def action_filter_group(self) -> None:
-        tables = ["", *self.store.template.table_groups]
+        tables = ["", *self.store.info.tables]
         position = tables.index(self.table_filter) if self.table_filter in tables else 0
         self.table_filter = tables[(position + 1) % len(tables)]
         self._filtered()
@@ -922,17 +1000,46 @@ class SessionScreen(Screen[None]):
         self._flag(Flag.PRACTICAL)
 
     def action_action(self) -> None:
+        """An action from the idea under the cursor; on an idea that has one, that action to
+        correct or remove (never a second by mistake). With no idea under the cursor, the
+        round's actions that came from no idea, or a new one."""
         cid = self.query_one(FeedTable).current_id
         item = self.store.contribution(cid) if cid else None
+        existing = (self.store.actions_for(item.id) if item is not None else
+                    [a for a in self.store.actions()
+                     if a.round_id == self.spec.id and not a.contribution_id])
 
-        def made(result: ActionInput | None) -> None:
-            if result is not None:
-                self.write(self.store.add_action(
-                    result.text, owner=result.owner, due=result.due,
-                    contribution_id=item.id if item else 0, round_id=self.spec.id),
-                    _("Action recorded."))
+        def edit(action: Action | None) -> None:
+            def done(result: ActionInput | None) -> None:
+                if result is None:
+                    return
+                if action is None:
+                    self.write(self.store.add_action(
+                        result.text, owner=result.owner, due=result.due,
+                        contribution_id=item.id if item else 0, round_id=self.spec.id),
+                        _("Action recorded."))
+                elif result.remove:
+                    self.write(self.store.remove_action(action.id), _("Action removed."))
+                else:
+                    self.write(self.store.edit_action(action.id, result.text,
+                                                      owner=result.owner, due=result.due),
+                               _("Action corrected."))
 
-        self.app.push_screen(ActionDialog(item.text if item else ""), made)
+            self.app.push_screen(ActionDialog(item.text if item else "", action=action), done)
+
+        if not existing or (item is not None and len(existing) == 1):
+            edit(existing[0] if existing else None)
+            return
+
+        def chosen(action_id: int | None) -> None:
+            if action_id is not None:
+                edit(self.store.action(action_id) if action_id else None)
+
+        choices = [(0, _("A new action…"))]
+        choices += [(a.id, f"{one_line(a.text)} — {a.owner or _('no owner yet')}")
+                    for a in existing]
+        self.app.push_screen(Picker(choices, title=_("Correct which action?"), wide=True),
+                             chosen)
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:
@@ -947,12 +1054,41 @@ class SessionScreen(Screen[None]):
                           "round."), severity="warning", markup=False)
             return
 
-        def written(line: LineInput | None) -> None:
-            if line is not None:
-                self.write(self.store.add_note(self.spec.id, line.text,
-                                               addressed_to=line.groups), _("Line recorded."))
+        def edit(line: Note | None) -> None:
+            def written(result: LineInput | None) -> None:
+                if result is None:
+                    return
+                if line is None:
+                    self.write(self.store.add_note(self.spec.id, result.text,
+                                                   addressed_to=result.groups),
+                               _("Line recorded."))
+                elif result.remove:
+                    self.write(self.store.remove_note(line.id),
+                               _("Line removed: the phones and the wall no longer show it."))
+                else:
+                    self.write(self.store.edit_line(line.id, result.text,
+                                                    addressed_to=result.groups),
+                               _("Line corrected: the phones and the wall show it as it is "
+                                 "now."))
 
-        self.app.push_screen(LineDialog(self.store.template), written)
+            self.app.push_screen(LineDialog(self.store.template, line=line), written)
+
+        lines = self.store.lines(self.spec.id)
+        if not lines:
+            edit(None)
+            return
+
+        def chosen(note_id: int | None) -> None:
+            if note_id is not None:
+                edit(next((n for n in lines if n.id == note_id), None))
+
+        template = self.store.template
+        choices = [(0, _("A new line…"))]
+        choices += [(n.id, _("To {groups}").format(
+                        groups=", ".join(group_name(template, g) for g in n.addressed_to))
+                     + ": " + one_line(n.text)) for n in lines]
+        self.app.push_screen(Picker(choices, title=_("Write a new line, or correct one"),
+                                    wide=True), chosen)
 
     # -- actions: screens ---------------------------------------------------------------------
 
@@ -970,19 +1106,43 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(JoiningDialog(self.store))
 
     def action_organiser(self) -> None:
-        self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+        def show() -> None:
+            self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
+
+        if not self.projected:
+            show()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                show()
+
+        # The organiser link is a secret; this screen may be what the room sees.
+        self.app.push_screen(ConfirmDialog(
+            _("This screen may be on the projector, and the organiser link is a secret: "
+              "whoever reads it can follow this room. Show it here?\n"
+              "(W puts the wall on the projector; P says this screen is your own.)"),
+            yes=_("Show it"), no=_("Not now")), answered)
 
     def action_moderate(self) -> None:
         """The round's contributions in this laptop's browser, right-to-left text shown right
         (the moderation page, facilitator/web/moderation.py)."""
-        from facilitator.tui.browser import open_in_browser
-
         url = self.facilitator.server_url("moderation")
         if url is None:
             self.notify(_("The participant page is not running, so neither is the moderation "
                           "page."), severity="warning", markup=False)
             return
-        open_in_browser(self.app, f"{url}?round={self.spec.id}")
+        self.run_worker(self._moderate(f"{url}?round={self.spec.id}"), group="browser",
+                        exit_on_error=False)
+
+    async def _moderate(self, url: str) -> None:
+        if await self.facilitator.open_in_browser(url):
+            self.notify(_("Opened in the browser: {url}").format(url=url), markup=False,
+                        timeout=8)
+        else:
+            self.notify(_("No browser could be opened from here: open {url} in a browser on "
+                          "this laptop.").format(url=url), severity="warning", timeout=30,
+                        markup=False)
 
     def action_network_check(self) -> None:
         from facilitator.tui.screens.preflight import PreflightScreen
@@ -998,3 +1158,42 @@ class SessionScreen(Screen[None]):
         state = self.store.round_state(self.spec.id)
         return state.submissions_open or state.voting_open
 
+    # -- actions: corrections (the timer, the session's details) ------------------------------
+
+    def action_less_minute(self) -> None:
+        self.write(self.store.set_timer(self.spec.id, add_minutes=-1.0), _("One minute less."))
+
+    def action_set_time(self) -> None:
+        """Set the time left on the round's timer (running or paused, it stays so)."""
+        state = self.store.round_state(self.spec.id)
+        left = max(0.0, state.remaining(self.facilitator.clock()))
+
+        def check(typed: str) -> str | None:
+            seconds = parse_clock(typed)
+            if seconds is None or seconds > MAX_TIMER_MINUTES * 60:
+                return _("Type the minutes left (5), or minutes and seconds (2:30).")
+            return None
+
+        def chosen(typed: str | None) -> None:
+            seconds = parse_clock(typed) if typed is not None else None
+            if seconds is not None:
+                self.write(self.store.set_timer(self.spec.id, left_minutes=seconds / 60),
+                           _("Time left: {time}.").format(time=format_clock(seconds)))
+
+        self.app.push_screen(TextDialog(_("Time left in this round (minutes, or minutes:seconds)"),
+                                        initial=format_clock(left), multiline=False,
+                                        check=check), chosen)
+
+    def action_details(self) -> None:
+        """The session's title, place and date, as the report prints them."""
+        store = self.store
+        rounds = [store.round_state(spec.id) for spec in store.template.rounds]
+        ran_on = held_on(dataclasses.replace(store.info, held_on=""), rounds)
+
+        def chosen(details: SessionDetails | None) -> None:
+            if details is not None:
+                self.write(store.set_details(title=details.title, place=details.place,
+                                             held_on=details.held_on),
+                           _("Saved: the report shows the session as you set it."))
+
+        self.app.push_screen(DetailsDialog(store.info, ran_on), chosen)

@@ -70,6 +70,11 @@ class Agenda(OptionList, can_focus=False):
         current = next((i for i, row in enumerate(rows) if row.current), 0)
         self.highlighted = highlighted if highlighted is not None and self.has_focus \
             else current
+        self.scroll_to_highlight()
+
+    def on_resize(self) -> None:
+        """However little room the agenda gets, the round it points at stays in view."""
+        self.scroll_to_highlight()
 
     def enter(self) -> None:
         """Take the focus (key A): tab never parks it here."""

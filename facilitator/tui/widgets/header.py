@@ -40,13 +40,18 @@ class RoundLine:
     state: RoundState
     projected: bool = True
     """False: the facilitator said this screen is not on the projector (key P)."""
+    wall: bool = False
+    """The wall was opened in the browser for the projector (key W)."""
 
 
 def round_text(line: RoundLine) -> Text:
     spec, state = line.spec, line.state
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(line.session_title, style="bold")
-    if not line.projected:
+    if not line.projected and line.wall:
+        text.append("   " + _("the room sees the wall; this is your own screen (P)"),
+                    style="bold green")
+    elif not line.projected:
         text.append("   " + _("own screen, not for the projector (P)"), style="bold red")
     text.append("\n")
     text.append(_("Round {n} of {total}").format(n=line.index + 1, total=line.total),

@@ -2,7 +2,8 @@
 same ranks, counts, vote totals and named groups as the wall and the report; never recomputed
 here).
 
-- bottleneck: themes with votes and rank, and which stakeholder groups raised each theme;
+- bottleneck: themes with votes and rank (numbered within the theme; a theme nobody sorted
+  into is left out), and which stakeholder groups raised each theme;
 - ideas: ranked, bold ones marked, the bottlenecks each answers, and its action;
 - audit: who is at the table, with flags, and the room's notes and actions;
 - open: ranked (or simply listed) contributions;
@@ -22,6 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from facilitator.core.model import Contribution, Flag, Note
+from facilitator.core.ranking import ranks_within
 from facilitator.core.readmodel import Withheld
 from facilitator.core.results import AuditFlag, RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
@@ -128,8 +130,9 @@ def bottleneck_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         table.add_column(_("Votes"), justify="right", width=16 if ranking.sampled else 7)
         table.add_column(_("Contribution"), ratio=1)
         table.add_column("×", justify="right", width=3)
-        for item in group.items[:PER_THEME]:
-            table.add_row(str(item.rank), votes_label(spec, item),
+        shown = group.items[:PER_THEME]
+        for item, rank in zip(shown, ranks_within(shown), strict=True):  # within the theme
+            table.add_row(str(rank), votes_label(spec, item),
                           Text(one_line(item.contribution.text)),
                           str(item.count) if item.count > 1 else "")
         parts.append(table)

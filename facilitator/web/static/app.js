@@ -23,6 +23,8 @@
     if (!el || deadline === null) { return; }
     var left = running ? Math.max(0, Math.round((deadline - Date.now()) / 1000)) : frozen;
     el.textContent = clock(left);
+    var paused = document.querySelector(".paused");  // a stopped clock says so, in words
+    if (paused) { paused.hidden = running; }
   }
 
   // How many characters are left in a text box; the box itself stops at its maxlength.
