@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
     from facilitator.store.library import Library, Templates
+    from facilitator.web.capacity import RoomCapacity
     from facilitator.web.server import ParticipantServer
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -366,8 +367,10 @@ def cmd_import(args: argparse.Namespace, library: Library, templates: Templates)
 
 def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) -> int:
     from facilitator.store.store import SessionStore
+    from facilitator.web.capacity import raise_open_files
     from facilitator.web.server import serve_forever
 
+    raise_open_files()  # each phone holds a connection: as many as the system allows
     store = SessionStore.open(library.resolve(args.session))
     use_language(store.info.lang)  # serve speaks the session's language, as the TUI does
 
@@ -424,6 +427,28 @@ def _announce(server: ParticipantServer, port: int) -> None:
               "and restart with --host 0.0.0.0, or give --public-url."))
     if server.port != port and port != 0:
         say(_("(port {asked} was taken; using {port})").format(asked=port, port=server.port))
+    if server.capacity is not None:
+        say(_capacity(server.capacity))
+
+
+def _capacity(capacity: RoomCapacity) -> str:
+    """How many phones the laptop's open-files limit carries, and what happens past it."""
+    files, phones = capacity.files, f"{capacity.phones:,}"
+    if files.limit is None:
+        return _("No open-files limit for connections here: room for {phones} phones at "
+                 "once.").format(phones=phones)
+    if files.raised_from is not None:
+        line = _("Open files: {limit} (raised from {before}): room for {phones} phones at once; "
+                 "past that, a new phone is told the room is full.").format(
+                     limit=f"{files.limit:,}", before=f"{files.raised_from:,}", phones=phones)
+    else:
+        line = _("Open files: {limit}: room for {phones} phones at once; past that, a new "
+                 "phone is told the room is full.").format(limit=f"{files.limit:,}",
+                                                           phones=phones)
+    if files.at_hard_limit and capacity.phones < 2_000:
+        line += " " + _("This laptop allows no more: for a bigger room, ask its administrator "
+                        "to raise the hard limit of open files (ulimit -Hn).")
+    return line
 
 
 def cmd_run(args: argparse.Namespace, library: Library, templates: Templates) -> int:
@@ -455,7 +480,9 @@ def _run_tui(
     template: Template | None,
 ) -> int:
     from facilitator.tui.app import run_tui
+    from facilitator.web.capacity import raise_open_files
 
+    raise_open_files()  # for the session's host, which inherits it (and raises its own)
     return int(
         run_tui(
             library=library,

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import resource
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +94,30 @@ def make_session_file(
 
 
 def raise_open_files() -> None:
-    """Allow this process thousands of sockets (each simulated phone holds two)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    """Allow this process thousands of sockets (each simulated phone holds two), as the
+    participant server raises its own. For load processes only, which stand for many devices:
+    a process that is measured keeps the limits it was started with (``bench room --nofile``)
+    and raises them itself, as ``facilitator run`` and ``serve`` do."""
+    from facilitator.web.capacity import raise_open_files as raise_as_far_as_allowed
+
+    raise_as_far_as_allowed()
+
+
+@contextlib.contextmanager
+def open_files_limit(soft: int) -> Iterator[tuple[int, int]]:
+    """Start the processes made in this block as ``prlimit --nofile=SOFT:HARD`` would: with a
+    soft open-files limit of ``soft`` (at most the hard limit) under this machine's hard limit,
+    which they may raise to themselves. That is what a stock desktop session gives a program
+    (1,024 on Linux, 256 on macOS), whatever this process's own limit is; this process has its
+    own back when the block ends. Yields the (soft, hard) the children start with."""
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    hard = before[1]
+    wanted = soft if hard == resource.RLIM_INFINITY else min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    try:
+        yield wanted, hard
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

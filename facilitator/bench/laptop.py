@@ -29,7 +29,6 @@ from textual import events
 from textual.driver import Driver
 from textual.drivers.headless_driver import HeadlessDriver
 
-from facilitator.bench.common import raise_open_files
 from facilitator.core.model import Change
 from facilitator.store.library import Library, Templates
 from facilitator.store.replica import StoreReplica
@@ -239,9 +238,12 @@ class Hand(threading.Thread):
 
 
 async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) -> None:
-    """(b) as ``facilitator serve`` runs it."""
+    """(b) as ``facilitator serve`` runs it: its open-files limit raised as far as the limit
+    it was started with allows."""
+    from facilitator.web.capacity import raise_open_files
     from facilitator.web.server import ParticipantServer
 
+    raise_open_files()
     store = SessionStore.open(path)
     try:
         server = ParticipantServer(store, host="127.0.0.1", port=0)
@@ -284,6 +286,7 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
 
 
 def main(conn: multiprocessing.connection.Connection, path: str, config: str) -> None:
-    raise_open_files()
+    """The laptop as its command runs it, with the open-files limit it was started with (the
+    benchmark starts it with a stock desktop's: ``bench room --nofile``)."""
     run = _run_app if config == "a" else _serve_alone
     asyncio.run(run(conn, Path(path)))

@@ -43,7 +43,7 @@ class UnkindNetwork:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> UnkindNetwork:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=2048)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

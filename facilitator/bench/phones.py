@@ -18,7 +18,17 @@ Each phone does what a phone's browser does on the participant page, no more:
 - **vote**: from the vote form (``data-rule`` dots or score, ``data-dots``, the ``v<id>``
   selects; the per-item cap from ``data-cap`` or else the highest option) choose weights within
   the rules and ``POST`` every select, as a browser does (empty for "no vote");
-- on **503 or 429** wait ``Retry-After`` and send the same form again (a retry, not an error).
+- on **503 or 429** wait ``Retry-After`` and send the same form again (a retry, not an error);
+  when the network loses a request (the connection reset or refused) wait 2–4 s and send the
+  same form again, at most :data:`RETRIES` times, as the page's script does.
+
+Some phones misbehave as real ones do (:class:`Habit`, a share of the room each): they press
+**back** after a send and send their next idea from the form of the page before (its key
+already used), **lose their Wi-Fi** for a few seconds (every connection dropped, nothing
+reaches the laptop until it is back; what was in flight is sent again), or **double-tap**
+(the same form twice, the second a moment after the first). The benchmark can also drop every
+connection of every phone at once (:meth:`Phones.blink`, the venue's Wi-Fi blinking) and time
+each phone's way back to a live connection.
 
 Pages are read with a few precompiled regular expressions, never an HTML parser, and only the
 fields above are kept; the page itself is dropped once read (at 20,000 items a page can be
@@ -36,10 +46,13 @@ import multiprocessing.connection
 import random
 import re
 import secrets
+import socket
+import struct
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import aiohttp
@@ -52,6 +65,11 @@ TIMEOUT_S = 10.0
 """Longer than this and the phone gives up on a request (an error: a timeout)."""
 RECONNECT_S = 3.0
 """EventSource's reconnection delay until the server says otherwise with ``retry:``."""
+RETRIES = 8
+"""A form whose request the network lost is sent again at most this many times (the script's
+limit, facilitator/web/static/app.js)."""
+AGAIN_S = 2.0
+"""The script waits this long, to twice this, before it sends such a form again."""
 SCORE_ALL = 20
 """A phone scores every item when the page shows at most this many, else a few."""
 SCORE_FEW = 5
@@ -221,6 +239,15 @@ class Tally:
     acked_ms: list[float] = field(default_factory=list)
     """For each of them, from the first try to the success, waits for Retry-After included."""
     reconnects: int = 0
+    shed_ms: list[float] = field(default_factory=list)
+    """How long each 503 (the server shedding load) took to arrive."""
+    resent: int = 0
+    """Forms sent again after their phone's own network lost them (its Wi-Fi, a blink): not
+    errors. A connection the server dropped or refused is an error, sent again all the same."""
+    habits: Counter[str] = field(default_factory=Counter)
+    """What misbehaving phones did: sends from the page before, Wi-Fi losses, double taps."""
+    cut: int = 0
+    """Waits for a Retry-After that would have gone past the end of the phase (saturation)."""
 
     def failed(self, what: str) -> None:
         self.errors[what] += 1
@@ -229,7 +256,8 @@ class Tally:
         return {"requests": self.requests, "latencies_ms": self.latencies_ms,
                 "errors": dict(self.errors), "retries": self.retries,
                 "page_sizes": self.page_sizes, "acked": self.acked, "acked_ms": self.acked_ms,
-                "reconnects": self.reconnects}
+                "reconnects": self.reconnects, "shed_ms": self.shed_ms, "resent": self.resent,
+                "habits": dict(self.habits), "cut": self.cut}
 
 
 @dataclass
@@ -239,8 +267,22 @@ class Acknowledged:
     joins: list[str] = field(default_factory=list)
     """Device cookies."""
     texts: list[str] = field(default_factory=list)
+    """Every text a phone was told was stored ("sent"): each must be in the file exactly once."""
+    tried: list[str] = field(default_factory=list)
+    """Every text a phone sent, told or not: none may be in the file twice."""
     ballots: dict[str, dict[int, int]] = field(default_factory=dict)
     """Device cookie → the last ballot acknowledged."""
+
+
+class Habit(StrEnum):
+    """How a misbehaving phone misbehaves (a well-behaved one has none)."""
+
+    BACK = "back"
+    """Every second send comes from the form of the page before (the back button)."""
+    WIFI = "wifi"
+    """Loses its Wi-Fi for a few seconds, once, while the room is collecting."""
+    DOUBLE = "double"
+    """Taps every button twice."""
 
 
 class Room:
@@ -255,12 +297,15 @@ class Room:
         self.watching = False
         """During a change: phones note when their page first caught up with a new key."""
         self.live_open = 0
+        self.until: float | None = None
+        """The end of the phase: a phone does not wait for a Retry-After past it."""
 
 
 class Phone:
-    def __init__(self, room: Room, index: int) -> None:
+    def __init__(self, room: Room, index: int, habit: Habit | None = None) -> None:
         self.room = room
         self.index = index
+        self.habit = habit
         self.rng = random.Random(room.rng.random())
         self.cookies: dict[str, str] = {}
         self.page: Page | None = None
@@ -272,12 +317,31 @@ class Phone:
         self.joined = False
         self.base_key = ""
         self.caught_up: float | None = None
-        self.http = aiohttp.ClientSession(
+        self.http = self._browser()
+        self.listener: asyncio.Task[None] | None = None
+        self.live: aiohttp.ClientResponse | None = None
+        """The live connection while it is open."""
+        self.live_since = 0.0
+        """When the live connection last opened (``time.monotonic``)."""
+        self.previous: Page | None = None
+        """The page whose form sent the last text: what the back button shows again."""
+        self.sends = 0
+        self.offline_until = 0.0
+        """While the clock is before this, the phone's Wi-Fi is gone."""
+        self.dropped_at = 0.0
+        """When the phone's network last dropped every connection (a request begun before it
+        and lost is the network's doing, not the server's)."""
+        self.waited_out = False
+        """A Retry-After it was told to wait would have outlasted the phase."""
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    def _browser() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=6, keepalive_timeout=60),
             cookie_jar=aiohttp.DummyCookieJar(),
             headers={"User-Agent": USER_AGENT, "Accept-Language": "en"},
         )
-        self.listener: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
         for task in (self.listener, self.reloading):
@@ -286,6 +350,37 @@ class Phone:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         await self.http.close()
+        await asyncio.gather(*self._closing, return_exceptions=True)
+
+    # -- the phone's own network -----------------------------------------------------------------
+
+    @property
+    def offline(self) -> bool:
+        return time.monotonic() < self.offline_until
+
+    def drop(self, offline_s: float = 0.0) -> None:
+        """Every connection of this phone gone at once, as when its Wi-Fi goes: the live one
+        reset (the server reads a TCP reset), the others closed with the browser they were in;
+        no new one for ``offline_s`` seconds. What was in flight is sent again by the phone."""
+        self.dropped_at = time.monotonic()
+        self.offline_until = self.dropped_at + offline_s
+        live, self.live = self.live, None
+        connection = live.connection if live is not None else None
+        if connection is not None and connection.transport is not None:
+            sock = connection.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.transport.abort()
+        old, self.http = self.http, self._browser()
+        closing = asyncio.create_task(old.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    async def _online(self) -> None:
+        """Wait until the phone's Wi-Fi is back."""
+        while self.offline:
+            await asyncio.sleep(max(0.0, self.offline_until - time.monotonic()))
 
     # -- HTTP as a browser does it ---------------------------------------------------------------
 
@@ -297,11 +392,19 @@ class Phone:
             headers["Origin"] = self.room.origin
         return headers
 
-    async def fetch(self, url: URL, form: dict[str, str] | None = None) -> Answer | None:
+    async def fetch(self, url: URL, form: dict[str, str] | None = None,
+                    expected: tuple[int, ...] = ()) -> Answer | None:
         """One GET (or POST of ``form``) as the browser sends it; None when it failed (counted
-        in the tally). 503 and 429 are waited out and the same request is sent again."""
+        in the tally). 503 and 429 are waited out and the same request is sent again; so is
+        one the network lost, after 2–4 s, up to :data:`RETRIES` times (the page's script).
+        A refusal whose status is ``expected`` is an answer, not an error."""
+        lost = 0
         while True:
             tally = self.room.tally
+            if self.offline:  # nothing leaves the phone: the script waits until it is back
+                await self._online()
+                await asyncio.sleep(self.rng.uniform(AGAIN_S, 2 * AGAIN_S))
+                continue
             tally.requests += 1
             started = time.monotonic()
             try:
@@ -320,27 +423,56 @@ class Phone:
                 tally.latencies_ms.append(TIMEOUT_S * 1000)
                 tally.failed("timeout")
                 return None
-            except aiohttp.ClientError as exc:
-                tally.failed(type(exc).__name__)
-                return None
-            tally.latencies_ms.append((time.monotonic() - started) * 1000)
-            if status in (429, 503):
-                tally.retries += 1
-                await asyncio.sleep(float(retry_after) if retry_after.isdigit() else 1.0)
+            except (aiohttp.ClientError, OSError) as exc:
+                if started <= self.dropped_at:
+                    tally.resent += 1  # the phone's own network lost it
+                else:
+                    tally.failed(f"connection lost ({type(exc).__name__}), sent again")
+                lost += 1
+                if lost > RETRIES:
+                    return None
+                await self._online()
+                await asyncio.sleep(self.rng.uniform(AGAIN_S, 2 * AGAIN_S))
                 continue
-            if status >= 400:
+            took = (time.monotonic() - started) * 1000
+            tally.latencies_ms.append(took)
+            if status in (429, 503):
+                if status == 503:
+                    tally.shed_ms.append(took)
+                wait = float(retry_after) if retry_after.isdigit() else 1.0
+                if self.room.until is not None and time.monotonic() + wait > self.room.until:
+                    tally.cut += 1  # the phase ends before the wait would
+                    self.waited_out = True
+                    return None
+                tally.retries += 1
+                await asyncio.sleep(wait)
+                continue
+            if status >= 400 and status not in expected:
                 tally.failed(f"HTTP {status}")
                 return None
             return Answer(status, url.join(URL(location)) if location else None,
                           raw.decode("utf-8", "replace"), len(raw))
 
-    async def submit(self, action: str, fields: dict[str, str]) -> Answer | None:
+    async def submit(self, action: str, fields: dict[str, str],
+                     expected: tuple[int, ...] = ()) -> Answer | None:
         """Post a form of the page; a success counts as acknowledged, with how long it took
-        from the first try (retries and their waits included)."""
+        from the first try (retries and their waits included). A phone that double-taps
+        posts it twice, the second a moment after the first, and shows the last answer."""
         tally = self.room.tally
         started = time.monotonic()
-        answer = await self.fetch(self.room.join_url.join(URL(action)), fields)
-        if answer is not None:
+        url = self.room.join_url.join(URL(action))
+        if self.habit is Habit.DOUBLE:
+            tally.habits["double taps"] += 1
+
+            async def second() -> Answer | None:
+                await asyncio.sleep(self.rng.uniform(0.05, 0.25))
+                return await self.fetch(url, fields, expected)
+
+            answers = await asyncio.gather(self.fetch(url, fields, expected), second())
+            answer = answers[1] or answers[0]
+        else:
+            answer = await self.fetch(url, fields, expected)
+        if answer is not None and answer.status < 400:
             tally.acked += 1
             tally.acked_ms.append((time.monotonic() - started) * 1000)
         return answer
@@ -400,6 +532,10 @@ class Phone:
                        **({"Last-Event-ID": last_id} if last_id else {})}
             if self.cookies:
                 headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            if self.offline:  # EventSource tries and fails until the Wi-Fi is back
+                self.room.tally.reconnects += 1
+                await asyncio.sleep(pause)
+                continue
             try:
                 async with self.http.get(url, headers=headers, timeout=aiohttp.ClientTimeout(
                         total=None, sock_connect=TIMEOUT_S, sock_read=None)) as response:
@@ -413,6 +549,7 @@ class Phone:
                         return  # EventSource gives up on such an answer
                     else:
                         self.room.live_open += 1
+                        self.live, self.live_since = response, time.monotonic()
                         try:
                             event, data = "message", list[str]()
                             async for raw in response.content:
@@ -434,7 +571,9 @@ class Phone:
                                     retry_s = pause = int(value) / 1000
                         finally:
                             self.room.live_open -= 1
-            except (aiohttp.ClientError, TimeoutError, ValueError):
+                            if self.live is response:
+                                self.live = None
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
                 pass
             self.room.tally.reconnects += 1
             await asyncio.sleep(pause)
@@ -513,11 +652,31 @@ class Phone:
         if page is None or page.send is None:
             self.room.tally.failed("no send form")
             return
-        answer = await self.submit(page.send.action, {**page.send.fields, "text": text})
+        form = page.send
+        self.sends += 1
+        back = (self.habit is Habit.BACK and self.sends % 2 == 0 and self.previous is not None
+                and self.previous.send is not None)
+        if back and self.previous is not None and self.previous.send is not None:
+            # back to the page before: its form, its key already used, a new idea typed in
+            form, page = self.previous.send, self.previous
+            self.room.tally.habits["sends from the page before"] += 1
+        self.room.acked.tried.append(text)
+        answer = await self.submit(form.action, {**form.fields, "text": text},
+                                   expected=(409,) if back else ())
         if answer is None:
             return
+        if answer.status == 409:  # the page before was of a round that has closed since
+            self.room.tally.habits["refused: the page before was of an earlier round"] += 1
+            await self.load()
+            return
         self.room.acked.texts.append(text)
+        self.previous = page
         await self._after_post(answer)
+
+    def lose_wifi(self, seconds: float) -> None:
+        """The phone's Wi-Fi goes for ``seconds``."""
+        self.room.tally.habits["Wi-Fi losses"] += 1
+        self.drop(seconds)
 
     async def vote(self) -> None:
         page = await self._settled_page()
@@ -568,9 +727,16 @@ async def _run_until(tasks: list[asyncio.Task[None]], deadline_s: float, tally: 
 class Phones:
     """The load process's side of the conversation with the benchmark."""
 
-    def __init__(self, join_url: str, count: int, seed: int) -> None:
+    def __init__(self, join_url: str, count: int, seed: int,
+                 habits: dict[str, float] | None = None) -> None:
+        """``habits``: the share of the room with each :class:`Habit` (none by default)."""
         self.room = Room(join_url, seed)
-        self.phones = [Phone(self.room, i) for i in range(count)]
+        given: list[Habit | None] = []
+        for name, share in (habits or {}).items():
+            given += [Habit(name)] * round(share * count)
+        given += [None] * (count - len(given))
+        self.room.rng.shuffle(given)
+        self.phones = [Phone(self.room, i, habit) for i, habit in enumerate(given[:count])]
 
     def _begin(self) -> Tally:
         self.room.tally = Tally()
@@ -590,28 +756,89 @@ class Phones:
         return {**tally.summary(), "joined": sum(p.joined for p in self.phones),
                 "live": self.room.live_open}
 
-    async def collect(self, rate: float, seconds: float, deadline_s: float,
-                      marker: str) -> dict[str, Any]:
-        tally = self._begin()
+    def _sending(self, rate: float, seconds: float, marker: str, start: float
+                 ) -> tuple[list[asyncio.Task[None]], int]:
+        """The room sends ``rate`` texts a second for ``seconds`` from ``start``, each joined
+        phone its share at random moments, one after the other."""
         joined = [p for p in self.phones if p.joined]
-        total = round(rate * seconds)
+        total = round(rate * seconds) if joined else 0
         plans: dict[int, list[tuple[float, str]]] = {}
         for n in range(total):
-            phone = joined[n % len(joined)] if joined else None
-            if phone is None:
-                break
+            phone = joined[n % len(joined)]
             text = (f"{marker} phone {phone.index} idea {n}: "
                     + FILLERS[n % len(FILLERS)][: 40 + self.room.rng.randrange(120)])
             plans.setdefault(phone.index, []).append((self.room.rng.uniform(0, seconds), text))
-        start = time.monotonic()
 
         async def sender(phone: Phone, plan: list[tuple[float, str]]) -> None:
             for offset, text in sorted(plan):
                 await _at(start, offset, functools.partial(phone.send, text))
 
-        tasks = [asyncio.create_task(sender(self.phones[i], plan)) for i, plan in plans.items()]
+        return [asyncio.create_task(sender(self.phones[i], plan))
+                for i, plan in plans.items()], total
+
+    async def collect(self, rate: float, seconds: float, deadline_s: float,
+                      marker: str, offline_s: tuple[float, float] = (2.0, 8.0)
+                      ) -> dict[str, Any]:
+        """Phones send; those that lose their Wi-Fi lose it once, at a random moment, for
+        ``offline_s`` (from, to) seconds."""
+        tally = self._begin()
+        start = time.monotonic()
+        tasks, total = self._sending(rate, seconds, marker, start)
+        rng = self.room.rng
+        for phone in self.phones:
+            if phone.joined and phone.habit is Habit.WIFI:
+                loop = asyncio.get_running_loop()
+                loop.call_at(loop.time() + rng.uniform(0, seconds), phone.lose_wifi,
+                             rng.uniform(*offline_s))
         await _run_until(tasks, deadline_s, tally)
         return {**tally.summary(), "planned": total}
+
+    async def blink(self, rate: float, seconds: float, at_s: float, deadline_s: float,
+                    marker: str) -> dict[str, Any]:
+        """The venue's Wi-Fi blinks while the room sends: ``at_s`` into the phase every
+        connection of every phone is dropped at once (the live ones reset), and each phone
+        finds its own way back, as a browser does. How long each took to be live again (None:
+        not within the phase), and what the sends in flight became."""
+        tally = self._begin()
+        start = time.monotonic()
+        tasks, total = self._sending(rate, seconds, marker, start)
+        await asyncio.sleep(at_s)
+        blinked = time.monotonic()
+        for phone in self.phones:
+            phone.drop()
+        await _run_until(tasks, deadline_s - at_s, tally)
+        joined = [p for p in self.phones if p.joined]
+        end = blinked + max(0.0, deadline_s - at_s)
+        while time.monotonic() < end and any(p.live_since <= blinked for p in joined):
+            await asyncio.sleep(0.05)
+        back = [(p.live_since - blinked) * 1000 if p.live_since > blinked else None
+                for p in joined]
+        return {**tally.summary(), "planned": total, "back_ms": back}
+
+    async def saturate(self, seconds: float, deadline_s: float, marker: str
+                       ) -> dict[str, Any]:
+        """Every joined phone sends its next text as soon as the last was answered (and its
+        page loaded), for ``seconds``: far more than the laptop can take, so it must shed.
+        A phone waits out a 503 as the script does, and stops when the wait would outlast the
+        phase (a 429's minute always does)."""
+        tally = self._begin()
+        start = time.monotonic()
+        self.room.until = start + seconds
+
+        async def rush(phone: Phone) -> None:
+            n = 0
+            phone.waited_out = False
+            while time.monotonic() < start + seconds and not phone.waited_out:
+                await phone.send(f"{marker} phone {phone.index} rush {n}: "
+                                 + FILLERS[n % len(FILLERS)][:60])
+                n += 1
+
+        try:
+            tasks = [asyncio.create_task(rush(p)) for p in self.phones if p.joined]
+            await _run_until(tasks, deadline_s, tally)
+        finally:
+            self.room.until = None
+        return {**tally.summary(), "seconds": time.monotonic() - start}
 
     def watch(self) -> Tally:
         """Before the facilitator's change: remember each page's key."""
@@ -680,7 +907,9 @@ FILLERS = (
 
 
 def main(conn: multiprocessing.connection.Connection) -> None:
-    """The load process: phones driven by messages from the benchmark until it says stop."""
+    """The load process: phones driven by messages from the benchmark until it says stop.
+    It stands for a room of phones, each with sockets of its own, so it may hold thousands:
+    it raises its own open-files limit (the laptop, which is measured, never does here)."""
     raise_open_files()
     asyncio.run(_serve(conn))
 
@@ -703,6 +932,10 @@ async def _serve(conn: multiprocessing.connection.Connection) -> None:
                 conn.send(await phones.join(**job))
             elif do == "collect":
                 conn.send(await phones.collect(**job))
+            elif do == "blink":
+                conn.send(await phones.blink(**job))
+            elif do == "saturate":
+                conn.send(await phones.saturate(**job))
             elif do == "watch":
                 phones.watch()
                 conn.send({})

@@ -34,6 +34,12 @@ class Reason(StrEnum):
     """The facilitator closed joining for the round: no new device may join."""
     NOT_A_DATE = "not_a_date"
     """A date the facilitator typed (a due date, the day of the session) is not a date."""
+    CHANGED_SINCE = "changed_since"
+    """An edit from a page that showed an older text than the one stored now (another tab, the
+    back button, or the facilitator changed it): saving it would silently undo that change."""
+    BALLOT_CHANGED = "ballot_changed"
+    """A ballot from a page older than the device's last saved ballot in the round: saving it
+    would silently undo the newer one."""
 
 
 class Refused(Exception):

@@ -223,6 +223,10 @@ class Vote(Record):
     weight: int
     """Dots given, or the score."""
     created: float = 0.0
+    revision: int = 0
+    """The device's ballot in this round as of the save that last changed this vote (1, 2,
+    ...). A ballot page carries the revision it shows, so that a save from an older page (a
+    second tab, the back button) cannot undo a newer one (``SessionStore.cast_ballot``)."""
 
 
 @dataclass(slots=True, kw_only=True)

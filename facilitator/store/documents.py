@@ -191,6 +191,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "device_id": Device,
         "weight": Annotated[int, Field(ge=-LARGEST_ID, le=LARGEST_ID)],
         "created": Time,
+        "revision": Annotated[int, Field(ge=0, le=LARGEST_ID)],
     },
     "samples": {
         "round_id": RoundId,

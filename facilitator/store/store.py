@@ -165,7 +165,9 @@ class SessionStore:
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TABLES}
         self._by_round: dict[str, dict[int, Contribution]] = {}
         self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
-        self._by_nonce: dict[tuple[str, str], int] = {}
+        self._by_nonce: dict[tuple[str, str, str, str], list[int]] = {}
+        """(round, author, nonce, the text as first sent) → the contributions sent so: what a
+        resend of the same form with the same text is recognised by (:meth:`add_contribution`)."""
         self._sent_by_phones: Counter[str] = Counter()
         """Round id → contributions sent from phones (not hidden or withdrawn)."""
         self._merged: dict[int, set[int]] = {}
@@ -410,7 +412,9 @@ class SessionStore:
                         record.id] = record
                     self._sent_by_phones[record.round_id] += 1
                     if record.nonce:
-                        self._by_nonce[(record.author, record.nonce)] = record.id
+                        sent = self._by_nonce.setdefault(_sent_as(record), [])
+                        if record.id not in sent:
+                            sent.append(record.id)
                 if record.merged_into:
                     self._merged.setdefault(record.merged_into, set()).add(record.id)
             case Participant():
@@ -457,9 +461,10 @@ class SessionStore:
                     self._by_author.get((old.round_id, old.author), {}).pop(old.id, None)
                 if old.author:
                     self._sent_by_phones[old.round_id] -= 1
-                if old.nonce and (new_c is None or (new_c.author, new_c.nonce)
-                                  != (old.author, old.nonce)):
-                    self._by_nonce.pop((old.author, old.nonce), None)
+                if old.nonce and (new_c is None or _sent_as(new_c) != _sent_as(old)):
+                    sent = self._by_nonce.get(_sent_as(old), [])
+                    if old.id in sent:
+                        sent.remove(old.id)
                 if old.merged_into and (new_c is None or new_c.merged_into != old.merged_into):
                     self._merged.get(old.merged_into, set()).discard(old.id)
             case Participant():
@@ -760,19 +765,23 @@ class SessionStore:
         """Store a contribution. From the web it must fit an open round; the facilitator may add
         to any round. Stakeholder group and table default to what the author said on joining.
 
-        ``nonce`` is the phone's key for this one submission: sending it again (a retry after a
-        503, or after an answer that never arrived) returns the stored contribution instead of
-        storing it twice. ``links``: the bottlenecks an idea answers, stored as the
-        facilitator's link is (:attr:`Contribution.links`); each must be a bottleneck.
+        ``nonce`` is the key of the phone's form. The same text (and bottleneck) sent again
+        with it (a retry after a 503, an answer that never arrived, a double tap) returns the
+        stored contribution instead of storing it twice. Another text with a key already used
+        (a form shown again by the back button, or a page that did not reload after a send) is
+        a new contribution, stored as such: what a phone is told was stored is always what it
+        sent. ``links``: the bottlenecks an idea answers, stored as the facilitator's link is
+        (:attr:`Contribution.links`); each must be a bottleneck.
         """
         spec = self.template.round(round_id)
         clean = _checked_text(text)
 
         def change(batch: _Batch) -> Contribution:
             if nonce and author:
-                stored = self._by_nonce.get((author, nonce))
-                if stored is not None:
-                    return self._records["contributions"][stored]  # type: ignore[return-value]
+                for stored_id in self._by_nonce.get((round_id, author, nonce, clean), ()):
+                    stored: Contribution = self._records["contributions"][stored_id]  # type: ignore[assignment]
+                    if set(links) <= set(stored.links):
+                        return stored
             if source is Source.WEB and not self._accepts_submissions(round_id):
                 raise Refused(Reason.ROUND_CLOSED)
             for link in links:
@@ -804,15 +813,28 @@ class SessionStore:
         return await self._submit(change)
 
     async def edit_contribution(
-        self, contribution_id: int, text: str, *, device_id: str | None = None
+        self, contribution_id: int, text: str, *, device_id: str | None = None,
+        was: str | None = None,
     ) -> Contribution:
         """Change a contribution's text; the first text is kept. A participant (``device_id``)
         may edit only their own, only while the round takes submissions and is not being voted
-        on, and in a moderated round their edit waits for approval again."""
+        on, and in a moderated round their edit waits for approval again.
+
+        ``was`` is the text the phone's page showed when the edit began. An edit whose page
+        showed another text than the one stored now (a second tab saved first, the facilitator
+        changed it) is refused (:attr:`Reason.CHANGED_SINCE`) rather than undo that change; one
+        whose text is already stored (the same edit sent again) is answered with the item as
+        it is. None: no check (the facilitator edits what the screen shows now).
+        """
         clean = _checked_text(text)
+        shown = clean_text(was) if was is not None else None
 
         def change(batch: _Batch) -> Contribution:
             item = self._own_or_any(contribution_id, device_id)
+            if shown is not None and item.text == clean:
+                return item  # already so: a resend, or the same change made elsewhere
+            if shown is not None and shown != item.text:
+                raise Refused(Reason.CHANGED_SINCE)
             fields: dict[str, Any] = {}
             if device_id is not None and self.template.round(item.round_id).moderated:
                 fields["approved"] = False
@@ -830,21 +852,38 @@ class SessionStore:
         """A participant takes back their own contribution (hidden, never deleted)."""
 
         def change(batch: _Batch) -> Contribution:
+            item = self._existing(contribution_id)
+            if item.hidden_by == HiddenBy.AUTHOR.value and item.author == device_id:
+                return item  # withdrawn already: the same request sent again
             return batch.update(self._own_or_any(contribution_id, device_id), hidden=True,
                                 hidden_by=HiddenBy.AUTHOR.value)
 
         return await self._submit(change)
 
-    async def cast_ballot(self, device_id: str, round_id: str, ballot: Mapping[int, int]) -> None:
+    async def cast_ballot(self, device_id: str, round_id: str, ballot: Mapping[int, int], *,
+                          revision: int | None = None) -> int:
         """Set a device's votes on the items of ``ballot`` (contribution id → dots or score;
         0 takes a vote back). Its votes on other items of the round stay, and count towards
         the dot budget. A device votes only on items it was shown (see :meth:`ballot_items`).
+        Returns the ballot's revision after the save (:meth:`ballot_revision`).
+
+        ``revision`` is the ballot's revision the phone's page showed. A page older than the
+        last save (a second tab, the back button) is refused (:attr:`Reason.BALLOT_CHANGED`)
+        rather than undo the newer ballot, unless what it sends is already stored (the same
+        ballot sent again: answered as saved). None: no check.
         """
         spec = self.template.round(round_id)
 
-        def change(batch: _Batch) -> None:
+        def change(batch: _Batch) -> int:
             if not self.round_state(round_id).voting_open:
                 raise Refused(Reason.VOTING_CLOSED)
+            existing = self._ballots.get((round_id, device_id), {})
+            now_at = self.ballot_revision(device_id, round_id)
+            if revision is not None and revision != now_at:
+                if all((existing[cid].weight if cid in existing else 0) == weight
+                       for cid, weight in ballot.items()):
+                    return now_at
+                raise Refused(Reason.BALLOT_CHANGED)
             # Only the ballot's own items are looked at: a commit of many ballots must not scan a
             # round of thousands once per ballot.
             shown = self.shown_to(device_id, round_id)
@@ -858,18 +897,20 @@ class SessionStore:
                 # own item is not votable unseen: its vote would count without its view.
                 and (cid in shown or (cid in own and not spec.voting.own_items))
             }
-            existing = self._ballots.get((round_id, device_id), {})
             kept = sum(vote.weight for cid, vote in existing.items()
                        if cid not in ballot and self._counts(cid))
             problem = check_ballot(spec.voting, ballot, votable=votable, own=own, kept=kept)
             if problem is not None:
                 raise Refused(Reason(problem.value))
             now = time.time()
-            for cid, weight in ballot.items():
+            changed = [(cid, weight) for cid, weight in ballot.items()
+                       if (existing[cid].weight if cid in existing else 0) != weight]
+            if not changed:
+                return now_at
+            for cid, weight in changed:
                 if cid in existing:
-                    if existing[cid].weight != weight:
-                        batch.update(existing[cid], weight=weight, created=now)
-                elif weight:
+                    batch.update(existing[cid], weight=weight, created=now, revision=now_at + 1)
+                else:
                     batch.insert(
                         Vote(
                             round_id=round_id,
@@ -877,10 +918,18 @@ class SessionStore:
                             device_id=device_id,
                             weight=weight,
                             created=now,
+                            revision=now_at + 1,
                         )
                     )
+            return now_at + 1
 
-        await self._submit(change)
+        return await self._submit(change)
+
+    def ballot_revision(self, device_id: str, round_id: str) -> int:
+        """How many saves have changed a device's ballot in a round (0: none yet): what a
+        ballot page carries, so that a save from an older page is known as such."""
+        votes = self._ballots.get((round_id, device_id), {})
+        return max((vote.revision for vote in votes.values()), default=0)
 
     def _counts(self, contribution_id: int) -> bool:
         item = self.contribution(contribution_id)
@@ -1368,6 +1417,12 @@ def new_session_secret() -> str:
 def new_organiser_secret() -> str:
     """The secret of a room's organiser link, or of its co-moderator's (192 bits)."""
     return secrets.token_urlsafe(24)
+
+
+def _sent_as(item: Contribution) -> tuple[str, str, str, str]:
+    """What makes two sends the same input: the round, the device, the form's key and the
+    text as first sent (an edit later keeps it in ``original_text``)."""
+    return (item.round_id, item.author, item.nonce, item.original_text or item.text)
 
 
 def _index_key(record: Record) -> tuple[Any, ...]:

@@ -14,6 +14,7 @@ nothing else is reachable):
 ``POST /j/{token}/withdraw/{id}``          withdraw your own (hidden, never deleted)
 ``POST /j/{token}/vote``                   your whole ballot: ``v<id>=<dots or score>``
 ``GET  /j/{token}/events``                 server-sent events: round changes and the timer
+                                           (a joined device's page only)
 ``GET  /wall/{wall}``                      the projector wall (``?lang=en``)
 ``GET  /wall/{wall}/events``               server-sent events for the wall
 ``GET  /wall/{wall}/qr.svg``, ``qr.png``   the join QR code, with the room's current code
@@ -28,4 +29,7 @@ joins with a code only the room has (``facilitator.core.joining``; ``docs/securi
 Every POST answers ``303`` back to the page (plain forms) or JSON ``{"ok", "message"}`` when the
 request accepts ``application/json`` (the page's script); refusals carry a status and a sentence
 in the participant's language (see :mod:`facilitator.web.messages`).
+
+The server holds to what the laptop carries (:mod:`facilitator.web.capacity`: the open-files
+limit, raised) and counts every connection at the door (:mod:`facilitator.web.connections`).
 """

@@ -2,24 +2,32 @@
 render.
 
 Every POST passes the same gate in the same order: known session (404), body size (413), a
-readable form (400), own origin and the device's CSRF token (403), a device that has joined
-(403, except for joining itself), rate limits per device and per client address (429); then the
-store decides (400, 409) and the disk has the last word (503). A refusal stores nothing and is
-answered in the participant's language, as a page for plain forms or as JSON for the page's
-script.
+readable form that arrived in time (400, 408), own origin and the device's CSRF token (403), a
+device that has joined (403, except for joining itself), room for one more phone (503, for a
+new device), rate limits per device and per client address (429); then the store decides (400,
+409) and the disk has the last word (503). A refusal stores nothing and is answered in the
+participant's language, as a page for plain forms or as JSON for the page's script.
+
+Before any of that, the connection was let in at the door (facilitator.web.connections), and a
+live connection (SSE) is counted by the overload guard for as long as it is open
+(:func:`shed_load`), in all and per client address.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import hashlib
 import hmac
 import logging
 import re
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -58,6 +66,8 @@ from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
 from facilitator.web import messages as say
+from facilitator.web.capacity import RoomCapacity
+from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import (
     COOKIE_MAX_AGE,
     DEVICE_COOKIE,
@@ -79,6 +89,8 @@ from facilitator.web.turns import Turns
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
+BODY_S = 10.0
+"""How long a form's body may take to arrive once its head has (a phone sends it at once)."""
 HERE = Path(__file__).resolve().parent
 WALL_ITEMS = 60
 """The wall shows the newest contributions; older ones scroll off (the TUI has them all)."""
@@ -86,6 +98,8 @@ WALL_RESULTS = 20
 MAX_IN_FLIGHT = 256
 """Requests in progress beyond which new ones are answered 503 at once (see shed_load)."""
 RETRY_AFTER_S = 2
+FULL_RETRY_AFTER_S = 30
+"""When the room is full, a new phone may try again after this long (someone may have left)."""
 MINE_SHOWN = 20
 """A phone lists its newest contributions of the round; it says how many earlier ones exist."""
 
@@ -110,6 +124,9 @@ NEW_COOKIE = web.RequestKey("new_cookie", str)
 REMEMBER_LANG = web.RequestKey("remember_lang", str)
 DRAFT = web.RequestKey("draft", str)
 """The text a refused form carried, shown back so nothing typed is lost without JavaScript."""
+BACK = web.RequestKey("back", str)
+"""The join link's query (its code and table) that a refused join's Back link keeps."""
+STATIC: web.AppKey[dict[str, StaticFile]] = web.AppKey("static", dict)
 
 
 @dataclass(slots=True)
@@ -127,6 +144,42 @@ class Config:
     """Page renders take turns of the loop (a few per turn): see facilitator.web.turns."""
     clock: Callable[[], float] = time.time
     """The wall clock the room's join code follows (tests give their own)."""
+    capacity: RoomCapacity = field(default_factory=RoomCapacity.unlimited)
+    """What this laptop carries (the server measures it when it starts listening)."""
+    doors: ConnectionGuard | None = None
+    """The connections at the door (None under aiohttp's test server)."""
+    streams: int = 0
+    """Live connections open now (counted by :func:`shed_load`)."""
+    streams_from: Counter[str] = field(default_factory=Counter)
+    """Live connections per client address."""
+
+    @property
+    def room_full(self) -> bool:
+        """Whether a new phone would be one more than the laptop carries."""
+        return self.streams >= self.capacity.phones
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """The page's script or style sheet, read once: no file is opened per request, so no
+    client that reads slowly can hold the session's descriptors."""
+
+    body: bytes
+    content_type: str
+    etag: str
+    modified: str
+
+
+def static_files() -> dict[str, StaticFile]:
+    types = {".js": "text/javascript", ".css": "text/css"}
+    found = {}
+    for path in sorted((HERE / "static").iterdir()):
+        if path.suffix in types:
+            body = path.read_bytes()
+            found[path.name] = StaticFile(
+                body, types[path.suffix], '"' + hashlib.sha256(body).hexdigest()[:16] + '"',
+                formatdate(path.stat().st_mtime, usegmt=True))
+    return found
 
 
 class Refusal(Exception):
@@ -217,12 +270,14 @@ def answer(
     sentence = translate(lang, reply.sentence)
     if wants_json(request):
         return web.json_response(
-            {"ok": False, "status": reply.status, "message": sentence},
+            {"ok": False, "status": reply.status, "message": sentence, "reload": reply.stale},
             status=reply.status,
             headers=headers,
         )
     token = request.match_info.get("token", "")
     back = f"/j/{token}" if token and request.get(SESSION_OK) else ""
+    if back and request.get(BACK):
+        back += "?" + request[BACK]
     response = render(request, "error.html", lang, reply.status, sentence=sentence, back=back,
                       draft=request.get(DRAFT, ""))
     if headers:
@@ -234,6 +289,23 @@ def answer(
 
 
 @web.middleware
+async def at_the_door(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Tell the connection guard a request is in progress on its connection (its head has
+    arrived; the connection is not idle)."""
+    doors = request.app[CONFIG].doors
+    if doors is None:
+        return await handler(request)
+    transport = request.transport
+    doors.request_started(transport)
+    try:
+        return await handler(request)
+    finally:
+        doors.request_ended(transport)
+
+
+@web.middleware
 async def shed_load(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
@@ -241,11 +313,13 @@ async def shed_load(
 
     Queueing more would only make every answer late (and, with phones giving up after a few
     seconds, do work nobody waits for); the page's script keeps the text and sends it again
-    after Retry-After. Live-update streams and static files are not counted: they cost nothing
-    while they wait.
+    after Retry-After. Static files (from memory) are not counted. Live connections are counted
+    apart (:func:`_live`): they cost no work while they wait, but each holds a connection.
     """
-    if request.path.startswith("/static/") or request.path.endswith("/events"):
+    if request.path.startswith("/static/"):
         return await handler(request)
+    if request.path.endswith("/events"):
+        return await _live(request, handler)
     config = request.app[CONFIG]
     if config.in_flight >= config.max_in_flight:
         raise Refusal(say.BUSY, headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -254,6 +328,31 @@ async def shed_load(
         return await handler(request)
     finally:
         config.in_flight -= 1
+
+
+async def _live(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A live connection, counted for as long as it is open: past the room's
+    :attr:`~RoomCapacity.streams` a 503, past :attr:`~RoomCapacity.live_per_address` from one
+    client address a 429 (the page's script tries again a little later, either way)."""
+    config = request.app[CONFIG]
+    if config.streams >= config.capacity.streams:
+        raise Refusal(say.BUSY, headers={"Retry-After": str(RETRY_AFTER_S)})
+    address = client_address(request)
+    if address is not None and config.streams_from[address] >= config.capacity.live_per_address:
+        raise Refusal(say.TOO_FAST, headers={"Retry-After": str(FULL_RETRY_AFTER_S)})
+    config.streams += 1
+    if address is not None:
+        config.streams_from[address] += 1
+    try:
+        return await handler(request)
+    finally:
+        config.streams -= 1
+        if address is not None:
+            config.streams_from[address] -= 1
+            if config.streams_from[address] <= 0:
+                del config.streams_from[address]
 
 
 @web.middleware
@@ -347,9 +446,13 @@ def _device(request: web.Request, store: SessionStore) -> str:
 
 
 async def _read_form(request: web.Request) -> MultiDictProxy[Any]:
-    """The posted form; a body that cannot be parsed is a 400, never a 500."""
+    """The posted form; a body that cannot be parsed is a 400, never a 500, and one that takes
+    longer than :data:`BODY_S` to arrive a 408 (its handler does not wait for it)."""
     try:
-        return await request.post()
+        async with asyncio.timeout(BODY_S):
+            return await request.post()
+    except TimeoutError:
+        raise Refusal(say.TOO_SLOW) from None
     except (ValueError, LookupError, RuntimeError, HttpProcessingError) as exc:
         log.info("unreadable form: %s %s: %s", request.method, request.path, exc)
         raise Refusal(say.BAD_REQUEST) from None
@@ -366,6 +469,8 @@ async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, Mul
     request[LANG] = pick_language(request, participant)
     form = await _read_form(request)
     request[DRAFT] = _field(form, "text")  # shown back if anything below refuses it
+    if kind == "joins":
+        _joining(request, form)
     config = request.app[CONFIG]
     if (
         not device
@@ -375,6 +480,8 @@ async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, Mul
         raise Refusal(say.FORGED)
     if participant is None and kind != "joins":
         raise Refusal(say.JOIN_FIRST)
+    if participant is None and config.room_full:
+        raise Refusal(say.ROOM_FULL, headers={"Retry-After": str(FULL_RETRY_AFTER_S)})
     limits = config.limits
     checks = [(device, kind, getattr(limits, kind))]
     address = client_address(request)
@@ -387,17 +494,41 @@ async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, Mul
     return store, device, form
 
 
+def _joining(request: web.Request, form: MultiDictProxy[Any]) -> None:
+    """A join form: any refusal speaks the language the phone chose on the join page, and its
+    Back link keeps the join code and table of the link the phone scanned."""
+    chosen = _field(form, "lang")
+    if chosen in PARTICIPANT_LANGUAGES:
+        request[LANG] = chosen
+    carried = {key: _field(form, key)[:MAX_CODE_CHARS if key == "code" else MAX_NAME_CHARS]
+               for key in ("code", "table")}
+    request[BACK] = urlencode({key: value for key, value in carried.items() if value})
+
+
 def _field(form: MultiDictProxy[Any], name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
 
 
+def _shown(form: MultiDictProxy[Any], name: str) -> str | None:
+    """What the page showed when the form was made (the text an edit starts from, the ballot's
+    revision): the store refuses a form older than what it holds. None when the form has no
+    such field (every page's form has; a script's own request is not checked)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
 def _done(request: web.Request, token: str, what: str, extra: dict[str, Any] | None = None,
-          anchor: str = "") -> web.StreamResponse:
-    """Success: JSON for the script, else Post/Redirect/Get back to the page."""
+          anchor: str = "", form: dict[str, str] | None = None) -> web.StreamResponse:
+    """Success: JSON for the script, else Post/Redirect/Get back to the page.
+
+    ``form``: what the form's hidden fields hold from now on (a send form's new key, the text
+    an edit starts from, the ballot's revision), so that the form sent again is not mistaken
+    for this one, even when the page cannot be loaded again after it."""
     if wants_json(request):
         sentence = translate(request[LANG], CONFIRMATIONS[what].sentence)
-        return web.json_response({"ok": True, "message": sentence, **(extra or {})})
+        return web.json_response({"ok": True, "message": sentence, **(extra or {}),
+                                  "form": form or {}})
     raise web.HTTPSeeOther(f"/j/{token}?ok={what}{anchor}")
 
 
@@ -449,7 +580,7 @@ def _refused_join(request: web.Request, store: SessionStore) -> say.Answer | Non
             store.admits(JoinCode(code, request.app[CONFIG].clock()))
     except Refused as exc:
         return say.REFUSALS[exc.reason]
-    return None
+    return say.ROOM_FULL if request.app[CONFIG].room_full else None
 
 
 @contextlib.contextmanager
@@ -469,7 +600,7 @@ def _code_guesses(request: web.Request, guessing: bool) -> Iterator[None]:
         yield
     except Refused as exc:
         if exc.reason is Reason.CODE_NOT_VALID:
-            config.rate.count(key, "code_guesses")
+            config.rate.count(key, "code_guesses", config.limits.ip_code_guesses)
         raise
 
 
@@ -502,6 +633,7 @@ async def participant_page(request: web.Request) -> web.StreamResponse:
                           refusal=translate(lang, refused.sentence))
         return render(request, "join.html", lang, **common, **context)
 
+    request.app[HUB].page_loaded(device)
     items: list[Contribution] = []
     spec = store.current_round
     state = store.round_state(spec.id)
@@ -550,7 +682,7 @@ def round_context(store: SessionStore, lang: str, device: str = "",
         notice=content.notice(content.QUESTION_NOTICE, lang, [prompt, title]),
         can_send=can_send,
         can_change=can_send and not state.voting_open,
-        nonce=secrets.token_urlsafe(12) if device else "",
+        nonce=new_nonce() if device else "",
         answerable=answerable,
         answered={cid: item for cid, item in answered.items() if item is not None},
         themes=_themes(store, [*items, *answerable], lang),
@@ -566,6 +698,7 @@ def round_context(store: SessionStore, lang: str, device: str = "",
         more_sets=voting and bool(device) and store.sets_dealt(device, spec.id) < MAX_SETS
         and len(store.shown_to(device, spec.id)) < len(ranking.candidates),
         ballot=ballot,
+        revision=store.ballot_revision(device, spec.id) if device else 0,
         kept=sum(weight for cid, weight in ballot.items() if cid not in on_page),
         device=device,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
@@ -608,7 +741,13 @@ async def send(request: web.Request) -> web.StreamResponse:
     item = await store.add_contribution(spec.id, text, author=device,
                                         nonce=nonce if _NONCE.fullmatch(nonce) else "",
                                         links=_answers(store, spec, form))
-    return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine")
+    return _done(request, store.info.join_token, "sent", {"id": item.id}, "#mine",
+                 form={"nonce": new_nonce()})
+
+
+def new_nonce() -> str:
+    """The key of one send form (see :meth:`SessionStore.add_contribution`)."""
+    return secrets.token_urlsafe(12)
 
 
 def _answers(store: SessionStore, spec: RoundSpec, form: MultiDictProxy[Any]) -> tuple[int, ...]:
@@ -632,13 +771,15 @@ async def edit(request: web.Request) -> web.StreamResponse:
     text = request[DRAFT] = _field(form, "text")
     cid = _contribution_id(request)
     try:
-        item = await store.edit_contribution(cid, text, device_id=device)
+        item = await store.edit_contribution(cid, text, device_id=device,
+                                             was=_shown(form, "was"))
     except Refused as exc:
         if exc.reason is Reason.ROUND_CLOSED:
             raise Refusal(say.CANNOT_CHANGE) from None
         raise
     what = "edited" if item.approved else "edited_pending"
-    return _done(request, store.info.join_token, what, {"id": item.id}, "#mine")
+    return _done(request, store.info.join_token, what, {"id": item.id}, "#mine",
+                 form={"was": item.text})
 
 
 async def withdraw(request: web.Request) -> web.StreamResponse:
@@ -656,6 +797,7 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 _CONTRIBUTION_ID = re.compile(r"[0-9]{1,9}")
 _BALLOT_FIELD = re.compile(r"v[0-9]{1,9}")
 _WEIGHT = re.compile(r"-?[0-9]{1,3}")
+_REVISION = re.compile(r"[0-9]{1,9}")
 
 
 def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
@@ -681,8 +823,12 @@ def _ballot(form: MultiDictProxy[Any]) -> dict[int, int]:
 async def vote(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "votes")
     spec = _current_open_round(store, form)
-    await store.cast_ballot(device, spec.id, _ballot(form))
-    return _done(request, store.info.join_token, "voted")
+    shown = _shown(form, "revision")  # the ballot's revision on the page it came from
+    if shown is not None and not _REVISION.fullmatch(shown):
+        raise Refusal(say.BAD_REQUEST)
+    revision = await store.cast_ballot(device, spec.id, _ballot(form),
+                                       revision=int(shown) if shown is not None else None)
+    return _done(request, store.info.join_token, "voted", form={"revision": str(revision)})
 
 
 async def another_set(request: web.Request) -> web.StreamResponse:
@@ -699,8 +845,8 @@ async def participant_events(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(DEVICE_COOKIE)
     device = device_id(store.info.secret, cookie) if cookie and valid_cookie(cookie) else ""
     participant = store.participant(device) if device else None
-    if participant is None:
-        return await hub.participant_stream(request, "", "")
+    if participant is None:  # only a joined phone's page listens: nobody else holds one open
+        raise Refusal(say.JOIN_FIRST)
     return await hub.participant_stream(request, device, pick_language(request, participant))
 
 
@@ -839,6 +985,17 @@ async def organiser_summary(request: web.Request) -> web.StreamResponse:
     return web.Response(body=body, content_type="application/json", headers=headers)
 
 
+async def static_file(request: web.Request) -> web.StreamResponse:
+    found = request.app[STATIC].get(request.match_info["name"])
+    if found is None:
+        raise web.HTTPNotFound()
+    headers = {"ETag": found.etag, "Last-Modified": found.modified}
+    if request.headers.get("If-None-Match") == found.etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=found.body, content_type=found.content_type, charset="utf-8",
+                        headers=headers)
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True})
 
@@ -861,8 +1018,10 @@ def create_app(
 ) -> web.Application:
     """The participant server's application (also what tests drive with aiohttp's client).
     ``clock``: the wall clock the room's join code follows."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[answers, shed_load])
+    app = web.Application(client_max_size=MAX_BODY,
+                          middlewares=[at_the_door, answers, shed_load])
     app[STORE] = store
+    app[STATIC] = static_files()
     app[CONFIG] = Config(
         public_url=public_url.rstrip("/") if public_url else None,
         limits=limits or Limits(),
@@ -904,7 +1063,7 @@ def create_app(
         web.get(f"/wall/{token}/events", wall_events),
         web.get(f"/wall/{token}/qr.{{kind:svg|png}}", qr_code),
         web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
-        web.static("/static", HERE / "static", append_version=False),
+        web.get(r"/static/{name:[a-z]+\.(?:js|css)}", static_file),
     ])
     from facilitator.web import moderation  # it builds on this module
 

@@ -9,7 +9,7 @@ import ipaddress
 import re
 import secrets
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -113,24 +113,49 @@ def same_origin(request: web.Request, public_url: str | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
-    """Requests per minute, per kind of change: per device, and per client address on top.
+class Rate:
+    """A limit as a burst and a pace: at most ``burst`` at once, then ``per_minute`` a minute
+    (a token bucket that holds ``burst`` and fills at ``per_minute``)."""
 
-    The per-address limits stop a script that makes up new devices; they are generous because
-    a whole room may share one address (a venue's NAT in front of a ``--public-url``).
+    burst: int
+    per_minute: float
+
+    @classmethod
+    def per_minute_of(cls, count: int) -> Rate:
+        """``count`` a minute, all of them at once if need be."""
+        return cls(count, count)
+
+
+ROOM_BEHIND_ONE_ADDRESS = 500
+"""The phones one client address may carry: an access point in router mode, or a proxy for
+``--public-url`` that does not say which phone it forwards. The limits per address let such a
+room join and send all at once; past them, they keep pace with a room, not with a script."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Limits per kind of change: per device, which do the fine work, and per client address,
+    which are a burst allowance well above a room's pace.
+
+    A device is one phone: a minute's worth of sending, voting and joining is generous for a
+    person and slow for a script. An address may be a whole room (a venue's NAT, a proxy), so
+    its limits let :data:`ROOM_BEHIND_ONE_ADDRESS` phones join and send at once, then refill
+    at a room's pace; a script that makes up devices from one address is held to that pace.
     """
 
     submissions: int = 10
-    """Sending, editing and withdrawing contributions, per device."""
+    """Sending, editing and withdrawing contributions, per device, a minute."""
     votes: int = 30
     joins: int = 10
-    ip_submissions: int = 120
-    """Sending, editing and withdrawing contributions, per client address."""
-    ip_votes: int = 300
-    ip_joins: int = 120
+    ip_submissions: Rate = Rate(2 * ROOM_BEHIND_ONE_ADDRESS, 1_200)
+    """Sending, editing and withdrawing contributions, per client address: the whole room
+    twice at once, then 20 a second."""
+    ip_votes: Rate = Rate(4 * ROOM_BEHIND_ONE_ADDRESS, 3_000)
+    ip_joins: Rate = Rate(2 * ROOM_BEHIND_ONE_ADDRESS, 300)
     """Joining and changing one's details, per client address."""
-    ip_new_devices: int = 60
-    """Devices joining for the first time, per client address."""
+    ip_new_devices: Rate = Rate(ROOM_BEHIND_ONE_ADDRESS, 60)
+    """Devices joining for the first time, per client address: the room at once, then one a
+    second (latecomers)."""
     ip_organiser: int = 120
     """Organiser summaries, per client address (a watching laptop asks every few seconds)."""
     ip_organiser_guesses: int = 60
@@ -148,56 +173,65 @@ class Limits:
 
 
 class RateLimiter:
-    """A sliding one-minute window per (device or address, kind)."""
+    """A token bucket per (device or address, kind), kept as one number: the time at which the
+    bucket would be full again (GCRA, the generic cell rate algorithm). A quiet key is
+    forgotten, so memory stays bounded by who is active."""
 
-    WINDOW_S = 60.0
+    SWEEP_S = 60.0
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], deque[float]] = {}
-        self._last_sweep = time.monotonic()
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._full_at: dict[tuple[str, str], float] = {}
+        self._last_sweep = clock()
 
-    def allow(self, key: str, kind: str, per_minute: int) -> bool:
-        return self.allow_all([(key, kind, per_minute)])
+    def allow(self, key: str, kind: str, limit: Rate | int) -> bool:
+        return self.allow_all([(key, kind, limit)])
 
-    def allow_all(self, checks: list[tuple[str, str, int]]) -> bool:
-        """Whether every (key, kind, per minute) check has room; counted only when all do, so a
-        refusal by one limit does not use up another."""
-        now = time.monotonic()
-        if now - self._last_sweep > self.WINDOW_S:
+    def allow_all(self, checks: list[tuple[str, str, Rate | int]]) -> bool:
+        """Whether every (key, kind, limit) check has room (an ``int`` limit is so many a
+        minute); counted only when all do, so a refusal by one limit uses up no other."""
+        now = self._clock()
+        if now - self._last_sweep > self.SWEEP_S:
             self._sweep(now)
-        for key, kind, per_minute in checks:
-            times = self._seen.get((key, kind))
-            if times is None:
-                if per_minute < 1:
-                    return False
-                continue
-            while times and now - times[0] > self.WINDOW_S:
-                times.popleft()
-            if len(times) >= per_minute:
+        after: list[tuple[tuple[str, str], float]] = []
+        for key, kind, limit in checks:
+            rate, each = _pace(limit)
+            if rate.burst < 1 or rate.per_minute <= 0:
                 return False
-        for key, kind, _ in checks:  # only what was allowed takes memory
-            self._seen.setdefault((key, kind), deque()).append(now)
+            full_at = max(now, self._full_at.get((key, kind), now))
+            if full_at + each - now > rate.burst * each + 1e-9:
+                return False
+            after.append(((key, kind), full_at + each))
+        self._full_at.update(after)
         return True
 
-    def spent(self, key: str, kind: str, per_minute: int) -> bool:
-        """Whether (key, kind) has used up its minute, counting nothing: for what is known to
-        count only after it was checked (a guess is wrong only once compared)."""
-        times = self._seen.get((key, kind))
-        now = time.monotonic()
-        while times and now - times[0] > self.WINDOW_S:
-            times.popleft()
-        return len(times or ()) >= per_minute
+    def spent(self, key: str, kind: str, limit: Rate | int) -> bool:
+        """Whether (key, kind) has no room left, counting nothing: for what is known to count
+        only after it was checked (a guess is wrong only once compared)."""
+        rate, each = _pace(limit)
+        now = self._clock()
+        full_at = max(now, self._full_at.get((key, kind), now))
+        return (rate.burst < 1 or rate.per_minute <= 0
+                or full_at + each - now > rate.burst * each + 1e-9)
 
-    def count(self, key: str, kind: str) -> None:
+    def count(self, key: str, kind: str, limit: Rate | int) -> None:
         """Count one (key, kind) that :meth:`spent` let through."""
-        now = time.monotonic()
-        if now - self._last_sweep > self.WINDOW_S:
+        _, each = _pace(limit)
+        now = self._clock()
+        if now - self._last_sweep > self.SWEEP_S:
             self._sweep(now)
-        self._seen.setdefault((key, kind), deque()).append(now)
+        self._full_at[(key, kind)] = max(now, self._full_at.get((key, kind), now)) + each
 
     def _sweep(self, now: float) -> None:
-        """Forget keys that have been quiet for a minute, so memory stays bounded."""
+        """Forget the buckets that are full again."""
         self._last_sweep = now
-        for key, times in list(self._seen.items()):
-            if not times or now - times[-1] > self.WINDOW_S:
-                del self._seen[key]
+        for key, full_at in list(self._full_at.items()):
+            if full_at <= now:
+                del self._full_at[key]
+
+
+def _pace(limit: Rate | int) -> tuple[Rate, float]:
+    """A limit as a :class:`Rate` (an ``int`` is so many a minute), and the seconds one use of
+    it takes to refill (infinite for a rate that never refills: it allows nothing)."""
+    rate = limit if isinstance(limit, Rate) else Rate.per_minute_of(limit)
+    return rate, 60.0 / rate.per_minute if rate.per_minute > 0 else float("inf")

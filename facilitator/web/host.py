@@ -12,7 +12,8 @@ replica. The host's side is :func:`main` (``python -m facilitator.web.host``). T
 a socket pair in the frames of :mod:`facilitator.store.replica`:
 
 - host → TUI: ``opened`` (the host holds the session; the TUI reads the file now), then
-  ``ready`` or ``failed`` (the server listens, or why not), then ``changed`` after each commit,
+  ``ready`` or ``failed`` (the server listens, with its port and open-files limit, or why
+  not), then ``changed`` after each commit,
   ``answer`` to each call, ``code`` when the room's join code changes;
 - TUI → host: ``go`` (the file is read: serve), ``call`` (a change the facilitator makes),
   ``stop``.
@@ -53,6 +54,7 @@ from facilitator.store.replica import (
 )
 from facilitator.store.store import SessionStore
 from facilitator.web.addresses import Addresses
+from facilitator.web.capacity import OpenFiles, RoomCapacity, raise_open_files
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,8 @@ class HostedServer(Addresses):
         self._stopping = False
         self.said: collections.deque[str] = collections.deque(maxlen=20)
         """The host's last lines on stderr (its log), for a message when it fails."""
+        self.capacity: RoomCapacity | None = None
+        """What the host's open-files limit carries (known once it listens)."""
 
     async def take_over(self) -> StoreReplica:
         """Close the app's store, open the session in the host process and follow it there.
@@ -233,6 +237,7 @@ class HostedServer(Addresses):
                     on_code()
             elif kind == "ready":
                 self.port = message[1]
+                self.capacity = RoomCapacity.of(OpenFiles(*message[2]))
                 self._started_with(None)
             elif kind == "failed":
                 self._started_with(OSError(message[1], message[2]))
@@ -357,7 +362,8 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
                 server = None
                 send(("failed", exc.errno, exc.strerror or str(exc)))
             else:
-                send(("ready", server.port))
+                files = server.capacity.files
+                send(("ready", server.port, (files.limit, files.raised_from, files.hard)))
                 server.watch_join_url(lambda: send(("code",)))
         await stop.wait()
         listening.cancel()
@@ -384,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The TUI has the terminal: its ctrl+c is the TUI's to handle, not a signal for the host.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise_open_files()  # each phone holds a connection: as many as the system allows
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(host(args.fd, args.session, host=args.host, port=args.port,
                             public_url=args.public_url))

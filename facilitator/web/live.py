@@ -53,6 +53,9 @@ WALL_TABLES = ROUND_TABLES | {"contributions", "votes", "themes", "participants"
 """What the wall shows: the round, its contributions and results, and how many have joined."""
 MINE = b"event: mine\ndata: {}\n\n"
 """Sent to a phone when the facilitator changed one of its contributions: reload the page."""
+PER_DEVICE = 3
+"""Live connections one device holds at most: two tabs, and one more while a phone whose
+network dropped without a word reconnects (the oldest then ends: its phone has gone)."""
 
 
 class Channel:
@@ -98,7 +101,13 @@ class Listener:
     def __init__(self, device: str) -> None:
         self.device = device
         self.pending = False
+        self.ended = False
+        """The device opened newer connections than :data:`PER_DEVICE`: this one ends."""
         self._future: asyncio.Future[None] | None = None
+
+    def end(self) -> None:
+        self.ended = True
+        self.release()
 
     def tell(self) -> None:
         self.pending = True
@@ -185,7 +194,11 @@ class LiveHub:
         self.wall = Channel()
         self.connections = 0
         self.closed = False
-        self._listeners: dict[str, set[Listener]] = {}
+        self._listeners: dict[str, dict[Listener, None]] = {}
+        """Each device's open connections, oldest first."""
+        self._owed: set[str] = set()
+        """Devices whose contributions changed while they had no live connection: told as
+        soon as they are back (after the Wi-Fi blinked), unless their page loaded meanwhile."""
         self._wall_serial = 0
         self._participants_at: asyncio.TimerHandle | None = None
         self._wall_at: asyncio.TimerHandle | None = None
@@ -246,12 +259,11 @@ class LiveHub:
             self._participants_at = loop.call_later(COALESCE_S, self._flush_participants)
         if tables & WALL_TABLES and self._wall_at is None:
             self._wall_at = loop.call_later(WALL_COALESCE_S, self._flush_wall)
-        if self._listeners:
-            for change in changes:
-                if change.table == "contributions" and not change.inserted:
-                    self._changed_items.update(change.ids)
-            if self._changed_items and self._mine_at is None:
-                self._mine_at = loop.call_later(COALESCE_S, self._flush_mine)
+        for change in changes:
+            if change.table == "contributions" and not change.inserted:
+                self._changed_items.update(change.ids)
+        if self._changed_items and self._mine_at is None:
+            self._mine_at = loop.call_later(COALESCE_S, self._flush_mine)
 
     def channel(self, lang: str) -> Channel:
         """The participant channel of a language ("" for phones whose language is not known)."""
@@ -292,8 +304,15 @@ class LiveHub:
         for cid in changed:
             item = self.store.contribution(cid)
             if item is not None and item.author:
-                for listener in self._listeners.get(item.author, ()):
+                listeners = self._listeners.get(item.author)
+                if not listeners:
+                    self._owed.add(item.author)
+                for listener in listeners or ():
                     listener.tell()
+
+    def page_loaded(self, device: str) -> None:
+        """A device loaded its page: it shows its contributions as they are now."""
+        self._owed.discard(device)
 
     def spread_ms(self) -> int:
         return min(MAX_SPREAD_MS, round(self.connections * SPREAD_PER_PHONE_MS))
@@ -334,16 +353,24 @@ class LiveHub:
                 "X-Accel-Buffering": "no",
             }
         )
+        response.force_close()  # a stream that ends frees its connection (and descriptor)
         await response.prepare(request)
         listener = Listener(device) if device else None
         if listener is not None:
-            self._listeners.setdefault(device, set()).add(listener)
+            listeners = self._listeners.setdefault(device, {})
+            listeners[listener] = None
+            live = [other for other in listeners if not other.ended]
+            for oldest in live[:max(0, len(live) - PER_DEVICE)]:
+                oldest.end()
+            if device in self._owed:
+                self._owed.discard(device)
+                listener.pending = True
         self.connections += 1
         try:
             seen = channel.version
             await response.write(b"retry: 3000\n\n" + first())
             change: asyncio.Future[None] | None = None
-            while not self.closed:
+            while not self.closed and not (listener is not None and listener.ended):
                 if channel.version != seen:
                     seen = channel.version
                     await response.write(channel.message)
@@ -366,8 +393,8 @@ class LiveHub:
         finally:
             self.connections -= 1
             if listener is not None:
-                listeners = self._listeners.get(device, set())
-                listeners.discard(listener)
+                listeners = self._listeners.get(device, {})
+                listeners.pop(listener, None)
                 if not listeners:
                     self._listeners.pop(device, None)
         with contextlib.suppress(ConnectionError, RuntimeError):

@@ -23,6 +23,9 @@ class Answer:
     status: int
     sentence: str
     """English source; translate with the participant's catalog before showing it."""
+    stale: bool = False
+    """The page the form came from is older than what is stored: the page's script loads it
+    again (keeping what was typed) before it shows the sentence."""
 
 
 REFUSALS: dict[Reason, Answer] = {
@@ -48,6 +51,14 @@ REFUSALS: dict[Reason, Answer] = {
                                           "QR code on the screen again.")),
     Reason.JOINING_CLOSED: Answer(409, N_("Joining is closed for now. Please ask the "
                                           "facilitator.")),
+    Reason.CHANGED_SINCE: Answer(409, N_("This contribution was changed after this page was "
+                                         "loaded, so your change was not saved. Your text is "
+                                         "kept: look at the newest version and save again."),
+                                 stale=True),
+    Reason.BALLOT_CHANGED: Answer(409, N_("Your vote was changed on another page after this "
+                                          "one was loaded, so this vote was not saved. Look at "
+                                          "your vote as it is saved now and save again."),
+                                  stale=True),
 }
 
 UNKNOWN_SESSION = Answer(404, N_("This session does not exist. Please scan the QR code again."))
@@ -58,6 +69,10 @@ TOO_BIG = Answer(413, N_("That is too much at once, so nothing was sent."))
 NOT_STORED = Answer(503, N_("Your input was not stored. Please try again."))
 BUSY = Answer(503, N_("Many people are sending at once. Your text is kept: please try again in "
                       "a moment."))
+ROOM_FULL = Answer(503, N_("This room is full: the laptop cannot take more phones for now. "
+                           "Please share a screen with someone near you, or ask the facilitator."))
+TOO_SLOW = Answer(408, N_("Your connection is too slow right now, so nothing was sent. Please "
+                          "try again."))
 JOIN_FIRST = Answer(403, N_("Please join first: reload the page, press Start, then try again."))
 CANNOT_CHANGE = Answer(
     409,

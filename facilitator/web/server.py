@@ -1,7 +1,9 @@
 """Starting and stopping the participant server inside the app's own event loop.
 
 :class:`ParticipantServer` is what the TUI starts; :func:`serve_forever` is ``facilitator serve``.
-Both use aiohttp's ``AppRunner``/``TCPSite`` (never ``run_app``) so the loop stays the caller's.
+Both use aiohttp's ``AppRunner`` (never ``run_app``) so the loop stays the caller's, and listen
+with ``loop.create_server`` through a :class:`~facilitator.web.connections.ConnectionGuard`
+around the runner's protocol factory.
 """
 
 from __future__ import annotations
@@ -24,10 +26,18 @@ from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.web.addresses import Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
+from facilitator.web.capacity import RoomCapacity, open_files
+from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import Limits
 
 PORT_TRIES = 10
 """How many ports after the asked one to try when it is taken."""
+KEEPALIVE_S = 75.0
+"""How long an idle connection is kept for the phone's next request (aiohttp's default before
+3.14, which keeps it an hour). Longer than the keep-alive of aiohttp's client (15 s) and of the
+room benchmark's phones (60 s), so those always close first; a browser asks again on a new
+connection when the server closed first. When the room is full, idle connections give way
+sooner (facilitator.web.connections)."""
 
 log = logging.getLogger(__name__)
 
@@ -48,33 +58,49 @@ class ParticipantServer(Addresses):
         super().__init__(store, host=host, port=port, public_url=public_url, clock=clock)
         self._asked_port = port
         self.app = create_app(store, public_url=self.public_url, limits=limits, clock=clock)
+        self.capacity: RoomCapacity | None = None
+        """What this laptop carries (known once the server listens)."""
         self._runner: web.AppRunner | None = None
+        self._listening: asyncio.Server | None = None
+        self._guard: ConnectionGuard | None = None
 
     async def start(self) -> None:
-        """Listen; when the port is taken, try the next few."""
+        """Listen; when the port is taken, try the next few.
+
+        The room's capacity is measured now, from this process's open-files limit (raised when
+        the command started: facilitator.web.capacity); the connections are counted at the
+        door by a :class:`ConnectionGuard` around aiohttp's own protocol factory.
+        """
         # handler_cancellation: a phone that hangs up cancels the work still done for it (a
         # change not yet in a commit is then never made; one already in it is kept, and the
         # phone's retry of the same send is recognised by its nonce).
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
-                               shutdown_timeout=1.0, handler_cancellation=True)
+                               shutdown_timeout=1.0, handler_cancellation=True,
+                               keepalive_timeout=KEEPALIVE_S)
         await runner.setup()
+        assert runner.server is not None
+        loop = asyncio.get_running_loop()
+        capacity = self.capacity = RoomCapacity.of(open_files(loop))
+        guard = ConnectionGuard(runner.server, capacity)
+        config = self.app[CONFIG]
+        config.capacity, config.doors = capacity, guard
         last: OSError | None = None
         first = self._asked_port
         ports = [0] if first == 0 else range(first, first + PORT_TRIES)
         for port in ports:
-            site = web.TCPSite(runner, self.host, port, backlog=1024)
             try:
-                await site.start()
+                listening = await loop.create_server(guard, self.host, port,
+                                                     backlog=capacity.backlog)
             except OSError as exc:
                 if exc.errno != errno.EADDRINUSE:
                     await runner.cleanup()
                     raise
                 last = exc
                 continue
-            addresses = runner.addresses  # the bound socket tells the real port when asked for 0
-            self.port = addresses[0][1] if addresses else port
-            self._runner = runner
-            self.app[CONFIG].join_base = self.base_url
+            # the bound socket tells the real port when asked for 0
+            self.port = listening.sockets[0].getsockname()[1] if listening.sockets else port
+            self._listening, self._runner, self._guard = listening, runner, guard
+            config.join_base = self.base_url
             await self._record_base_url()
             collect_young_less_often()
             return
@@ -94,6 +120,11 @@ class ParticipantServer(Addresses):
             log.warning("could not record the participant page's address: %s", exc)
 
     async def stop(self) -> None:
+        if self._listening is not None:
+            self._listening.close()  # no new connections; the runner closes the open ones
+            self._listening = None
+        if self._guard is not None:
+            self._guard.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

@@ -13,12 +13,17 @@ import pytest
 from facilitator.bench.common import make_session_file
 from facilitator.bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
 from facilitator.bench.room import PHASES, Lost, Phase, Plan, Run, check_lost, measure, targets
+from facilitator.core.model import Source
+from facilitator.store.store import SessionStore
 
 TINY = Plan(phones=12, sizes=(30,), configs=("a", "b"), join_s=1.0, collect_s=2.0,
-            collect_rate=6.0, vote_s=2.0, told_s=8.0, grace_s=12.0, settle_s=3.0)
+            collect_rate=6.0, vote_s=2.0, told_s=8.0, grace_s=12.0, settle_s=3.0, blink_s=7.0,
+            blink_at_s=1.0, saturate_s=3.0, offline_s=(0.5, 1.5),
+            habits={"back": 0.25, "wifi": 0.25, "double": 0.25})
+"""Three phones of each misbehaviour, three that behave."""
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
     runs = measure(TINY, echo=False)
 
@@ -26,6 +31,8 @@ def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
     for run in runs:
         assert [p.name for p in run.phases] == list(PHASES)
         assert run.joined == TINY.phones
+        assert run.nofile[0] == 1024 and run.nofile[1] >= 1024  # a stock desktop's
+        assert all(phase.files > 0 for phase in run.phases)
         for phase in run.phases:
             assert phase.errors == {}, (run.config, phase.name, phase.errors)
             if phase.name == "round change":  # a fresh round: the page comes with the message
@@ -39,17 +46,24 @@ def test_a_tiny_room_gives_every_figure_and_loses_nothing() -> None:
             assert phase.rss_mb > 20
             assert 0 <= phase.load_cores < 1
         assert sum(p.cpu_ms_per_request for p in run.phases) > 0
-        join, collecting, voting, change = run.phases
+        join, collecting, blink, voting, change, rush = run.phases
         assert join.acked == TINY.phones
+        assert join.habits == {"double taps": 3}
         assert collecting.acked == round(TINY.collect_rate * TINY.collect_s)
+        assert collecting.habits.get("Wi-Fi losses") == 3
+        assert blink.acked == round(TINY.collect_rate * TINY.blink_s)
+        assert blink.habits.get("sends from the page before", 0) > 0
+        assert blink.back_ms is not None and len(blink.back_ms) == TINY.phones
+        assert blink.back_all is not None and 0 < blink.back_all < 5000
+        assert rush.acked > 0
         assert voting.acked == TINY.phones
         assert len(collecting.acked_ms) == collecting.acked
         assert all(0 < ms < 10_000 for ms in collecting.acked_ms)
         for told in (voting, change):  # every phone caught up with the facilitator's change
             assert told.told_ms is not None and len(told.told_ms) == TINY.phones
             assert told.told_all is not None and told.told_all > 0
-        assert run.lost.count == 0
-        assert run.lost.texts == (0, collecting.acked)
+        assert run.lost.count == 0 and run.lost.twice == 0
+        assert run.lost.texts == (0, collecting.acked + blink.acked + rush.acked)
         assert run.lost.ballots == (0, TINY.phones)
         assert run.lost.joins == (0, TINY.phones)
         assert run.stopped == "stopped when asked"
@@ -177,7 +191,9 @@ def _healthy(name: str, **changes: object) -> Phase:
                   rss_mb=200.0, load_cores=0.1, acked=100, acked_ms=[8.0], settled_s=0.5,
                   settle_cut=False,
                   key_ms=[10.0, 20.0], told_ms=[100.0, 900.0] if name in (
-                      "voting", "round change") else None)
+                      "voting", "round change") else None,
+                  back_ms=[3100.0, 3400.0] if name == "mass reconnect" else None,
+                  shed_ms=[2.0, 9.0] if name == "saturation" else [])
     for field_name, value in changes.items():
         setattr(phase, field_name, value)
     return phase
@@ -205,3 +221,34 @@ def test_the_targets_pass_only_what_was_measured_to_pass() -> None:
 
     slow_keys = [_healthy(name, key_ms=[10.0] * 98 + [80.0, 90.0]) for name in PHASES]
     assert not targets([_run(*slow_keys)], echo=False)
+
+    one_offline = [_healthy(name, back_ms=[3100.0, None]) if name == "mass reconnect"
+                   else _healthy(name) for name in PHASES]
+    assert not targets([_run(*one_offline)], echo=False)
+
+    slow_shedding = [_healthy(name, shed_ms=[5.0] * 98 + [400.0, 500.0])
+                     if name == "saturation" else _healthy(name) for name in PHASES]
+    assert not targets([_run(*slow_shedding)], echo=False)
+
+    overloaded = [_healthy(name, p99_ms=900.0) if name == "saturation" else _healthy(name)
+                  for name in PHASES]  # slow answers under the overload are no failure ...
+    assert targets([_run(*overloaded)], echo=False)
+    twice = _run(*healthy)
+    twice.lost = Lost((0, 2), (0, 2), (0, 2), twice=1)  # ... a text stored twice is
+    assert not targets([twice], echo=False)
+
+
+async def test_the_check_finds_a_text_stored_twice(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    make_session_file(path, 2)
+    store = SessionStore.open(path)
+    for text in ("twice", "twice", "once"):
+        await store.add_contribution("knelpunten", text, source=Source.TUI)
+    await store.close()
+
+    lost = check_lost(path, {"texts": ["once", "twice"], "tried": ["once", "twice", "twice"],
+                             "joins": [], "ballots": {}})
+
+    assert lost.texts == (0, 2)
+    assert lost.twice == 1
+    assert lost.count == 1

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 import facilitator.store.journal as journal_module
+import facilitator.store.store as store_module
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import SCHEMA_VERSION, TABLES, Change, Flag, Source
 from facilitator.store.files import (
@@ -221,8 +222,11 @@ async def test_a_refused_change_in_a_batch_leaves_nothing_and_spares_the_others(
 
 
 async def test_racing_ballots_from_one_device_cannot_exceed_the_budget(
-    store: SessionStore, writes: WriteCounter
+    store: SessionStore, writes: WriteCounter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One batch however busy the machine: the race is inside one commit, where the budget is
+    # checked against the ballots before it (a loaded machine would split it at BATCH_S).
+    monkeypatch.setattr(store_module, "BATCH_S", 60.0)
     await open_round(store, "knelpunten", voting_open=True)
     ids = [(await store.add_contribution("knelpunten", f"k{i}", source=Source.TUI)).id
            for i in range(8)]
@@ -240,7 +244,7 @@ async def test_racing_ballots_from_one_device_cannot_exceed_the_budget(
             *[store.cast_ballot("phone", "knelpunten", b) for b in ballots],
             return_exceptions=True,
         )
-    assert all(r is None for r in results), results
+    assert all(isinstance(r, int) for r in results), results  # each saved: its revision
     assert writes.calls == 1, "all ballots raced in one batch"
     final = store.ballot("phone", "knelpunten")
     assert sum(final.values()) <= rule.dots

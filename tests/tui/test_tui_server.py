@@ -55,7 +55,9 @@ async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Tem
         assert row_texts(app) == [text]
         assert feed(app).current_id == store.contributions("knelpunten")[0].id
         await pilot.pause(0.1)  # the join is a commit: the panel follows it, no poll
-        assert "1 device joined" in plain(app.screen.query_one("#join", JoinPanel))
+        shown = plain(app.screen.query_one("#join", JoinPanel))
+        assert "1 device joined" in shown
+        assert f"Room for {server.capacity.phones} phones (open files: " in shown  # type: ignore[attr-defined]
         assert server.devices_seen == 1
     assert store.closed
 

@@ -26,6 +26,7 @@ from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.replica import WRITES, StoreReplica, store_writes
 from facilitator.store.store import SessionStore
+from facilitator.web.capacity import RAISE_TO, OpenFiles, RoomCapacity
 from facilitator.web.host import HostedServer, HostLost
 
 
@@ -102,6 +103,34 @@ async def test_the_replica_follows_the_phones_and_the_facilitators_changes(
         assert again.participant_count == replica.participant_count
     finally:
         await again.close()
+
+
+@pytest.mark.timeout(60)
+async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries(
+        session_path: Path) -> None:
+    """The TUI started as a stock desktop starts it (a soft limit of 1,024): the host raises
+    its own limit as far as the hard limit allows, and the TUI hears what that carries."""
+    resource = pytest.importorskip("resource", reason="open-files limits are POSIX's")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1024:
+        pytest.skip(f"the hard limit here ({hard}) leaves nothing to raise")
+    server = HostedServer(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))  # what the host inherits
+    try:
+        replica = await server.take_over()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        await server.start()
+        raised = RAISE_TO if hard == resource.RLIM_INFINITY else min(hard, RAISE_TO)
+        assert f"Max open files            {raised}" in \
+            Path(f"/proc/{server.pid}/limits").read_text()
+        files = OpenFiles(raised, raised_from=1024,
+                          hard=None if hard == resource.RLIM_INFINITY else hard)
+        assert server.capacity == RoomCapacity.of(files)
+    finally:
+        await server.stop()
+        await replica.close()
 
 
 @pytest.mark.timeout(60)

@@ -88,7 +88,16 @@ async def test_public_url_is_what_phones_get(store: SessionStore) -> None:
 async def test_stop_closes_open_live_connections(store: SessionStore) -> None:
     server = ParticipantServer(store, host="127.0.0.1", port=0)
     await server.start()
-    async with aiohttp.ClientSession() as phone:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
+        page = await (await phone.get(server.join_url)).text()
+        csrf = CSRF.search(page)
+        assert csrf is not None
+        code = server.join_url.split("code=")[1]
+        origin = server.join_url.split("/j/")[0]
+        joined = await phone.post(server.join_url.split("?")[0] + "/join",
+                                  data={"csrf": csrf.group(1), "lang": "en", "code": code},
+                                  headers={"Origin": origin}, allow_redirects=False)
+        assert joined.status == 303
         response = await phone.get(server.join_url.split("?")[0] + "/events")
         await response.content.readline()
         assert server.live_connections == 1

@@ -333,10 +333,13 @@ class SessionScreen(Screen[None]):
             self.join = JoinShown(None, devices=0, participants=participants,
                                   problem=app.server_state.problem)
         else:
+            capacity = getattr(server, "capacity", None)
             self.join = JoinShown(
                 server.room_link, devices=server.devices_seen, participants=participants,
                 others=tuple(server.room_links),
-                organiser=bool(self.store.info.organiser_secret), wall=app.wall_open)
+                organiser=bool(self.store.info.organiser_secret), wall=app.wall_open,
+                carries=capacity.phones if capacity is not None else None,
+                open_files=capacity.files.limit if capacity is not None else None)
         if self.join.url != shown_link:  # another link may need another size of code
             self._size_join()
 

@@ -75,6 +75,10 @@ class JoinShown:
     organiser: bool | None = None
     wall: bool = False
     """The wall is open in the browser (W): the hint to open it is not needed."""
+    carries: int | None = None
+    """How many phones the laptop carries at once (None: not known yet)."""
+    open_files: int | None = None
+    """The open-files limit that decides it (None: no such limit, as on Windows)."""
 
 
 def counts_text(devices: int, participants: int) -> Text:
@@ -96,6 +100,11 @@ def hints_text(shown: JoinShown) -> RenderableType:
     for other in shown.others:
         if other != shown.url:
             parts.append(Text(_("also: ") + other, style="dim", overflow="fold"))
+    if shown.carries is not None:
+        parts.append(Text(
+            _("Room for {phones} phones (open files: {files})").format(
+                phones=shown.carries, files=shown.open_files) if shown.open_files is not None
+            else _("Room for {phones} phones").format(phones=shown.carries), style="dim"))
     if shown.url and not shown.wall:
         parts.append(Text(_("For the projector: W opens the wall in your browser."),
                           style="dim"))
@@ -154,6 +163,8 @@ class JoinPanel(Vertical):
         if old is None or (old.devices, old.participants) != (new.devices, new.participants):
             counts.update(counts_text(new.devices, new.participants), layout=False)
         if not self.compact and (old is None or (old.devices == 0) != (new.devices == 0)
-                                 or (old.others, old.organiser, old.url, old.wall)
-                                 != (new.others, new.organiser, new.url, new.wall)):
+                                 or (old.others, old.organiser, old.url, old.wall,
+                                     old.carries)
+                                 != (new.others, new.organiser, new.url, new.wall,
+                                     new.carries)):
             hints.update(hints_text(new))

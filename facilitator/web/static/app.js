@@ -151,12 +151,28 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // What was typed into the edit boxes and not saved, by the form it belongs to, with the text
+  // the edit started from.
+  function editDrafts() {
+    var drafts = {};
+    document.querySelectorAll("form.edit").forEach(function (form) {
+      var box = form.querySelector("textarea");
+      var was = form.querySelector("input[name=was]");
+      if (box && box.value !== box.defaultValue) {
+        drafts[form.getAttribute("action")] = { text: box.value, was: was ? was.value : "" };
+      }
+    });
+    return drafts;
+  }
+
   // Put a fresh page in place of this one, keeping what was typed and picked in the same round.
   // A page pushed to every phone at once has no form token or nonce of its own: this phone's
-  // token stays, and each send form gets a nonce of its own.
-  function swap(html) {
+  // token stays, and each send form gets a nonce of its own. An edit not saved yet keeps the
+  // text it started from, so that saving it over a newer text is refused, unless ``rebased``:
+  // the phone was just told of the newer text. Returns whether it was a page.
+  function swap(html, rebased) {
     var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-    if (!fresh) { return; }
+    if (!fresh) { return false; }
     var token = live.dataset.csrf;
     if (!fresh.dataset.csrf) { fresh.dataset.csrf = token || ""; }
     fresh.querySelectorAll("input[name=csrf]").forEach(function (input) {
@@ -170,6 +186,14 @@
     var picked = document.querySelector("form.send input[name=answers]:checked");
     var answers = picked ? picked.value : "";
     var round = document.querySelector("form.send input[name=round]");
+    var edits = editDrafts();
+    var said = document.getElementById("notice");
+    var saying = fresh.querySelector("#notice");
+    if (said && saying && !said.hidden) {  // what the phone was told last stays said
+      saying.textContent = said.textContent;
+      saying.className = said.className;
+      saying.hidden = false;
+    }
     live.replaceWith(fresh);
     live = fresh;
     key = fresh.dataset.key;
@@ -182,24 +206,61 @@
         if (answers && choice.value === answers) { choice.checked = true; }
       });
     }
+    // An edit not saved yet stays in its box, open, under the newest text.
+    document.querySelectorAll("form.edit").forEach(function (form) {
+      var draft = edits[form.getAttribute("action")];
+      var was = form.querySelector("input[name=was]");
+      if (draft === undefined) { return; }
+      form.querySelector("textarea").value = draft.text;
+      if (was && !rebased) { was.value = draft.was; }
+      var details = form.closest("details");
+      if (details) { details.open = true; }
+    });
     reading = null;
     readTimer();
     countDots();
     countAll();
     speakButtons();
+    return true;
   }
 
-  function refresh() {
-    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
-      .then(function (res) { return res.text(); })
-      .then(swap);
+  function later(seconds) {
+    return new Promise(function (done) { setTimeout(done, seconds * 1000 * (1 + Math.random())); });
   }
+
+  // Load this page again; a busy server (503, 429) is asked again after its Retry-After.
+  function refresh(tries, rebased) {
+    tries = tries || 0;
+    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (res) {
+        if ((res.status === 503 || res.status === 429) && tries < RETRIES) {
+          return later(parseInt(res.headers.get("Retry-After") || "2", 10) || 2)
+            .then(function () { return refresh(tries + 1, rebased); });
+        }
+        return res.text().then(function (html) { return swap(html, rebased); });
+      });
+  }
+
+  // The hidden fields a form holds from now on, as the server said (a send form's new key,
+  // the text an edit starts from, the ballot's revision): sent again, the form is not
+  // mistaken for the one just saved, even if the page could not be loaded again.
+  function update(form, fields) {
+    Object.keys(fields || {}).forEach(function (name) {
+      var input = form.querySelector("input[type=hidden][name=" + name + "]");
+      if (input) { input.value = fields[name]; }
+    });
+  }
+
+  function online() {
+    if (navigator.onLine !== false) { return Promise.resolve(); }
+    return new Promise(function (done) { window.addEventListener("online", done, { once: true }); });
+  }
+
+  var RETRIES = 8;
 
   document.addEventListener("change", function (ev) {
     if (ev.target.closest && ev.target.closest("form.vote")) { countDots(); }
   });
-
-  var RETRIES = 8;
 
   function post(form, body, tries) {
     var button = form.querySelector("button[type=submit]");
@@ -211,18 +272,26 @@
       credentials: "same-origin"
     }).then(function (res) {
       var wait = parseInt(res.headers.get("Retry-After") || "0", 10);
-      return res.json().catch(function () { return { ok: false, message: offline }; })
+      // An answer cut off on its way is as good as none: the form goes again.
+      return res.json().catch(function () { return { ok: false, message: offline, offline: true }; })
         .then(function (answer) { answer.busy = res.status === 503 || res.status === 429; answer.wait = wait; return answer; });
+    }, function () {
+      return { ok: false, message: offline, offline: true };
     }).then(function (answer) {
       if (answer.ok) {
+        update(form, answer.form);
         if (form.classList.contains("send")) { form.reset(); countAll(); }
-        return refresh().then(function () { notice(answer.message, true); });
+        return refresh().catch(function () {}).then(function () { notice(answer.message, true); });
+      }
+      if (answer.reload) {
+        // The page is older than what is stored: show the newest, with what was typed kept.
+        return refresh(0, true).catch(function () {}).then(function () { notice(answer.message, false); });
       }
       notice(answer.message, false);
-      if (answer.busy && tries < RETRIES) {
-        // The server is busy: the text stays in the form and goes again by itself.
-        var delay = (answer.wait || 2) * 1000 * (1 + Math.random());
-        return new Promise(function (done) { setTimeout(done, delay); })
+      if ((answer.busy || answer.offline) && tries < RETRIES) {
+        // The server is busy or out of reach: the text stays in the form and goes again by
+        // itself, the same form (a send that did arrive is recognised by its key and text).
+        return online().then(function () { return later(answer.wait || 2); })
           .then(function () { return post(form, body, tries + 1); });
       }
     }).catch(function () {
@@ -248,26 +317,62 @@
     pending = setTimeout(function () { pending = null; refresh(); }, Math.random() * (spreadMs || 0));
   }
 
-  if (window.EventSource && live.dataset.events) {
-    var source = new EventSource(live.dataset.events);
-    source.addEventListener("state", function (ev) {
-      var state = JSON.parse(ev.data);
-      setTimer(state.remaining, state.running);
-      if (state.key === key) { return; }
-      key = state.key;
-      var opened = document.getElementById("voting-opened");
-      if (state.reload === false && state.voting && opened) {
-        // Voting opened: say so at once; the ballot loads when the participant asks for it.
-        opened.hidden = false;
-        return;
-      }
-      if (state.reload === false && state.page) {
-        swap(state.page);  // the new round, the same for every phone: no need to ask
-        return;
-      }
-      refreshSoon(state.spread_ms);
+  function onState(ev) {
+    var state = JSON.parse(ev.data);
+    setTimer(state.remaining, state.running);
+    if (state.key === key) { return; }
+    key = state.key;
+    var opened = document.getElementById("voting-opened");
+    if (state.reload === false && state.voting && opened) {
+      // Voting opened: say so at once; the ballot loads when the participant asks for it.
+      opened.hidden = false;
+      return;
+    }
+    if (state.reload === false && state.page) {
+      swap(state.page);  // the new round, the same for every phone: no need to ask
+      return;
+    }
+    refreshSoon(state.spread_ms);
+  }
+
+  // The live connection. When it drops (the Wi-Fi blinked, the laptop restarted) or is refused
+  // (the laptop is busy), the page connects again by itself after a random wait: a room whose
+  // connections all dropped at once comes back spread over two seconds, not in one instant,
+  // and is back within five. The browser's own retry would come at the same moment on every
+  // phone, and never after a refusal. The first message says what changed meanwhile.
+  var source = null;
+  var failures = 0;
+  var again = null;
+
+  function listen() {
+    again = null;
+    source = new EventSource(live.dataset.events);
+    source.addEventListener("open", function () { failures = 0; });
+    source.addEventListener("error", function () {
+      source.close();
+      reconnect(false);
     });
+    source.addEventListener("state", onState);
     source.addEventListener("mine", function () { refreshSoon(500); });
+  }
+
+  function reconnect(soon) {
+    if (again !== null) { return; }
+    var base = soon ? 1000 : Math.min(4000, 2000 + 1000 * failures);
+    failures += 1;
+    again = setTimeout(listen, base * (0.25 + Math.random()));
+  }
+
+  if (window.EventSource && live.dataset.events) {
+    listen();
+    window.addEventListener("online", function () {
+      // The phone says its network is back: no need to wait out a long pause.
+      if (source && source.readyState === EventSource.CLOSED && again !== null) {
+        clearTimeout(again);
+        again = null;
+        reconnect(true);
+      }
+    });
   }
   readTimer();
   countDots();
