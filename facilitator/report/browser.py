@@ -1,52 +1,38 @@
 """PDF through the browser the laptop already has: Microsoft Edge (on every Windows 11), Google
-Chrome or Chromium, run headless and driven over the DevTools protocol.
+Chrome or Chromium, run headless with ``--print-to-pdf``.
 
-Why the protocol rather than ``--print-to-pdf``: the document goes to the browser in a message
-and the PDF comes back in messages, so no file has to be where the browser may read or write it
-(a snap-packaged Chromium sees neither /tmp nor hidden folders; a virus scanner may hold a fresh
-file), and a failure is an answer with a reason rather than a missing file. The page's own CSS
-decides the paper (``preferCSSPageSize``): A4, the margins, and the page header and footer in
-its ``@page`` margin boxes, which Chromium draws since version 131 (an older one prints the
-pages without them).
+The page's own CSS decides the paper: A4, the margins, and the page header and footer in its
+``@page`` margin boxes, which Chromium draws since version 131 (an older one prints the pages
+without them), so the browser's own header and footer are switched off. Why the command line
+rather than the DevTools protocol, which we tried first: the protocol needs remote debugging,
+which an organisation may switch off by policy (Chrome and Edge have policies for the developer
+tools and remote debugging), while printing from the command line needs only headless mode; and
+the protocol's finer control of headers and footers is not needed once the page draws its own.
+What it costs: the HTML and the PDF pass through a temporary folder the browser must be able to
+read and write (a snap-packaged Chromium on Linux cannot reach /tmp; Linux usually has
+WeasyPrint anyway).
 
-The browser runs with a profile of its own in a temporary folder (never the user's), listens
-for the protocol on 127.0.0.1 at a port it picks, and is closed (or, failing that, killed) when
-the PDF is read. aiohttp is imported here only, when a PDF is printed.
+The browser runs with a profile of its own in that temporary folder (never the user's: their
+tabs, extensions and sign-in are untouched), for at most :data:`PRINT_S`; the folder is removed
+afterwards.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import concurrent.futures
-import contextlib
-import itertools
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 BROWSER_VARIABLE = "FACILITATOR_BROWSER"
 """Names the browser to print with (the path of its program), instead of looking for one."""
 
-START_S = 30.0
-"""How long the browser may take to start and say where it listens (a first start on a laptop
-with a virus scanner is slow)."""
-STEP_S = 60.0
-"""How long one protocol call may take, loading a large report included."""
 PRINT_S = 600.0
-"""How long printing may take: a report of 20,000 contributions is thousands of pages."""
-STOP_S = 10.0
-"""How long a closed browser may take to end before it is killed."""
-READ_CHUNK = 1 << 20
-
-_LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
+"""How long the browser may take to start and print: a first start on a laptop with a virus
+scanner is slow, and a report of 20,000 contributions is thousands of pages."""
 
 WINDOWS_PROGRAMS: tuple[tuple[str, ...], ...] = (
     ("Microsoft", "Edge", "Application", "msedge.exe"),
@@ -156,199 +142,58 @@ def missing_advice(platform: str) -> str:
 # -- printing -----------------------------------------------------------------------------------
 
 
-def print_pdf(html: str, browser: Path) -> bytes:
-    """``html`` printed to PDF bytes by ``browser``. Raises :class:`BrowserFailed`."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_print(html, browser))
-    # Called from a coroutine's thread (a test, a script): the browser gets a loop of its own.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _print(html, browser)).result()
-
-
 def browser_command(browser: Path, profile: Path) -> list[str]:
-    """The command line: headless, a profile of its own, none of the browser's own network
-    traffic (updates, sync, field trials), the protocol on a port it picks."""
+    """The command line before what to print: headless, a profile of its own, none of the
+    browser's own network traffic (updates, sync, field trials)."""
     command = [
-        str(browser), "--headless", "--remote-debugging-port=0", f"--user-data-dir={profile}",
-        "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-default-apps", "--disable-features=Translate,MediaRouter",
-        "--metrics-recording-only", "--mute-audio", "--hide-scrollbars",
+        str(browser), "--headless", f"--user-data-dir={profile}", "--no-first-run",
+        "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-default-apps",
+        "--disable-features=Translate,MediaRouter", "--metrics-recording-only", "--mute-audio",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to start as root with its sandbox (a container, CI). It only ever
-        # loads our own report here, with scripts the report does not have.
+        # loads our own report here, which has no script.
         command.append("--no-sandbox")
-    return [*command, "about:blank"]
+    return command
 
 
-async def _print(html: str, browser: Path) -> bytes:
+def print_pdf(html: str, browser: Path) -> bytes:
+    """``html`` printed to PDF bytes by ``browser``. Raises :class:`BrowserFailed` saying what
+    happened, with the browser's last words."""
     with tempfile.TemporaryDirectory(prefix="facilitator-print-",
-                                     ignore_cleanup_errors=True) as profile:
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *browser_command(browser, Path(profile)), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        except OSError as exc:
-            raise BrowserFailed(f"{browser} could not be started ({exc.strerror or exc})"
-                                ) from None
-        said: deque[str] = deque(maxlen=6)
-        assert process.stderr is not None
-        try:
-            url = await _listening(process, process.stderr, said, browser)
-            drain = asyncio.create_task(_drain(process.stderr, said))
+                                     ignore_cleanup_errors=True) as temporary:
+        folder = Path(temporary)
+        page, pdf, said = folder / "report.html", folder / "report.pdf", folder / "said.txt"
+        page.write_text(html, encoding="utf-8")
+        command = [*browser_command(browser, folder / "profile"), f"--print-to-pdf={pdf}",
+                   "--no-pdf-header-footer", "--print-to-pdf-no-header",
+                   "--generate-pdf-document-outline", page.as_uri()]
+        # What it says goes to a file: a pipe would wait for every helper process it started.
+        with said.open("wb") as errors:
             try:
-                return await _print_over(url, html)
-            except (TimeoutError, OSError, ProtocolError) as exc:
-                raise BrowserFailed(f"{browser} did not print the PDF ({_reason(exc)})"
+                done = subprocess.run(command, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=errors,
+                                      timeout=PRINT_S, check=False,
+                                      creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+            except subprocess.TimeoutExpired:
+                raise BrowserFailed(f"{browser} did not finish printing within {PRINT_S:.0f} s"
                                     f"{_last_words(said)}") from None
-            finally:
-                drain.cancel()
-        finally:
-            await _stop(process)
+            except OSError as exc:
+                raise BrowserFailed(f"{browser} could not be started ({exc.strerror or exc})"
+                                    ) from None
+        printed = pdf.read_bytes() if pdf.is_file() else b""
+        if not printed.startswith(b"%PDF"):
+            raise BrowserFailed(f"{browser} did not print the PDF (exit code "
+                                f"{done.returncode}){_last_words(said)}")
+        return printed
 
 
-async def _listening(process: asyncio.subprocess.Process, stderr: asyncio.StreamReader,
-                     said: deque[str], browser: Path) -> str:
-    """The protocol's address, as the browser says it on its standard error."""
-    async def read() -> str:
-        while True:
-            line = (await stderr.readline()).decode("utf-8", "replace")
-            if not line:
-                code = await process.wait()
-                raise BrowserFailed(f"{browser} stopped before it printed (exit code {code})"
-                                    f"{_last_words(said)}")
-            found = _LISTENING.search(line)
-            if found:
-                return found.group(1)
-            if line.strip():
-                said.append(line.strip())
-
-    try:
-        return await asyncio.wait_for(read(), START_S)
-    except TimeoutError:
-        raise BrowserFailed(f"{browser} did not start within {START_S:.0f} s"
-                            f"{_last_words(said)}") from None
-
-
-async def _drain(stderr: asyncio.StreamReader, said: deque[str]) -> None:
-    """Keep reading what the browser says, so that a full pipe never stops it."""
-    while line := await stderr.readline():
-        if line.strip():
-            said.append(line.decode("utf-8", "replace").strip())
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), STOP_S)
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-
-
-class ProtocolError(Exception):
-    """The browser answered a call with an error."""
-
-
-class _Session:
-    """The DevTools protocol over one WebSocket: calls answered by id, a page's calls carry the
-    id of the page's session (the flat mode)."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.ids = itertools.count(1)
-        self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        import aiohttp
-
-        try:
-            async for message in self.ws:
-                if message.type is not aiohttp.WSMsgType.TEXT:
-                    break
-                data = message.json()
-                future = self.waiting.pop(data.get("id", -1), None)
-                if future is not None and not future.done():
-                    if "error" in data:
-                        future.set_exception(ProtocolError(str(data["error"].get("message"))))
-                    else:
-                        future.set_result(data.get("result", {}))
-        finally:
-            for future in self.waiting.values():
-                if not future.done():
-                    future.set_exception(ConnectionError("the browser closed the connection"))
-
-    async def call(self, method: str, params: dict[str, Any] | None = None, *,
-                   session: str | None = None, timeout: float = STEP_S) -> dict[str, Any]:
-        number = next(self.ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.waiting[number] = future
-        message: dict[str, Any] = {"id": number, "method": method, "params": params or {}}
-        if session is not None:
-            message["sessionId"] = session
-        await self.ws.send_json(message)
-        return await asyncio.wait_for(future, timeout)
-
-    def close(self) -> None:
-        self.reader.cancel()
-
-
-async def _print_over(url: str, html: str) -> bytes:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http, \
-            http.ws_connect(url, max_msg_size=64 << 20) as ws:
-        cdp = _Session(ws)
-        try:
-            target = await cdp.call("Target.createTarget", {"url": "about:blank"})
-            attached = await cdp.call("Target.attachToTarget",
-                                      {"targetId": target["targetId"], "flatten": True})
-            page = attached["sessionId"]
-            tree = await cdp.call("Page.getFrameTree", session=page)
-            await cdp.call("Page.setDocumentContent",
-                           {"frameId": tree["frameTree"]["frame"]["id"], "html": html},
-                           session=page)
-            # Laid out with its fonts: the system's, found by name or by the script's fallback.
-            await cdp.call("Runtime.evaluate",
-                           {"expression": "document.fonts.ready.then(() => true)",
-                            "awaitPromise": True, "returnByValue": True}, session=page)
-            printed = await cdp.call("Page.printToPDF", {
-                "printBackground": True, "preferCSSPageSize": True,
-                "displayHeaderFooter": False, "generateTaggedPDF": True,
-                "generateDocumentOutline": True, "transferMode": "ReturnAsStream",
-            }, session=page, timeout=PRINT_S)
-            pdf = await _read_stream(cdp, printed["stream"], page)
-            with contextlib.suppress(Exception):
-                await cdp.call("Browser.close", timeout=STOP_S)
-            return pdf
-        finally:
-            cdp.close()
-
-
-async def _read_stream(cdp: _Session, handle: str, page: str) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        part = await cdp.call("IO.read", {"handle": handle, "size": READ_CHUNK}, session=page)
-        data = part.get("data", "")
-        chunks.append(base64.b64decode(data) if part.get("base64Encoded") else data.encode())
-        if part.get("eof"):
-            break
-    with contextlib.suppress(Exception):
-        await cdp.call("IO.close", {"handle": handle}, session=page)
-    return b"".join(chunks)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "it took too long"
-    return str(exc) or type(exc).__name__
-
-
-def _last_words(said: Sequence[str]) -> str:
+def _last_words(said: Path) -> str:
     """The browser's last lines on its standard error, to put after a failure."""
-    return f"; it said: {' | '.join(said)[-600:]}" if said else ""
+    try:
+        lines = said.read_bytes().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    last = " | ".join(line.strip() for line in lines if line.strip())[-600:]
+    return f"; it said: {last}" if last else ""
