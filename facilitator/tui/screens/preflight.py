@@ -79,7 +79,8 @@ def words(finding: Finding) -> tuple[str, str]:
                     _("The page does not answer at the address phones use: quit and run the "
                       "session again, or choose the address with --host."))
         case Code.DEVICES:
-            return _("Devices joined: {n}. Phones do reach this laptop.").format(**v), ""
+            return _("Devices joined: {n}, so phones have reached this laptop (on this "
+                     "network, if they joined today).").format(**v), ""
         case Code.NO_DEVICES:
             return (_("No device has joined yet."),
                     _("Try it yourself: open {url} on your phone, on the venue's Wi-Fi (not "
