@@ -18,6 +18,7 @@ from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
 from facilitator.tui.screens.comoderator import ComoderatorScreen
+from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.help import HelpScreen
 from facilitator.tui.screens.session import SessionScreen
 from facilitator.tui.widgets.detail import ContributionDetail
@@ -74,6 +75,15 @@ async def test_b_opens_the_moderation_page_in_the_browser(
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        # The screen may be on the projector, and the page shows hidden contributions too.
+        await pilot.press("B")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and opened == []
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionScreen) and opened == []
+        await pilot.press("P")  # this screen is the facilitator's own: no question
+        await settle(pilot)
         await pilot.press("B")
         await settle(pilot)
         assert opened == [f"{app.server.moderation_url}?round=knelpunten"]
@@ -100,6 +110,10 @@ async def test_k_makes_renews_and_switches_off_the_co_moderator_link(
         await settle(pilot)
         assert first not in plain(app.screen)  # the projected screen: no secret
         await pilot.press("K")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # asked first: it may be projected
+        assert first not in app.export_screenshot()
+        await pilot.press("y")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ComoderatorScreen)
@@ -140,7 +154,7 @@ async def test_a_colleagues_change_shows_in_the_feed(
                          server_factory=participant_server("127.0.0.1", 0, None))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("B")
+        await pilot.press("B", "y")
         await settle(pilot)
         [url] = opened
         async with aiohttp.ClientSession() as laptop:
