@@ -621,6 +621,9 @@ def _fail(code: int, message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from facilitator.platforms import utf8_stdio
+
+    utf8_stdio()
     words = list(sys.argv[1:] if argv is None else argv)
     use_language(language_asked(words))  # the help is in it too
     parser = build_parser()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 
 APP_NAME = "facilitator"
+# No author folder: on Windows platformdirs would put one above the app's, and a folder named
+# after the app twice (%LOCALAPPDATA%\facilitator\facilitator) helps nobody.
+APP_AUTHOR: Literal[False] = False
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def data_dir(override: str | Path | None = None) -> Path:
     """Sessions live here: ``--data-dir``, else ``FACILITATOR_DATA_DIR``, else the user data dir."""
     chosen = override or os.environ.get("FACILITATOR_DATA_DIR")
-    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP_NAME))
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
 def sessions_dir(base: Path) -> Path:
@@ -28,7 +34,7 @@ def builtin_templates_dir() -> Path:
 
 
 def user_templates_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "templates"
+    return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)) / "templates"
 
 
 def template_dirs(extra: Path | None = None) -> list[Path]:

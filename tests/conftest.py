@@ -6,9 +6,25 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from machine import UNDER_WINE, user_folders
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
+
+WINE_SLOWER = 4
+"""How much longer a test may take under Wine (the Windows lane): each Windows process starts in
+seconds there, and the lane runs two test folders side by side."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under Wine, every test's time limit is WINE_SLOWER times as long: a limit is there to
+    stop a test that hangs, not to time Wine."""
+    if not UNDER_WINE:
+        return
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = marker.args[0] if marker and marker.args else item.config.getini("timeout")
+        item.add_marker(pytest.mark.timeout(float(seconds) * WINE_SLOWER), append=False)
 
 
 @pytest.fixture
@@ -17,7 +33,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
     monkeypatch.setenv("FACILITATOR_DATA_DIR", str(folder))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name, value in user_folders(tmp_path).items():
+        monkeypatch.setenv(name, value)
     return folder
 
 

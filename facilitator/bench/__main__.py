@@ -23,6 +23,9 @@ MODULES = {"import": "importing"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from facilitator.platforms import utf8_stdio
+
+    utf8_stdio()
     parser = argparse.ArgumentParser(prog="python -m facilitator.bench", description=__doc__)
     commands = parser.add_subparsers(dest="name", required=True, metavar="NAME")
     for name, summary in BENCHMARKS.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -110,6 +109,8 @@ def open_files_limit(soft: int) -> Iterator[tuple[int, int]]:
     which they may raise to themselves. That is what a stock desktop session gives a program
     (1,024 on Linux, 256 on macOS), whatever this process's own limit is; this process has its
     own back when the block ends. Yields the (soft, hard) the children start with."""
+    import resource  # POSIX only: Windows has no such limit
+
     before = resource.getrlimit(resource.RLIMIT_NOFILE)
     hard = before[1]
     wanted = soft if hard == resource.RLIM_INFINITY else min(soft, hard)

@@ -40,7 +40,6 @@ import itertools
 import os
 import random
 import re
-import signal
 import sys
 import tempfile
 import time
@@ -185,7 +184,7 @@ async def _ready(process: asyncio.subprocess.Process, log: Path) -> str:
         line = b""
     if not line.startswith(b"http://"):
         await _kill(process)
-        problem = log.read_text(errors="replace")[-2000:]
+        problem = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise RuntimeError(f"facilitator serve did not start: {line!r}\n{problem}")
     return line.decode().strip()
 
@@ -193,7 +192,7 @@ async def _ready(process: asyncio.subprocess.Process, log: Path) -> str:
 async def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):  # it may have ended by itself
-            process.send_signal(signal.SIGKILL)
+            process.kill()  # SIGKILL; TerminateProcess on Windows
     await process.wait()
 
 

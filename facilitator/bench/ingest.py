@@ -75,7 +75,7 @@ class StockTinyDBFile(SessionFile):
     """Set when a phase ends: what is still queued is dropped, so the run stays bounded."""
 
     def attach_stock(self, path: Path, data: dict[str, dict[str, Any]]) -> None:
-        self.stock = TinyDB(path)
+        self.stock = TinyDB(path, encoding="utf-8")
         self.stock.storage.write(data)
 
     async def commit(self) -> None:

@@ -86,7 +86,7 @@ async def ours(path: Path, round_id: str, budget_writes: int, budget_s: float) -
 
 
 async def stock(path: Path, round_id: str, budget_writes: int, budget_s: float) -> Figures:
-    db = TinyDB(path, storage=JSONStorage)
+    db = TinyDB(path, storage=JSONStorage, encoding="utf-8")
     table = db.table("contributions")
 
     async def write(n: int) -> None:

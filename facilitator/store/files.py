@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import logging
 import os
 import re
 import shutil
 import stat
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
 
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
 log = logging.getLogger(__name__)
+
+O_BINARY: int = getattr(os, "O_BINARY", 0)
+"""Part of every ``os.open`` flag set: without it Windows opens a file in text mode, writes
+``\r\n`` for each ``\n`` and no longer agrees with us on where a line ends."""
 
 
 class StoreError(Exception):
@@ -102,13 +111,15 @@ def lock_path(path: Path) -> Path:
 
 
 def temp_path(path: Path, kind: str = "") -> Path:
-    """A temp file of this process beside the session: ``.S.json.<pid>[.<kind>].tmp``."""
+    """A temp file of this process beside ``path`` (the session or one of its sidecars):
+    ``.S.json[.<sidecar>].<pid>[.<kind>].tmp``."""
     return path.with_name(f".{path.name}.{os.getpid()}{'.' + kind if kind else ''}.tmp")
 
 
 def stale_temp_files(path: Path) -> list[Path]:
-    """The temp files of any process beside this session (see :func:`temp_path`)."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9]+(\.[a-z]+)?\.tmp")
+    """The temp files of any process beside this session and its sidecars (the journal's
+    rewrite among them; see :func:`temp_path`)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}(\.[a-z]+)?\.[0-9]+(\.[a-z]+)?\.tmp")
     try:
         names = os.listdir(path.parent)
     except OSError:
@@ -116,8 +127,38 @@ def stale_temp_files(path: Path) -> list[Path]:
     return [path.with_name(name) for name in names if pattern.fullmatch(name)]
 
 
+def _lock_exclusively(fd: int) -> bool:
+    """Take the exclusive lock on an open lock file without waiting; False if another holds it.
+
+    ``flock`` on POSIX. On Windows ``msvcrt.locking`` on the file's first byte: a byte-range lock
+    of this handle, which another handle (another process, or a second open in this one) cannot
+    take; Windows drops it when the handle is closed or the process ends.
+    """
+    if sys.platform == "win32":
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:  # a lock violation: another handle holds the byte
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 class SessionLock:
-    """An exclusive ``flock`` beside the session file; the kernel drops it if the process dies.
+    """An exclusive lock on a file beside the session (``flock``; ``msvcrt.locking`` on
+    Windows); the operating system drops it if the process dies.
 
     Taking it also makes sure the holder is the only writer of the file by any name: it refuses a
     file with a second hard link, and removes temp files that killed writers left behind (only a
@@ -131,16 +172,14 @@ class SessionLock:
 
     def acquire(self, session_path: Path) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | O_BINARY, 0o644)
         except OSError as exc:
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise FolderNotWritable(self.path.parent, exc) from None
             raise
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _lock_exclusively(fd):
             os.close(fd)
-            raise SessionLocked(session_path) from None
+            raise SessionLocked(session_path)
         self._fd = fd
         try:
             for stale in stale_temp_files(self.session_path):
@@ -154,7 +193,7 @@ class SessionLock:
 
     def release(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            _unlock(self._fd)
             os.close(self._fd)
             self._fd = None
 
@@ -163,7 +202,7 @@ def check_writable(folder: Path, probe: Path) -> None:
     """Raise :class:`FolderNotWritable` unless a file can be made in ``folder`` (``probe``, then
     removed): found at start-up rather than as a refused first change."""
     try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, 0o644))
         os.unlink(probe)
     except OSError as exc:
         raise FolderNotWritable(folder, exc) from None
@@ -194,7 +233,7 @@ def read_regular_file(path: Path, limit: int, what: str) -> bytes:
     as ``/dev/zero`` would never end and a FIFO would wait for a writer: it is opened without
     blocking and refused as what it is. ``what`` names what the file should be, for the
     message ("an export")."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | O_BINARY
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -252,13 +291,14 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool
     """Write ``data`` (bytes, or chunks written in order) so that ``path`` is always either the
     old or the new complete file.
 
-    temp file + fsync + ``os.replace`` + fsync of the directory. With ``keep_backup`` the current
-    file first becomes the ``.bak`` (by a hard link, so no copy is made; a copy where the file
-    system has no hard links). The backup is best effort: it never fails the write.
+    temp file + fsync + ``os.replace`` + making the new name durable (:func:`sync_replaced`).
+    With ``keep_backup`` the current file first becomes the ``.bak`` (by a hard link, so no copy
+    is made; a copy where the file system has no hard links). The backup is best effort: it
+    never fails the write.
     """
     tmp = temp_path(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, 0o644)
         try:
             for chunk in [data] if isinstance(data, bytes) else data:
                 view = memoryview(chunk)
@@ -274,11 +314,25 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, keep_backup: bool
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_directory(path.parent)
+    sync_replaced(path)
+
+
+def sync_replaced(path: Path) -> None:
+    """Make the ``os.replace`` that just put a file at ``path`` durable.
+
+    POSIX: fsync the folder, which holds the name. Windows cannot open a folder as a file; NTFS
+    writes a rename to its metadata log, which it flushes in order, and flushing a file flushes
+    that log too: so the file now at ``path`` is flushed again (``docs/store.md``, "On
+    Windows").
+    """
+    if sys.platform == "win32":
+        _fsync_file(path)
+    else:
+        fsync_directory(path.parent)
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR)
+    fd = os.open(path, os.O_RDWR | O_BINARY)  # FlushFileBuffers (Windows) needs write access
     try:
         os.fsync(fd)
     finally:
@@ -298,7 +352,11 @@ def make_folder(folder: Path) -> None:
 
 
 def fsync_directory(folder: Path) -> None:
-    """Make a rename or removal in ``folder`` durable."""
+    """Make a rename or removal in ``folder`` durable. Only where a folder can be opened and
+    fsynced (POSIX); on Windows a removal becomes durable with the next flush of the volume's
+    metadata log (any file's fsync, such as the next commit's)."""
+    if sys.platform == "win32":
+        return
     dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -25,6 +25,7 @@ commit touched (:meth:`stage`) and commits them as one journal line (:meth:`comm
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -36,6 +37,7 @@ import orjson
 from tinydb.storages import Storage
 
 from facilitator.store.files import (
+    O_BINARY,
     SessionCorrupt,
     SessionLock,
     StoreError,
@@ -162,10 +164,14 @@ class SessionFile(Storage):
         self._last_compaction = time.monotonic()
         if self._lock is not None:
             self._lock.acquire(self.path)
+        # A file this call creates is removed again if opening fails after it was written, so
+        # a failed `facilitator new` leaves no session behind.
+        ours = False
         try:
             if create is not None:
                 if self.path.exists():
                     raise FileExistsError(self.path)
+                ours = True
                 loaded, self._seq = {name: dict(docs) for name, docs in create.items()}, 0
                 write_atomic(self.path, self._document(loaded, 0))
             else:
@@ -182,6 +188,10 @@ class SessionFile(Storage):
                 else:
                     self._open_journal()
         except BaseException:
+            if ours:
+                with contextlib.suppress(OSError):
+                    self.path.unlink(missing_ok=True)
+                    journal_path(self.path).unlink(missing_ok=True)
             self.close()
             raise
         self._loaded: Tables | None = loaded
@@ -290,7 +300,7 @@ class SessionFile(Storage):
 
     def _open_journal(self) -> None:
         target = journal_path(self.path)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | O_BINARY, 0o644)
         try:
             # A new journal's name must be durable before a line in it is acknowledged: fsyncing
             # the file does not make its folder entry durable (lost in a power cut otherwise).

@@ -10,7 +10,8 @@ made there; its answer comes after the commit's changes, so a caller reads its o
 soon as it hears back.
 
 The two processes speak in frames: a 4-byte length, then a pickled tuple. Both ends are our own
-code on one machine, started by the same user, over a socket pair nobody else holds.
+code on one machine, started by the same user, over a loopback connection the TUI takes only from
+the process it started, which proves itself with a one-time secret (:mod:`facilitator.web.host`).
 """
 
 from __future__ import annotations

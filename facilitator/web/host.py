@@ -8,8 +8,13 @@ frame (``docs/architecture.md``, "Two processes").
 
 The TUI's side is :class:`HostedServer`: what the app knows of any participant server, plus
 :meth:`HostedServer.take_over`, which hands the session to the new process and returns the
-replica. The host's side is :func:`main` (``python -m facilitator.web.host``). They speak over
-a socket pair in the frames of :mod:`facilitator.store.replica`:
+replica. The host's side is :func:`main` (``python -m facilitator.web.host``).
+
+They are started and connected the same way on Windows, macOS and Linux: the TUI listens on a
+port of 127.0.0.1 that the system picks, starts the host with that port as an argument and a
+one-time secret on its standard input, and takes the first connection that opens with the
+secret (then stops listening). A connection that does not has its host ended. They then speak
+in the frames of :mod:`facilitator.store.replica`:
 
 - host → TUI: ``opened`` (the host holds the session; the TUI reads the file now), then
   ``ready`` or ``failed`` (the server listens, with its port and open-files limit, or why
@@ -18,9 +23,12 @@ a socket pair in the frames of :mod:`facilitator.store.replica`:
 - TUI → host: ``go`` (the file is read: serve), ``call`` (a change the facilitator makes),
   ``stop``.
 
-The host stops when told, on SIGTERM or SIGHUP, or when the TUI's process has gone (its end of
-the socket closes): it stops serving, writes what is queued and closes the session, so a TUI
-that crashes or is killed leaves no writer behind and no acknowledged input lost.
+The host stops when told (``stop``, the normal way), on SIGTERM where there is one, or when the
+TUI's process has gone: the connection closes with it on every platform, however it ended. It
+stops serving, writes what is queued and closes the session, so a TUI that crashes or is killed
+leaves no writer behind and no acknowledged input lost. The terminal's own signals (ctrl+c,
+ctrl+break, a closed terminal) are the TUI's to act on: the host ignores them and follows the
+TUI.
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ import asyncio
 import collections
 import contextlib
 import errno
+import hmac
 import logging
+import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from facilitator.platforms import on_signals, utf8_stdio
 from facilitator.store.files import StoreError
 from facilitator.store.replica import (
     WRITES,
@@ -58,6 +68,10 @@ from facilitator.web.capacity import OpenFiles, RoomCapacity, raise_open_files
 
 log = logging.getLogger(__name__)
 
+CONNECT_WITHIN_S = 60.0
+"""How long the host may take to start and connect (Python's start on a slow laptop, antivirus
+scanning the interpreter on Windows)."""
+SECRET_BYTES = 32
 OPEN_WITHIN_S = 300.0
 """How long the host may take to open the session (a very large one takes seconds)."""
 TURN_S = 0.004
@@ -118,23 +132,7 @@ class HostedServer(Addresses):
             return handed
         path = handed.path
         await handed.close()
-        ours, theirs = socket.socketpair()
-        command = [sys.executable, "-m", "facilitator.web.host", "--fd", str(theirs.fileno()),
-                   "--session", str(path), "--host", self.host, "--port", str(self.port)]
-        if self.public_url:
-            command += ["--public-url", self.public_url]
-        try:
-            self.process = await asyncio.create_subprocess_exec(
-                *command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        assert self.process.stderr is not None
-        self._relaying = asyncio.create_task(self._relay(self.process.stderr))
-        reader, self._writer = await asyncio.open_unix_connection(sock=ours)
+        reader, self._writer = await self._start_host(path)
         try:
             opened = await asyncio.wait_for(read_frame(reader), OPEN_WITHIN_S)
         except TimeoutError:
@@ -158,6 +156,61 @@ class HostedServer(Addresses):
                                               name="session host")
         self._writer.write(frame(("go",)))
         return replica
+
+    async def _start_host(self, path: Path
+                          ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Start the host and take its connection: the first to 127.0.0.1's listening port
+        that opens with this start's secret. Raises :class:`StoreError` (the host ended) when
+        none comes."""
+        secret = secrets.token_bytes(SECRET_BYTES)
+        loop = asyncio.get_running_loop()
+        connected: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = \
+            loop.create_future()
+
+        async def knock(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                offered = await asyncio.wait_for(reader.readexactly(SECRET_BYTES),
+                                                 CONNECT_WITHIN_S)
+            except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
+                offered = b""
+            if connected.done() or not hmac.compare_digest(offered, secret):
+                writer.close()
+                return
+            connected.set_result((reader, writer))
+
+        listener = await asyncio.start_server(knock, "127.0.0.1", 0)
+        try:
+            port = listener.sockets[0].getsockname()[1]
+            self.process = await asyncio.create_subprocess_exec(
+                *self._host_command(path, port), stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            assert self.process.stdin is not None and self.process.stderr is not None
+            self._relaying = asyncio.create_task(self._relay(self.process.stderr))
+            with contextlib.suppress(ConnectionError):  # a host that died at once: below
+                self.process.stdin.write(secret.hex().encode() + b"\n")
+                await self.process.stdin.drain()
+            self.process.stdin.close()
+            exited = asyncio.ensure_future(self.process.wait())
+            await asyncio.wait((connected, exited), timeout=CONNECT_WITHIN_S,
+                               return_when=asyncio.FIRST_COMPLETED)
+            exited.cancel()
+        finally:
+            listener.close()  # one host, one connection: nobody else gets in later
+        if not connected.done():
+            connected.cancel()
+            if self.process is not None and self.process.returncode is None:
+                self.process.kill()
+            await self._end()
+            raise StoreError(path, self._failure(
+                f"{path}: the participant server's process did not connect"))
+        return connected.result()
+
+    def _host_command(self, path: Path, port: int) -> list[str]:
+        command = [sys.executable, "-m", "facilitator.web.host", "--connect", str(port),
+                   "--session", str(path), "--host", self.host, "--port", str(self.port)]
+        if self.public_url:
+            command += ["--public-url", self.public_url]
+        return command
 
     async def start(self) -> None:
         """Wait until the host listens; raise what stopped it (an OSError, an ImportError)."""
@@ -293,9 +346,15 @@ class HostedServer(Addresses):
 # -- the host process ----------------------------------------------------------------------------
 
 
-async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | None) -> int:
+async def host(connect: int, secret: bytes, path: Path, *, host: str, port: int,
+               public_url: str | None) -> int:
     """Hold the session and serve its phones until the TUI says stop or goes away."""
-    reader, writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=fd))
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", connect)
+    except OSError as exc:
+        log.error("cannot reach the TUI on 127.0.0.1:%d (%s)", connect, exc.strerror or exc)
+        return 2
+    writer.write(secret)
     try:
         store = SessionStore.open(path)
     except StoreError as exc:
@@ -310,9 +369,7 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
     server: Any = None
     answering: set[asyncio.Task[None]] = set()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGHUP):  # killed, or the terminal closed
-        loop.add_signal_handler(signum, stop.set)
+    on_signals((signal.SIGTERM,), stop.set)  # `kill`; a closed connection says the rest
 
     async def answer(number: int, name: str, args: tuple[Any, ...],
                      kwargs: dict[str, Any]) -> None:
@@ -382,18 +439,29 @@ async def host(fd: int, path: Path, *, host: str, port: int, public_url: str | N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m facilitator.web.host",
                                      description="The session host the TUI starts.")
-    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--connect", type=int, required=True, metavar="PORT",
+                        help="the TUI's port on 127.0.0.1; the secret comes on standard input")
     parser.add_argument("--session", type=Path, required=True)
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--public-url")
     args = parser.parse_args(argv)
-    # The TUI has the terminal: its ctrl+c is the TUI's to handle, not a signal for the host.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    utf8_stdio()  # the TUI reads the host's log as UTF-8
+    try:
+        secret = bytes.fromhex(sys.stdin.buffer.readline().decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        secret = b""
+    if len(secret) != SECRET_BYTES:
+        parser.error("standard input must hold the secret the TUI gave")
+    # The terminal is the TUI's: its ctrl+c, ctrl+break and hang-up are the TUI's to act on,
+    # and the host stops when the TUI tells it or goes.
+    for name in ("SIGINT", "SIGBREAK", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     raise_open_files()  # each phone holds a connection: as many as the system allows
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(host(args.fd, args.session, host=args.host, port=args.port,
-                            public_url=args.public_url))
+    return asyncio.run(host(args.connect, secret, args.session, host=args.host,
+                            port=args.port, public_url=args.public_url))
 
 
 if __name__ == "__main__":

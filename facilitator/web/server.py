@@ -9,11 +9,9 @@ around the runner's protocol factory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import logging
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
+from facilitator.platforms import STOP_SIGNALS, on_signals
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
@@ -94,6 +93,12 @@ class ParticipantServer(Addresses):
             except OSError as exc:
                 if exc.errno != errno.EADDRINUSE:
                     await runner.cleanup()
+                    if exc.errno is None:
+                        # Python 3.12 and later (on Windows as elsewhere) say "could not bind on
+                        # any address out of [...]" without an errno when every address of the
+                        # host was unavailable: say which error it was.
+                        raise OSError(errno.EADDRNOTAVAIL,
+                                      "the address is not one of this computer's") from exc
                     raise
                 last = exc
                 continue
@@ -157,16 +162,10 @@ async def serve_forever(
     await server.start()
     announce(server)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-            installed.append(signum)
+    undo = on_signals(STOP_SIGNALS, stop.set)  # ctrl+c, kill, and ctrl+break on Windows
     try:
         await stop.wait()
     finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+        undo()
         await server.stop()
         print("stopped", file=sys.stderr, flush=True)

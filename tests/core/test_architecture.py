@@ -29,7 +29,7 @@ def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
                   and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
                   and node.args and isinstance(node.args[0], ast.Constant)):
                 names.add(str(node.args[0].value))
-        found[str(path.relative_to(root))] = names
+        found[path.relative_to(root).as_posix()] = names
     return found
 
 
@@ -61,7 +61,7 @@ def test_the_import_scanner_sees_nested_imports(tmp_path: Path) -> None:
         "def f():\n    import textual.app\n    from aiohttp import web\n"
         "if False:\n    import importlib; importlib.import_module('tinydb')\n"
         "from ..store import store\nfrom . import text\n"
-    )
+    , encoding="utf-8")
     names = _imports(tmp_path, tmp_path)["facilitator/core/m.py"]
     assert {"textual.app", "aiohttp", "tinydb", "facilitator.store.store",
             "facilitator.core.text"} <= names
@@ -75,6 +75,6 @@ def test_the_tuis_process_does_not_load_the_web_stack() -> None:
 
     probe = ("import sys, facilitator.tui.app, facilitator.web.host; "
              "print(sorted(m for m in ('aiohttp', 'jinja2') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, encoding="utf-8",
                             check=True, cwd=ROOT).stdout.strip()
     assert loaded == "[]"

@@ -123,7 +123,7 @@ def test_five_templates_ship_covering_every_kind_that_carries_the_method() -> No
 
 def test_minimal_template_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "mini.toml"
-    path.write_text(MINI)
+    path.write_text(MINI, encoding="utf-8")
     template = load_template(path)
     assert [r.id for r in template.rounds] == ["one", "two"]
     assert template.round("two").voting.rule == "score"
@@ -133,7 +133,7 @@ def test_minimal_template_is_valid(tmp_path: Path) -> None:
 def test_bad_template_error_names_file_key_and_problem(tmp_path: Path, case: str) -> None:
     text, key, words = BAD[case]
     path = tmp_path / "mini.toml"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError) as caught:
         load_template(path)
     error = caught.value
@@ -154,7 +154,7 @@ def test_cli_new_with_bad_template_exits_2_and_creates_nothing(
     text, key, words = BAD[case]
     folder = tmp_path / "mine"
     folder.mkdir()
-    (folder / "mini.toml").write_text(text)
+    (folder / "mini.toml").write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit) as caught:
         main(["--templates", str(folder), "new", "mini"])
     assert caught.value.code == 2
@@ -170,10 +170,10 @@ def test_cli_new_with_bad_template_exits_2_and_creates_nothing(
 def test_cli_new_bad_template_in_a_real_process(tmp_path: Path, data_dir: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()
-    (folder / "mini.toml").write_text(BAD["unknown_nested_key"][0])
+    (folder / "mini.toml").write_text(BAD["unknown_nested_key"][0], encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "facilitator", "--templates", str(folder), "new", "mini"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, encoding="utf-8", timeout=60,
         env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
     )
     assert result.returncode == 2, result
@@ -196,12 +196,12 @@ def test_user_templates_show_in_templates_command(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     user_dir = user_templates_dir()
-    assert str(user_dir).startswith(str(tmp_path)), "XDG_CONFIG_HOME is not honoured"
+    assert str(user_dir).startswith(str(tmp_path)), "the user's config folder is not the test's"
     user_dir.mkdir(parents=True)
-    (user_dir / "mine.toml").write_text(_variant('id = "mini"', 'id = "mine"'))
+    (user_dir / "mine.toml").write_text(_variant('id = "mini"', 'id = "mine"'), encoding="utf-8")
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "mini.toml").write_text(MINI)
+    (extra / "mini.toml").write_text(MINI, encoding="utf-8")
 
     assert main(["--templates", str(extra), "templates"]) == 0
     out = capsys.readouterr().out
@@ -220,7 +220,7 @@ def test_templates_command_reports_a_broken_user_template(
 ) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "mini.toml").write_text(BAD["wrong_type"][0])
+    (extra / "mini.toml").write_text(BAD["wrong_type"][0], encoding="utf-8")
     assert main(["--templates", str(extra), "templates"]) == 2
     captured = capsys.readouterr()
     assert "kennisatelier" in captured.out  # the good ones are still listed
@@ -247,7 +247,7 @@ def test_one_list_of_languages() -> None:
 def test_core_templates_load_without_babel() -> None:
     code = ("import sys, facilitator.core.templates; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('babel', 'facilitator')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
                             check=True, timeout=60)
     assert "babel" not in result.stdout and "facilitator.i18n" not in result.stdout
     assert "facilitator.core.languages" in result.stdout
@@ -293,7 +293,7 @@ def test_kennisatelier_themes_are_what_the_seed_groups_found() -> None:
 def test_user_template_may_stop_at_dutch_and_english(tmp_path: Path) -> None:
     path = tmp_path / "mini.toml"
     path.write_text(_variant('title = { nl = "Een", en = "One" }',
-                             'title = { nl = "Een", en = "One", ar = "واحد" }'))
+                             'title = { nl = "Een", en = "One", ar = "واحد" }'), encoding="utf-8")
     template = load_template(path)
     coverage = language_coverage(template)
     assert coverage.texts == 7
@@ -326,7 +326,7 @@ def test_templates_command_reports_language_coverage(
                     'prompt = { nl = "Wat?", en = "What?", ar = "ماذا؟" }')
     text = text.replace('title = { nl = "Mini", en = "Mini" }',
                         'title = { nl = "Mini", en = "Mini", ar = "مصغر" }')
-    (extra / "mini.toml").write_text(text)
+    (extra / "mini.toml").write_text(text, encoding="utf-8")
     assert main(["--templates", str(extra), "templates"]) == 0
     out = capsys.readouterr().out
     blocks = {block.split()[0]: block for block in re.split(r"\n(?=\S)", out.strip())}
@@ -353,10 +353,10 @@ def test_template_texts_are_cleaned_like_participant_text(tmp_path: Path, data_d
                     + ESCAPES.format(text="Mini") + '" }')
     text = text.replace('prompt = { nl = "Wat?", en = "What?" }',
                         'prompt = { nl = "Wat?", en = "' + ESCAPES.format(text="What?") + '" }')
-    (folder / "mini.toml").write_text(text)
+    (folder / "mini.toml").write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "facilitator", "--templates", str(folder), "templates"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, encoding="utf-8", timeout=60,
         env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
     )
     assert result.returncode == 0, result.stderr
@@ -387,7 +387,7 @@ def test_template_texts_are_cleaned_like_participant_text(tmp_path: Path, data_d
 def test_template_texts_have_limits(tmp_path: Path, old: str, new: str, key: str,
                                     words: list[str]) -> None:
     path = tmp_path / "mini.toml"
-    path.write_text(_variant(old, new))
+    path.write_text(_variant(old, new), encoding="utf-8")
     with pytest.raises(TemplateError) as caught:
         load_template(path)
     assert caught.value.key == key, caught.value

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import RoomFixture, make_rooms
+from pdf_helpers import REPORT_FORMATS
 
 
 @pytest.fixture(scope="session")
@@ -29,5 +30,5 @@ def event_written(rooms: dict[str, RoomFixture],
     out = tmp_path_factory.mktemp("event-report")
     with opened_rooms([str(r.path) for r in rooms.values()], Library(out / "data")) as opened:
         paths = write_event_report(opened, title="Consultatiedag Zwolle", out_dir=out,
-                                   formats=["md", "html", "pdf", "csv"], event=event)
+                                   formats=REPORT_FORMATS, event=event)
     return {p.name.removeprefix("consultatiedag-zwolle"): p for p in paths}

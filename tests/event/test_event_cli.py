@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import RoomFixture
+from machine import user_folders
 
 from facilitator.store.library import Library
 
@@ -18,7 +19,7 @@ from facilitator.store.library import Library
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "data"), "LANGUAGE": "en",
-            "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONIOENCODING": "utf-8"}
+            **user_folders(tmp_path)}
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def day(rooms: dict[str, RoomFixture], tmp_path: Path) -> dict[str, Path]:
 
 def cli(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "facilitator", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, encoding="utf-8", env=env, timeout=120)
 
 
 def test_report_of_three_rooms_with_the_event_file_beside_them(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from event_sessions import ACTIONS, ARABIC, LINES, REFUGEE_TEXTS, SCRIPT, RoomFixture
+from pdf_helpers import needs_pdf
 
 from facilitator.core.results import UNDISCLOSED
 from facilitator.event.file import EventFile, ThemeMapping
@@ -30,7 +31,7 @@ def _event(rooms: dict[str, RoomFixture], tmp_path: Path, **kwargs: object) -> E
 
 def _pdftotext(path: Path, *options: str) -> str:
     return subprocess.run(["pdftotext", *options, str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+                          capture_output=True, encoding="utf-8").stdout
 
 
 def _flat(text: str) -> str:
@@ -225,6 +226,7 @@ def test_html_escapes_and_marks_right_to_left(event_written: dict[str, Path]) ->
     assert "Consultatiedag Zwolle" in html
 
 
+@needs_pdf
 @needs_poppler
 def test_every_contribution_is_in_the_pdf(rooms: dict[str, RoomFixture],
                                           event_written: dict[str, Path]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pdf_helpers import REPORT_FORMATS
 from report_session import (
     SESSION_ID,
     Fixed,
@@ -25,7 +26,7 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> Fixed:
 def written(fixed: Fixed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The fixed session's report in every format, written once for the whole test run."""
     out = tmp_path_factory.mktemp("report")
-    paths = write_report(fixed.path, formats=["md", "html", "pdf", "csv"], out_dir=out)
+    paths = write_report(fixed.path, formats=REPORT_FORMATS, out_dir=out)
     return {p.name.removeprefix(SESSION_ID): p for p in paths}
 
 
@@ -39,7 +40,7 @@ def elimination_written(elimination: Fixed,
                         tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The elimination session's report in every format."""
     out = tmp_path_factory.mktemp("elimination-report")
-    paths = write_report(elimination.path, formats=["md", "html", "pdf", "csv"], out_dir=out)
+    paths = write_report(elimination.path, formats=REPORT_FORMATS, out_dir=out)
     return {p.name.removeprefix("elimination"): p for p in paths}
 
 
@@ -55,6 +56,7 @@ def small_room_written(small_room: Path,
     written: dict[str, dict[str, Path]] = {}
     for lang in ("nl", "en"):
         out = tmp_path_factory.mktemp(f"small-room-{lang}")
-        paths = write_report(small_room, formats=["md", "html", "pdf"], out_dir=out, lang=lang)
+        paths = write_report(small_room, formats=[f for f in REPORT_FORMATS if f != "csv"],
+                             out_dir=out, lang=lang)
         written[lang] = {p.suffix: p for p in paths}
     return written

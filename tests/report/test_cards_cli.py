@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from pdf_helpers import needs_pdf
 from report_session import ARABIC, JOIN_TOKEN, SESSION_ID, Fixed
 
 from facilitator.core.joining import card_code
@@ -32,7 +33,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
 def _cli(*args: str, data_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FACILITATOR_DATA_DIR": str(data_dir), "LANGUAGE": "en"}
     return subprocess.run([sys.executable, "-m", "facilitator", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, encoding="utf-8", timeout=120)
 
 
 def decoded_pages(pdf: Path, folder: Path) -> list[list[str]]:
@@ -47,6 +48,7 @@ def decoded_pages(pdf: Path, folder: Path) -> list[list[str]]:
             for page in sorted(folder.glob("page-*.png"))]
 
 
+@needs_pdf
 @needs_poppler
 def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     out = write_cards(fixed.path, tmp_path / "cards.pdf", public_url=PUBLIC).path
@@ -59,7 +61,7 @@ def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     assert expected[0].startswith(f"{PUBLIC}/j/{JOIN_TOKEN}?code=") and \
         expected[0].endswith("&table=A")
     text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
     assert all(url in text.replace("\n", "") for url in expected)
     assert "Tafel A" in text and "Tafel B" in text and "Kaart 1" in text
     assert "Scan de QR-code" in text and "Scan the QR code" in text
@@ -67,6 +69,7 @@ def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
     assert "بكاميرا هاتفك" in text and "دوربین" in text  # Arabic and Farsi lines
 
 
+@needs_pdf
 def test_cards_use_host_and_port_without_public_url(fixed: Fixed, tmp_path: Path) -> None:
     from facilitator.report.cards import render_cards
     from facilitator.store.store import SessionStore
@@ -78,6 +81,7 @@ def test_cards_use_host_and_port_without_public_url(fixed: Fixed, tmp_path: Path
     assert 'dir="rtl"' in html and ARABIC not in html
 
 
+@needs_pdf
 def test_cli_report_and_cards(fixed: Fixed, tmp_path: Path) -> None:
     data_dir = fixed.path.parent.parent
     done = _cli("report", SESSION_ID, "--format", "md,csv", "--out", str(tmp_path / "out"),
@@ -120,6 +124,7 @@ async def _join(http: aiohttp.ClientSession, link: str) -> tuple[int, str]:
         return response.status, found.group(1)
 
 
+@needs_pdf
 @needs_poppler
 async def test_a_table_card_carries_the_running_sessions_address_and_can_be_revoked(
         tmp_path: Path) -> None:
@@ -192,7 +197,7 @@ async def test_a_table_card_carries_the_running_sessions_address_and_can_be_revo
             assert (await _join(other, again[1]))[0] == 303
         assert len(store.participants()) == 2
         text = subprocess.run(["pdftotext", str(tmp_path / "again.pdf"), "-"], check=True,
-                              capture_output=True, text=True).stdout
+                              capture_output=True, encoding="utf-8").stdout
         assert "Kaart 2" in text  # the new card of table B, told apart from the revoked one
     finally:
         await server.stop()

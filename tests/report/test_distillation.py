@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pdf_helpers import needs_pdf
 
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
@@ -33,7 +34,7 @@ def words(text: str) -> str:
 
 def page_text(pdf: Path, page: int) -> str:
     return words(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                                check=True, capture_output=True, text=True).stdout)
+                                check=True, capture_output=True, encoding="utf-8").stdout)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
+@needs_pdf
 @needs_poppler
 def test_page_one_has_the_day_chairs_lines_and_the_tips(demo: Path, tmp_path: Path,
                                                          lang: str) -> None:

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pdf_helpers import PDF_READABLE, REPORT_FORMATS, needs_pdf
 from pypdf import PdfReader
 from report_session import SMALL_ROOM, Fixed
 
@@ -33,7 +34,7 @@ OLD_CLAIM = {"nl": "Alle verwachte groepen zaten aan tafel en geen enkele groep 
 def page_fill(pdf: Path) -> list[float]:
     """For each page, how far down its body the content reaches (0 = empty, 1 = full)."""
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                           capture_output=True, text=True).stdout
+                           capture_output=True, encoding="utf-8").stdout
     fill = []
     for height, words in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>',
                                     boxes, re.S):
@@ -45,7 +46,7 @@ def page_fill(pdf: Path) -> list[float]:
 
 def pdf_text(pdf: Path) -> str:
     return " ".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
-                                   text=True).stdout.split())
+                                   encoding="utf-8").stdout.split())
 
 
 def _assert_no_near_empty_page(pdf: Path) -> None:
@@ -58,6 +59,7 @@ def _assert_no_near_empty_page(pdf: Path) -> None:
 # -- pages ----------------------------------------------------------------------------------------
 
 
+@needs_pdf
 @needs_poppler
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_short_session_prints_on_few_pages_none_near_empty(
@@ -69,12 +71,14 @@ def test_short_session_prints_on_few_pages_none_near_empty(
     _assert_no_near_empty_page(pdf)
 
 
+@needs_pdf
 @needs_poppler
 def test_fixed_session_has_no_near_empty_page(written: dict[str, Path]) -> None:
     assert len(PdfReader(written[".pdf"]).pages) <= 5  # each section on its own page made nine
     _assert_no_near_empty_page(written[".pdf"])
 
 
+@needs_pdf
 @needs_poppler
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_demo_session_has_no_near_empty_page(tmp_path: Path, lang: str) -> None:
@@ -86,6 +90,7 @@ def test_demo_session_has_no_near_empty_page(tmp_path: Path, lang: str) -> None:
     _assert_no_near_empty_page(pdf)
 
 
+@needs_pdf
 def test_appendix_is_printed_at_a_readable_size(written: dict[str, Path]) -> None:
     """Appendix lines ("#12 · 3 · 4 — text") in at least 8.5 pt, like the rest of the report."""
     sizes: list[float] = []
@@ -112,10 +117,11 @@ def test_dates_are_in_the_report_language(fixed: Fixed, tmp_path: Path, lang: st
     report = build_report(SessionStore.open(fixed.path, read_only=True), lang=lang)
     assert report.date == cover
     assert [a.due for a in report.actions] == [due, ""]
-    paths = {p.suffix: p for p in write_report(fixed.path, formats=["md", "html", "pdf"],
-                                               out_dir=tmp_path, lang=lang)}
+    formats = [f for f in REPORT_FORMATS if f != "csv"]
+    paths = {p.suffix: p for p in write_report(fixed.path, formats=formats, out_dir=tmp_path,
+                                               lang=lang)}
     texts = [paths[".md"].read_text(encoding="utf-8"), paths[".html"].read_text(encoding="utf-8")]
-    if shutil.which("pdftotext"):
+    if PDF_READABLE:
         texts.append(pdf_text(paths[".pdf"]))
     for text in texts:
         assert cover in text and due in text
@@ -154,7 +160,7 @@ def test_withheld_statement_in_every_format(small_room_written: dict[str, dict[s
     for lang, paths in small_room_written.items():
         report_note = {"nl": "Achtergehouden voor de anonimiteit", "en": "Withheld for anonymity"}
         texts = {suffix: paths[suffix].read_text(encoding="utf-8") for suffix in (".md", ".html")}
-        if shutil.which("pdftotext"):
+        if PDF_READABLE:
             texts[".pdf"] = pdf_text(paths[".pdf"])
         for suffix, text in texts.items():
             assert OLD_CLAIM[lang] not in text, (lang, suffix)

@@ -10,24 +10,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from pdf_helpers import needs_weasyprint
 from report_session import Fixed
 
 from facilitator.bench.report import make_session
 from facilitator.report import build_report, pdf
 from facilitator.store.store import SessionStore
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="poppler-utils (pdftotext) not installed")
+pytestmark = [needs_weasyprint,
+              pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                 reason="poppler-utils (pdftotext) not installed")]
+
+
+@pytest.fixture(autouse=True)
+def weasyprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printing in parts is WeasyPrint's (a browser prints the whole report at once)."""
+    monkeypatch.setenv("FACILITATOR_PDF", "weasyprint")
 
 
 def _page_text(path: Path, page: int) -> str:
     return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
-                          check=True, capture_output=True, text=True).stdout
+                          check=True, capture_output=True, encoding="utf-8").stdout
 
 
 def _pages(path: Path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
     match = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
     assert match is not None
     return int(match.group(1))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
+from pdf_helpers import PDF_READABLE, needs_pdf
 from report_session import (
     ARABIC,
     DUTCH,
@@ -44,7 +45,7 @@ def _open(fixed: Fixed) -> SessionStore:
 
 def _pdftotext(path: Path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+                          encoding="utf-8").stdout
 
 
 # -- golden Markdown ----------------------------------------------------------------------------
@@ -108,7 +109,7 @@ def test_small_groups_are_never_linked_to_content(fixed: Fixed) -> None:
 def test_hidden_contributions_are_counted_not_shown(fixed: Fixed, written: dict[str, Path]) -> None:
     for suffix in (".md", ".html", "-contributions.csv"):
         assert HIDDEN not in written[suffix].read_text(encoding="utf-8")
-    assert HIDDEN not in _pdftotext(written[".pdf"]) if shutil.which("pdftotext") else True
+    assert HIDDEN not in _pdftotext(written[".pdf"]) if PDF_READABLE else True
     votes = list(csv.DictReader(io.StringIO(written["-votes.csv"].read_text(encoding="utf-8"))))
     assert all(int(v["contribution_id"]) != fixed.ids["hidden"] for v in votes)
     assert "Verborgen bijdragen, wel meegeteld maar niet getoond: 1." in build_markdown(
@@ -221,6 +222,7 @@ def test_html_is_self_contained_and_marks_direction(written: dict[str, Path]) ->
     assert re.search(r"<td>" + re.escape(DUTCH), html)
 
 
+@needs_pdf
 @needs_poppler
 def test_user_text_is_text_in_pdf(written: dict[str, Path]) -> None:
     text = _pdftotext(written[".pdf"])
@@ -258,6 +260,7 @@ def test_csv_parses_back(fixed: Fixed, written: dict[str, Path]) -> None:
 # -- PDF ----------------------------------------------------------------------------------------
 
 
+@needs_pdf
 @needs_poppler
 def test_pdf_has_sections_dutch_and_arabic(written: dict[str, Path]) -> None:
     text = _pdftotext(written[".pdf"])

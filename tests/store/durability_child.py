@@ -20,16 +20,16 @@ from facilitator.store.store import SessionStore
 async def main(path: Path, first: int, writers: int) -> None:
     store = SessionStore.open(path)
     numbers = itertools.count(first)
-    out = sys.stdout
+    out = sys.stdout.buffer  # bytes: Windows would write text with "\r\n"
 
     async def writer() -> None:
         while True:
             number = next(numbers)
             await store.add_contribution("checkin", f"n{number}", source=Source.TUI)
-            out.write(f"{number}\n")
+            out.write(b"%d\n" % number)
             out.flush()
 
-    out.write("ready\n")
+    out.write(b"ready\n")
     out.flush()
     await asyncio.gather(*[writer() for _ in range(writers)])
 

@@ -210,7 +210,7 @@ def test_a_bad_session_does_not_stop_list_and_is_marked_unreadable(
     bad.path.write_bytes(orjson.dumps(tables))
 
     result = subprocess.run([sys.executable, "-m", "facilitator", "list"], capture_output=True,
-                            text=True, timeout=60,
+                            encoding="utf-8", timeout=60,
                             env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
                                  "LANGUAGE": "en"})
     assert result.returncode == 0, result.stderr
@@ -223,9 +223,8 @@ def test_a_bad_session_does_not_stop_list_and_is_marked_unreadable(
 
     report = subprocess.run(
         [sys.executable, "-m", "facilitator", "report", bad.session_id, "--format", "md",
-         "--out", str(tmp_path)], capture_output=True, text=True, timeout=60,
-        env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
-                                 "LANGUAGE": "en"})
+         "--out", str(tmp_path)], capture_output=True, encoding="utf-8", timeout=60,
+        env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir), "LANGUAGE": "en"})
     assert report.returncode == 2 and "session.1.created" in report.stderr, report.stderr
     assert "Traceback" not in report.stderr
 
@@ -260,7 +259,7 @@ async def test_escapes_in_an_import_are_cleaned(filled: SessionStore, library: L
     assert first(stored["contributions"])["text"] == "tekst [41mrood"
     assert first(stored["participants"])["name"] == "Sami[2Jra"
     result = subprocess.run([sys.executable, "-m", "facilitator", "list"], capture_output=True,
-                            text=True, timeout=60,
+                            encoding="utf-8", timeout=60,
                             env={**os.environ, "FACILITATOR_DATA_DIR": str(library.data_dir),
                                  "LANGUAGE": "en"})
     assert "[41mSessie]2;PWNED" in result.stdout and "\x1b" not in result.stdout

@@ -22,6 +22,8 @@ from facilitator.store.store import SessionStore
 CHILD = Path(__file__).with_name("durability_child.py")
 CYCLES = 20
 WRITERS = 50
+KILLED = 1 if sys.platform == "win32" else -signal.SIGKILL
+"""The exit status of a killed child (Popen.kill is TerminateProcess(1) on Windows)."""
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> bool:
@@ -65,7 +67,7 @@ def test_acknowledged_writes_survive_sigkill(library: Library, templates: Templa
             assert ready, f"cycle {cycle}: the child did not open the session: " + (
                 proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else "")
             time.sleep(rng.uniform(0.05, 0.5))
-            proc.send_signal(signal.SIGKILL)
+            proc.kill()  # SIGKILL; TerminateProcess on Windows
             proc.wait(timeout=10)
         finally:
             if proc.poll() is None:
@@ -73,7 +75,7 @@ def test_acknowledged_writes_survive_sigkill(library: Library, templates: Templa
                 proc.wait()
             if proc.stderr is not None:
                 proc.stderr.close()
-        assert proc.returncode == -signal.SIGKILL, f"cycle {cycle}: child exited by itself"
+        assert proc.returncode == KILLED, f"cycle {cycle}: child exited by itself"
 
         lines = log.read_bytes().split(b"\n")
         # a line cut short by the kill was never fully acknowledged on stdout: ignore it

@@ -12,6 +12,7 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
+import facilitator.store.files as files_module
 import facilitator.store.journal as journal_module
 from facilitator.core.model import Source
 from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, backup_path
@@ -149,6 +150,53 @@ async def test_a_failed_append_is_cut_back_and_the_next_commit_goes_through(
     await store.add_contribution("checkin", "daarna", source=Source.TUI)
     texts = [d["text"] for d in load_session(store.path)[0]["contributions"].values()]
     assert texts == ["vooraf", "daarna"]
+
+
+async def test_after_a_failed_append_a_crash_loses_nothing_acknowledged(
+    library: Library, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows opens a file in text mode unless told otherwise: its lines would end in CRLF while
+    the journal counts LF bytes, so cutting back a failed append cut into the line before, and
+    the next commit was glued to it. Acknowledged input was then gone after a crash."""
+    store = library.create(templates.load("kennisatelier"))
+    await store.add_contribution("checkin", "vooraf", source=Source.TUI)
+    real_fsync = os.fsync
+    failures = iter([True])
+
+    def fsync_failing_once(fd: int) -> None:
+        if next(failures, False):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(journal_module.os, "fsync", fsync_failing_once)
+    with pytest.raises(WriteFailed):
+        await store.add_contribution("checkin", "verloren", source=Source.TUI)
+    await store.add_contribution("checkin", "daarna", source=Source.TUI)
+    path = store.path
+    store.file.close()  # a crash: nothing folded in, the lock goes with the process
+    journal = journal_path(path).read_bytes()
+    again = SessionStore.open(path)
+    try:
+        assert [c.text for c in again.contributions("checkin")] == ["vooraf", "daarna"]
+    finally:
+        await again.close()
+    assert b"\r" not in journal, "one LF per line, as the journal counts"
+
+
+def test_a_new_session_whose_file_cannot_be_made_durable_leaves_nothing_behind(
+    library: Library, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is in place, but making its name durable fails (as opening a folder did on
+    Windows): `facilitator new` fails, and no half-made session stays in the list."""
+
+    def refused(path: Path) -> None:
+        raise PermissionError(errno.EACCES, "Access is denied", str(path.parent))
+
+    monkeypatch.setattr(files_module, "sync_replaced", refused)
+    with pytest.raises(PermissionError):
+        library.create(templates.load("kennisatelier"))
+    assert library.session_ids() == []
+    assert not [p for p in library.folder.iterdir() if not p.name.endswith(".lock")]
 
 
 async def test_when_the_end_cannot_be_cut_back_the_next_commit_rewrites_the_file(

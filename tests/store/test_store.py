@@ -6,7 +6,6 @@ import asyncio
 import errno
 import json
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -148,7 +147,7 @@ async def test_file_is_a_plain_tinydb_document(store: SessionStore) -> None:
     # and once it is closed, the file alone is a plain TinyDB document with everything in it
     await store.close()
     assert not journal_path(store.path).exists()
-    with TinyDB(store.path, access_mode="r") as db:
+    with TinyDB(store.path, access_mode="r", encoding="utf-8") as db:  # Windows' default: cp1252
         texts = {doc["text"] for doc in db.table("contributions").all()}
         assert "Van een papieren kaartje" in texts
         assert db.table("session").all()[0]["place"] == "Utrecht"
@@ -556,7 +555,7 @@ def child_procs() -> Iterator[list[subprocess.Popen[str]]]:
 
 def spawn_opener(path: Path, procs: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-c", CHILD_OPENS, str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
     procs.append(proc)
     return proc
 
@@ -583,9 +582,9 @@ async def test_lock_across_processes_and_released_on_sigkill(
     assert holder.stdout.readline().strip() == "opened"
     with pytest.raises(SessionLocked):
         SessionStore.open(path)
-    holder.send_signal(signal.SIGKILL)
+    holder.kill()
     holder.wait(timeout=10)
-    again = SessionStore.open(path)  # the kernel dropped the dead process's lock
+    again = SessionStore.open(path)  # the system dropped the dead process's lock
     await again.close()
 
 

@@ -22,10 +22,11 @@ from test_web_crash import free_port, phone
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Flag
 from facilitator.store.files import SessionLocked, StoreError
-from facilitator.store.journal import load_session
+from facilitator.store.journal import journal_path, load_session
 from facilitator.store.library import Library, Templates
 from facilitator.store.replica import WRITES, StoreReplica, store_writes
 from facilitator.store.store import SessionStore
+from facilitator.web import host as host_module
 from facilitator.web.capacity import RAISE_TO, OpenFiles, RoomCapacity
 from facilitator.web.host import HostedServer, HostLost
 
@@ -180,8 +181,8 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
         phones = [asyncio.create_task(phone(server.join_url, f"c{cycle}p{n}", acked, stop))
                   for n in range(12)]
         await asyncio.sleep(rng.uniform(0.5, 1.2))
-        assert server.pid is not None
-        os.kill(server.pid, signal.SIGKILL)
+        assert server.process is not None
+        server.process.kill()  # SIGKILL; TerminateProcess on Windows
         for _ in range(100):
             if lost_why:
                 break
@@ -232,6 +233,8 @@ async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
     await store.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32",
+                    reason="Windows has no SIGTERM to send: os.kill ends the process there")
 @pytest.mark.timeout(60)
 async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
         session_path: Path) -> None:
@@ -272,3 +275,71 @@ async def test_a_file_from_before_the_secret_gets_one_both_processes_share(
     finally:
         await server.stop()
         await replica.close()
+
+
+KNOCKS_WITH_THE_WRONG_SECRET = textwrap.dedent("""
+    import socket, sys, time
+    connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    connection.sendall(bytes(32))
+    time.sleep(600)
+""")
+
+
+class Impostor(HostedServer):
+    """Starts a process that connects to the TUI's port without the secret it was given."""
+
+    def _host_command(self, path: Path, port: int) -> list[str]:
+        return [sys.executable, "-c", KNOCKS_WITH_THE_WRONG_SECRET, str(port)]
+
+
+class Quitter(HostedServer):
+    """Starts a process that exits before it connects."""
+
+    def _host_command(self, path: Path, port: int) -> list[str]:
+        return [sys.executable, "-c", "import sys; print('no luck', file=sys.stderr); sys.exit(3)"]
+
+
+@pytest.mark.timeout(60)
+async def test_a_connection_without_the_secret_is_refused_and_its_process_ended(
+        session_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host_module, "CONNECT_WITHIN_S", 3.0)
+    server = Impostor(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    with pytest.raises(StoreError, match="did not connect"):
+        await server.take_over()
+    assert server.process is not None and server.process.returncode is not None
+    store = SessionStore.open(session_path)  # nothing holds the session
+    await store.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_that_exits_before_it_connects_is_reported_at_once(
+        session_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host_module, "CONNECT_WITHIN_S", 600.0)  # not waited for
+    server = Quitter(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    with pytest.raises(StoreError) as failed:
+        await server.take_over()
+    assert "exit code 3" in str(failed.value) and "no luck" in str(failed.value)
+
+
+@pytest.mark.timeout(60)
+async def test_the_host_stops_when_told_and_the_port_it_came_by_is_closed(
+        session_path: Path) -> None:
+    ports: list[int] = []
+
+    class Watched(HostedServer):
+        def _host_command(self, path: Path, port: int) -> list[str]:
+            ports.append(port)
+            return super()._host_command(path, port)
+
+    server = Watched(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    replica = await server.take_over()
+    await server.start()
+    with pytest.raises(OSError):  # one host, one connection: the TUI listens no more
+        await asyncio.open_connection("127.0.0.1", ports[0])
+    lost: list[str] = []
+    server.watch_lost(lost.append)
+    await server.stop()
+    assert server.process is not None and server.process.returncode == 0
+    assert not lost, "a stop that was asked for is no loss"
+    await replica.close()
+    assert not journal_path(session_path).exists(), "the host closed the session: one file"

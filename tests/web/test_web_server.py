@@ -8,12 +8,15 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from facilitator.core.joining import room_code, wall_token
+from facilitator.store.journal import journal_path
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
@@ -106,15 +109,25 @@ async def test_stop_closes_open_live_connections(store: SessionStore) -> None:
         response.close()
 
 
-async def test_serve_prints_the_join_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
+STOP = [signal.CTRL_BREAK_EVENT] if sys.platform == "win32" else [signal.SIGTERM, signal.SIGINT]
+"""What a user sends `facilitator serve` to stop it: ctrl+break in its console on Windows (a
+program can send a console's ctrl+c only to every process in it), `kill` or ctrl+c elsewhere."""
+
+
+@pytest.mark.parametrize("stop", STOP, ids=[s.name for s in STOP])
+async def test_serve_prints_the_join_url_first_and_stops_gracefully(
+        tmp_path: Path, stop: signal.Signals) -> None:
     session = Library(tmp_path).create(Templates().load("kennisatelier"))
-    token, session_id = session.info.join_token, session.info.session_id
+    token, session_id, path = session.info.join_token, session.info.session_id, session.path
     await session.close()
     port = free_port()
+    # on Windows, a process group of its own, so the ctrl+break reaches serve and not pytest
+    group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} \
+        if sys.platform == "win32" else {}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "facilitator", "serve", session_id, "--host", "127.0.0.1",
         "--port", str(port), env={**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **group)
     try:
         assert process.stdout is not None
         first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
@@ -131,8 +144,16 @@ async def test_serve_prints_the_join_url_first_and_stops_on_sigterm(tmp_path: Pa
             for link in (first, short.group(0)):
                 async with phone.get(link) as response:
                     assert response.status == 200 and "/j/" in str(response.url)
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 10) == 0
+        try:
+            process.send_signal(stop)
+        except OSError as exc:  # Windows sends ctrl+break only through a console it shares
+            if sys.platform != "win32":
+                raise
+            pytest.skip(f"this process has no console to send ctrl+break through ({exc})")
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+        assert process.stderr is not None
+        assert b"stopped" in await process.stderr.read()
+        assert not journal_path(path).exists(), "the session was closed: one file"
     finally:
         if process.returncode is None:
             process.kill()
