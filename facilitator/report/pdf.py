@@ -64,8 +64,8 @@ class Engine:
 def weasyprint_advice(platform: str = sys.platform) -> str:
     """What WeasyPrint's runtime needs on ``platform``."""
     if platform == "win32":
-        return ("WeasyPrint needs GTK's Pango, which Windows does not have and no wheel brings; "
-                "the PDF is printed with Edge or Chrome instead")
+        return ("WeasyPrint needs GTK's Pango, which Windows does not have and no wheel brings "
+                "(Edge or Chrome prints the PDF instead)")
     if platform == "darwin":
         return "install Pango with Homebrew (`brew install pango`)"
     return (f"on Debian or Ubuntu install its system libraries with `sudo apt install "
