@@ -97,6 +97,35 @@ def _tables(value: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(f"{value!r}: {problem[refused.problem]}") from None
 
 
+def _invited(value: str) -> dict[str, int]:
+    """``group=N,group=N``: how many of each stakeholder group were invited."""
+    from facilitator.store.documents import MAX_ROOM_SIZE
+
+    invited: dict[str, int] = {}
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        group, sep, count = (x.strip() for x in part.partition("="))
+        if not sep or not group or not count.isdigit() or int(count) > MAX_ROOM_SIZE:
+            raise argparse.ArgumentTypeError(
+                _("{part}: write GROUP=N, N a number of people from 0 to {most}").format(
+                    part=repr(part), most=MAX_ROOM_SIZE))
+        if group in invited:
+            raise argparse.ArgumentTypeError(
+                _("the group {group} is named twice").format(group=repr(group)))
+        invited[group] = int(count)
+    return invited
+
+
+def _licence(value: str) -> str:
+    from facilitator.report.opendata import LICENCES
+
+    if value not in LICENCES:
+        raise argparse.ArgumentTypeError(_("unknown licence {value}; choose from {choices}").format(
+            value=repr(value), choices=", ".join(LICENCES)))
+    return value
+
+
 def _public_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -177,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("the tables, each with its own table card: a number (tables 1 to "
                             "N) or names separated by commas (default: the template's; 0: one "
                             "card for the room)"))
+    new.add_argument("--invited", type=_invited, metavar="GROUP=N,...",
+                     help=_("how many people of each stakeholder group were invited (the "
+                            "audit sets who came against it), e.g. municipality=6,migrant_org=4"))
 
     commands.add_parser("list", help=_("list sessions"))
     commands.add_parser("templates", help=_("list templates (built-in and your own)"))
@@ -215,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  help=_("a session as one portable JSON file (stdout)"))
     export.add_argument("session", metavar="SESSION")
     export.add_argument("--out", type=Path, help=_("write to this file instead of stdout"))
+    export.add_argument("--open-data", type=Path, metavar="DIR", help=_(
+        "write an open data package (CSV files and datapackage.json) into DIR instead: "
+        "anonymous, without the room's keys"))
+    export.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
+        "the open data package's licence (default: CC-BY-4.0)"))
 
     imp = commands.add_parser("import", help=_("add a session from an exported JSON file"))
     imp.add_argument("file", type=Path)
@@ -237,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the event file: rooms, organiser links, themes mapped (default: event.toml beside "
         "the first room's file, when there is one)"))
     event_report.add_argument("--lang", choices=("nl", "en"), help=_("language of the report"))
+    event_report.add_argument("--open-data", type=Path, metavar="DIR", help=_(
+        "also write the event as an open data package (CSV files and datapackage.json) into "
+        "DIR"))
+    event_report.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
+        "the open data package's licence (default: CC-BY-4.0)"))
 
     event_map = event_commands.add_parser(
         "map", help=_("show one room's theme together with another name's in the event "
@@ -308,11 +350,25 @@ def cmd_templates(args: argparse.Namespace, library: Library, templates: Templat
 
 
 def cmd_new(args: argparse.Namespace, library: Library, templates: Templates) -> int:
-    store = library.create(
-        templates.load(args.template), title=args.title, lang=args.lang, place=args.place,
-        tables=args.tables,
-    )
-    asyncio.run(store.close())
+    template = templates.load(args.template)
+    invited = args.invited or {}
+    unknown = [g for g in invited if template.group(g) is None]
+    if unknown:
+        raise UsageError(_("--invited: {template} has no stakeholder group {group}; its "
+                           "groups: {groups}").format(
+            template=template.id, group=repr(unknown[0]),
+            groups=", ".join(g.id for g in template.groups)))
+    store = library.create(template, title=args.title, lang=args.lang, place=args.place,
+                           tables=args.tables)
+
+    async def finish() -> None:
+        try:
+            if invited:
+                await store.set_invited(invited)
+        finally:
+            await store.close()
+
+    asyncio.run(finish())
     print(store.session_id)
     print(store.path)
     return EXIT_OK
@@ -345,6 +401,8 @@ def cmd_list(args: argparse.Namespace, library: Library, templates: Templates) -
 
 
 def cmd_export(args: argparse.Namespace, library: Library, templates: Templates) -> int:
+    if args.open_data is not None:
+        return _open_data(args, library)
     data = library.export(args.session)
     if args.out:
         try:
@@ -355,6 +413,23 @@ def cmd_export(args: argparse.Namespace, library: Library, templates: Templates)
         print(args.out)
     else:
         sys.stdout.buffer.write(data + b"\n")
+    return EXIT_OK
+
+
+def _open_data(args: argparse.Namespace, library: Library) -> int:
+    """``export --open-data DIR``: the session as an open data package."""
+    from facilitator.report.opendata import write_session_package
+    from facilitator.store.store import SessionStore
+
+    store = SessionStore.open(library.resolve(args.session), read_only=True)
+    try:
+        path = write_session_package(store, args.open_data, licence=args.licence)
+    except OSError as exc:
+        raise UsageError(_("{file}: cannot write the open data package ({reason})").format(
+            file=args.open_data, reason=exc.strerror or exc)) from None
+    finally:
+        asyncio.run(store.close())
+    print(path)
     return EXIT_OK
 
 
@@ -558,6 +633,18 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
                                "... in the event file)"))
         written = write_event_report(rooms, title=title, out_dir=args.out, formats=args.format,
                                      event=event, lang=args.lang)
+        if args.open_data is not None:
+            from facilitator.report.event import build_event_report
+            from facilitator.report.opendata import write_event_package
+
+            report = build_event_report(rooms, title=title, event=event, lang=args.lang)
+            try:
+                written.append(write_event_package(report, [room.store for room in rooms],
+                                                   args.open_data, licence=args.licence))
+            except OSError as exc:
+                raise UsageError(_("{file}: cannot write the open data package ({reason})")
+                                 .format(file=args.open_data,
+                                         reason=exc.strerror or exc)) from None
     for path in written:
         print(path)
     return EXIT_OK

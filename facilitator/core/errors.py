@@ -34,6 +34,9 @@ class Reason(StrEnum):
     """The facilitator closed joining for the round: no new device may join."""
     NOT_A_DATE = "not_a_date"
     """A date the facilitator typed (a due date, the day of the session) is not a date."""
+    NOT_A_NUMBER = "not_a_number"
+    """A number the facilitator gave (the people invited of a group) is not a count of
+    people."""
     CHANGED_SINCE = "changed_since"
     """An edit from a page that showed an older text than the one stored now (another tab, the
     back button, or the facilitator changed it): saving it would silently undo that change."""

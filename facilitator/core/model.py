@@ -113,6 +113,9 @@ class SessionInfo(Record):
     held_on: str = ""
     """The day the session was held, as the facilitator set it (an ISO date), or "": then it is
     the day its first round started (:func:`held_on`)."""
+    invited: dict[str, int] = field(default_factory=dict)
+    """Stakeholder group id → how many of it were invited, as the facilitator said (a group not
+    listed: not said). The audit sets the people present against it."""
 
 
 @dataclass(slots=True, kw_only=True)

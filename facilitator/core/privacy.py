@@ -19,10 +19,10 @@ ask this module, so none of them can name a group that another hides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from facilitator.core.results import Audit, GroupFigures
+from facilitator.core.results import UNDISCLOSED, Audit, GroupFigures
 from facilitator.core.templates import Template
 
 
@@ -55,6 +55,20 @@ def pooled_groups(groups: Sequence[GroupFigures], threshold: int,
         pooled.add(group.group_id)
         people += group.present
     return pooled
+
+
+def named_among(present: Mapping[str, int], threshold: int, order: Sequence[str] = ()
+                ) -> frozenset[str]:
+    """The groups with people present that may be named, from the people present alone: the
+    same as :func:`disclosure`'s ``named`` for them (a group nobody is present for adds nobody
+    to the pool, whatever it said), at a fraction of the cost, for what runs on every join
+    (the rankings across groups) and for a round's voters (the open data's ballots)."""
+    figures = [GroupFigures(group_id=g, expected=False, present=n, contributions=0,
+                            votes_won=0, presence_share=0.0, voice_share=0.0, votes_share=0.0,
+                            linkable=g != UNDISCLOSED and n >= threshold)
+               for g, n in present.items() if n > 0]
+    pooled = pooled_groups(figures, threshold, order)
+    return frozenset(f.group_id for f in figures if f.linkable and f.group_id not in pooled)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,11 @@ The rule, written out for facilitators in docs/voting.md:
   that scored it. Exposure is balanced by :class:`ExposureLevels` (least-seen items first), so
   every item's denominator is within a small margin of every other's.
 - Ties share a rank; the order among tied items is by id (the earliest first).
+
+Beside the room's ranking each item keeps its supporters and viewers per stakeholder group, for
+the two rankings across groups ("carried by every group", "where the groups differ") that
+:mod:`facilitator.core.groups` keeps from them (:meth:`RoundRanking.carried`,
+:meth:`RoundRanking.differ`, :meth:`RoundRanking.group_support`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ from dataclasses import dataclass, field
 
 from sortedcontainers import SortedList
 
+from facilitator.core.groups import (
+    AcrossGroups,
+    AcrossRanking,
+    GroupSupport,
+    Membership,
+    Standing,
+    supports,
+)
 from facilitator.core.model import Contribution, Sample, Theme, Vote
 from facilitator.core.templates import RoundSpec
 from facilitator.core.voting import VoteTotals
@@ -85,6 +98,12 @@ class _Tally:
     scores: int = 0
     voters: Counter[str] = field(default_factory=Counter)
     seen: Counter[str] = field(default_factory=Counter)
+    backers: Counter[str] = field(default_factory=Counter)
+    """Device → its votes that are support (facilitator.core.groups.supports)."""
+    seen_in: Counter[str] = field(default_factory=Counter)
+    """Stakeholder group → devices of it in ``seen``."""
+    backed_in: Counter[str] = field(default_factory=Counter)
+    """Stakeholder group → devices of it in ``backers``."""
 
 
 @dataclass(slots=True)
@@ -192,8 +211,18 @@ class ExposureLevels:
 class RoundRanking:
     """The live ranking of one round, fed record by record (see the module docstring)."""
 
-    def __init__(self, spec: RoundSpec) -> None:
+    def __init__(self, spec: RoundSpec, membership: Membership | None = None) -> None:
         self.spec = spec
+        self.membership = membership if membership is not None else Membership()
+        """Who belongs to which stakeholder group (the session's, shared by every round)."""
+        self.across = AcrossGroups(self.membership, spec.voting)
+        """The two rankings across groups (facilitator.core.groups), kept per ballot."""
+        self._took_part: set[str] = set()
+        """Devices with a vote or a sample in this round (whose group change moves counts)."""
+        self._recount = False
+        """A device that took part changed group: count the groups again on the next read."""
+        self._moved: set[int] = set()
+        """Items whose counts changed since the rankings across groups were last read."""
         self.sample_size = spec.voting.sample_size
         self.sampled = False
         """Whether some ballot was drawn from more than ``sample_size`` items."""
@@ -266,6 +295,7 @@ class RoundRanking:
             weights = self._weights.setdefault(vote.contribution_id, {})
             if sign > 0:
                 weights[vote.device_id] = vote.weight
+                self._took_part.add(vote.device_id)
             elif weights.get(vote.device_id) == vote.weight:
                 del weights[vote.device_id]
             home = self._placed.get(vote.contribution_id)
@@ -278,6 +308,8 @@ class RoundRanking:
                 tally.voters[vote.device_id] += sign
                 if tally.voters[vote.device_id] <= 0:
                     del tally.voters[vote.device_id]
+                if supports(self.spec.voting, vote.weight):
+                    self._count(tally.backers, tally.backed_in, vote.device_id, sign)
                 self._reorder(home)
                 share = self._shares.get(home)
                 if share is not None:  # the theme's total moves with it (no recount)
@@ -292,6 +324,8 @@ class RoundRanking:
             if sign > 0 and sample.drawn_from > self.sample_size and not self.sampled:
                 self.sampled = True
                 touched.update(self._keys)  # every key changes: rank by exposure from now on
+            if sign > 0:
+                self._took_part.add(sample.device_id)
             for cid in sample.items:
                 seen = self._seen.get(cid)
                 if seen is None:
@@ -302,9 +336,7 @@ class RoundRanking:
                 home = self._placed.get(cid)
                 if home is not None:
                     tally = self._tallies[home]
-                    tally.seen[sample.device_id] += sign
-                    if tally.seen[sample.device_id] <= 0:
-                        del tally.seen[sample.device_id]
+                    self._count(tally.seen, tally.seen_in, sample.device_id, sign)
                     touched.add(home)
         for cid in touched:  # exposure moves ranks, never what a theme adds up
             self._reorder(cid)
@@ -329,7 +361,10 @@ class RoundRanking:
             tally.voters[device] += 1
             self._weight_sum += weight
             self._vote_count += 1
-        tally.seen.update(self._seen.get(cid, {}))
+            if supports(self.spec.voting, weight):
+                self._count(tally.backers, tally.backed_in, device, 1)
+        for device, times in self._seen.get(cid, {}).items():
+            self._count(tally.seen, tally.seen_in, device, times)
         self._placed[cid] = home
         return home
 
@@ -345,10 +380,35 @@ class RoundRanking:
             tally.voters[device] -= 1
             self._weight_sum -= weight
             self._vote_count -= 1
+            if supports(self.spec.voting, weight):
+                self._count(tally.backers, tally.backed_in, device, -1)
         tally.voters = +tally.voters
-        tally.seen.subtract(self._seen.get(cid, {}))
-        tally.seen = +tally.seen
+        for device, times in self._seen.get(cid, {}).items():
+            self._count(tally.seen, tally.seen_in, device, -times)
         return home
+
+    def _count(self, devices: Counter[str], groups: Counter[str], device: str, delta: int
+               ) -> None:
+        """Add ``delta`` to a device's count in ``devices``, and keep ``groups`` (devices per
+        stakeholder group) in step when the device comes in or goes out."""
+        before = devices[device]
+        after = before + delta
+        if after > 0:
+            devices[device] = after
+        else:
+            devices.pop(device, None)
+        if (before > 0) != (after > 0):
+            group = self.membership.group_of.get(device)
+            if group is not None:
+                groups[group] += 1 if after > 0 else -1
+                if groups[group] <= 0:
+                    del groups[group]
+
+    def regroup(self, device: str) -> None:
+        """The device joined, left or changed its stakeholder group: its counts move (on the
+        next read; a device with nothing in this round moves nothing)."""
+        if device in self._took_part:
+            self._recount = True
 
     def _ranked(self, cid: int) -> bool:
         item = self._items.get(cid)
@@ -389,6 +449,7 @@ class RoundRanking:
             theme_id = self._shares[cid][0] if cid in self._shares else self._items[cid].theme_id
             if self._keys.get(cid) == key and self._theme_of.get(cid) == theme_id:
                 self.candidates.place(cid, len(tally.seen))
+                self._moved.add(cid)
                 return
         old = self._keys.pop(cid, None)
         if old is not None:
@@ -402,6 +463,7 @@ class RoundRanking:
             self.candidates.place(cid, len(tally.seen))
         else:
             self.candidates.discard(cid)
+        self._moved.add(cid)  # placed across groups on the next read, once
 
     def _share(self, cid: int, tally: _Tally) -> None:
         theme_id = self._items[cid].theme_id
@@ -534,6 +596,83 @@ class RoundRanking:
     def exposure_spread(self) -> tuple[int, int]:
         """The least and most often seen visible item (how balanced the samples are)."""
         return self.candidates.spread()
+
+    # -- across the stakeholder groups (facilitator.core.groups) --------------------------------
+
+    @property
+    def standing(self) -> Standing:
+        """Whether this round can be ranked across groups (one group present says so)."""
+        if self.spec.voting.rule == "none":
+            return Standing.NOT_VOTED
+        return self.membership.standing()
+
+    def carried(self, n: int, *, limit: int | None = None) -> AcrossRanking:
+        """"Carried by every group": the best ``n`` and the items tied with the n-th."""
+        return self._across_ranking("carried", n, limit)
+
+    def differ(self, n: int, *, limit: int | None = None) -> AcrossRanking:
+        """"Where the groups differ": the ``n`` largest gaps and the items tied with the n-th."""
+        return self._across_ranking("differ", n, limit)
+
+    def across_all(self, kind: str) -> list[tuple[RankedItem, int, bool]]:
+        """Every item of one ranking across groups, best first: (item, rank, tied)."""
+        if self.standing is not Standing.RANKED:
+            return []
+        self._fresh()
+        return [(self._item(cid), rank, tied) for cid, rank, tied in
+                self.across.everything(kind)]
+
+    def across_figures(self, kind: str, cid: int) -> tuple[float, float, float] | None:
+        """An item's figure in one ranking across groups with its interval (value, low, high);
+        None when it is not in that ranking."""
+        if self.standing is not Standing.RANKED:
+            return None
+        self._fresh()
+        return self.across.figures(kind, cid)
+
+    def group_support(self, cid: int) -> tuple[GroupSupport, ...]:
+        """Each group's support of the ranked item ``cid`` is or counts towards (() when the
+        round cannot be ranked across groups, or ``cid`` is not ranked)."""
+        home = self._placed.get(cid)
+        if home is None or home not in self._keys or self.standing is not Standing.RANKED:
+            return ()
+        self._fresh()
+        tally = self._tallies[home]
+        return self.across.support(tally.backed_in, tally.seen_in)
+
+    def _across_ranking(self, kind: str, n: int, limit: int | None) -> AcrossRanking:
+        standing = self.standing
+        if standing is Standing.RANKED:
+            self._fresh()
+        else:
+            self.across.sampled = self.sampled
+        return self.across.ranking(kind, n, self._item, limit=limit, standing=standing) \
+            if standing is Standing.RANKED else AcrossRanking(
+                kind, standing, (), (), 0, 0, 0, self.sampled, self.membership.threshold)
+
+    def _fresh(self) -> None:
+        """Bring the rankings across groups up to date after what changed every item."""
+        if self._recount:
+            group_of = self.membership.group_of
+            for tally in self._tallies.values():
+                tally.seen_in = Counter(group_of[d] for d in tally.seen if d in group_of)
+                tally.backed_in = Counter(group_of[d] for d in tally.backers if d in group_of)
+            self._recount = False
+            self.across.rebuild(self.sampled, self._supported())
+        elif not self.across.current(self.sampled):
+            self.across.rebuild(self.sampled, self._supported())
+        else:
+            for cid in self._moved:
+                ranked = self._tallies[cid] if cid in self._keys else None
+                self.across.place(cid, ranked.backed_in if ranked else None,
+                                  ranked.seen_in if ranked else None)
+        self._moved.clear()
+
+    def _supported(self) -> Iterator[tuple[int, Counter[str], Counter[str]]]:
+        for cid in self._keys:
+            tally = self._tallies[cid]
+            if tally.backers:
+                yield cid, tally.backed_in, tally.seen_in
 
 
 def rank_round(

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from facilitator.core.model import Contribution, Participant, Sample, Theme, Vote
-from facilitator.core.privacy import Disclosure, disclosure
+from facilitator.core.groups import AcrossRanking
+from facilitator.core.model import Contribution, Participant, Sample, SessionInfo, Theme, Vote
+from facilitator.core.privacy import Disclosure, disclosure, named_among
 from facilitator.core.ranking import RoundRanking, ThemeGroup
 from facilitator.core.results import Audit, AuditTally, GroupFigures, themes_by_group
 from facilitator.core.templates import Template
@@ -49,6 +50,14 @@ class GroupShown:
     """None: withheld (a pooled group)."""
     votes_share: float | None
     pooled: bool
+    votes_cast: str = "0"
+    """Votes its members cast (by rule, on contributions that count): exact, or "< n"/"≥ n"
+    for a pooled group."""
+    cast_share: float | None = 0.0
+    """Share of the votes cast; None: withheld (a pooled group)."""
+    invited: int | None = None
+    """People invited, as the facilitator said (None: not said). Like presence, never
+    withheld."""
 
     @property
     def voice_ratio(self) -> float | None:
@@ -59,10 +68,34 @@ class GroupShown:
         return self.voice_share / self.presence_share
 
     @property
+    def cast_ratio(self) -> float | None:
+        """Share of the votes cast ÷ share of presence; None when withheld or nobody is
+        present."""
+        if self.cast_share is None or not self.presence_share:
+            return None
+        return self.cast_share / self.presence_share
+
+    @property
+    def turnout(self) -> float | None:
+        """People present ÷ people invited (None: no number invited)."""
+        return self.present / self.invited if self.invited else None
+
+    @property
     def uneven(self) -> bool:
         """Heard far less or far more than its share of presence (see :data:`UNEVEN_BELOW`)."""
         ratio = self.voice_ratio
         return ratio is not None and (ratio <= UNEVEN_BELOW or ratio >= UNEVEN_ABOVE)
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """A group at the table that has said nothing yet, for the facilitator's screen."""
+
+    group_id: str
+    present: int
+    pooled: bool
+    """A group whose figures are withheld: its nudge tells its count (nothing), so a screen
+    the room can see leaves it out (:meth:`SessionView.nudges`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +116,9 @@ class SessionView:
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        self.rankings: dict[str, RoundRanking] = {
-            spec.id: RoundRanking(spec) for spec in template.rounds}
         self.tally = AuditTally(template)
+        self.rankings: dict[str, RoundRanking] = {
+            spec.id: RoundRanking(spec, self.tally.members) for spec in template.rounds}
 
     @classmethod
     def from_records(cls, template: Template, *, participants: Iterable[Participant] = (),
@@ -115,7 +148,17 @@ class SessionView:
             if ranking is not None:
                 ranking.put_sample(old, new)  # type: ignore[arg-type]
         elif isinstance(record, Participant):
+            device = record.device_id
+            before = self.tally.members.group_of.get(device)
             self.tally.put_participant(old, new)  # type: ignore[arg-type]
+            members = self.tally.members
+            members.name(named_among(members.present, members.threshold, members.order))
+            if self.tally.members.group_of.get(device) != before:
+                for ranking in self.rankings.values():
+                    ranking.regroup(device)
+        elif isinstance(record, SessionInfo):
+            info: SessionInfo | None = new if isinstance(new, SessionInfo) else None
+            self.tally.put_info(info.invited if info is not None else {})
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -179,4 +222,30 @@ class SessionView:
             voice_share=None if pooled else figures.voice_share,
             votes_share=None if pooled else figures.votes_share,
             pooled=pooled,
+            votes_cast=shown.count(figures.group_id, figures.votes_cast),
+            cast_share=None if pooled else figures.cast_share,
+            invited=figures.invited,
         )
+
+    def nudges(self, *, private: bool = False) -> list[Nudge]:
+        """The groups present that have said nothing, once the room has said something
+        (:data:`facilitator.core.results.NUDGE_AFTER` contributions), in the audit's order.
+
+        A pooled group's nudge gives its withheld count away (it said nothing), so it is left
+        out unless ``private``: a screen only the facilitator sees (the TUI while it is not on
+        the projector) may show it."""
+        audit = self.audit()
+        shown = self.disclosure(audit)
+        nudges = []
+        for group_id in audit.quiet:
+            pooled = shown.withheld(group_id)
+            if private or not pooled:
+                figures = audit.figures(group_id)
+                nudges.append(Nudge(group_id, figures.present if figures else 0, pooled))
+        return nudges
+
+    def across(self, round_id: str, n: int) -> tuple[AcrossRanking, AcrossRanking]:
+        """A round's two rankings across groups ("carried by every group", "where the groups
+        differ"): the best ``n`` of each with the items tied with the n-th."""
+        ranking = self.rankings[round_id]
+        return ranking.carried(n), ranking.differ(n)

@@ -7,20 +7,26 @@ itself is facilitator.core.ranking (re-exported here: :func:`rank_round`, :class
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from facilitator.core.groups import Membership
 from facilitator.core.model import Contribution, Participant, Theme, Vote
 from facilitator.core.ranking import RankedItem, ThemeGroup, rank_round
 from facilitator.core.templates import StakeholderGroup, Template
 from facilitator.core.voting import VoteTotals, votes_of
 
-__all__ = ["UNDISCLOSED", "Audit", "AuditFlag", "AuditTally", "GroupFigures", "RankedItem",
-           "ThemeGroup", "audit", "audit_of_counts", "by_theme", "rank_round", "themes_by_group"]
+__all__ = ["NUDGE_AFTER", "UNDISCLOSED", "Audit", "AuditFlag", "AuditTally", "GroupFigures",
+           "RankedItem", "ThemeGroup", "audit", "audit_of_counts", "by_theme", "gini",
+           "rank_round", "themes_by_group"]
 
 UNDISCLOSED = ""
 """The stakeholder "group" of participants who preferred not to say."""
+
+NUDGE_AFTER = 5
+"""A group present that has said nothing is called quiet once the room has said this many
+contributions (before that, every group is quiet and there is nothing to nudge about)."""
 
 
 def by_theme(ranked: Sequence[RankedItem], themes: Iterable[Theme]) -> list[ThemeGroup]:
@@ -76,11 +82,28 @@ class GroupFigures:
     votes_share: float
     linkable: bool
     """At or above the anonymity threshold: may be linked to what it said."""
+    votes_cast: int = 0
+    """Votes its members cast, by rule (a dot is one, a score is one), on contributions that
+    count."""
+    cast_share: float = 0.0
+    """Share of the votes cast."""
+    invited: int | None = None
+    """How many of it were invited, as the facilitator said (None: not said)."""
 
     @property
     def voice_ratio(self) -> float | None:
         """Share of voice ÷ share of presence; 1.0 is a fair share, None when nobody is present."""
         return self.voice_share / self.presence_share if self.presence_share else None
+
+    @property
+    def cast_ratio(self) -> float | None:
+        """Share of the votes cast ÷ share of presence (1.0: voted as much as its size)."""
+        return self.cast_share / self.presence_share if self.presence_share else None
+
+    @property
+    def turnout(self) -> float | None:
+        """People present ÷ people invited (None: no number invited)."""
+        return self.present / self.invited if self.invited else None
 
 
 @dataclass(slots=True)
@@ -92,6 +115,23 @@ class Audit:
     contributions: int
     votes: VoteTotals
     """Votes on the contributions that count, by rule (facilitator.core.voting)."""
+    gini: float | None = None
+    """How unequal the contributions of the people present were: the Gini coefficient over
+    every participant, those who sent nothing counted as zeros (0: everyone sent as much; near
+    1: one person sent everything). None while nobody has joined or nothing was sent."""
+    representation: float | None = None
+    """The expected groups' presence: the lowest group's people ÷ the highest group's (1.0:
+    evenly represented; 0: an expected group is missing). None without expected groups or
+    while nobody has joined."""
+    invited_representation: float | None = None
+    """The same against the numbers invited: the lowest turnout (present ÷ invited) ÷ the
+    highest, over the groups with a number invited. None when none was said."""
+    quiet: list[str] = field(default_factory=list)
+    """Groups with people present that have said nothing, once the room has said
+    :data:`NUDGE_AFTER` contributions (what the facilitator's nudge is about)."""
+    spread: dict[int, int] = field(default_factory=dict)
+    """Contributions per participant → how many participants sent that many (what the Gini
+    is worked out from; an event adds its rooms')."""
 
     def figures(self, group_id: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.group_id == group_id), None)
@@ -114,7 +154,9 @@ class AuditTally:
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        self.present: Counter[str] = Counter()
+        self.members = Membership([g.id for g in template.groups], template.anonymity_threshold)
+        """Who joined saying which group: people present per group, and the groups the
+        rankings across groups compare (every round's ranking reads the same one)."""
         self.said: Counter[str] = Counter()
         self.won: Counter[str] = Counter()
         """Votes won per group, by rule (facilitator.core.voting)."""
@@ -125,13 +167,52 @@ class AuditTally:
         """Counted contribution id → its stakeholder group."""
         self._received: dict[int, VoteTotals] = {}
         """Contribution id → the votes it received, by rule."""
+        self.cast: Counter[str] = Counter()
+        """Votes cast per group (by the voter's group), by rule, on counted contributions."""
+        self._cast_on: dict[int, Counter[str]] = {}
+        """Contribution id → device → the votes it cast there, by rule."""
+        self._cast_by: Counter[str] = Counter()
+        """Device → the votes it cast on counted contributions, by rule."""
+        self._author: dict[int, str] = {}
+        """Counted contribution id → the device that sent it (phones only)."""
+        self._said_by: Counter[str] = Counter()
+        """Device → counted contributions it sent."""
+        self.spread: Counter[int] = Counter()
+        """Contributions sent → participants who sent that many (zeros included)."""
+        self.invited: dict[str, int] = {}
+        """Group → people invited, as the facilitator said (SessionInfo.invited)."""
+
+    @property
+    def present(self) -> Counter[str]:
+        """People present per stakeholder group ("": prefer not to say)."""
+        return self.members.present
 
     def put_participant(self, old: Participant | None, new: Participant | None) -> None:
+        device = (new or old).device_id  # type: ignore[union-attr]
+        before = self.members.group_of.get(device)
         if old is not None:
-            self.present[old.stakeholder] -= 1
+            self._spread(device, -1)
+        self.members.put(old, new)
         if new is not None:
-            self.present[new.stakeholder] += 1
-        self.present = +self.present
+            self._spread(device, 1)
+        after = self.members.group_of.get(device)
+        if before != after and self._cast_by[device]:
+            if before is not None:
+                self._bump(self.cast, before, -self._cast_by[device])
+            if after is not None:
+                self._bump(self.cast, after, self._cast_by[device])
+
+    def put_info(self, invited: Mapping[str, int]) -> None:
+        self.invited = {g: n for g, n in invited.items() if n > 0}
+
+    def _spread(self, device: str, sign: int) -> None:
+        self._bump(self.spread, self._said_by[device], sign)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _bump(counter: Counter[str] | Counter[int], key: str | int, delta: int) -> None:
+        counter[key] += delta  # type: ignore[index]
+        if not counter[key]:  # type: ignore[index]
+            del counter[key]  # type: ignore[arg-type]
 
     def put_contribution(self, old: Contribution | None, new: Contribution | None) -> None:
         cid = (new or old).id  # type: ignore[union-attr]
@@ -140,10 +221,38 @@ class AuditTally:
         if group is not None:
             self.said[group] -= 1
             self._count(group, received, -1)
+            self._cast_here(cid, -1)
+            self._sent(self._author.pop(cid, ""), -1)
         if new is not None and new.counted:
             self._counted[cid] = new.stakeholder
             self.said[new.stakeholder] += 1
             self._count(new.stakeholder, received, 1)
+            self._cast_here(cid, 1)
+            if new.author:
+                self._author[cid] = new.author
+                self._sent(new.author, 1)
+
+    def _sent(self, device: str, delta: int) -> None:
+        """A device's count of counted contributions moves (and the spread with it)."""
+        if not device:
+            return
+        joined = device in self.members.group_of
+        if joined:
+            self._spread(device, -1)
+        self._bump(self._said_by, device, delta)
+        if joined:
+            self._spread(device, 1)
+
+    def _cast_here(self, cid: int, sign: int) -> None:
+        """A contribution starts or stops counting: the votes cast on it with it."""
+        for device, cast in self._cast_on.get(cid, {}).items():
+            self._cast(device, sign * cast)
+
+    def _cast(self, device: str, delta: int) -> None:
+        self._bump(self._cast_by, device, delta)
+        group = self.members.group_of.get(device)
+        if group is not None:
+            self._bump(self.cast, group, delta)
 
     def put_vote(self, old: Vote | None, new: Vote | None) -> None:
         for vote, sign in ((old, -1), (new, 1)):
@@ -154,9 +263,12 @@ class AuditTally:
             self._received[vote.contribution_id] = (
                 received + cast if sign > 0 else
                 VoteTotals(received.dots - cast.dots, received.scores - cast.scores))
+            on = self._cast_on.setdefault(vote.contribution_id, Counter())
+            self._bump(on, vote.device_id, sign * cast.total)
             group = self._counted.get(vote.contribution_id)
             if group is not None:
                 self._count(group, cast, sign)
+                self._cast(vote.device_id, sign * cast.total)
 
     def _count(self, group: str, cast: VoteTotals, sign: int) -> None:
         self.won[group] += sign * cast.total
@@ -167,19 +279,42 @@ class AuditTally:
         """Who was at the table against who was expected, and whose voice filled the room."""
         template = self.template
         return audit_of_counts(template.groups, template.anonymity_threshold, self.present,
-                               self.said, self.won, self.votes)
+                               self.said, self.won, self.votes, cast=self.cast,
+                               spread=self.spread, invited=self.invited)
 
 
 _NONE = VoteTotals()
 
 
+def gini(spread: Mapping[int, int]) -> float | None:
+    """The Gini coefficient of a spread (value → how many people have it): the mean absolute
+    difference between two people's values over twice the mean. None for nobody, or nothing."""
+    people = sum(spread.values())
+    total = sum(value * n for value, n in spread.items())
+    if not people or not total:
+        return None
+    below = below_sum = differences = 0
+    for value in sorted(spread):
+        n = spread[value]
+        differences += n * (below * value - below_sum)
+        below += n
+        below_sum += n * value
+    return differences / (people * total)
+
+
 def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present: Counter[str],
-                    said: Counter[str], won: Counter[str], votes: VoteTotals) -> Audit:
-    """The audit from counts per stakeholder group: people present, contributions said and votes
-    won by rule (a session's, or an event's summed over its rooms); ``groups`` are the expected
-    ones, in the order to show them."""
+                    said: Counter[str], won: Counter[str], votes: VoteTotals, *,
+                    cast: Counter[str] | None = None, spread: Mapping[int, int] | None = None,
+                    invited: Mapping[str, int] | None = None) -> Audit:
+    """The audit from counts per stakeholder group: people present, contributions said, votes
+    won and cast by rule (a session's, or an event's summed over its rooms); ``groups`` are the
+    expected ones, in the order to show them; ``spread`` the contributions per participant (for
+    the Gini), ``invited`` the people invited per group where the facilitator said."""
     vote_total = votes.total
     said, won = +said, +won
+    cast = +(cast or Counter())
+    cast_total = sum(cast.values())
+    invited = invited or {}
     total_present, total_said = sum(present.values()), sum(said.values())
     ids = [g.id for g in groups]
     by_id = {g.id: g for g in groups}
@@ -200,6 +335,9 @@ def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present:
                 voice_share=_share(said[group_id], total_said),
                 votes_share=_share(won[group_id], vote_total),
                 linkable=group_id != UNDISCLOSED and present[group_id] >= threshold,
+                votes_cast=cast[group_id],
+                cast_share=_share(cast[group_id], cast_total),
+                invited=invited.get(group_id) or None,
             )
         )
 
@@ -214,7 +352,20 @@ def audit_of_counts(groups: Sequence[StakeholderGroup], threshold: int, present:
     lived = [g.id for g in groups if g.lived_experience]
     if lived and not any(said[g] for g in lived):
         flags.append((AuditFlag.NO_LIVED_EXPERIENCE, ""))
-    return Audit(rows, flags, total_present, total_said, votes)
+    quiet = [row.group_id for row in rows if row.group_id != UNDISCLOSED and row.present
+             and not row.contributions] if total_said >= NUDGE_AFTER else []
+    return Audit(rows, flags, total_present, total_said, votes, gini=gini(spread or {}),
+                 representation=_lowest_to_highest([present[g.id] for g in groups
+                                                    if g.expected]),
+                 invited_representation=_lowest_to_highest(
+                     [present[g] / n for g, n in invited.items() if n > 0 and g in by_id]),
+                 quiet=quiet, spread=dict(spread or {}))
+
+
+def _lowest_to_highest(values: Sequence[float]) -> float | None:
+    """The lowest value ÷ the highest (None: no values, or all of them 0)."""
+    highest = max(values, default=0)
+    return min(values) / highest if highest else None
 
 
 def audit(

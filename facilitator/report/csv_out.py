@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 CONTRIBUTION_COLUMNS = ("round", "round_title", "id", "rank", "theme", "group", "text", "votes",
-                        "voters", "times_said", "flags", "answers", "status", "author")
+                        "voters", "times_said", "flags", "answers", "status", "author",
+                        "carried_rank", "differ_rank")
 VOTE_COLUMNS = ("round", "round_title", "contribution_id", "theme", "group", "voter_group",
                 "weight")
 
@@ -61,7 +62,7 @@ def contribution_rows(report: Report) -> list[tuple[object, ...]]:
                 rv.round_id, rv.title, entry.id, entry.rank, entry.theme, entry.group, entry.text,
                 entry.votes, item.voters if item else "", item.count if item else "",
                 " ".join(flags), " | ".join(item.links) if item else "", entry.status,
-                entry.author,
+                entry.author, entry.carried_rank, entry.differ_rank,
             ))
     return rows
 

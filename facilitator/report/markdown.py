@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from facilitator.i18n import translations
 from facilitator.report.model import (
     DOMAIN,
+    AcrossView,
     ActionView,
     GroupRow,
     ItemView,
@@ -122,6 +123,9 @@ class _Markdown:
         self.add(f"_{md_escape(r.counted_note)}_", "")
         self.add(("**" + _("Who was at the table") + "**"), "")
         self.findings(r.findings)
+        if r.voice:
+            self.add(*[f"- {md_escape(sentence)}" for sentence in r.voice], "")
+        self.common_ground()
         if r.withheld_note:
             self.add(md_escape(r.withheld_note), "")
         self.add(_("Anonymous report: contributions are linked to a stakeholder group only when "
@@ -144,6 +148,43 @@ class _Markdown:
             if r.tips_more:
                 self.add(f"_{self.more_tips(r.tips_more)}_", "")
 
+    def common_ground(self) -> None:
+        """Page one's line per kind: what every group carried first (ties included)."""
+        _, r = self._, self.r
+        lines = []
+        for label, first, more in r.common:
+            line = f"- **{md_escape(label)}:** " + " / ".join(md_inline(i.text) for i in first)
+            if more > 0:
+                line += " " + _("(and {n} more with the same rank)").format(n=more)
+            lines.append(line)
+        if lines:
+            self.add(("**" + _("Carried by every group") + "**"), "", *lines, "")
+
+    def across_pair(self, carried: AcrossView | None, differ: AcrossView | None,
+                    heading: str) -> None:
+        """Both rankings across groups; one line when neither has anything, for one reason."""
+        if carried is None or differ is None:
+            return
+        if not carried.items and not differ.items and carried.note == differ.note:
+            self.add(f"_**{md_escape(carried.title)}, {md_escape(differ.title.lower())}:** "
+                     f"{md_escape(carried.note)}_", "")
+            return
+        self.across(carried, heading)
+        self.across(differ, heading)
+
+    def across(self, view: AcrossView | None, heading: str) -> None:
+        """One ranking across groups, under its own heading."""
+        if view is None:
+            return
+        self.add(f"{heading} {md_escape(view.title)}", "")
+        if not view.items:
+            self.add(f"_{md_escape(view.note)}_", "")
+            return
+        self.ranked_list(view.items)
+        if view.more_tied:
+            self.add("_" + self._("… and {n} more with the same rank.").format(
+                n=view.more_tied) + "_", "")
+
     def more_tips(self, n: int) -> str:
         return self._("… and {n} more in the round's section.").format(n=n)
 
@@ -152,8 +193,10 @@ class _Markdown:
         self.add(("## " + _("Summary")), "")
         self.add(("### " + _("Top bottlenecks")), "")
         self.ranked_list(r.top_bottlenecks)
+        self.across_pair(r.carried_bottlenecks, r.differ_bottlenecks, "####")
         self.add(("### " + _("Top ideas")), "")
         self.ranked_list(r.top_ideas)
+        self.across_pair(r.carried_ideas, r.differ_ideas, "####")
         self.add(("### " + _("Actions")), "")
         self.actions(r.actions)
 
@@ -177,14 +220,16 @@ class _Markdown:
         if item.bold:
             text = (f"**{text}** (" + _("bold idea") + ")")
         tags = []
-        if item.voting == "score" and item.voters:
+        if item.across:  # a ranking across groups: what the groups said, not the room's votes
+            tags.append(md_escape(item.across))
+        elif item.voting == "score" and item.voters:
             tags.append(_("mean score {score} from {n} voters").format(
                 score=item.votes, n=item.voters))
         elif item.voting == "dots":
             tags.append(_("votes: {votes}").format(votes=item.votes))
-        if item.sampled:
+        if item.sampled and not item.across:
             tags.append(_("seen by {n}").format(n=item.seen))
-        if item.count > 1:
+        if item.count > 1 and not item.across:
             tags.append(_("said {n}×").format(n=item.count))
         if item.tied:
             tags.append(_("shared rank"))
@@ -244,6 +289,7 @@ class _Markdown:
                 self.add(f"_{self.more(theme.more)}_", "")
         if not rv.themes:
             self.add(("_" + _("No contributions in this round.") + "_"), "")
+        self.across_pair(rv.carried, rv.differ, "###")
         if rv.notes:
             self.add(("**" + _("Facilitator notes") + "**"), "")
             self.add(*[f"- {md_inline(note)}" for note in rv.notes], "")
@@ -314,9 +360,11 @@ class _Markdown:
         for finding in r.findings:
             self.add(f"- {md_escape(finding)}")
         self.add("")
+        if r.voice:
+            self.add(*[f"- {md_escape(sentence)}" for sentence in r.voice], "")
         if r.withheld_note:
             self.add(md_escape(r.withheld_note), "")
-        self.groups_table(r.groups, r.lang, r.figures_note, r.missing)
+        self.groups_table(r.groups, r.lang, r.figures_note, r.missing, invited=r.invited)
         if r.audit_notes:
             self.add(("### " + _("Notes from the room")), "")
             self.add(*[f"- {md_inline(n)}" for n in r.audit_notes], "")
@@ -328,9 +376,11 @@ class _Markdown:
             self.add(", ".join(md_escape(n) for n in r.named) or ("_" + _("None.") + "_"), "")
 
     def groups_table(self, groups: Sequence[GroupRow], lang: str, figures_note: str,
-                     missing: Sequence[str], *, ratio: bool = False) -> None:
-        """The "who was at the table" table (with each group's voice ratio when ``ratio``),
-        what its marks mean, and the missing groups."""
+                     missing: Sequence[str], *, ratio: bool = False, cast: bool = True,
+                     invited: bool = False) -> None:
+        """The "who was at the table" table (with each group's voice ratio when ``ratio``,
+        the votes its people cast when ``cast``, the people invited when ``invited``), what
+        its marks mean, and the missing groups."""
         _ = self._
         rows = []
         for g in groups:
@@ -338,16 +388,26 @@ class _Markdown:
             name = md_cell(g.name)
             if g.missing:
                 name = (f"**{name}** (" + _("missing") + ")")
-            row = [name, expected, str(g.present), percent(g.presence_share, lang),
-                   md_cell(g.contributions), percent(g.voice_share, lang)]
+            row = [name, expected]
+            if invited:
+                row.append(str(g.invited) if g.invited else "–")
+            row += [str(g.present), percent(g.presence_share, lang),
+                    md_cell(g.contributions), percent(g.voice_share, lang)]
             if ratio:
                 row.append(ratio_label(g.voice_ratio, lang))
-            rows.append([*row, md_cell(g.votes_won), percent(g.votes_share, lang)])
-        head = [_("Group"), _("Expected"), _("Present"), _("Share of presence"),
-                _("Contributions"), _("Share of voice")]
+            row += [md_cell(g.votes_won), percent(g.votes_share, lang)]
+            if cast:
+                row += [md_cell(g.votes_cast), percent(g.cast_share, lang)]
+            rows.append(row)
+        head = [_("Group"), _("Expected")]
+        if invited:
+            head.append(_("Invited"))
+        head += [_("Present"), _("Share of presence"), _("Contributions"), _("Share of voice")]
         if ratio:
             head.append(_("Voice ratio"))
         head += [_("Votes won"), _("Share of votes")]
+        if cast:
+            head += [_("Votes given"), _("Share of votes given")]
         self.add(*_table(head, rows, ["l", "l", *"r" * (len(head) - 2)]))
         if figures_note:
             self.add(f"_{md_escape(figures_note)}_", "")
@@ -493,10 +553,14 @@ class _EventMarkdown:
                      _("Contributions: {n}").format(n=report.contributions)]
             self.add("_" + " · ".join(md_escape(f) for f in facts if f) + "_", "")
             part = self.room_part(room)
-            for heading, items in ((_("Top bottlenecks"), report.top_bottlenecks),
-                                   (_("Top ideas"), report.top_ideas)):
+            for heading, items, carried, differ in (
+                    (_("Top bottlenecks"), report.top_bottlenecks, report.carried_bottlenecks,
+                     report.differ_bottlenecks),
+                    (_("Top ideas"), report.top_ideas, report.carried_ideas,
+                     report.differ_ideas)):
                 self.add(f"#### {heading}", "")
                 part.ranked_list(items)
+                part.across_pair(carried, differ, "#####")
 
     def distillation(self) -> None:
         _, e = self._, self.e
@@ -573,7 +637,7 @@ class _EventMarkdown:
         if e.withheld_note:
             self.add(md_escape(e.withheld_note), "")
         self.room_part(e.rooms[0]).groups_table(e.groups, e.lang, e.figures_note, e.missing,
-                                                ratio=True)
+                                                ratio=True, cast=False)
         for room in e.rooms:
             report = room.report
             self.add(f"### {md_escape(room.label)}", "")
@@ -582,8 +646,11 @@ class _EventMarkdown:
             self.add("")
             if report.withheld_note:
                 self.add(md_escape(report.withheld_note), "")
+            if report.voice:
+                self.add(*[f"- {md_escape(sentence)}" for sentence in report.voice], "")
             self.room_part(room).groups_table(report.groups, e.lang, report.figures_note,
-                                              report.missing, ratio=True)
+                                              report.missing, ratio=True,
+                                              invited=report.invited)
 
     def appendix(self) -> None:
         _, e = self._, self.e

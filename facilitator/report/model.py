@@ -26,9 +26,10 @@ from functools import partial
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
+from facilitator.core.groups import POOL, AcrossRanking, GroupSupport, Standing
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote, held_on
 from facilitator.core.privacy import Disclosure
-from facilitator.core.ranking import ranks_within
+from facilitator.core.ranking import RoundRanking, ranks_within
 from facilitator.core.readmodel import GroupShown, SessionView, Withheld
 from facilitator.core.results import (
     UNDISCLOSED,
@@ -49,6 +50,9 @@ ITEMS_PER_THEME = 10
 report with thousands of rows twice helps nobody (and would take WeasyPrint minutes)."""
 IDEAS_SHOWN = 30
 """How many ideas the Ideas section shows in full (ideas with actions are always shown)."""
+COMMON_SHOWN = 1
+"""How many items ranked first in "carried by every group" page one names (the others tied
+with them are counted)."""
 TIPS_SHOWN = 6
 """How many of the room's tips the first page shows, beside the day chair's lines (the
 distillation round's section has them all)."""
@@ -102,6 +106,26 @@ class ItemView:
     actions: list[ActionView] = field(default_factory=list)
     tied: bool = False
     """Shares its rank with another item of the list it is shown in (a tie, said as one)."""
+    across: str = ""
+    """In a ranking across groups: each group's support ("Gemeente 62% · Other groups
+    together 48%"), or the two groups furthest apart; "" elsewhere."""
+
+
+@dataclass(slots=True)
+class AcrossView:
+    """One ranking across stakeholder groups ("carried by every group" or "where the groups
+    differ") as the report shows it: items with their rank in it, ties said as one."""
+
+    kind: str
+    """"carried" or "differ"."""
+    title: str
+    items: list[ItemView]
+    """Each with ``rank`` and ``tied`` of this ranking and ``across`` set."""
+    note: str = ""
+    """Why there is nothing to rank ("" when there are items): one group present, groups too
+    small to compare, or nothing seen enough yet."""
+    more_tied: int = 0
+    """Items tied with the last one shown that are not listed."""
 
 
 @dataclass(slots=True)
@@ -134,6 +158,10 @@ class RoundView:
     hidden: int
     waiting: int = 0
     """Waiting for approval: not counted yet."""
+    carried: AcrossView | None = None
+    """"Carried by every group" (None: the round is not voted)."""
+    differ: AcrossView | None = None
+    """"Where the groups differ" (None: the round is not voted)."""
 
 
 @dataclass(slots=True)
@@ -178,6 +206,13 @@ class GroupRow:
     votes_share: float | None
     pooled: bool = False
     """Counted in the pool of small groups: figures withheld, contributions not labelled."""
+    votes_cast: str = ""
+    """Votes its people cast: exact for a group that may be named, "< n"/"≥ n" for a pooled
+    one ("" where not known: an event's rows)."""
+    cast_share: float | None = None
+    """Share of the votes cast; None when withheld (or not known)."""
+    invited: int | None = None
+    """People invited, as the facilitator said (None: not said)."""
 
     @property
     def voice_ratio(self) -> float | None:
@@ -186,6 +221,11 @@ class GroupRow:
         if self.voice_share is None or not self.presence_share:
             return None
         return self.voice_share / self.presence_share
+
+    @property
+    def turnout(self) -> float | None:
+        """People present ÷ people invited (None: no number invited)."""
+        return self.present / self.invited if self.invited else None
 
 
 @dataclass(slots=True)
@@ -202,6 +242,10 @@ class AppendixItem:
     author: str = ""
     view: ItemView | None = None
     """The ranked item, for a contribution that is not merged into another."""
+    carried_rank: str = ""
+    """Its rank in "carried by every group" ("" when not ranked there)."""
+    differ_rank: str = ""
+    """Its rank in "where the groups differ"."""
 
 
 @dataclass(slots=True)
@@ -263,6 +307,18 @@ class Report:
     """Tips not on page one (they are in their round's section)."""
     top_bottlenecks: list[ItemView]
     top_ideas: list[ItemView]
+    carried_bottlenecks: AcrossView
+    """"Carried by every group" of the bottleneck rounds: the five best and the items tied
+    with the fifth (by rank in their round, then by round, as "most votes")."""
+    differ_bottlenecks: AcrossView
+    carried_ideas: AcrossView
+    differ_ideas: AcrossView
+    common: list[tuple[str, list[ItemView], int]]
+    """Page one's "carried by every group": per kind ("Bottlenecks", "Ideas") the items
+    ranked first (ties included, at most :data:`COMMON_SHOWN`) and how many more share it."""
+    voice: list[str]
+    """Whose voice was heard, as sentences: how equal the contributions were (the Gini),
+    the expected groups' presence, and against the numbers invited. Page one and the audit."""
     actions: list[ActionView]
     findings: list[str]
     """The audit's findings, the most important first: page one says every one of them (every
@@ -297,6 +353,9 @@ class Report:
     """The audit's figures, all of them (render ``groups``, which withholds what it must)."""
     disclosure: Disclosure
     """Which groups this report names and pools (facilitator.core.privacy)."""
+    invited: bool = False
+    """Whether the facilitator said how many of some group were invited (the groups table
+    then has a column for it)."""
 
 
 def report_language(store: SessionStore, lang: str | None) -> str:
@@ -420,6 +479,8 @@ class _Builder:
         lines: list[LineView] = []
         appendix: list[AppendixRound] = []
         vote_rows: list[VoteRow] = []
+        across: dict[RoundKind, list[tuple[int, RoundRanking, dict[int, ItemView]]]] = {
+            RoundKind.BOTTLENECK: [], RoundKind.IDEAS: []}
         contributions_by_round: dict[str, list[Contribution]] = {}
         for c in self.everything:
             contributions_by_round.setdefault(c.round_id, []).append(c)
@@ -448,6 +509,11 @@ class _Builder:
                 hidden=ranking.hidden,
                 waiting=ranking.waiting,
             ))
+            if spec.voting.rule != "none":
+                rounds[-1].carried = self.across_view(spec, ranking, "carried", views)
+                rounds[-1].differ = self.across_view(spec, ranking, "differ", views)
+                if spec.kind in across:
+                    across[spec.kind].append((index, ranking, views))
             if spec.kind is RoundKind.BOTTLENECK:
                 bottlenecks += [(item.rank, index, views[item.contribution.id]) for item in ranked]
                 for group_id, raised in raised_by.items():
@@ -514,6 +580,12 @@ class _Builder:
             tips_more=max(0, len(ranked_tips) - TIPS_SHOWN),
             top_bottlenecks=best_views(ranked_bottlenecks, TOP_N),
             top_ideas=best_views(ranked_ideas, TOP_N),
+            carried_bottlenecks=self.across_best(across[RoundKind.BOTTLENECK], "carried"),
+            differ_bottlenecks=self.across_best(across[RoundKind.BOTTLENECK], "differ"),
+            carried_ideas=self.across_best(across[RoundKind.IDEAS], "carried"),
+            differ_ideas=self.across_best(across[RoundKind.IDEAS], "differ"),
+            common=self.common(across),
+            voice=self.voice(),
             actions=[self.action_view(a) for a in self.actions],
             findings=findings,
             rounds=rounds,
@@ -537,7 +609,114 @@ class _Builder:
             names=self.names,
             audit=self.audit,
             disclosure=self.disclosure,
+            invited=any(g.invited for g in self.audit.groups),
         )
+
+    # -- across the stakeholder groups (facilitator.core.groups) -------------------------------
+
+    def across_title(self, kind: str) -> str:
+        return self._("Carried by every group") if kind == "carried" else self._(
+            "Where the groups differ")
+
+    def support_label(self, rows: Sequence[GroupSupport]) -> str:
+        """Each group's support: "Gemeente 62% · Other groups together 48%"."""
+        return " · ".join(f"{self.bucket_name(row.group)} {percent(row.share, self.lang)}"
+                          for row in rows)
+
+    def bucket_name(self, bucket: str) -> str:
+        return self._("Other groups together") if bucket == POOL else self.group_name(bucket)
+
+    def across_label(self, kind: str, support: Sequence[GroupSupport], highest: str,
+                     lowest: str) -> str:
+        if kind == "carried":
+            return self._("support per group: {groups}").format(
+                groups=self.support_label(support))
+        by = {row.group: row for row in support}
+        return self._("{high} {high_share}, {low} {low_share}").format(
+            high=self.bucket_name(highest), high_share=percent(by[highest].share, self.lang),
+            low=self.bucket_name(lowest), low_share=percent(by[lowest].share, self.lang))
+
+    def across_note(self, ranking: AcrossRanking) -> str:
+        """Why a ranking across groups has no items."""
+        _ = self._
+        if ranking.standing is Standing.ONE_GROUP:
+            return _("Only one stakeholder group was present: there is nothing to compare.")
+        if ranking.standing is Standing.POOLED:
+            return _("Too few people of each group were present to compare the groups "
+                     "without showing how someone voted.")
+        if ranking.waiting:
+            return _("No item was seen yet by at least {n} people of every group.").format(
+                n=ranking.min_seen)
+        return _("None yet.")
+
+    def across_view(self, spec: RoundSpec, ranking: RoundRanking, kind: str,
+                    views: dict[int, ItemView]) -> AcrossView:
+        """One round's ranking across groups: the five best and the items tied with the
+        fifth."""
+        found = ranking.carried(TOP_N) if kind == "carried" else ranking.differ(TOP_N)
+        items = [dataclasses.replace(
+            views[entry.item.contribution.id], rank=entry.rank, tied=entry.tied,
+            across=self.across_label(kind, entry.support, entry.highest, entry.lowest))
+            for entry in found.items]
+        return AcrossView(kind, self.across_title(kind), items,
+                          "" if items else self.across_note(found), found.more_tied)
+
+    def across_best(self, rounds: Sequence[tuple[int, RoundRanking, dict[int, ItemView]]],
+                    kind: str) -> AcrossView:
+        """The five best of one ranking across groups over the rounds of one kind (each
+        round's ranking kept: by rank, then by round, as the summary's "most votes")."""
+        entries = []
+        notes = []
+        for index, ranking, views in rounds:
+            found = ranking.carried(TOP_N) if kind == "carried" else ranking.differ(TOP_N)
+            notes.append(self.across_note(found))
+            for entry in found.items:
+                view = dataclasses.replace(
+                    views[entry.item.contribution.id], rank=entry.rank,
+                    across=self.across_label(kind, entry.support, entry.highest, entry.lowest))
+                entries.append((entry.rank, index, view))
+        ordered = [view for _rank, _index, view in sorted(entries, key=lambda t: t[:2])]
+        items = best_views(ordered, TOP_N)
+        return AcrossView(kind, self.across_title(kind), items,
+                          "" if items else (notes[0] if notes else self._("None yet.")))
+
+    def common(self, across: dict[RoundKind, list[tuple[int, RoundRanking,
+                                                         dict[int, ItemView]]]]
+               ) -> list[tuple[str, list[ItemView], int]]:
+        """Page one's line per kind: what every group carried first (see
+        :attr:`Report.common`)."""
+        found = []
+        for label, kind in ((self._("Bottlenecks"), RoundKind.BOTTLENECK),
+                            (self._("Ideas"), RoundKind.IDEAS)):
+            view = self.across_best(across[kind], "carried")
+            first = [item for item in view.items if view.items[0].rank == item.rank]
+            if first:
+                found.append((label, first[:COMMON_SHOWN], len(first) - COMMON_SHOWN))
+        return found
+
+    def voice(self) -> list[str]:
+        """Whose voice was heard, as sentences (see :attr:`Report.voice`)."""
+        _, audit, lang = self._, self.audit, self.lang
+        sentences = []
+        if audit.gini is not None:
+            silent = audit.spread.get(0, 0)
+            sentences.append(_("Equality of contributions (Gini; 0: even, 1: one person sent "
+                               "all): {gini}; {silent} of {n} participants sent nothing.").format(
+                gini=format_decimal(audit.gini, format="0.00", locale=lang),
+                n=audit.participants, silent=silent))
+        if audit.representation is not None:
+            sentences.append(_("Presence of the expected groups: the smallest had {share} of "
+                               "the people of the largest.").format(
+                share=percent(audit.representation, lang)))
+        turnouts = [g for g in self.audit.groups if g.turnout is not None]
+        if turnouts and audit.invited_representation is not None:
+            low = min(turnouts, key=lambda g: g.turnout or 0.0)
+            high = max(turnouts, key=lambda g: g.turnout or 0.0)
+            sentences.append(_("Against the numbers invited: “{low}” came {low_share} of its "
+                               "invited, “{high}” {high_share}.").format(
+                low=self.group_name(low.group_id), low_share=percent(low.turnout, lang),
+                high=self.group_name(high.group_id), high_share=percent(high.turnout, lang)))
+        return sentences
 
     def addressees(self, group_ids: Sequence[str]) -> str:
         """Whom a line is for: "Gemeente en Maatschappelijke organisatie"."""
@@ -566,6 +745,9 @@ class _Builder:
         _ = self._
         labels = {item.contribution.id: self.votes_label(spec, item) for item in ranked}
         ranks = {item.contribution.id: item.rank for item in ranked}
+        ranking = self.view.ranking(spec.id)
+        across = {kind: {item.contribution.id: str(rank) for item, rank, _tied in
+                         ranking.across_all(kind)} for kind in ("carried", "differ")}
         voted = spec.voting.rule != "none"
         order = {g.theme.id: n for n, g in enumerate(themed) if g.theme is not None}
         shown = []
@@ -578,7 +760,9 @@ class _Builder:
                 id=c.id, rank=str(rank) if voted and rank else "", text=c.text,
                 theme=self.theme_name(c.theme_id),
                 group=self.linked_group(c.stakeholder), votes=labels.get(c.id, ""),
-                status=status, author=self.author(c), view=views.get(c.id)))
+                status=status, author=self.author(c), view=views.get(c.id),
+                carried_rank=across["carried"].get(c.id, ""),
+                differ_rank=across["differ"].get(c.id, "")))
         hidden = sum(1 for c in items if c.hidden)
         return AppendixRound(self.text(spec.title), shown, hidden,
                              len(items) - len(shown) - hidden)
@@ -612,6 +796,9 @@ class _Builder:
             voice_share=row.voice_share,
             votes_share=row.votes_share,
             pooled=row.pooled,
+            votes_cast=row.votes_cast,
+            cast_share=row.cast_share,
+            invited=row.invited,
         )
 
     def counted_note(self, not_counted: int) -> str:

@@ -143,6 +143,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "tables": Annotated[list[_text(MAX_TITLE_CHARS, multiline=False)],  # type: ignore[misc]
                             Field(max_length=MAX_TABLES)],
         "held_on": _matching(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", optional=True),
+        "invited": dict[RoundId, Annotated[int, Field(ge=0, le=MAX_ROOM_SIZE)]],  # type: ignore[valid-type]
     },
     "rounds": {
         "round_id": RoundId,
@@ -341,6 +342,10 @@ def _check_references(tables: Tables, template: Template) -> None:
         raise DocumentError("session", info_id, "tables", "a table is named twice")
     if info.get("held_on"):
         _check_date("session", info_id, "held_on", info["held_on"])
+    for group_id in info.get("invited", {}):
+        if group_id not in groups:
+            fail_info = f"{shown(group_id)} is not a stakeholder group of the template"
+            raise DocumentError("session", info_id, "invited", fail_info)
     contributions = tables["contributions"]
     themes = {int(doc_id) for doc_id in tables["themes"]}
     items = {int(doc_id): doc["round_id"] for doc_id, doc in contributions.items()}

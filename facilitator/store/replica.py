@@ -43,7 +43,7 @@ WRITES = (
     "rename_theme", "remove_theme", "update_round", "go_to_round", "set_timer", "add_action",
     "update_action", "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
     "update_session", "edit_action", "remove_action", "edit_line", "remove_note", "set_details",
-    "set_tables",
+    "set_tables", "set_invited",
 )
 """Every change a store makes (its coroutine methods but ``close``): what a replica sends to
 the process that writes the session."""

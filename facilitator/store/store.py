@@ -73,7 +73,7 @@ from facilitator.core.text import (
     clean_text,
 )
 from facilitator.core.voting import check_ballot
-from facilitator.store.documents import checked_session
+from facilitator.store.documents import MAX_ROOM_SIZE, checked_session
 from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
@@ -1342,6 +1342,24 @@ class SessionStore:
 
         def change(batch: _Batch) -> SessionInfo:
             return batch.update(self.info, tables=names)
+
+        return await self._submit(change)
+
+    async def set_invited(self, invited: Mapping[str, int]) -> SessionInfo:
+        """How many people of each stakeholder group were invited (a group left out, or 0: not
+        said); the audit sets the people present against it. Replaces what was said before."""
+        numbers: dict[str, int] = {}
+        for group_id, count in invited.items():
+            if self.template.group(group_id) is None:
+                raise Refused(Reason.UNKNOWN_GROUP, group_id)
+            if isinstance(count, bool) or not isinstance(count, int) \
+                    or not 0 <= count <= MAX_ROOM_SIZE:
+                raise Refused(Reason.NOT_A_NUMBER, f"{group_id}={count!r}")
+            if count:
+                numbers[group_id] = count
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, invited=numbers)
 
         return await self._submit(change)
 

@@ -242,3 +242,47 @@ async def test_a_removed_action_or_line_is_printed_nowhere(library: Library) -> 
     assert "Gemeente (dubbel)" in markdown and "| Gemeente |" not in markdown
     assert "**Aan Gemeente:** Aan de goede groep" in markdown
     assert "verkeerde" not in markdown and "Weg ermee" not in markdown
+
+
+@needs_poppler
+def test_the_report_and_the_core_agree_across_groups(tmp_path: Path) -> None:
+    """The rankings across groups and the audit's whose-voice figures: what the core's read
+    model says is what the report's model, its Markdown and page one of its PDF say."""
+    from babel.numbers import format_decimal
+
+    path = create_demo(Library(tmp_path / "data"), Templates())
+    store = SessionStore.open(path, read_only=True)
+    try:
+        ranking = store.view.ranking("oplossingen")
+        carried, differ = ranking.carried(5), ranking.differ(5)
+        audit = store.view.audit()
+        report = build_report(store, lang="nl")
+    finally:
+        asyncio.run(store.close())
+    assert carried.items and differ.items
+    section = next(rv for rv in report.rounds if rv.round_id == "oplossingen")
+    assert section.carried is not None and section.differ is not None
+    for core, shown in ((carried, section.carried), (differ, section.differ)):
+        assert [(i.item.contribution.id, i.rank, i.tied) for i in core.items] == [
+            (v.id, v.rank, v.tied) for v in shown.items]
+    # The summary combines the ideas rounds (one here): the same items, the same ranks.
+    assert [(v.id, v.rank) for v in report.carried_ideas.items] == [
+        (i.item.contribution.id, i.rank) for i in carried.items]
+    assert report.audit.gini == audit.gini and audit.gini is not None
+    written = {p.suffix: p for p in write_report(path, formats=["md", "pdf"],
+                                                 out_dir=tmp_path / "out", lang="nl")}
+    markdown = written[".md"].read_text(encoding="utf-8")
+    assert "### Gedragen door elke groep" in markdown
+    assert "### Waar de groepen verschillen" in markdown
+    first = page_text(written[".pdf"], 1)
+    assert "GEDRAGEN DOOR ELKE GROEP" in first.upper()
+    top = carried.items[0].item.contribution.text
+    assert words(top) in first
+    tied_first = sum(1 for i in carried.items if i.rank == 1)
+    if tied_first > 1:
+        assert f"en nog {tied_first - 1} met dezelfde plaats" in first
+    gini = format_decimal(audit.gini, format="0.00", locale="nl")
+    assert f"Gini; 0: gelijk, 1: één persoon stuurde alles): {gini}" in first
+    everything = pdf_text(written[".pdf"])
+    for entry in carried.items:  # the round's section and the summary list each one
+        assert everything.count(words(entry.item.contribution.text)) >= 2

@@ -144,8 +144,9 @@ def test_markdown_links_no_contribution_to_a_group(elimination_written: dict[str
         _assert_unlabelled(row)
     table = re.search(r"^\| Initiatief van vluchtelingen \|.*$", markdown, re.M)
     assert table is not None
+    # Present, share; contributions, share; votes won, share; votes its people gave, share.
     assert [c.strip() for c in table.group(0).split("|")[1:-1]] == [
-        "Initiatief van vluchtelingen", "ja", "1", "25%", "\\< 3", "–", "≥ 3", "–"]
+        "Initiatief van vluchtelingen", "ja", "1", "25%", "\\< 3", "–", "≥ 3", "–", "\\< 3", "–"]
     assert WAITING_TEXT not in markdown
     assert "wacht op goedkeuring: 1" in markdown
     assert "Wachten op goedkeuring, nog niet getoond en nog niet meegeteld: 1." in markdown
@@ -171,7 +172,7 @@ def test_html_links_no_contribution_to_a_group(elimination_written: dict[str, Pa
     row = re.search(r"<tr[^>]*><td[^>]*>Initiatief van vluchtelingen.*?</tr>", html)
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
-    assert cells[2:] == ["1", "25%", "&lt; 3", "–", "≥ 3", "–"]
+    assert cells[2:] == ["1", "25%", "&lt; 3", "–", "≥ 3", "–", "&lt; 3", "–"]
     assert WAITING_TEXT not in html
 
 

@@ -74,7 +74,10 @@ def test_short_session_prints_on_few_pages_none_near_empty(
 @needs_pdf
 @needs_poppler
 def test_fixed_session_has_no_near_empty_page(written: dict[str, Path]) -> None:
-    assert len(PdfReader(written[".pdf"]).pages) <= 5  # each section on its own page made nine
+    # Each section on its own page made nine; the two rankings across groups (issue 22: in the
+    # summary and in each of its two voted rounds, every item with each group's support) add
+    # about two pages of content.
+    assert len(PdfReader(written[".pdf"]).pages) <= 7
     _assert_no_near_empty_page(written[".pdf"])
 
 
