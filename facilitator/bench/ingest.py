@@ -199,9 +199,12 @@ async def _live(job: dict[str, Any], conn: multiprocessing.connection.Connection
     wanted = job["connections"]
 
     async def listen(session: aiohttp.ClientSession) -> None:
+        """One phone: it joins (only a joined device gets a live connection), then listens."""
         nonlocal connected
         async with gate:
-            response = await session.get(job["url"].split("?")[0] + "/events")
+            device, _, _ = await _open_phone(session, job["url"])
+            response = await session.get(job["url"].split("?")[0] + "/events",
+                                         headers={"Cookie": f"device={device}"})
         keys: list[bytes] = []
         async for line in response.content:
             if line.startswith(b"data: "):
@@ -216,7 +219,8 @@ async def _live(job: dict[str, Any], conn: multiprocessing.connection.Connection
         response.close()
 
     timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                     cookie_jar=aiohttp.DummyCookieJar()) as session:
         tasks = [asyncio.create_task(listen(session)) for _ in range(wanted)]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(first_seen.wait(), 60)
