@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -37,6 +38,25 @@ def lan_candidates() -> list[Candidate]:
     return sorted(
         found, key=lambda c: (not ipaddress.ip_address(c.address).is_private, c.interface)
     )
+
+
+_OWN: tuple[float, frozenset[str]] = (0.0, frozenset())
+OWN_FOR_S = 5.0
+"""How long the list of this machine's addresses is kept (an interface may come or go)."""
+
+
+def own_addresses() -> frozenset[str]:
+    """Every address of this machine's interfaces (IPv4 and IPv6, loopback included): a request
+    from one of them, not forwarded by a proxy, comes from the laptop itself."""
+    global _OWN
+    at, found = _OWN
+    now = time.monotonic()
+    if now - at > OWN_FOR_S:
+        found = frozenset(addr.address.split("%")[0] for addresses in
+                          psutil.net_if_addrs().values() for addr in addresses
+                          if addr.family in (socket.AF_INET, socket.AF_INET6))
+        _OWN = (now, found)
+    return found
 
 
 def default_host() -> str:
@@ -78,6 +98,16 @@ def wall_url(base: str, wall_token: str) -> str:
     """The projector wall's address (its token is not the join token: see
     ``core/joining.wall_token``)."""
     return f"{base.rstrip('/')}/wall/{wall_token}"
+
+
+def moderation_url(base: str, token: str) -> str:
+    """The facilitator's moderation page (answered only on the laptop itself)."""
+    return f"{base.rstrip('/')}/m/{token}"
+
+
+def comoderator_url(base: str, secret: str) -> str:
+    """The co-moderator's link: the moderation page for a colleague's phone or laptop."""
+    return f"{base.rstrip('/')}/c/{secret}"
 
 
 def organiser_url(base: str, secret: str) -> str:

@@ -168,6 +168,12 @@ def wall_token(secret: str) -> str:
     return hmac.new(secret.encode(), b"wall", hashlib.sha256).hexdigest()[:32]
 
 
+def moderation_token(secret: str) -> str:
+    """The facilitator's moderation page's part of its address (``/m/<token>``): a secret of its
+    own, not the wall's or the join link's, and only ever answered on the laptop itself."""
+    return hmac.new(secret.encode(), b"moderation", hashlib.sha256).hexdigest()[:32]
+
+
 def devices_over(devices: int, people: int) -> int:
     """How many more devices have joined than the facilitator says people are in the room (0
     when not more, or when the facilitator has not said)."""

@@ -88,6 +88,11 @@ class SessionInfo(Record):
     """The secret of the organiser link (``/o/<secret>``: the room's read-only summary for
     ``facilitator event watch``); "" while the facilitator has organiser access switched off.
     Never on a participant's page; a new one revokes the old link."""
+    comoderator_secret: str = ""
+    """The secret of the co-moderator's link (``/c/<secret>``: the round's contributions, to
+    approve, hide and merge from the phone or laptop of a colleague who reads a language the
+    facilitator does not); "" while it is switched off. Shown only when the facilitator asks
+    for it; a new one revokes the old link."""
     place: str = ""
     current_round: int = 0
     view_state: dict[str, Any] = field(default_factory=dict)

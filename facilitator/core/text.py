@@ -76,3 +76,57 @@ def check_text(text: str, limit: int = MAX_CONTRIBUTION_CHARS) -> TextProblem | 
     if len(text) > limit:
         return TextProblem.TOO_LONG
     return None
+
+
+# -- right-to-left text -------------------------------------------------------------------------
+
+_RTL_CANDIDATE = re.compile(
+    "[\u0590-\u08ff\u200f\u202b\u202e\u2067\ufb1d-\ufdff\ufe70-\ufefe"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+"""Every character whose bidi class is R or AL is in these blocks (a test checks all of Unicode);
+a quick scan that spares the per-character look-up for the many texts without any."""
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff"
+                            "\ufe70-\ufefe]")
+_FARSI_LETTERS = re.compile("[\u067e\u0686\u0698\u06a9\u06af\u06cc]")
+"""پ چ ژ ک گ ی: letters Farsi writes and Arabic does not (Arabic has ك and ي instead)."""
+_HEBREW_SCRIPT = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]")
+
+
+def text_direction(text: str) -> str:
+    """The direction a browser's ``dir="auto"`` would give ``text``: "rtl" when its first strong
+    character is right-to-left, "ltr" when it starts left-to-right but holds right-to-left
+    characters, "" when it has none (nothing to mark: the page is left-to-right)."""
+    if _RTL_CANDIDATE.search(text) is None:
+        return ""
+    bidi = unicodedata.bidirectional
+    for char in text:
+        kind = bidi(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr" if any(bidi(c) in ("R", "AL") for c in text) else ""
+    return ""
+
+
+def right_to_left(text: str) -> bool:
+    """Whether ``text`` holds right-to-left letters (Arabic, Farsi, Hebrew...): a terminal
+    without bidi support (Windows Terminal, xterm.js) draws them unjoined and in the wrong
+    order."""
+    return text_direction(text) != ""
+
+
+def script_language(text: str, hint: str = "") -> str:
+    """The language to mark right-to-left ``text`` with (its HTML ``lang``): ``hint`` (the
+    writer's language, when known) if it is written in that script, else what the letters say:
+    "fa" for Arabic script with letters only Farsi uses, "ar" for other Arabic script, "he" for
+    Hebrew; "" for text without right-to-left letters, or in a script not told apart here."""
+    if not right_to_left(text):
+        return ""
+    if _ARABIC_SCRIPT.search(text):
+        if hint in ("ar", "fa", "ur", "ps", "ckb"):
+            return hint
+        return "fa" if _FARSI_LETTERS.search(text) else "ar"
+    if _HEBREW_SCRIPT.search(text):
+        return "he"
+    return ""

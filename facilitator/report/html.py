@@ -5,8 +5,6 @@ Jinja2 with autoescape: every piece of user text is escaped by the template engi
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from functools import cache, partial
 from typing import TYPE_CHECKING
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup
 
+from facilitator.core.text import text_direction
 from facilitator.i18n import template_environment
 from facilitator.paths import PACKAGE_DIR
 from facilitator.report.model import DOMAIN, AppendixRound, Report, percent, ratio_label
@@ -23,31 +22,8 @@ if TYPE_CHECKING:
 
 TEMPLATES = PACKAGE_DIR / "report" / "templates"
 
-_RTL_CANDIDATE = re.compile(
-    "[\u0590-\u08ff\u200f\u202b\u202e\u2067\ufb1d-\ufdff\ufe70-\ufefe"
-    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-"""Every character whose bidi class is R or AL is in these blocks (a test checks all of Unicode);
-a quick scan that spares the per-character look-up for the many texts without any."""
-
 _NO_DIR = Markup("")
 _DIR = {"rtl": Markup(' dir="rtl"'), "ltr": Markup(' dir="ltr"'), "": _NO_DIR}
-
-
-def text_direction(text: str) -> str:
-    """The direction a browser's ``dir="auto"`` would give ``text``: "rtl" when its first strong
-    character is right-to-left, "ltr" when it starts left-to-right but holds right-to-left
-    characters, "" when it has none (nothing to mark: the page is left-to-right)."""
-    if _RTL_CANDIDATE.search(text) is None:
-        return ""
-    bidi = unicodedata.bidirectional
-    for char in text:
-        kind = bidi(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr" if any(bidi(c) in ("R", "AL") for c in text) else ""
-    return ""
 
 
 def dir_attr(text: str) -> Markup:
@@ -60,11 +36,24 @@ def dir_attr(text: str) -> Markup:
     return _DIR[text_direction(text)]
 
 
+_CSS_PLAIN = frozenset(" .,:;!?()[]-_'/&+=*#%@~")
+
+
+def running_title(text: str) -> Markup:
+    """``text`` as a CSS string for the page header (``content: "..."``): letters, digits and
+    plain punctuation as they are, every other character as a hex escape, so that nothing in a
+    title can end the string, the rule or the ``<style>`` element it is written into."""
+    escaped = "".join(char if char.isalnum() or char in _CSS_PLAIN else f"\\{ord(char):06x}"
+                      for char in text)
+    return Markup(f'"{escaped}"')
+
+
 @cache
 def environment(lang: str) -> jinja2.Environment:
     """A Jinja2 environment with autoescape and the report catalog of ``lang``."""
     env = template_environment(TEMPLATES, DOMAIN, lang, strict=True)
     env.globals["bidi"] = dir_attr
+    env.globals["running_title"] = running_title
     return env
 
 

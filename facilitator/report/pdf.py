@@ -1,28 +1,41 @@
-"""PDF from the report's HTML with WeasyPrint, imported only when a PDF is asked for.
+"""PDF from the report's HTML: with WeasyPrint where its runtime is there, else with the
+browser the laptop has (:mod:`facilitator.report.browser`); docs/report.md says why.
 
-A large report is printed in parts on two processes and the parts' pages merged with pypdf: the
-front (cover to audit) with the first rounds of the appendix, and the rest of the appendix. The
-parts are rendered without page header and footer; those ("n / N" and the running title) come
-from the same @page rules printed over N empty pages, stamped onto the merged pages.
+WeasyPrint needs Pango (GTK's text layout), which Linux desktops have and which no wheel brings:
+a stock Windows or macOS has none. Every Windows 11 has Microsoft Edge, and most Macs Chrome or
+Edge, which print the same HTML with the same page rules. ``FACILITATOR_PDF`` chooses one
+(``weasyprint`` or ``browser``) instead of the first that works.
+
+With WeasyPrint a large report is printed in parts on two processes and the parts' pages merged
+with pypdf: the front (cover to audit) with the first rounds of the appendix, and the rest of the
+appendix. The parts are rendered without page header and footer; those ("n / N" and the running
+title) come from the same @page rules printed over N empty pages, stamped onto the merged pages.
+A browser prints the whole report at once (it lays out a 5,000-contribution report in seconds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import multiprocessing.context
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from facilitator.collector import collector_paused
 
 if TYPE_CHECKING:
     from facilitator.report.model import Report
+
+ENGINE_VARIABLE = "FACILITATOR_PDF"
+"""``weasyprint`` or ``browser``: print with that one only (unset: WeasyPrint, else a browser)."""
+ENGINES = ("weasyprint", "browser")
 
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
 """The Debian/Ubuntu packages WeasyPrint needs (it loads Pango at import time)."""
@@ -37,31 +50,89 @@ FRONT_WEIGHT = 0.4
 
 
 class PdfUnavailable(Exception):
-    """WeasyPrint or its system libraries are missing; the message says what to install."""
+    """No PDF could be made here; the message says why and what to install."""
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """What prints the PDF: WeasyPrint, or the browser at ``browser``."""
+
+    name: Literal["weasyprint", "browser"]
+    browser: Path | None = None
+
+
+def weasyprint_advice(platform: str = sys.platform) -> str:
+    """What WeasyPrint's runtime needs on ``platform``."""
+    if platform == "win32":
+        return ("WeasyPrint needs GTK's Pango, which Windows does not have and no wheel brings "
+                "(Edge or Chrome prints the PDF instead)")
+    if platform == "darwin":
+        return "install Pango with Homebrew (`brew install pango`)"
+    return (f"on Debian or Ubuntu install its system libraries with `sudo apt install "
+            f"{SYSTEM_PACKAGES}` (and `pip install weasyprint` if the package itself is missing)")
 
 
 def _weasyprint() -> Any:
+    """WeasyPrint, or :class:`PdfUnavailable` saying what it lacks on this system."""
     try:
-        import weasyprint
+        # WeasyPrint prints a page of advice to standard output when Pango is missing: that
+        # would land in the TUI's terminal or in a script's output.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint
     except (ImportError, OSError) as exc:
         # ImportError: the Python package is missing. OSError: it is there but cannot load Pango.
-        raise PdfUnavailable(
-            f"PDF not written: WeasyPrint cannot run here ({exc}). On Debian or Ubuntu install "
-            f"its system libraries with `sudo apt install {SYSTEM_PACKAGES}`"
-            " (and `pip install weasyprint` if the package itself is missing); "
-            "see the README, section on PDF reports."
-        ) from None
+        raise PdfUnavailable(f"WeasyPrint cannot run here ({exc}): {weasyprint_advice()}"
+                             ) from None
     return weasyprint
 
 
-def print_html(html: str) -> bytes:
+def pdf_engine(env: dict[str, str] | None = None) -> Engine:
+    """The engine that prints here: the one ``FACILITATOR_PDF`` names, else WeasyPrint where
+    its runtime loads, else the browser found. Raises :class:`PdfUnavailable` saying, for this
+    system, what to install."""
+    from facilitator.report.browser import BrowserMissing, find_browser
+
+    env = dict(os.environ) if env is None else env
+    chosen = env.get(ENGINE_VARIABLE, "").strip().lower()
+    if chosen and chosen not in ENGINES:
+        raise PdfUnavailable(f"PDF not written: {ENGINE_VARIABLE}={chosen} is not one of "
+                             f"{', '.join(ENGINES)} (or leave it unset)")
+    problems = []
+    if chosen in ("", "weasyprint"):
+        try:
+            _weasyprint()
+            return Engine("weasyprint")
+        except PdfUnavailable as exc:
+            problems.append(str(exc))
+    if chosen in ("", "browser"):
+        try:
+            return Engine("browser", find_browser(env=env))
+        except BrowserMissing as exc:
+            problems.append(f"no browser to print with: {exc}")
+    raise PdfUnavailable("PDF not written: " + "; and ".join(problems) + ".")
+
+
+def print_html(html: str, engine: Engine | None = None) -> bytes:
     """One HTML document printed to PDF bytes."""
+    engine = engine or pdf_engine()
+    if engine.name == "browser" and engine.browser is not None:
+        return _browser_print(html, engine.browser)
     return print_part(html)[0]
 
 
+def _browser_print(html: str, browser: Path) -> bytes:
+    from facilitator.report.browser import BrowserFailed, print_pdf
+
+    try:
+        return print_pdf(html, browser)
+    except BrowserFailed as exc:
+        raise PdfUnavailable(f"PDF not written: {exc}.") from None
+
+
 def print_part(html: str) -> tuple[bytes, list[int]]:
-    """One HTML document printed to PDF bytes (in this process or a worker), and the levels of
-    its bookmarks (h1: 1, ...) in order: the merge nests the parts' outlines with them."""
+    """One HTML document printed to PDF bytes by WeasyPrint (in this process or a worker), and
+    the levels of its bookmarks (h1: 1, ...) in order: the merge nests the parts' outlines with
+    them."""
     weasyprint = _weasyprint()
     # WeasyPrint makes millions of short-lived objects; the collector would otherwise walk the
     # session and report (still alive in the caller) again and again: a third of the time at
@@ -77,10 +148,9 @@ def workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def write_pdf(html: str, out: Path) -> Path:
-    """Print one HTML document (table cards, a small report) to ``out``."""
-    _weasyprint()
-    out.write_bytes(print_html(html))
+def write_pdf(html: str, out: Path, engine: Engine | None = None) -> Path:
+    """Print one HTML document (table cards, a small report, an event report) to ``out``."""
+    out.write_bytes(print_html(html, engine or pdf_engine()))
     return out
 
 
@@ -89,13 +159,14 @@ def write_report_pdf(report: Report, out: Path, *, html: str | None = None) -> P
     docstring). ``html`` is the report's HTML when the caller has it already."""
     from facilitator.report.html import render_html
 
-    _weasyprint()
-    if workers() < 2 or sum(len(ap.items) for ap in report.appendix) < PARALLEL_FROM:
-        return write_pdf(html if html is not None else render_html(report), out)
+    engine = pdf_engine()
+    if engine.name == "browser" or workers() < 2 or \
+            sum(len(ap.items) for ap in report.appendix) < PARALLEL_FROM:
+        return write_pdf(html if html is not None else render_html(report), out, engine)
     try:
         out.write_bytes(print_in_parts(report, part_htmls(report)))
     except BrokenProcessPool:  # a worker died (memory?): one process may still manage
-        return write_pdf(html if html is not None else render_html(report), out)
+        return write_pdf(html if html is not None else render_html(report), out, engine)
     return out
 
 
@@ -179,7 +250,7 @@ def print_in_parts(report: Report, htmls: Sequence[str]) -> bytes:
             open_marks.append((level, item))
     if readers[0].metadata:
         writer.add_metadata(dict(readers[0].metadata))
-    stamps = PdfReader(io.BytesIO(print_html(render_pages(report, len(writer.pages)))))
+    stamps = PdfReader(io.BytesIO(print_part(render_pages(report, len(writer.pages)))[0]))
     if len(stamps.pages) != len(writer.pages):
         raise RuntimeError(f"page header and footer printed on {len(stamps.pages)} pages "
                            f"for {len(writer.pages)}")

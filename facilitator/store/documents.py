@@ -132,6 +132,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "created": Time,
         "secret": _matching(r"[A-Za-z0-9_-]{1,128}", optional=True),
         "organiser_secret": _matching(r"[A-Za-z0-9_-]{1,128}", optional=True),
+        "comoderator_secret": _matching(r"[A-Za-z0-9_-]{1,128}", optional=True),
         "place": _text(MAX_TITLE_CHARS, multiline=False, required=False),
         "current_round": Ref,
         "view_state": ViewState,

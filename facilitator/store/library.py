@@ -41,10 +41,11 @@ EXPORT_VERSION = 1
 MAX_EXPORT_BYTES = 128 << 20
 """An export of a session at the size we promise (20,000 items, 2,000 devices) is tens of MB;
 a file past this is not one, and is refused before it is read into memory."""
-ROOM_KEYS = ("secret", "join_token", "organiser_secret")
+ROOM_KEYS = ("secret", "join_token", "organiser_secret", "comoderator_secret")
 """What a session file holds that lets someone act as the room: the secret its join codes,
-card codes, form tokens and wall address are derived from, the join link's token and the
-organiser link's secret. An export leaves them out; reading an export makes new ones."""
+card codes, form tokens, wall address and moderation page are derived from, the join link's
+token, the organiser link's secret and the co-moderator link's. An export leaves them out;
+reading an export makes new ones."""
 
 
 class NotFound(LookupError):
@@ -88,7 +89,8 @@ def new_join_token() -> str:
 def new_room_keys() -> dict[str, str]:
     """Fresh :data:`ROOM_KEYS` for a session read from an export."""
     return {"secret": new_session_secret(), "join_token": new_join_token(),
-            "organiser_secret": new_organiser_secret()}
+            "organiser_secret": new_organiser_secret(),
+            "comoderator_secret": new_organiser_secret()}
 
 
 class Templates:

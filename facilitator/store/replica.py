@@ -41,9 +41,9 @@ WRITES = (
     "join", "add_contribution", "edit_contribution", "withdraw", "cast_ballot", "ballot_items",
     "another_set", "update_contributions", "toggle_flag", "merge", "unmerge", "add_theme",
     "rename_theme", "remove_theme", "update_round", "go_to_round", "set_timer", "add_action",
-    "update_action", "add_note", "set_organiser_link", "revoke_card", "update_session",
-    "edit_action", "remove_action", "edit_line", "remove_note", "set_details", "set_tables",
-    "set_invited",
+    "update_action", "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
+    "update_session", "edit_action", "remove_action", "edit_line", "remove_note", "set_details",
+    "set_tables", "set_invited",
 )
 """Every change a store makes (its coroutine methods but ``close``): what a replica sends to
 the process that writes the session."""

@@ -227,6 +227,7 @@ class SessionStore:
             place=place,
             secret=new_session_secret(),
             organiser_secret=new_organiser_secret(),
+            comoderator_secret=new_organiser_secret(),
             tables=template.table_groups if tables is None else checked_tables(tables),
         )
         data: Tables = {name: {} for name in TABLES}
@@ -550,6 +551,27 @@ class SessionStore:
                 if len(found) >= count:
                     break
         return found
+
+    def walk_back(self, round_id: str, before: int | None, ids: int
+                  ) -> tuple[list[Contribution], int]:
+        """A page of the round for the moderation pages: its contributions with an id below
+        ``before`` (None: from its newest), hidden and merged ones too, newest first, looking at
+        no more than ``ids`` ids (ids count across rounds). With where the next page starts
+        (0: nothing older). Costs ``ids`` look-ups, whatever the size of the round."""
+        index = self._by_round.get(round_id)
+        if not index:
+            return [], 0
+        newest, oldest = next(reversed(index)), next(iter(index))
+        start = newest if before is None else min(before - 1, newest)
+        records = self._records["contributions"]
+        found: list[Contribution] = []
+        cid = start
+        while cid >= oldest and cid > start - ids:
+            item = records.get(cid)
+            if isinstance(item, Contribution) and item.round_id == round_id:
+                found.append(item)
+            cid -= 1
+        return found, cid + 1 if cid >= oldest else 0
 
     def sent_by_phones(self, round_id: str) -> int:
         """How many contributions phones have sent in a round (withdrawn ones included)."""
@@ -1276,6 +1298,16 @@ class SessionStore:
 
         return await self._submit(change)
 
+    async def set_comoderator_link(self, *, on: bool) -> SessionInfo:
+        """A co-moderator's link, with a new secret (a link given out before stops working), or
+        none (every co-moderator link is refused)."""
+        secret = new_organiser_secret() if on else ""
+
+        def change(batch: _Batch) -> SessionInfo:
+            return batch.update(self.info, comoderator_secret=secret)
+
+        return await self._submit(change)
+
     async def revoke_card(self, table: str) -> SessionInfo:
         """Revoke the table card of ``table``: its code admits no new device from now on (the
         devices that joined with it keep working), and the card is issued again with a new
@@ -1401,7 +1433,7 @@ def new_session_secret() -> str:
 
 
 def new_organiser_secret() -> str:
-    """The secret of a room's organiser link (192 bits)."""
+    """The secret of a room's organiser link, or of its co-moderator's (192 bits)."""
     return secrets.token_urlsafe(24)
 
 

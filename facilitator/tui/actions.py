@@ -142,6 +142,15 @@ SESSION: tuple[Command, ...] = (
     Command("wall.open", "W", "open_wall", N_("Wall on the projector"),
             N_("Open the wall in this laptop's browser, for the projector: the QR code, the "
                "question, what arrives, the results; this terminal becomes your own screen")),
+    Command("moderation.browser", "B", "moderate", N_("Moderate in the browser"),
+            N_("The round's contributions in this laptop's browser, where Arabic and Farsi "
+               "are shown right (◄ in the feed): approve, hide and merge there")),
+    Command("network.check", "N", "network_check", N_("Why phones cannot connect"),
+            N_("The address phones use, whether it answers, and what the network and the "
+               "firewall let in, with what to do")),
+    Command("moderation.colleague", "K", "comoderator", N_("Co-moderator link"),
+            N_("A link for a colleague who reads the language: approve, hide and merge from "
+               "their phone; make a new one or switch it off")),
 )
 """The session screen's commands."""
 

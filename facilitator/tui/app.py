@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
 import webbrowser
 from collections.abc import Callable, Iterable
@@ -44,6 +46,14 @@ SAVE_WITHIN_S = 5.0
 EXIT_OK, EXIT_CRASHED = 0, 1
 
 
+def has_desktop() -> bool:
+    """Whether a browser can open beside the terminal: always on Windows and macOS, elsewhere
+    only under a desktop (X11 or Wayland)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 class Server(Protocol):
     """What the app needs of the participant server (facilitator.web.server.ParticipantServer)."""
 
@@ -57,6 +67,10 @@ class Server(Protocol):
     def wall_url(self) -> str: ...
     @property
     def organiser_url(self) -> str | None: ...
+    @property
+    def moderation_url(self) -> str: ...
+    @property
+    def comoderator_url(self) -> str | None: ...
     @property
     def candidate_urls(self) -> list[str]: ...
     @property
@@ -145,6 +159,7 @@ class FacilitatorApp(App[int]):
         lang: str | None = None,
         server_factory: ServerFactory | None = None,
         clock: Callable[[], float] = time.time,
+        preflight: bool = False,
         open_wall: bool = False,
     ) -> None:
         self.lang = set_language(lang or (store.info.lang if store else "nl"))
@@ -157,6 +172,9 @@ class FacilitatorApp(App[int]):
         self.clock = clock
         self.last_view_state: dict[str, Any] | None = None
         self.report_formats: tuple[str, ...] = ("md", "html", "pdf")
+        self.preflight = preflight
+        """Check once the page listens whether phones can reach it, and show the preflight
+        when something looks wrong (``facilitator run``; tests leave it off)."""
         self.open_wall_when_ready = open_wall
         """``run --wall``: open the wall in the browser once the participant page runs."""
         self._shut = False
@@ -260,6 +278,22 @@ class FacilitatorApp(App[int]):
             if self.open_wall_when_ready:
                 self.open_wall_when_ready = False
                 self.open_wall()
+            if self.preflight:
+                self.run_worker(self._preflight(), group="preflight", exit_on_error=False)
+
+    async def _preflight(self) -> None:
+        """The preflight, once, at the start: shown only when something looks wrong."""
+        from facilitator.preflight import check, findings, looks_wrong
+        from facilitator.tui.screens.preflight import PreflightScreen, target_of
+
+        target = target_of(self)
+        if target is None:
+            return
+        checked = await asyncio.to_thread(check, target)
+        if looks_wrong(findings(checked)):
+            # After the screen in hand is drawn (the session's may only just have replaced
+            # the opening screen).
+            self.call_after_refresh(self.push_screen, PreflightScreen(checked))
 
     @property
     def server_ready(self) -> bool:
@@ -270,8 +304,9 @@ class FacilitatorApp(App[int]):
         return self.server_state.problem
 
     def server_url(self, kind: str) -> str | None:
-        """The running participant server's ``room`` (the short link in the QR code), ``wall``
-        or ``organiser`` address (None while it does not run, or organiser access is off)."""
+        """The running participant server's ``room`` (the short link in the QR code), ``wall``,
+        ``organiser``, ``moderation`` or ``comoderator`` address (None while it does not run, or
+        that link is off)."""
         server = self.server
         if server is None or not self.server_state.ready:
             return None
@@ -290,11 +325,19 @@ class FacilitatorApp(App[int]):
             return
         self.run_worker(self._open_wall(url), group="wall", exit_on_error=False)
 
-    async def _open_wall(self, url: str) -> None:
+    async def open_in_browser(self, url: str) -> bool:
+        """Open ``url`` in this laptop's browser, in a new window; False when none could be
+        (the caller then says the address). In a console without a desktop Python's
+        ``webbrowser`` would start a text browser in this very terminal: not tried there."""
+        if not has_desktop():
+            return False
         try:
-            opened = await asyncio.to_thread(webbrowser.open, url, 1)
+            return await asyncio.to_thread(webbrowser.open, url, 1)
         except webbrowser.Error:
-            opened = False
+            return False
+
+    async def _open_wall(self, url: str) -> None:
+        opened = await self.open_in_browser(url)
         if not opened:
             self.notify(_("No browser could be opened from here. Open the wall in a browser "
                           "yourself, on the projector's screen: {url}").format(url=url),
@@ -506,7 +549,8 @@ def run_tui(
     elif template is not None:
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
-                         server_factory=hosted_server(host, port, public_url), open_wall=wall)
+                         server_factory=hosted_server(host, port, public_url), open_wall=wall,
+                         preflight=True)
     del store  # the app hands it to the host and keeps the replica: no second copy in memory
 
     async def main() -> None:

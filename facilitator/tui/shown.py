@@ -12,11 +12,12 @@ from rich.text import Text
 from facilitator.core.joining import Burst
 from facilitator.core.model import Contribution, RoundState, Source
 from facilitator.core.templates import RoundKind, RoundSpec
+from facilitator.core.text import right_to_left
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, decimal, due_label, group_name, loc, ngettext
 from facilitator.tui.widgets.agenda import AgendaRow
 from facilitator.tui.widgets.detail import ActionLine, DetailShown
-from facilitator.tui.widgets.feed import one_line, status_text
+from facilitator.tui.widgets.feed import RTL_SIGN, one_line, status_text
 from facilitator.tui.widgets.header import RoundLine
 from facilitator.tui.widgets.joining import JoiningShown
 from facilitator.tui.widgets.room import RoomRow
@@ -94,7 +95,7 @@ def detail_shown(store: SessionStore, item: Contribution | None, named: frozense
         if named is None or item.stakeholder in named else "",
         table=item.table_group, original=item.original_text, merged_into=item.merged_into,
         duplicates=len(store.merged_into(item.id)), links=links, actions=actions,
-        marked=marked)
+        marked=marked, rtl=right_to_left(item.text))
 
 
 class FeedRows:
@@ -122,6 +123,9 @@ class FeedRows:
         stakeholder = (group_name(store.template, item.stakeholder)
                        if item.stakeholder in self.named or not self.projected else "·" * 3)
         text = Text(one_line(item.text), style=dim, no_wrap=True, overflow="ellipsis")
+        if right_to_left(item.text):
+            text = Text.assemble((f"{RTL_SIGN} ", "bold magenta"), text, no_wrap=True,
+                                 overflow="ellipsis")
         if item.source == Source.TUI.value:
             text = Text("✎ ", style="dim") + text
         ranked = store.ranking(item.round_id).item(item.id)

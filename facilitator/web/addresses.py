@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from facilitator.core.joining import room_code, wall_token
+from facilitator.core.joining import moderation_token, room_code, wall_token
 from facilitator.net import (
     base_url,
+    comoderator_url,
     default_host,
     join_url,
     lan_candidates,
+    moderation_url,
     organiser_url,
     room_link,
     wall_url,
@@ -81,6 +83,20 @@ class Addresses:
         """The organiser link (the room's read-only summary), None while access is off."""
         secret = self.store.info.organiser_secret
         return organiser_url(self.base_url, secret) if secret else None
+
+    @property
+    def moderation_url(self) -> str:
+        """The facilitator's moderation page, for this laptop's browser: the address the server
+        is bound to (loopback when it listens on every address), never the public URL, which
+        comes through a proxy and so not from the laptop itself."""
+        host = "127.0.0.1" if self.host in WILDCARDS else self.host
+        return moderation_url(base_url(host, self.port), moderation_token(self.store.info.secret))
+
+    @property
+    def comoderator_url(self) -> str | None:
+        """The co-moderator's link, None while it is switched off."""
+        secret = self.store.info.comoderator_secret
+        return comoderator_url(self.base_url, secret) if secret else None
 
     @property
     def candidate_urls(self) -> list[str]:

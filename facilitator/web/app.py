@@ -1065,4 +1065,7 @@ def create_app(
         web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.get(r"/static/{name:[a-z]+\.(?:js|css)}", static_file),
     ])
+    from facilitator.web import moderation  # it builds on this module
+
+    moderation.add_routes(app)
     return app

@@ -161,6 +161,11 @@ class Limits:
     ip_organiser_guesses: int = 60
     """Wrong organiser links, per client address. Counted apart from the right one, so that
     someone guessing from the organiser's address cannot lock the organiser out."""
+    ip_moderation: int = 240
+    """Moderation pages and their changes, per client address (a colleague approving fast:
+    two requests a change)."""
+    ip_moderation_guesses: int = 60
+    """Wrong moderation links, per client address; counted apart, like organiser links."""
     ip_code_guesses: int = 60
     """Join codes that admit nobody, per client address. Past it every code from that address
     waits (the right one too: otherwise a guess would still be answered). A room behind one

@@ -98,3 +98,24 @@ ORGANISER_REFUSED = Answer(
     N_("This organiser link is not valid (any more). Ask the room's facilitator for the "
        "current one."),
 )
+
+MODERATION_REFUSED = Answer(
+    403,
+    N_("This moderation link is not valid (any more). Ask the facilitator for the current one."),
+)
+NOT_THIS_LAPTOP = Answer(
+    403,
+    N_("This moderation page opens only on the facilitator's laptop. A colleague needs the "
+       "co-moderator's link."),
+)
+MERGE_WHAT = Answer(400, N_("Tick the duplicates, and choose the one to keep."))
+
+MODERATED: dict[str, str] = {
+    "approve": N_("Approved."),
+    "unapprove": N_("Approval taken back."),
+    "hide": N_("Hidden."),
+    "restore": N_("Restored."),
+    "merge": N_("Merged."),
+    "unmerge": N_("Taken out of the merge."),
+}
+"""What a moderation page says after each change."""

@@ -15,8 +15,15 @@ from facilitator.core.text import (
     TextProblem,
     check_text,
     clean_text,
+    right_to_left,
+    script_language,
+    text_direction,
 )
 from facilitator.core.voting import BallotProblem, check_ballot
+
+ARABIC = "لا نعرف من هو المسؤول في البلدية"
+FARSI = "ما نمی‌دانیم چه کسی در شهرداری مسئول است"
+DUTCH = "Er is één loket nodig."
 
 # -- clean_text --------------------------------------------------------------------------------
 
@@ -192,3 +199,41 @@ def test_accepted_dot_ballots_always_fit_the_rule(ballot: dict[int, int]) -> Non
         assert sum(given_.values()) <= DOTS.dots
         assert all(0 < w <= DOTS.per_item_cap for w in given_.values())
         assert set(given_) <= VOTABLE
+
+
+# -- right-to-left text ------------------------------------------------------------------------
+
+
+def test_text_direction() -> None:
+    import sys
+    import unicodedata
+
+    assert text_direction(DUTCH) == "" and text_direction("") == ""
+    assert text_direction(ARABIC) == "rtl" and text_direction(FARSI) == "rtl"
+    assert text_direction("«" + ARABIC + "» ok") == "rtl"  # the first strong character counts
+    assert text_direction("Amal: " + ARABIC) == "ltr"  # mixed: keep it isolated
+    assert text_direction("١٢٣") == ""  # Arabic-Indic digits only: no strong character
+    # The quick pre-scan must find every right-to-left character there is.
+    missed = [hex(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.bidirectional(chr(c)) in ("R", "AL")
+              and not text_module._RTL_CANDIDATE.match(chr(c))]
+    assert missed == []
+
+
+def test_right_to_left_by_script() -> None:
+    """What the TUI marks: any text with right-to-left letters, mixed ones too (a terminal
+    without bidi draws those wrong as well)."""
+    assert right_to_left(ARABIC) and right_to_left(FARSI)
+    assert right_to_left("Amal zegt: " + ARABIC)
+    assert right_to_left("שלום")
+    assert not right_to_left(DUTCH) and not right_to_left("Привіт") and not right_to_left("١٢٣")
+
+
+def test_script_language() -> None:
+    assert script_language(ARABIC) == "ar"
+    assert script_language(FARSI) == "fa"  # ی and ک, which Arabic writes ي and ك
+    assert script_language("شكرا جزيلا") == "ar"
+    assert script_language(ARABIC, hint="fa") == "fa"  # the writer said which language
+    assert script_language(FARSI, hint="nl") == "fa"  # a Dutch page, Farsi text
+    assert script_language("שלום", hint="ar") == "he"  # the hint is for Arabic script only
+    assert script_language(DUTCH, hint="ar") == ""

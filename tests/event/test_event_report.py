@@ -244,3 +244,30 @@ def test_every_contribution_is_in_the_pdf(rooms: dict[str, RoomFixture],
     assert "Consultatiedag Zwolle" in text
     table = _flat(_pdftotext(event_written[".pdf"], "-layout"))  # the event's row: presence
     assert re.search(r"Initiatief geleid door( vluchtelingen)? ja 5 17%( –){5}", table)
+
+
+@needs_poppler
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(),
+                    reason="/usr/bin/chromium is missing (Debian package 'chromium')")
+def test_the_event_pdf_through_the_browser(rooms: dict[str, RoomFixture], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event report as Windows and macOS print it (their browser): every room's words, the
+    Arabic in its order, the event's title over every page but the first."""
+    from facilitator.report.write import write_event_report
+
+    monkeypatch.setenv("FACILITATOR_PDF", "browser")
+    monkeypatch.setenv("FACILITATOR_BROWSER", "/usr/bin/chromium")
+    with opened_rooms([str(r.path) for r in rooms.values()], Library(tmp_path / "data")) as opened:
+        [pdf] = write_event_report(opened, title="Consultatiedag Zwolle", out_dir=tmp_path,
+                                   formats=["pdf"])
+    assert "Skia/PDF" in subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                                        text=True).stdout
+    text = _flat(_pdftotext(pdf))
+    for fixture in rooms.values():
+        for contribution in fixture.texts:
+            if contribution != ARABIC:
+                assert _flat(contribution) in text, contribution
+    assert ARABIC.split(maxsplit=1)[1] in text
+    assert _pdftotext(pdf, "-f", "2", "-l", "2").startswith("Consultatiedag Zwolle")
+    assert not _pdftotext(pdf, "-f", "1", "-l", "1").startswith("Consultatiedag Zwolle")

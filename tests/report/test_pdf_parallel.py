@@ -10,15 +10,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from pdf_helpers import needs_pdf
+from pdf_helpers import needs_weasyprint
 from report_session import Fixed
 
 from facilitator.bench.report import make_session
 from facilitator.report import build_report, pdf
 from facilitator.store.store import SessionStore
 
-pytestmark = [needs_pdf, pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                            reason="poppler-utils (pdftotext) not installed")]
+pytestmark = [needs_weasyprint,
+              pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                 reason="poppler-utils (pdftotext) not installed")]
+
+
+@pytest.fixture(autouse=True)
+def weasyprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printing in parts is WeasyPrint's (a browser prints the whole report at once)."""
+    monkeypatch.setenv("FACILITATOR_PDF", "weasyprint")
 
 
 def _page_text(path: Path, page: int) -> str:

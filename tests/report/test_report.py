@@ -222,24 +222,6 @@ def test_html_is_self_contained_and_marks_direction(written: dict[str, Path]) ->
     assert re.search(r"<td>" + re.escape(DUTCH), html)
 
 
-def test_text_direction() -> None:
-    import sys
-    import unicodedata
-
-    from facilitator.report.html import _RTL_CANDIDATE, text_direction
-
-    assert text_direction(DUTCH) == "" and text_direction("") == ""
-    assert text_direction(ARABIC) == "rtl" and text_direction(FARSI) == "rtl"
-    assert text_direction("«" + ARABIC + "» ok") == "rtl"  # the first strong character counts
-    assert text_direction("Amal: " + ARABIC) == "ltr"  # mixed: keep it isolated
-    assert text_direction("١٢٣") == ""  # Arabic-Indic digits only: no strong character
-    # The quick pre-scan must find every right-to-left character there is.
-    missed = [hex(c) for c in range(sys.maxunicode + 1)
-              if unicodedata.bidirectional(chr(c)) in ("R", "AL")
-              and not _RTL_CANDIDATE.match(chr(c))]
-    assert missed == []
-
-
 @needs_pdf
 @needs_poppler
 def test_user_text_is_text_in_pdf(written: dict[str, Path]) -> None:
@@ -295,9 +277,11 @@ def test_missing_weasyprint_still_writes_the_rest(
     fixed: Fixed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint → ImportError
+    monkeypatch.setenv("FACILITATOR_PDF", "weasyprint")  # no browser to fall back on
     with pytest.raises(ReportError) as caught:
         write_report(fixed.path, formats=["md", "pdf", "csv"], out_dir=tmp_path)
-    assert "libpango-1.0-0 libpangoft2-1.0-0" in str(caught.value)
+    if sys.platform.startswith("linux"):
+        assert "libpango-1.0-0 libpangoft2-1.0-0" in str(caught.value)
     assert (tmp_path / f"{SESSION_ID}.md").exists()
     assert (tmp_path / f"{SESSION_ID}-votes.csv").exists()
     assert not (tmp_path / f"{SESSION_ID}.pdf").exists()

@@ -26,6 +26,9 @@ def headless(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     original = FacilitatorApp.run_async
 
     async def run_async(self: FacilitatorApp, **_: Any) -> Any:
+        # On 127.0.0.1 no phone can connect, and the preflight would say so over the session
+        # screen (test_the_preflight_at_the_start checks that): these tests are about quitting.
+        self.preflight = "preflight" in pilots[1:]
         return await original(self, headless=True, size=(120, 35),
                               auto_pilot=pilots[0] if pilots else None)
 
@@ -66,6 +69,38 @@ def test_normal_quit_returns_zero(library: Library, templates: Templates,
     import asyncio as aio
 
     aio.run(reopened.close())
+
+
+def test_the_preflight_at_the_start(library: Library, templates: Templates,
+                                   headless: list[Any]) -> None:
+    """``facilitator run`` checks whether phones can connect once the page listens, and shows
+    why not when something is wrong: here the page listens on 127.0.0.1 only."""
+    import asyncio
+
+    from textual.widgets import Static
+
+    from facilitator.tui.screens.preflight import PreflightScreen
+
+    path = asyncio.run(_session(library, templates))
+
+    async def look(pilot: Pilot[Any]) -> None:
+        for _ in range(200):  # the host starts, then the checks run in a thread
+            await pilot.pause(0.05)
+            if isinstance(pilot.app.screen, PreflightScreen):
+                break
+        assert isinstance(pilot.app.screen, PreflightScreen)
+        await pilot.pause(0.1)
+        found = pilot.app.screen.query_one("#preflight-found", Static)
+        assert "listens only on this laptop" in str(found.render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SessionScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+
+    headless += [look, "preflight"]
+    assert _run(library, templates, path) == 0
 
 
 def test_after_quitting_the_terminal_says_where_the_session_is(

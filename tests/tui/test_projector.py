@@ -66,6 +66,7 @@ def browser_opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return True
 
     monkeypatch.setattr(webbrowser, "open", open_in_browser)
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop to open it on (Linux without one: none)
     return opened
 
 

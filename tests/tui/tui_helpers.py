@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from facilitator.core.joining import wall_token
+from facilitator.core.joining import moderation_token, wall_token
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.feed import FeedTable
@@ -72,6 +72,15 @@ class FakeServer:
     def organiser_url(self) -> str | None:
         secret = self.store.info.organiser_secret
         return f"http://192.168.1.20:8080/o/{secret}" if secret else None
+
+    @property
+    def moderation_url(self) -> str:
+        return f"http://127.0.0.1:8080/m/{moderation_token(self.store.info.secret)}"
+
+    @property
+    def comoderator_url(self) -> str | None:
+        secret = self.store.info.comoderator_secret
+        return f"http://192.168.1.20:8080/c/{secret}" if secret else None
 
     @property
     def port(self) -> int:

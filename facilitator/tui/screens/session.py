@@ -1108,10 +1108,9 @@ class SessionScreen(Screen[None]):
     def action_joining(self) -> None:
         self.app.push_screen(JoiningDialog(self.store))
 
-    def action_organiser(self) -> None:
-        def show() -> None:
-            self.app.push_screen(OrganiserScreen(self.store), lambda _: self._area_join())
-
+    def _unless_projected(self, question: str, show: Callable[[], object]) -> None:
+        """``show`` at once on the facilitator's own screen; on one that may be what the room
+        sees, only once the facilitator says yes to ``question``."""
         if not self.projected:
             show()
             return
@@ -1120,12 +1119,52 @@ class SessionScreen(Screen[None]):
             if yes:
                 show()
 
-        # The organiser link is a secret; this screen may be what the room sees.
         self.app.push_screen(ConfirmDialog(
+            question + "\n" + _("(W puts the wall on the projector; P says this screen is your "
+                                "own.)"), yes=_("Show it"), no=_("Not now")), answered)
+
+    def action_organiser(self) -> None:
+        self._unless_projected(
             _("This screen may be on the projector, and the organiser link is a secret: "
-              "whoever reads it can follow this room. Show it here?\n"
-              "(W puts the wall on the projector; P says this screen is your own.)"),
-            yes=_("Show it"), no=_("Not now")), answered)
+              "whoever reads it can follow this room. Show it here?"),
+            lambda: self.app.push_screen(OrganiserScreen(self.store),
+                                         lambda _: self._area_join()))
+
+    def action_moderate(self) -> None:
+        """The round's contributions in this laptop's browser, right-to-left text shown right
+        (the moderation page, facilitator/web/moderation.py)."""
+        url = self.facilitator.server_url("moderation")
+        if url is None:
+            self.notify(_("The participant page is not running, so neither is the moderation "
+                          "page."), severity="warning", markup=False)
+            return
+        self._unless_projected(
+            _("This screen may be on the projector, and the moderation page shows hidden "
+              "contributions and those waiting for approval too. Open it here?"),
+            lambda: self.run_worker(self._moderate(f"{url}?round={self.spec.id}"),
+                                    group="browser", exit_on_error=False))
+
+    async def _moderate(self, url: str) -> None:
+        if await self.facilitator.open_in_browser(url):
+            self.notify(_("Opened in the browser: {url}").format(url=url), markup=False,
+                        timeout=8)
+        else:
+            self.notify(_("No browser could be opened from here: open {url} in a browser on "
+                          "this laptop.").format(url=url), severity="warning", timeout=30,
+                        markup=False)
+
+    def action_network_check(self) -> None:
+        from facilitator.tui.screens.preflight import PreflightScreen
+
+        self.app.push_screen(PreflightScreen())
+
+    def action_comoderator(self) -> None:
+        from facilitator.tui.screens.comoderator import ComoderatorScreen
+
+        self._unless_projected(
+            _("This screen may be on the projector, and the co-moderator link is a secret: "
+              "whoever reads it can change what the room sees. Show it here?"),
+            lambda: self.app.push_screen(ComoderatorScreen(self.store)))
 
     def round_open(self) -> bool:
         state = self.store.round_state(self.spec.id)

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from facilitator.tui.i18n import _, ngettext
 from facilitator.tui.widgets import tcss
+from facilitator.tui.widgets.feed import RTL_SIGN
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class DetailShown:
     actions: tuple[ActionLine, ...] = ()
     marked: int = 0
     """How many other contributions are marked (m merges them into this one)."""
+    rtl: bool = False
+    """It holds right-to-left letters, which a terminal without bidi draws wrong."""
 
 
 def detail_text(shown: DetailShown | None) -> Text:
@@ -54,6 +57,10 @@ def detail_text(shown: DetailShown | None) -> Text:
                     style="bold yellow")
     text.append("\n")
     text.append(shown.text)
+    if shown.rtl:
+        text.append(f"\n{RTL_SIGN} " + _(
+            "Right to left: a terminal may draw it unjoined and in the wrong order. B shows it "
+            "right, in the browser; K gives a colleague who reads it a link."), style="magenta")
     if shown.original:
         text.append("\n" + _("first sent as: "), style="dim")
         text.append(shown.original, style="dim")

@@ -50,6 +50,11 @@ screen (a layout redraws every widget: at 200 new contributions a second that wa
 laptop's time); the screen is laid out again this long after, for the scroll bar."""
 
 
+RTL_SIGN = "◄"
+"""Before a contribution with right-to-left letters (Arabic, Farsi...): a terminal without bidi,
+Windows Terminal among them, draws it unjoined and in the wrong order (B shows it right)."""
+
+
 def one_line(text: str) -> str:
     return " ⏎ ".join(line for line in text.splitlines() if line.strip())
 
@@ -398,6 +403,8 @@ def legend() -> list[tuple[str, str]]:
     return [
         ("●", _("marked (space): hidden, sorted or merged together")),
         ("✎", _("typed in by the facilitator (a paper card)")),
+        (RTL_SIGN, _("written right to left (Arabic, Farsi): this terminal may draw it wrong; "
+                     "B shows it right, in the browser")),
         ("→ #12", _("merged into #12 (u takes it out again)")),
         ("×3", _("said 3 times: itself and 2 merged into it")),
         ("★", _("a bold idea (b)")),
