@@ -232,8 +232,12 @@ class SessionFile(Storage):
     def stage(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> None:
         """Set (or, for None, remove) a document in the next commit. Encoded once, here: the
         same bytes go into the journal line and, later, into the compacted file."""
+        self.stage_encoded(table, doc_id, None if doc is None else orjson.dumps(doc))
+
+    def stage_encoded(self, table: str, doc_id: int, body: bytes | None) -> None:
+        """:meth:`stage` for a document the caller has encoded already (as JSON)."""
         self._refuse_if_read_only()
-        encoded = self._encode(table, doc_id, doc)
+        encoded = self._encode_body(table, doc_id, body)
         self._staged.setdefault(table, {})[doc_id] = encoded
 
     @property
@@ -376,12 +380,15 @@ class SessionFile(Storage):
     # -- encoding --------------------------------------------------------------------------
 
     def _encode(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> bytes | None:
+        return self._encode_body(table, doc_id, None if doc is None else orjson.dumps(doc))
+
+    def _encode_body(self, table: str, doc_id: int, body: bytes | None) -> bytes | None:
         block = self._encoded.setdefault(table, {}).setdefault(doc_id // ENCODE_BLOCK, {})
         self._block_bytes.pop((table, doc_id // ENCODE_BLOCK), None)
-        if doc is None:
+        if body is None:
             block.pop(doc_id, None)
             return None
-        encoded = orjson.dumps(str(doc_id)) + b":" + orjson.dumps(doc)
+        encoded = orjson.dumps(str(doc_id)) + b":" + body
         block[doc_id] = encoded
         return encoded
 

@@ -89,6 +89,8 @@ R = TypeVar("R", bound=Record)
 T = TypeVar("T")
 
 Subscriber = Callable[[tuple[Change, ...]], None]
+Written = tuple[str, int, bytes | None]
+"""One record a commit wrote: its table, its id, its document as JSON (None: it is gone)."""
 
 _SAID_ON_JOINING = ("lang", "stakeholder", "name", "consent_named", "table_group")
 MAX_SETS = 5
@@ -194,6 +196,7 @@ class SessionStore:
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
         self._subscribers: list[Subscriber] = []
+        self._followers: list[Callable[[list[Written]], None]] = []
         self._closed = False
 
     # -- opening and closing -------------------------------------------------------------------
@@ -296,6 +299,13 @@ class SessionStore:
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber)
 
+    def subscribe_written(self, follower: Callable[[list[Written]], None]) -> Callable[[], None]:
+        """Call ``follower`` after every commit with what it wrote: each record's document as
+        the session file holds it (the same bytes, encoded once), for a copy of the session
+        elsewhere (:meth:`take_in`). Returns the unsubscribe."""
+        self._followers.append(follower)
+        return lambda: self._followers.remove(follower)
+
     @property
     def queued(self) -> int:
         """Changes waiting for the next commit."""
@@ -330,6 +340,8 @@ class SessionStore:
         facilitator's screen to serve as well), then write it as one commit."""
         batch = _Batch(self)
         results: list[tuple[_Pending, Any]] = []
+        encoded: dict[tuple[str, int], tuple[Record, bytes]] = {}
+        """Each record as this batch encoded it: staged as it is, unless changed since."""
         started = time.perf_counter()
         taken = 0
         for item in queue:
@@ -343,8 +355,8 @@ class SessionStore:
                 result = item.change(batch)
                 for (table, doc_id), _ in batch.log[mark:]:
                     record = self._records[table].get(doc_id)
-                    if record is not None:
-                        orjson.dumps(record.to_doc())  # refuse what cannot be written
+                    if record is not None:  # encoded now, to refuse what cannot be written
+                        encoded[(table, doc_id)] = (record, orjson.dumps(record.to_doc()))
                 results.append((item, result))
             except Exception as exc:  # a refused change: undo its partial effects, keep the rest
                 batch.undo(mark)
@@ -352,12 +364,12 @@ class SessionStore:
                     item.future.set_exception(exc)
         del queue[:taken]
         touched = batch.touched()
-        self._stage(touched)
+        written = self._stage(touched, encoded)
         try:
             await self.file.commit()
         except WriteFailed as error:
             batch.undo()
-            self._stage(touched)  # the records as they were, staged for the next commit
+            self._stage(touched, {})  # the records as they were, staged for the next commit
             for item, _ in results:
                 if not item.future.cancelled():
                     item.future.set_exception(error)
@@ -366,15 +378,41 @@ class SessionStore:
             if not item.future.cancelled():
                 item.future.set_result(result)
         if touched:
-            self._publish(touched)
+            self._publish(touched, written)
 
-    def _stage(self, keys: Iterable[tuple[str, int]]) -> None:
-        """Hand the records' current documents to the session file for the next commit."""
+    def _stage(self, keys: Iterable[tuple[str, int]],
+               encoded: dict[tuple[str, int], tuple[Record, bytes]]) -> list[Written]:
+        """Hand the records' current documents to the session file for the next commit, each
+        encoded once: as the batch encoded it when the record is still that one."""
+        written: list[Written] = []
         for table, doc_id in keys:
             record = self._records[table].get(doc_id)
-            self.file.stage(table, doc_id, record.to_doc() if record is not None else None)
+            body: bytes | None = None
+            if record is not None:
+                done = encoded.get((table, doc_id))
+                body = done[1] if done is not None and done[0] is record else \
+                    orjson.dumps(record.to_doc())
+            self.file.stage_encoded(table, doc_id, body)
+            written.append((table, doc_id, body))
+        return written
 
-    def _publish(self, touched: dict[tuple[str, int], Record | None]) -> None:
+    def take_in(self, written: Iterable[tuple[str, int, Record | None]]) -> None:
+        """Take in one commit that the session's writer made elsewhere (each record as it is
+        now, None when it is gone), then tell the subscribers as a commit here would: how a
+        store opened read-only follows the writer (``facilitator.host.copy``)."""
+        touched: dict[tuple[str, int], Record | None] = {}
+        for table, doc_id, record in written:
+            old = self._records[table].get(doc_id)
+            touched.setdefault((table, doc_id), old)
+            if record is not None:
+                self._put(record)
+            elif old is not None:
+                self._unindex(old)
+        if touched:
+            self._publish(touched)
+
+    def _publish(self, touched: dict[tuple[str, int], Record | None],
+                 written: list[Written] | None = None) -> None:
         inserted: dict[str, list[int]] = {}
         updated: dict[str, list[int]] = {}
         for (table, doc_id), old in touched.items():
@@ -388,6 +426,12 @@ class SessionStore:
                 subscriber(changes)
             except Exception:  # one broken listener must not stop the others
                 log.exception("store subscriber failed")
+        if written is not None:
+            for follower in list(self._followers):
+                try:
+                    follower(written)
+                except Exception:
+                    log.exception("store follower failed")
 
     # -- in-memory records and indexes ---------------------------------------------------------
 
