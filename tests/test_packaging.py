@@ -59,4 +59,4 @@ def test_the_wheel_holds_every_file_the_app_reads(tmp_path: Path) -> None:
         names = set(zipfile.ZipFile(wheel).namelist())
     missing = sorted(wanted - names)
     assert not missing, f"not in the wheel: {missing}"
-    assert "facilitator/cli.py" in names and "facilitator/web/host.py" in names
+    assert "facilitator/cli.py" in names and "facilitator/host/serve.py" in names

@@ -4,7 +4,7 @@ Two configurations, each as its command builds it:
 
 - ``a``: ``facilitator run``: the Textual app, headless through ``App.run_test``, with the
   participant server and the store in a child process of their own
-  (:func:`facilitator.tui.app.hosted_server`); the benchmark measures the two apart;
+  (:func:`facilitator.tui.app.child_host`); the benchmark measures the two apart;
 - ``b``: ``facilitator serve``: :class:`ParticipantServer` alone in a plain asyncio loop.
 
 The benchmark's hand on the laptop (:class:`Hand`) is a thread of its own, as a terminal's
@@ -30,8 +30,8 @@ from textual.driver import Driver
 from textual.drivers.headless_driver import HeadlessDriver
 
 from facilitator.core.model import Change
+from facilitator.host.copy import SessionCopy
 from facilitator.store.library import Library, Templates
-from facilitator.store.replica import StoreReplica
 from facilitator.store.store import SessionStore
 
 SCREEN = (160, 45)
@@ -183,8 +183,8 @@ async def committed(store: SessionStore, table: str, change: Callable[[], Awaita
 
     def on_change(changes: tuple[Change, ...]) -> None:
         if not seen and any(c.table == table for c in changes):
-            # in (a) the TUI's replica hears of it: the host says when it committed
-            at = store.committed_at if isinstance(store, StoreReplica) else None
+            # in (a) the TUI's copy hears of it: the host says when it committed
+            at = store.committed_at if isinstance(store, SessionCopy) else None
             seen.append(at or time.monotonic())
 
     unsubscribe = store.subscribe(on_change)
@@ -261,12 +261,12 @@ async def _serve_alone(conn: multiprocessing.connection.Connection, path: Path) 
 
 async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> None:
     """(a) as ``facilitator run`` builds it (:func:`facilitator.tui.app.run_tui`), headless."""
-    from facilitator.tui.app import FacilitatorApp, hosted_server
-    from facilitator.web.host import HostedServer
+    from facilitator.host.handle import ChildHost
+    from facilitator.tui.app import FacilitatorApp, child_host
 
     app = FacilitatorApp(Library(path.parent.parent), Templates(),
                          store=SessionStore.open(path),  # the app hands it to the host
-                         server_factory=hosted_server("127.0.0.1", 0, None))
+                         host_factory=child_host("127.0.0.1", 0, None))
     clock = FrameClock(app)
     app.driver_class = clock.driver_class()
     try:
@@ -274,7 +274,7 @@ async def _run_app(conn: multiprocessing.connection.Connection, path: Path) -> N
             while not app.server_ready and not app.server_problem:
                 await asyncio.sleep(0.05)
             server = app.server
-            if not isinstance(server, HostedServer) or not app.server_ready \
+            if not isinstance(server, ChildHost) or not app.server_ready \
                     or app.store is None:
                 raise RuntimeError(f"the participant server did not start: {app.server_problem}")
             done = asyncio.Event()

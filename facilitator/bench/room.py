@@ -3,7 +3,7 @@
 Three processes per run: the benchmark (this module: it directs the phases and measures the
 others from outside with psutil), the laptop (:mod:`facilitator.bench.laptop`, in one of two
 configurations: (a) ``facilitator run``, the Textual app with the participant server and the
-store in a child process of their own (:mod:`facilitator.web.host`), measured apart; (b)
+store in a child process of their own (:mod:`facilitator.host`), measured apart; (b)
 ``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`, one
 load process of browser-like clients; its own CPU use is printed, to show it is not the
 limit). Each configuration runs at 0, 5,000 and 20,000 contributions already in the round.

@@ -56,7 +56,7 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
     from facilitator.tui.widgets.feed import FeedTable
 
     library = Library(store.path.parent.parent)
-    app = FacilitatorApp(library, Templates(), store=store, lang="en", server_factory=None)
+    app = FacilitatorApp(library, Templates(), store=store, lang="en", host_factory=None)
     row_ms: list[float] = []
     key_ms: list[float] = []
     watch: dict[str, Any] = {}

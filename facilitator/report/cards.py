@@ -21,6 +21,8 @@ from facilitator.report.html import environment
 from facilitator.report.model import DOMAIN, report_language
 from facilitator.report.pdf import PdfUnavailable, write_pdf
 from facilitator.report.write import ReportError
+from facilitator.store.documents import checked_join_base
+from facilitator.store.files import address_path, read_sidecar
 from facilitator.store.store import SessionStore
 
 INSTRUCTIONS: dict[str, tuple[str, str]] = {
@@ -101,9 +103,19 @@ def cards_base(store: SessionStore, *, public_url: str | None = None, host: str 
     address."""
     if public_url:
         return public_url.rstrip("/"), False
-    if host is None and port is None and store.info.join_base:
-        return store.info.join_base, True
+    if host is None and port is None:
+        recorded = recorded_base(store)
+        if recorded:
+            return recorded, True
     return base_url(host or default_host(), port or DEFAULT_PORT), False
+
+
+def recorded_base(store: SessionStore) -> str | None:
+    """The address the session's participant page last ran on: the address file the server
+    writes beside the session, else what a session from before it kept in its document."""
+    sidecar = read_sidecar(address_path(store.path))
+    return checked_join_base(sidecar.get("base")) if sidecar is not None else \
+        store.info.join_base or None
 
 
 def render_cards(store: SessionStore, base: str) -> str:

@@ -119,7 +119,23 @@ ViewState = _document(
         "stakeholder_filter": NotRequired[GroupRef],
     },
 )
-"""The facilitator's screen state (``SessionScreen.view_state`` in the TUI)."""
+"""The facilitator's screen state (``SessionScreen.view_state`` in the TUI): kept in the view
+file beside the session (``files.view_path``); a session from before that has it here."""
+_VIEW_STATE: TypeAdapter[dict[str, Any]] = TypeAdapter(ViewState)
+
+
+def checked_view_state(raw: object) -> dict[str, Any] | None:
+    """A view file's content, checked as a session's view state is; None when it is not one."""
+    try:
+        return dict(_VIEW_STATE.validate_python(raw))
+    except ValidationError:
+        return None
+
+
+def checked_join_base(raw: object) -> str | None:
+    """An address file's base URL, checked as a session's ``join_base`` is; None when not."""
+    return raw if isinstance(raw, str) and re.fullmatch(JOIN_BASE_PATTERN, raw) else None
+
 
 FIELDS: dict[str, dict[str, Any]] = {
     "session": {

@@ -11,6 +11,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -89,8 +90,9 @@ class WriteFailed(StoreError):
 
 # -- the session file and its sidecar files ----------------------------------------------------
 #
-# Every file kept beside a session (lock, backup, temp files, and any added later) is named from
-# the session's real path, so two names for one session can never mean two locks.
+# Every file kept beside a session is named from the session's real path, so two names for one
+# session can never mean two locks: the lock, the backup, temp files, the journal
+# (``journal.journal_path``), the facilitator's view and the page's address (below).
 
 
 def real_session_path(path: Path) -> Path:
@@ -108,6 +110,46 @@ def backup_path(path: Path) -> Path:
 
 def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
+
+
+def view_path(path: Path) -> Path:
+    """The facilitator's view of the session (view, filters, cursor): the TUI's own file, never
+    in the session document, so that moving the cursor is no commit that phones hear of."""
+    return path.with_name(path.name + ".view")
+
+
+def address_path(path: Path) -> Path:
+    """Where the session's participant page last ran (its base URL), written by the server,
+    read by ``facilitator cards`` in another process."""
+    return path.with_name(path.name + ".address")
+
+
+SIDECAR_LIMIT = 64 * 1024
+"""The most a view or address file may hold (both hold a few dozen bytes)."""
+
+
+def write_sidecar(path: Path, data: dict[str, Any]) -> None:
+    """Write a small sidecar file (:func:`view_path`, :func:`address_path`) as JSON, whole or
+    not at all."""
+    write_atomic(path, orjson.dumps(data))
+
+
+def read_sidecar(path: Path) -> dict[str, Any] | None:
+    """A sidecar's JSON object; None when there is none, or it cannot be read or is not one
+    (then said in the log: a sidecar is a convenience, never a reason to refuse a session)."""
+    try:
+        data = orjson.loads(read_regular_file(path, SIDECAR_LIMIT, "a sidecar file"))
+    except StoreError as exc:
+        if os.path.lexists(path):
+            log.warning("%s", exc)
+        return None
+    except orjson.JSONDecodeError as exc:
+        log.warning("%s: not JSON, ignored (%s)", path, exc)
+        return None
+    if not isinstance(data, dict):
+        log.warning("%s: not a JSON object, ignored", path)
+        return None
+    return data
 
 
 def temp_path(path: Path, kind: str = "") -> Path:

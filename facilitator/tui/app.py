@@ -1,6 +1,6 @@
-"""The facilitator's app: the home screen or a session, the participant server (in a process
-of its own, :func:`hosted_server`, or in the app's loop, :func:`participant_server`), and
-:func:`run_tui`, the entry point of ``facilitator run`` and ``facilitator demo``.
+"""The facilitator's app: the home screen or a session, the session's host (the participant
+server and the store, :mod:`facilitator.host`), and :func:`run_tui`, the entry point of
+``facilitator run`` and ``facilitator demo``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -34,14 +34,15 @@ from facilitator.tui import actions
 from facilitator.tui.i18n import _, set_language
 from facilitator.tui.messages import ReportFailed, ReportReady
 from facilitator.tui.screens.dialogs import ConfirmDialog
+from facilitator.tui.view_file import save_view
 
 if TYPE_CHECKING:
-    from facilitator.web.host import HostedServer, HostLost
+    from facilitator.host.handle import Host, HostLost
 
 log = logging.getLogger(__name__)
 
 SAVE_WITHIN_S = 5.0
-"""How long quitting waits to save the screen state before it stops the server anyway."""
+"""How long quitting waits to save the facilitator's view before it goes on anyway."""
 
 EXIT_OK, EXIT_CRASHED = 0, 1
 
@@ -54,32 +55,6 @@ def has_desktop() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-class Server(Protocol):
-    """What the app needs of the participant server (facilitator.web.server.ParticipantServer)."""
-
-    @property
-    def join_url(self) -> str: ...
-    @property
-    def room_link(self) -> str: ...
-    @property
-    def room_links(self) -> list[str]: ...
-    @property
-    def wall_url(self) -> str: ...
-    @property
-    def organiser_url(self) -> str | None: ...
-    @property
-    def moderation_url(self) -> str: ...
-    @property
-    def comoderator_url(self) -> str | None: ...
-    @property
-    def candidate_urls(self) -> list[str]: ...
-    @property
-    def devices_seen(self) -> int: ...
-    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]: ...
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class ServerState:
     """Whether the participant page runs, and if not, why not ("" while it starts)."""
@@ -88,31 +63,19 @@ class ServerState:
     problem: str = ""
 
 
-ServerFactory = Callable[[SessionStore], Server]
+HostFactory = Callable[[SessionStore], "Host"]
+"""Makes the host of the session the app opened: :class:`facilitator.host.handle.ChildHost`
+for ``facilitator run`` (:func:`child_host`); the tests make an ``InProcessHost``."""
 
 
-def hosted_server(host: str | None, port: int, public_url: str | None) -> ServerFactory:
-    """What ``facilitator run`` uses: the participant server and the store in a process of
-    their own (:mod:`facilitator.web.host`), the TUI on a copy of the session."""
+def child_host(bind: str | None, port: int, public_url: str | None) -> HostFactory:
+    """What ``facilitator run`` uses: the participant server and the session's store in a
+    process of their own (:mod:`facilitator.host`), the TUI on a copy of the session."""
 
-    def make(store: SessionStore) -> Server:
-        from facilitator.web.host import HostedServer
+    def make(store: SessionStore) -> Host:
+        from facilitator.host.handle import ChildHost
 
-        server: Server = HostedServer(store, host=host, port=port, public_url=public_url)
-        return server
-
-    return make
-
-
-def participant_server(host: str | None, port: int, public_url: str | None) -> ServerFactory:
-    """The real participant server in the app's own loop, imported only when a session opens
-    (tests drive it so; ``facilitator run`` uses :func:`hosted_server`)."""
-
-    def make(store: SessionStore) -> Server:
-        from facilitator.web.server import ParticipantServer
-
-        server: Server = ParticipantServer(store, host=host, port=port, public_url=public_url)
-        return server
+        return ChildHost(store, bind=bind, port=port, public_url=public_url)
 
     return make
 
@@ -157,7 +120,7 @@ class FacilitatorApp(App[int]):
         *,
         store: SessionStore | None = None,
         lang: str | None = None,
-        server_factory: ServerFactory | None = None,
+        host_factory: HostFactory | None = None,
         clock: Callable[[], float] = time.time,
         preflight: bool = False,
         open_wall: bool = False,
@@ -167,10 +130,15 @@ class FacilitatorApp(App[int]):
         self.library = library
         self.templates = templates
         self.store = store
-        self.server_factory = server_factory
-        self.server: Server | None = None
+        self.host_factory = host_factory
+        """None: the session stays in the app's loop, without phones (the TUI benchmark)."""
+        self.server: Host | None = None
+        """The session's host: the participant server's links, and its state."""
         self.clock = clock
         self.last_view_state: dict[str, Any] | None = None
+        """The facilitator's view as it is now (saved on quitting at the latest)."""
+        self._view_saved: dict[str, Any] | None = None
+        """The view as the view file holds it (None: not written in this run)."""
         self.report_formats: tuple[str, ...] = ("md", "html", "pdf")
         self.preflight = preflight
         """Check once the page listens whether phones can reach it, and show the preflight
@@ -191,26 +159,19 @@ class FacilitatorApp(App[int]):
     # -- the session and its participant server -----------------------------------------------
 
     def start_session(self, store: SessionStore, *, switch: bool = True) -> None:
-        """Show the session and start its participant server. A server in a process of its
-        own (``HostedServer``) takes the session there first; the screen then shows the copy
-        it follows."""
-        from facilitator.web.host import HostedServer
-
+        """Show the session and start its host: an opening screen while the host takes the
+        session, then the session's screen on the copy it follows."""
         self.store = store
         self.sub_title = store.info.title
-        server = self.server_factory(store) if self.server_factory is not None else None
-        self.server = server
-        if isinstance(server, HostedServer):
-            from facilitator.tui.screens.opening import OpeningScreen
-
-            self._show(OpeningScreen(), switch)
-            self.run_worker(self._host_session(server), group="server", exit_on_error=False)
+        if self.host_factory is None:
+            self._show(self._session_screen(store), switch)
+            self.server_state = ServerState(problem=_("The participant page is off."))
             return
-        self._show(self._session_screen(store), switch)
-        self.server_state = ServerState(
-            problem="" if server else _("The participant page is off."))
-        if server is not None:
-            self.run_worker(self._start_server(server), group="server", exit_on_error=False)
+        from facilitator.tui.screens.opening import OpeningScreen
+
+        self.server = self.host_factory(store)
+        self._show(OpeningScreen(), switch)
+        self.run_worker(self._host_session(self.server), group="server", exit_on_error=False)
 
     def _session_screen(self, store: SessionStore) -> Screen[Any]:
         from facilitator.tui.screens.session import SessionScreen
@@ -224,7 +185,7 @@ class FacilitatorApp(App[int]):
         else:
             self.push_screen(screen)
 
-    async def _host_session(self, server: HostedServer) -> None:
+    async def _host_session(self, server: Host) -> None:
         """The session into the host's process; then its screen, in place of the opening one."""
         try:
             store = await server.take_over()
@@ -257,7 +218,7 @@ class FacilitatorApp(App[int]):
         self.server_state = ServerState(problem=why)
         self.notify(why, severity="error", timeout=30, markup=False)
 
-    async def _start_server(self, server: Server) -> None:
+    async def _start_server(self, server: Host) -> None:
         """Wait until the server listens. One that does not start stays the app's to stop on
         quitting: in a process of its own it still holds the session."""
         try:
@@ -395,20 +356,30 @@ class FacilitatorApp(App[int]):
     def action_export_report(self) -> None:
         self.export_report()
 
+    def save_view(self, state: dict[str, Any]) -> None:
+        """Keep the facilitator's view in the view file beside the session (a worker: the
+        file is fsynced). Not a change of the session: nobody else hears of it."""
+        self.last_view_state = state
+        if self.store is None or state == self._view_saved:
+            return
+        self._view_saved = state
+        self.run_worker(asyncio.to_thread(save_view, self.store.path, state), group="view",
+                        exit_on_error=False)
+
     async def shutdown(self) -> None:
-        """Save the screen state, stop the server and close the store (flushing). Idempotent.
-        The screen state goes first: a server in its own process holds the session."""
+        """Save the view, stop the host and close the store (flushing). Idempotent."""
         if self._shut:
             return
         self._shut = True
         store = self.store
         try:
-            if store is not None and not store.closed and self.last_view_state is not None \
-                    and self.last_view_state != store.info.view_state:
-                await asyncio.wait_for(store.update_session(view_state=self.last_view_state),
+            state = self.last_view_state
+            if store is not None and state is not None and state != self._view_saved:
+                self._view_saved = state
+                await asyncio.wait_for(asyncio.to_thread(save_view, store.path, state),
                                        SAVE_WITHIN_S)
-        except (StoreError, TimeoutError):
-            log.exception("the screen state could not be saved")
+        except (OSError, TimeoutError):
+            log.exception("the view could not be saved")
         finally:
             if self.server is not None:
                 try:
@@ -549,7 +520,7 @@ def run_tui(
     elif template is not None:
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
-                         server_factory=hosted_server(host, port, public_url), open_wall=wall,
+                         host_factory=child_host(host, port, public_url), open_wall=wall,
                          preflight=True)
     del store  # the app hands it to the host and keeps the replica: no second copy in memory
 

@@ -1,6 +1,6 @@
 """Where phones, the wall and the organiser reach a running session: the addresses both the
 participant server and the TUI's view of a server in another process
-(:class:`facilitator.web.host.HostedServer`) show. No aiohttp here: the TUI's process never
+(:class:`facilitator.host.handle.Host`) show. No aiohttp here: the TUI's process never
 loads the web stack when the server runs in a process of its own."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from aiohttp import web
 from facilitator.collector import collect_young_less_often
 from facilitator.platforms import STOP_SIGNALS, on_signals
 from facilitator.store.documents import JOIN_BASE_PATTERN
-from facilitator.store.files import StoreError
+from facilitator.store.files import address_path, write_sidecar
 from facilitator.store.store import SessionStore
 from facilitator.web.addresses import Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
@@ -114,14 +114,15 @@ class ParticipantServer(Addresses):
         raise last
 
     async def _record_base_url(self) -> None:
-        """Keep where phones reach us in the session, so that ``facilitator cards`` (another
-        process) prints table cards with this address and port."""
+        """Keep where phones reach us in the address file beside the session (not in the
+        session: no phone hears of it), so that ``facilitator cards`` (another process) prints
+        table cards with this address and port."""
         url = self.base_url
-        if url == self.store.info.join_base or not re.fullmatch(JOIN_BASE_PATTERN, url):
+        if not re.fullmatch(JOIN_BASE_PATTERN, url):
             return
         try:
-            await self.store.update_session(join_base=url)
-        except StoreError as exc:  # the phones matter more than the cards: serve anyway
+            await asyncio.to_thread(write_sidecar, address_path(self.store.path), {"base": url})
+        except OSError as exc:  # the phones matter more than the cards: serve anyway
             log.warning("could not record the participant page's address: %s", exc)
 
     async def stop(self) -> None:

@@ -68,12 +68,12 @@ def test_the_import_scanner_sees_nested_imports(tmp_path: Path) -> None:
 
 
 def test_the_tuis_process_does_not_load_the_web_stack() -> None:
-    """With the server in its own process (facilitator.web.host), the TUI's side of it imports
+    """With the server in its own process (facilitator.host), the TUI's side of it imports
     neither aiohttp nor Jinja2: the screen's process stays small and starts fast."""
     import subprocess
     import sys
 
-    probe = ("import sys, facilitator.tui.app, facilitator.web.host; "
+    probe = ("import sys, facilitator.tui.app, facilitator.host.handle; "
              "print(sorted(m for m in ('aiohttp', 'jinja2') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, encoding="utf-8",
                             check=True, cwd=ROOT).stdout.strip()

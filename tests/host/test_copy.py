@@ -1,7 +1,7 @@
-"""The TUI's replica of a session another process writes (facilitator.store.replica), here with
-the writing store in the same process: after a whole round of joins, contributions, merges,
-themes, samples and ballots, the replica holds what the writer holds and ranks the same way,
-and every refusal comes back as the same refusal."""
+"""The TUI's copy of a session its host writes (facilitator.host.copy), here with the writing
+store in the same process and every commit and answer through the frames: after a whole round
+of joins, contributions, merges, themes, samples and ballots, the copy holds what the writer
+holds and ranks the same way, and every refusal comes back as the same refusal."""
 
 from __future__ import annotations
 
@@ -14,32 +14,62 @@ import pytest
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Flag
-from facilitator.store.files import StoreError, WriteFailed
-from facilitator.store.library import Library, Templates
-from facilitator.store.replica import (
-    StoreReplica,
-    changed_documents,
-    error_message,
+from facilitator.host.copy import WRITES, SessionCopy, store_writes
+from facilitator.host.frames import (
+    FRAMES,
+    Answer,
+    Call,
+    Changed,
+    CodeChanged,
+    Failure,
+    Go,
+    Listening,
+    NoServer,
+    NotListening,
+    NotOpened,
+    Opened,
+    RecordRef,
+    Stop,
+    decode,
+    encode,
+    failure,
     outgoing,
     raised,
 )
+from facilitator.store.files import StoreError, WriteFailed
+from facilitator.store.library import Library, Templates
 from facilitator.store.store import Busy, SessionStore
 
 
-def linked(writer: SessionStore) -> StoreReplica:
-    """A replica fed by ``writer`` as the host feeds it: each commit's documents, then the
-    answer to the call that made it."""
-    replica: StoreReplica | None = None
+def crossed(message: Any) -> Any:
+    """``message`` as the other end reads it."""
+    return decode(encode(message)[4:])
+
+
+def linked(writer: SessionStore) -> SessionCopy:
+    """A copy fed by ``writer`` as the host feeds it, in frames: each commit's documents, then
+    the answer to the call that made it."""
+    replica: SessionCopy | None = None
 
     def send(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
-        async def call() -> Any:
-            return outgoing(await getattr(writer, name)(*args, **kwargs))
+        call = crossed(Call(1, name, args, kwargs))
 
-        return asyncio.ensure_future(call())
+        async def answer() -> Any:
+            try:
+                result = outgoing(await getattr(writer, call.name)(*call.args, **call.kwargs))
+            except Exception as exc:
+                raise raised(writer.path, crossed(Answer(1, failure(exc))).result) from None
+            return crossed(Answer(1, result)).result
 
-    writer.subscribe(lambda changes: replica.apply(changed_documents(writer, changes))
-                     if replica is not None else None)
-    replica = StoreReplica.follow(writer.path, send)
+        return asyncio.ensure_future(answer())
+
+    def follow(written: Any) -> None:
+        if replica is not None:
+            sent = crossed(Changed(tuple(written), 1.0))
+            replica.apply(sent.documents, committed_at=sent.committed_at)
+
+    writer.subscribe_written(follow)
+    replica = SessionCopy.follow(writer.path, send)
     return replica
 
 
@@ -119,7 +149,7 @@ async def test_a_record_gone_from_the_writer_goes_from_the_replica(
     KeyError("knelpunten"),
 ])
 def test_an_error_crosses_as_the_same_kind_with_the_same_sentence(error: Exception) -> None:
-    again = raised(Path("s.json"), *error_message(error))
+    again = raised(Path("s.json"), crossed(Answer(1, failure(error))).result)
     assert type(again) is type(error)
     assert str(again) == str(error)
     if isinstance(error, Refused):
@@ -128,6 +158,32 @@ def test_an_error_crosses_as_the_same_kind_with_the_same_sentence(error: Excepti
 
 
 def test_an_unexpected_error_is_named() -> None:
-    again = raised(Path("s.json"), *error_message(ZeroDivisionError("division by zero")))
+    again = raised(Path("s.json"), failure(ZeroDivisionError("division by zero")))
     assert isinstance(again, RuntimeError)
     assert str(again) == "ZeroDivisionError: division by zero"
+
+
+def test_every_change_a_store_makes_is_a_write_of_the_copy() -> None:
+    """No new change of the store is forgotten: the copy sends each one to the host (and the
+    host takes no other), under the store's own name."""
+    assert set(store_writes()) == set(WRITES)
+    assert all(name in vars(SessionCopy) for name in WRITES)
+
+
+MESSAGES = [
+    Opened(), NotOpened("locked"), Listening(8080, (4096, 1024, None)),
+    NotListening(98, "Address already in use"), NoServer("no aiohttp"),
+    Changed((("contributions", 3, b'{"text":"x"}'), ("votes", 9, None)), 12.5),
+    Answer(4, RecordRef("contributions", 3)), Answer(5, Failure("refused", "not_found", "")),
+    CodeChanged(), Go(), Call(6, "add_note", ("checkin", "Een notitie"), {"addressed_to": ()}),
+    Stop(),
+]
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_every_frame_crosses_as_it_was_sent(message: Any) -> None:
+    assert crossed(message) == message
+
+
+def test_every_kind_of_frame_is_tried() -> None:
+    assert {type(message) for message in MESSAGES} == set(FRAMES)

@@ -1,5 +1,6 @@
-"""Fixtures for the TUI: an app on a real SessionStore in a tmp data dir, with a fake
-participant server (the integration test uses the real one) and a frozen clock."""
+"""Fixtures for the TUI: an app on a real SessionStore in a tmp data dir, handed to its host
+as ``facilitator run`` hands it (here in the test's own loop: the store the test writes to is
+the host's, the screen shows its copy), and a frozen clock."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from tui_helpers import FROZEN_NOW, FakeServer, record_notifications
+from tui_helpers import FROZEN_NOW, in_process_host, record_notifications, started_when_run
 
 from facilitator.core.model import Source
 from facilitator.store.library import Library, Templates
@@ -18,13 +19,14 @@ from facilitator.tui.app import FacilitatorApp
 @pytest.fixture
 def make_app(library: Library, templates: Templates) -> Callable[..., FacilitatorApp]:
     def make(store: SessionStore | None = None, *, lang: str | None = "en",
-             server: bool = True, clock: Callable[[], float] | None = None) -> FacilitatorApp:
-        app = FacilitatorApp(
-            library, templates, store=store, lang=lang,
-            server_factory=FakeServer if server else None,
-            clock=clock or (lambda: FROZEN_NOW),
-        )
+             server: bool = True, clock: Callable[[], float] | None = None,
+             public_url: str | None = None) -> FacilitatorApp:
+        clock = clock or (lambda: FROZEN_NOW)
+        hosting = in_process_host(public_url=public_url, clock=clock) if server else None
+        app = FacilitatorApp(library, templates, store=store, lang=lang, host_factory=hosting,
+                             clock=clock)
         record_notifications(app)
+        started_when_run(app)
         return app
 
     return make

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, Label, OptionList, Static, TextArea
-from tui_helpers import TRICKY, FakeServer, feed, row_texts, settle
+from tui_helpers import TRICKY, feed, row_texts, settle
 from tui_helpers import plain as _plain
 
 import facilitator.store.files as files
 from facilitator.core.model import Flag, Source
+from facilitator.store.files import read_sidecar, view_path
 from facilitator.store.store import SessionStore
 from facilitator.tui.screens.dialogs import (
     ActionDialog,
@@ -528,7 +529,9 @@ async def test_resume_where_it_was_left(make_app, session: SessionStore, add,
         feed(app).select_id(first.id)
         await pilot.press("g", "w")
         await pilot.pause()
-    assert session.info.view_state == {"view": VIEW_ROUND, "filter": "A", "selected": first.id}
+    assert read_sidecar(view_path(session.path)) == \
+        {"view": VIEW_ROUND, "filter": "A", "selected": first.id}
+    assert session.info.view_state == {}, "the view is the TUI's, not the session's"
     again = SessionStore.open(session.path)
     app = make_app(again)
     async with app.run_test(size=SIZE) as pilot:
@@ -562,11 +565,12 @@ async def test_quit_without_asking_when_the_round_is_closed(make_app,
     await session.update_round("knelpunten", submissions_open=False)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.server_ready
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
-    server = app.server
-    assert isinstance(server, FakeServer) and server.started and server.stopped
+    assert session.closed  # the host was stopped, and closed the session
 
 
 async def test_help_screen_lists_every_binding(make_app, session: SessionStore) -> None:
@@ -609,7 +613,9 @@ async def test_join_screen_full_screen(make_app, session: SessionStore) -> None:
         await pilot.press("j")
         await pilot.pause()
         assert isinstance(app.screen, JoinScreen)
-        assert app.screen.url == "http://192.168.1.20:8080/r/abcdefghij"  # the room's link
+        assert app.server is not None
+        assert app.screen.url == app.server.room_link  # the room's link, not the long one
+        assert "/r/" in app.screen.url
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)

@@ -14,12 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 from textual.widgets import Input, OptionList
-from tui_helpers import plain, settle
+from tui_helpers import in_process_host, plain, settle
 
 from facilitator.core.joining import BURST_DEVICES, card_code
+from facilitator.store.files import address_path, read_sidecar
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.joining import JoiningDialog
 from facilitator.tui.screens.session import PANELS_S
@@ -60,7 +61,7 @@ async def test_a_burst_is_shown_and_J_closes_and_reopens_joining(
         library: Library, templates: Templates, store: SessionStore) -> None:
     await store.go_to_round(1)
     app = FacilitatorApp(library, templates, store=store, lang="en",
-                         server_factory=participant_server("127.0.0.1", 0, None))
+                         host_factory=in_process_host())
     async with app.run_test(size=SIZE) as pilot:
         await panels_shown(pilot)
         server = app.server
@@ -160,10 +161,10 @@ async def test_the_dialog_prints_the_cards_with_the_sessions_address(
         make_app: Any, store: SessionStore, library: Library, tmp_path: Path) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("poppler-utils (pdftoppm) not installed")
-    await store.update_session(join_base="http://10.1.2.3:8123")  # as the running server does
-    app = make_app(store)
+    app = make_app(store, public_url="http://10.1.2.3:8123")  # where the room reaches it
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert read_sidecar(address_path(store.path)) == {"base": "http://10.1.2.3:8123"}
         await pilot.press("c")
         await settle(pilot)
         await pilot.click("#print")

@@ -7,18 +7,20 @@ from typing import Any
 
 import pytest
 from textual.widgets import Static
-from tui_helpers import plain, settle
+from tui_helpers import in_process_host, plain, settle
 
 from facilitator import preflight
 from facilitator.preflight import Checked, Firewall, Network, Reach, Rule, Target
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens import preflight as screen_module
 from facilitator.tui.screens.preflight import PreflightScreen
 from facilitator.tui.screens.session import SessionScreen
 
 SIZE = (160, 45)
+PHONES_REACH = "http://192.168.1.20:8080"
+"""The participant page's address as phones are told it (``--public-url``)."""
 PYTHON = r"C:\Users\Jan\AppData\Local\Programs\Python\Python313\python.exe"
 
 
@@ -46,13 +48,13 @@ async def test_n_words_what_was_found_and_what_to_do(
         return blocked_on_windows(target)
 
     monkeypatch.setattr(screen_module, "check", check)
-    app = make_app(session)
+    app = make_app(session, public_url=PHONES_REACH)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("N")
         await settle(pilot)
         assert isinstance(app.screen, PreflightScreen)
-        assert asked[0].base == "http://192.168.1.20:8080" and asked[0].devices == 3
+        assert asked[0].base == PHONES_REACH and asked[0].devices == 7
         shown = " ".join(found(app).split())
         assert "Phones are sent to 192.168.1.20" in shown or "Phones use" in shown
         assert "reached its own page" in shown and "cannot be seen from here" in shown
@@ -73,7 +75,7 @@ async def test_shown_at_the_start_only_when_something_looks_wrong(
     library: Library, templates: Templates, session: SessionStore,
     monkeypatch: pytest.MonkeyPatch, wrong: bool
 ) -> None:
-    from tui_helpers import FakeServer
+
 
     def check(target: Target) -> Checked:
         if wrong:
@@ -84,7 +86,7 @@ async def test_shown_at_the_start_only_when_something_looks_wrong(
 
     monkeypatch.setattr(preflight, "check", check)
     app = FacilitatorApp(library, templates, store=session, lang="en",
-                         server_factory=FakeServer, preflight=True)
+                         host_factory=in_process_host(public_url=PHONES_REACH), preflight=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, rounds=6)
         assert isinstance(app.screen, PreflightScreen) is wrong
@@ -96,7 +98,7 @@ async def test_a_real_check_of_a_page_on_loopback(
     """No stand-ins: the page listens on 127.0.0.1, which the check finds it reaches, and says
     no phone can (the system's own firewall checks run as they would on this machine)."""
     app = FacilitatorApp(library, templates, store=session, lang="nl",
-                         server_factory=participant_server("127.0.0.1", 0, None))
+                         host_factory=in_process_host())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("N")

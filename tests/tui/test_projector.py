@@ -10,7 +10,7 @@ import pytest
 from rich.text import Text
 from textual.command import CommandPalette
 from textual.widgets import Input, MarkdownViewer, Static
-from tui_helpers import FakeServer, feed, plain, settle
+from tui_helpers import feed, in_process_host, plain, settle
 
 from facilitator.core.model import Source
 from facilitator.store.store import SessionStore
@@ -99,7 +99,7 @@ async def test_run_wall_opens_the_wall_once_the_participant_page_runs(
         library: Any, templates: Any, session: SessionStore,
         browser_opened: list[str]) -> None:
     app = FacilitatorApp(library, templates, store=session, lang="en",
-                         server_factory=FakeServer, open_wall=True)
+                         host_factory=in_process_host(), open_wall=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert browser_opened == [app.server.wall_url]

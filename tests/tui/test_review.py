@@ -19,6 +19,7 @@ from facilitator.tui.i18n import decimal, group_name, set_language
 from facilitator.tui.screens.dialogs import TextDialog, ThemePicker
 from facilitator.tui.screens.report import ReportScreen
 from facilitator.tui.screens.session import SessionScreen
+from facilitator.tui.view_file import save_view
 from facilitator.tui.widgets.round_view import audit_view
 
 SIZE = (160, 45)
@@ -292,9 +293,8 @@ async def test_stakeholder_filter_survives_a_restart(make_app, session: SessionS
                                                      add) -> None:
     await add("Van de gemeente", device="device-0")
     await add("Van een initiatief", device="device-3")
-    await session.update_session(view_state={"view": "feed-view", "filter": "",
-                                             "selected": 0,
-                                             "stakeholder_filter": "refugee_led"})
+    save_view(session.path, {"view": "feed-view", "filter": "", "selected": 0,
+                             "stakeholder_filter": "refugee_led"})
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -305,8 +305,8 @@ async def test_stakeholder_filter_never_picks_out_a_small_group(make_app,
                                                                 session: SessionStore,
                                                                 add) -> None:
     await add("Van een fonds", device="device-6")
-    await session.update_session(view_state={"view": "feed-view", "filter": "",
-                                             "selected": 0, "stakeholder_filter": "funder"})
+    save_view(session.path, {"view": "feed-view", "filter": "", "selected": 0,
+                             "stakeholder_filter": "funder"})
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)

@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 from camera import chromium, codes_in, svg_pixels
-from tui_helpers import plain, settle
+from tui_helpers import in_process_host, plain, settle
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.join import JoinScreen
 from facilitator.tui.widgets.join import JoinPanel
 from tests.web.browser_helpers import needs_chromium
@@ -44,7 +44,7 @@ async def serves_the_join_page(link: str) -> None:
 def app_with_server(library: Library, templates: Templates,
                     store: SessionStore) -> FacilitatorApp:
     return FacilitatorApp(library, templates, store=store, lang="en",
-                          server_factory=participant_server("127.0.0.1", 0, None))
+                          host_factory=in_process_host())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: "x".join(map(str, size)))

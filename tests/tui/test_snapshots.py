@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from machine import UNDER_WINE
-from tui_helpers import FROZEN_NOW, FakeServer
+from tui_helpers import FROZEN_NOW, in_process_host, started_when_run
 
 from facilitator.core.model import Source
 from facilitator.demo import SAMPLE, fill_demo
@@ -21,8 +21,20 @@ from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.feed import FeedTable
+from facilitator.web import addresses, server
+from facilitator.web.capacity import OpenFiles
 
 SIZE = (160, 45)
+PHONES_REACH = "http://192.168.1.20:8080"
+"""Where the room is told to go (``--public-url``): the same in every picture."""
+
+
+@pytest.fixture(autouse=True)
+def same_laptop_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pictures show the real host's participant page, so what differs from one machine to
+    the next is fixed: its other network addresses (none) and its open-files limit."""
+    monkeypatch.setattr(addresses, "lan_candidates", lambda: [])
+    monkeypatch.setattr(server, "open_files", lambda loop=None: OpenFiles(4096, 1024, 4096))
 
 
 def demo_session(library: Library, templates: Templates, *, round_index: int | None = None) -> Path:
@@ -36,6 +48,7 @@ def demo_session(library: Library, templates: Templates, *, round_index: int | N
 
     async def fill() -> None:
         try:
+            await store.update_session(secret="snapshot-secret")  # the same room code each time
             await fill_demo(store, tomllib.loads(SAMPLE.read_text(encoding="utf-8")))
             if round_index is not None:
                 await store.go_to_round(round_index)
@@ -49,8 +62,12 @@ def demo_session(library: Library, templates: Templates, *, round_index: int | N
 
 
 def session_app(library: Library, templates: Templates, path: Path, lang: str) -> FacilitatorApp:
-    return FacilitatorApp(library, templates, store=SessionStore.open(path), lang=lang,
-                          server_factory=FakeServer, clock=lambda: FROZEN_NOW)
+    app = FacilitatorApp(library, templates, store=SessionStore.open(path), lang=lang,
+                         host_factory=in_process_host(public_url=PHONES_REACH,
+                                                      clock=lambda: FROZEN_NOW),
+                         clock=lambda: FROZEN_NOW)
+    started_when_run(app)
+    return app
 
 
 async def _settle(pilot: Any) -> None:

@@ -12,12 +12,12 @@ from typing import Any
 import aiohttp
 import pytest
 from textual.widgets import Static
-from tui_helpers import feed, plain, settle
+from tui_helpers import feed, in_process_host, plain, settle
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import app as app_module
-from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.comoderator import ComoderatorScreen
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.help import HelpScreen
@@ -150,7 +150,7 @@ async def test_a_colleagues_change_shows_in_the_feed(
     hiding it through the co-moderator's link is seen in the feed at once."""
     item = await session.add_contribution("knelpunten", ARABIC, author="device-4")
     app = FacilitatorApp(library, templates, store=session, lang="en",
-                         server_factory=participant_server("127.0.0.1", 0, None))
+                         host_factory=in_process_host())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("B", "y")

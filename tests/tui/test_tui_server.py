@@ -10,11 +10,12 @@ from typing import Any
 
 import aiohttp
 import psutil
-from tui_helpers import feed, plain, record_notifications, row_texts, settle
+from tui_helpers import feed, in_process_host, plain, record_notifications, row_texts, settle
 
+from facilitator.store.files import read_sidecar, view_path
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-from facilitator.tui.app import FacilitatorApp, participant_server
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.join import JoinPanel
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -25,7 +26,7 @@ async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Tem
                                                 store: SessionStore) -> None:
     await store.go_to_round(1)
     app = FacilitatorApp(library, templates, store=store, lang="en",
-                         server_factory=participant_server("127.0.0.1", 0, None))
+                         host_factory=in_process_host())
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         server = app.server
@@ -70,15 +71,15 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
         library: Library, templates: Templates, store: SessionStore) -> None:
     """What ``facilitator run`` starts: the session moves to the host process, the screen
     follows a phone's post there, and a key's change is made there and shown here."""
-    from facilitator.tui.app import hosted_server
+    from facilitator.host.handle import ChildHost
+    from facilitator.tui.app import child_host
     from facilitator.tui.screens.opening import OpeningScreen
     from facilitator.tui.screens.session import SessionScreen
-    from facilitator.web.host import HostedServer
 
     await store.go_to_round(1)
     path = store.path
     app = FacilitatorApp(library, templates, store=store, lang="en",
-                         server_factory=hosted_server("127.0.0.1", 0, None))
+                         host_factory=child_host("127.0.0.1", 0, None))
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, OpeningScreen)  # a new process takes a moment to start
@@ -87,7 +88,7 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
                 break
             await pilot.pause(0.1)
         server = app.server
-        assert isinstance(server, HostedServer) and app.server_ready, app.server_problem
+        assert isinstance(server, ChildHost) and app.server_ready, app.server_problem
         replica = app.store
         assert replica is not None and replica is not store and store.closed
         assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2
@@ -127,11 +128,11 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
 
 async def test_a_session_the_host_cannot_open_ends_the_app_with_why(
         library: Library, templates: Templates, store: SessionStore) -> None:
-    from facilitator.tui.app import EXIT_CRASHED, hosted_server
+    from facilitator.tui.app import EXIT_CRASHED, child_host
 
     unlocked = SessionStore.open(store.path, read_only=True)  # `store` keeps the lock
     app = FacilitatorApp(library, templates, store=unlocked, lang="en",
-                         server_factory=hosted_server("127.0.0.1", 0, None))
+                         host_factory=child_host("127.0.0.1", 0, None))
     async with app.run_test(size=(160, 45)) as pilot:
         for _ in range(100):
             if app.return_code is not None:
@@ -143,10 +144,10 @@ async def test_a_session_the_host_cannot_open_ends_the_app_with_why(
 
 async def hosted_app(library: Library, templates: Templates, store: SessionStore,
                      host: str = "127.0.0.1", lang: str = "en") -> FacilitatorApp:
-    from facilitator.tui.app import hosted_server
+    from facilitator.tui.app import child_host
 
     return FacilitatorApp(library, templates, store=store, lang=lang,
-                          server_factory=hosted_server(host, 0, None))
+                          host_factory=child_host(host, 0, None))
 
 
 async def until(pilot: Any, done: Callable[[], bool], tries: int = 600) -> None:
@@ -160,14 +161,14 @@ async def until(pilot: Any, done: Callable[[], bool], tries: int = 600) -> None:
 
 async def test_a_host_that_cannot_listen_is_still_stopped_on_quitting(
         library: Library, templates: Templates, store: SessionStore) -> None:
-    from facilitator.web.host import HostedServer
+    from facilitator.host.handle import ChildHost
 
     app = await hosted_app(library, templates, store, host="192.0.2.1")  # not this machine's
     async with app.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: bool(app.server_problem))
         assert "could not start" in app.server_problem
         server = app.server
-        assert isinstance(server, HostedServer), "the app keeps the host it has to stop"
+        assert isinstance(server, ChildHost), "the app keeps the host it has to stop"
         await app.store.add_note("checkin", "No phones today")  # type: ignore[union-attr]
         host = server.process
     assert host is not None and host.returncode == 0
@@ -186,8 +187,7 @@ async def test_the_screen_says_so_when_the_host_dies_and_saves_the_view_on_quitt
         await pilot.press("w")  # the results: a view the session remembers
         await settle(pilot)
         assert app.last_view_state is not None
-    saved = SessionStore.open(path, read_only=True).info.view_state
-    assert saved == app.last_view_state  # the host wrote it before it stopped
+    assert read_sidecar(view_path(path)) == app.last_view_state  # saved on quitting
 
     again = SessionStore.open(path)
     app = await hosted_app(library, templates, again)
@@ -226,15 +226,15 @@ async def test_a_session_opened_from_the_home_screen_moves_to_its_host(
     its host as a session given on the command line does."""
     from textual.widgets import DataTable
 
-    from facilitator.tui.app import hosted_server
+    from facilitator.host.handle import ChildHost
+    from facilitator.tui.app import child_host
     from facilitator.tui.screens.home import HomeScreen
     from facilitator.tui.screens.session import SessionScreen
-    from facilitator.web.host import HostedServer
 
     path = store.path
     await store.close()
     app = FacilitatorApp(library, templates, lang="en",
-                         server_factory=hosted_server("127.0.0.1", 0, None))
+                         host_factory=child_host("127.0.0.1", 0, None))
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -242,7 +242,7 @@ async def test_a_session_opened_from_the_home_screen_moves_to_its_host(
         await pilot.press("enter")
         await until(pilot, lambda: app.server_ready)
         assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2  # no home
-        assert isinstance(app.server, HostedServer) and app.store is not None
+        assert isinstance(app.server, ChildHost) and app.store is not None
         assert app.store.path == path and app.store is app.server.store
         host = app.server.process
     assert host is not None and host.returncode == 0

@@ -1,17 +1,19 @@
-"""Helpers for the TUI tests: a fake participant server, tricky participant text, and
-``settle`` to wait until a key's store write is committed and its event shown."""
+"""Helpers for the TUI tests: the session's host in the test's loop, tricky participant text,
+and ``settle`` to wait until a key's store write is committed and its event shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from textual.pilot import Pilot
 
-from facilitator.core.joining import moderation_token, wall_token
+from facilitator.host.handle import Host, InProcessHost
 from facilitator.store.store import SessionStore
-from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.app import FacilitatorApp, HostFactory
 from facilitator.tui.widgets.feed import FeedTable
 
 FROZEN_NOW = 1_790_000_000.0
@@ -26,71 +28,45 @@ TRICKY = [
 """Participant text that would crash the app or plant an action if read as markup."""
 
 
-class FakeServer:
-    """Stands in for facilitator.web.server.ParticipantServer in Pilot tests."""
+def in_process_host(*, bind: str = "127.0.0.1", port: int = 0, public_url: str | None = None,
+                    clock: Callable[[], float] = time.time) -> HostFactory:
+    """The session's host as ``facilitator run`` starts it, but in the test's own loop over a
+    socket pair (facilitator.host.handle.InProcessHost): the same frames, the same host code,
+    a real participant server on ``bind``. The test's store is the host's: writing to it is
+    what a phone does."""
 
-    def __init__(self, store: SessionStore) -> None:
-        self.store = store
-        self.started = False
-        self.stopped = False
-        self.devices_seen = 3
-        self.code = ""
-        self.watchers: list[Callable[[], None]] = []
+    def make(store: SessionStore) -> Host:
+        return InProcessHost(store, bind=bind, port=port, public_url=public_url, clock=clock)
 
-    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]:
-        self.watchers.append(callback)
-        return lambda: self.watchers.remove(callback)
+    return make
 
-    def next_code(self, code: str) -> None:
-        """The room's code changes, as the real server announces it."""
-        self.code = code
-        for watcher in list(self.watchers):
-            watcher()
 
-    @property
-    def join_url(self) -> str:
-        code = f"?code={self.code}" if self.code else ""
-        return f"http://192.168.1.20:8080/j/{self.store.info.join_token}{code}"
+async def hosted(pilot: Pilot[Any]) -> None:
+    """Wait, as the facilitator does, until the opening screen has given way to the session's
+    and the participant page runs (or says why not): at most a minute. No wait where no
+    session is open (the home screen)."""
+    app = pilot.app
+    assert isinstance(app, FacilitatorApp)
+    for _ in range(600):
+        if app.server is None or app.server_state.ready or app.server_state.problem \
+                or app.return_code is not None:
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("the session's host did not start within a minute")
 
-    @property
-    def room_link(self) -> str:
-        return f"http://192.168.1.20:8080/r/{self.code or 'abcdefghij'}"
 
-    @property
-    def room_links(self) -> list[str]:
-        return [self.room_link]
+def started_when_run(app: FacilitatorApp) -> None:
+    """Make ``app.run_test`` hand over its pilot once :func:`hosted` (``App.run_test`` is public
+    API), so that a test's first key reaches the session's screen, as a facilitator's does."""
+    run_test = app.run_test
 
-    @property
-    def wall_url(self) -> str:
-        return f"http://192.168.1.20:8080/wall/{wall_token(self.store.info.secret)}"
+    @contextlib.asynccontextmanager
+    async def run_started(*args: Any, **kwargs: Any) -> AsyncIterator[Pilot[Any]]:
+        async with run_test(*args, **kwargs) as pilot:
+            await hosted(pilot)
+            yield pilot
 
-    @property
-    def candidate_urls(self) -> list[str]:
-        return [self.join_url]
-
-    @property
-    def organiser_url(self) -> str | None:
-        secret = self.store.info.organiser_secret
-        return f"http://192.168.1.20:8080/o/{secret}" if secret else None
-
-    @property
-    def moderation_url(self) -> str:
-        return f"http://127.0.0.1:8080/m/{moderation_token(self.store.info.secret)}"
-
-    @property
-    def comoderator_url(self) -> str | None:
-        secret = self.store.info.comoderator_secret
-        return f"http://192.168.1.20:8080/c/{secret}" if secret else None
-
-    @property
-    def port(self) -> int:
-        return 8080
-
-    async def start(self) -> None:
-        self.started = True
-
-    async def stop(self) -> None:
-        self.stopped = True
+    app.run_test = run_started  # type: ignore[method-assign]
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
@@ -108,8 +84,6 @@ def row_texts(app: FacilitatorApp) -> list[str]:
     table = feed(app)
     return [table.get_cell(cid, "text").plain  # type: ignore[union-attr]
             for cid in table.ids]
-
-
 
 
 def plain(static: Any) -> str:

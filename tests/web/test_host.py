@@ -1,5 +1,5 @@
-"""The participant server and the store in a process of their own (facilitator.web.host): the
-TUI's replica follows what phones and the facilitator change, a refusal comes back as the same
+"""The participant server and the store in a process of their own (facilitator.host): the
+TUI's copy follows what phones and the facilitator change, a refusal comes back as the same
 refusal, nothing acknowledged is lost when the host is killed, and a host whose TUI has gone
 stops and frees the session."""
 
@@ -21,14 +21,14 @@ from test_web_crash import free_port, phone
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Change, Flag
+from facilitator.host import handle as host_module
+from facilitator.host.copy import SessionCopy
+from facilitator.host.handle import ChildHost, HostLost
 from facilitator.store.files import SessionLocked, StoreError
 from facilitator.store.journal import journal_path, load_session
 from facilitator.store.library import Library, Templates
-from facilitator.store.replica import WRITES, StoreReplica, store_writes
 from facilitator.store.store import SessionStore
-from facilitator.web import host as host_module
 from facilitator.web.capacity import RAISE_TO, OpenFiles, RoomCapacity
-from facilitator.web.host import HostedServer, HostLost
 
 
 async def new_session(folder: Path) -> Path:
@@ -42,16 +42,12 @@ async def session_path(tmp_path: Path) -> Path:
     return await new_session(tmp_path)
 
 
-async def hosted(path: Path) -> tuple[HostedServer, StoreReplica]:
-    server = HostedServer(SessionStore.open(path), host="127.0.0.1", port=0)
+async def hosted(path: Path) -> tuple[ChildHost, SessionCopy]:
+    server = ChildHost(SessionStore.open(path), bind="127.0.0.1", port=0)
     replica = await server.take_over()
-    assert isinstance(replica, StoreReplica)
+    assert isinstance(replica, SessionCopy)
     await server.start()
     return server, replica
-
-
-def test_every_change_a_store_makes_goes_to_the_host() -> None:
-    assert set(store_writes()) == set(WRITES)
 
 
 @pytest.mark.timeout(60)
@@ -115,7 +111,7 @@ async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard <= 1024:
         pytest.skip(f"the hard limit here ({hard}) leaves nothing to raise")
-    server = HostedServer(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    server = ChildHost(SessionStore.open(session_path), bind="127.0.0.1", port=0)
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))  # what the host inherits
     try:
         replica = await server.take_over()
@@ -137,7 +133,7 @@ async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries
 @pytest.mark.timeout(60)
 async def test_a_host_that_cannot_listen_says_why_and_keeps_the_session(
         session_path: Path) -> None:
-    server = HostedServer(SessionStore.open(session_path), host="192.0.2.1", port=0)
+    server = ChildHost(SessionStore.open(session_path), bind="192.0.2.1", port=0)
     replica = await server.take_over()
     try:
         with pytest.raises(OSError) as failed:
@@ -156,7 +152,7 @@ async def test_a_session_another_process_holds_is_refused_with_its_message(
     holder = SessionStore.open(session_path)
     unlocked = SessionStore.open(session_path, read_only=True)
     try:
-        server = HostedServer(unlocked, host="127.0.0.1", port=0)
+        server = ChildHost(unlocked, bind="127.0.0.1", port=0)
         with pytest.raises(StoreError) as refused:
             await server.take_over()
         assert "open in another facilitator process" in str(refused.value)
@@ -204,10 +200,10 @@ TUI_THAT_DIES = textwrap.dedent("""
     import asyncio, sys
     from pathlib import Path
     from facilitator.store.store import SessionStore
-    from facilitator.web.host import HostedServer
+    from facilitator.host.handle import ChildHost
 
     async def main():
-        server = HostedServer(SessionStore.open(Path(sys.argv[1])), host="127.0.0.1", port=0)
+        server = ChildHost(SessionStore.open(Path(sys.argv[1])), bind="127.0.0.1", port=0)
         await server.take_over()
         await server.start()
         print(server.pid, flush=True)
@@ -261,10 +257,8 @@ async def test_a_file_from_before_the_secret_gets_one_both_processes_share(
     port = free_port()
     data = orjson.loads(session_path.read_bytes())
     del data["session"]["1"]["secret"]  # sessions made before device cookies were signed
-    # the address it will serve on, so that starting to serve writes nothing to the session
-    data["session"]["1"]["join_base"] = f"http://127.0.0.1:{port}"
     session_path.write_bytes(orjson.dumps(data))
-    server = HostedServer(SessionStore.open(session_path), host="127.0.0.1", port=port)
+    server = ChildHost(SessionStore.open(session_path), bind="127.0.0.1", port=port)
     replica = await server.take_over()
     await server.start()
     try:
@@ -285,14 +279,14 @@ KNOCKS_WITH_THE_WRONG_SECRET = textwrap.dedent("""
 """)
 
 
-class Impostor(HostedServer):
+class Impostor(ChildHost):
     """Starts a process that connects to the TUI's port without the secret it was given."""
 
     def _host_command(self, path: Path, port: int) -> list[str]:
         return [sys.executable, "-c", KNOCKS_WITH_THE_WRONG_SECRET, str(port)]
 
 
-class Quitter(HostedServer):
+class Quitter(ChildHost):
     """Starts a process that exits before it connects."""
 
     def _host_command(self, path: Path, port: int) -> list[str]:
@@ -303,7 +297,7 @@ class Quitter(HostedServer):
 async def test_a_connection_without_the_secret_is_refused_and_its_process_ended(
         session_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(host_module, "CONNECT_WITHIN_S", 3.0)
-    server = Impostor(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    server = Impostor(SessionStore.open(session_path), bind="127.0.0.1", port=0)
     with pytest.raises(StoreError, match="did not connect"):
         await server.take_over()
     assert server.process is not None and server.process.returncode is not None
@@ -315,7 +309,7 @@ async def test_a_connection_without_the_secret_is_refused_and_its_process_ended(
 async def test_a_host_that_exits_before_it_connects_is_reported_at_once(
         session_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(host_module, "CONNECT_WITHIN_S", 600.0)  # not waited for
-    server = Quitter(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    server = Quitter(SessionStore.open(session_path), bind="127.0.0.1", port=0)
     with pytest.raises(StoreError) as failed:
         await server.take_over()
     assert "exit code 3" in str(failed.value) and "no luck" in str(failed.value)
@@ -326,12 +320,12 @@ async def test_the_host_stops_when_told_and_the_port_it_came_by_is_closed(
         session_path: Path) -> None:
     ports: list[int] = []
 
-    class Watched(HostedServer):
+    class Watched(ChildHost):
         def _host_command(self, path: Path, port: int) -> list[str]:
             ports.append(port)
             return super()._host_command(path, port)
 
-    server = Watched(SessionStore.open(session_path), host="127.0.0.1", port=0)
+    server = Watched(SessionStore.open(session_path), bind="127.0.0.1", port=0)
     replica = await server.take_over()
     await server.start()
     with pytest.raises(OSError):  # one host, one connection: the TUI listens no more

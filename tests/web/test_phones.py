@@ -324,8 +324,8 @@ async def test_a_page_from_before_the_round_changed(
 
 @pytest.mark.timeout(60)
 async def test_in_the_host_process_too(tmp_path: Path) -> None:
-    """``facilitator run`` serves the phones from a process of its own (web/host.py) and the
-    facilitator's changes go there through the replica: the same rule holds for both."""
+    """``facilitator run`` serves the phones from a process of its own (facilitator.host) and the
+    facilitator's changes go there through its copy: the same rule holds for both."""
     path = await new_session(tmp_path)
     server, replica = await hosted(path)
     phone = NoScriptPhone(server.base_url, replica)

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from facilitator.core.joining import room_code, wall_token
+from facilitator.store.files import address_path, read_sidecar
 from facilitator.store.journal import journal_path
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -40,7 +41,9 @@ async def test_start_stop_urls_and_device_count(store: SessionStore) -> None:
         code = room_code(store.info.secret, FIXED_NOW)
         assert server.join_url == f"{base}/j/{store.info.join_token}?code={code}"
         assert server.wall_url == f"{base}/wall/{wall_token(store.info.secret)}"
-        assert store.info.join_base == base  # recorded, for `facilitator cards`
+        # recorded beside the session, for `facilitator cards`, and not in it
+        assert read_sidecar(address_path(store.path)) == {"base": base}
+        assert store.info.join_base == ""
         assert server.join_url == server.candidate_urls[0]
         assert server.only_loopback
         assert server.devices_seen == 0
@@ -82,7 +85,7 @@ async def test_public_url_is_what_phones_get(store: SessionStore) -> None:
     try:
         code = room_code(store.info.secret, server.clock())
         assert server.join_url == f"https://room.example.org/j/{store.info.join_token}?code={code}"
-        assert store.info.join_base == "https://room.example.org"
+        assert read_sidecar(address_path(store.path)) == {"base": "https://room.example.org"}
         assert not server.only_loopback
     finally:
         await server.stop()

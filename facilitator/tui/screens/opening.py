@@ -1,4 +1,4 @@
-"""What the app shows while a session moves to its host process (``web/host.py``): the host
+"""What the app shows while a session moves to its host process (:mod:`facilitator.host`): the host
 opens the file, then the screen's copy reads it, which takes seconds for a large session."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def target_of(app: FacilitatorApp) -> Target | None:
         return None
     parts = urlsplit(server.join_url)
     return Target(f"{parts.scheme}://{parts.netloc}",
-                  public_url=bool(getattr(server, "public_url", None)),
+                  public_url=bool(server.public_url),
                   devices=server.devices_seen, own_addresses=own_addresses())
 
 

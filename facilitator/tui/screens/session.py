@@ -74,6 +74,7 @@ from facilitator.tui.shown import (
     view_status,
 )
 from facilitator.tui.throttle import Throttle
+from facilitator.tui.view_file import saved_view
 from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
@@ -161,7 +162,7 @@ class SessionScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.round_index = store.info.current_round
-        view_state = store.info.view_state or {}
+        view_state = saved_view(store)
         opens_on = VIEW_ROUND if store.current_round.kind is RoundKind.AUDIT else VIEW_FEED
         view = view_state.get("view", opens_on)
         self.set_reactive(SessionScreen.view, view if view in (VIEW_FEED, VIEW_ROUND)
@@ -556,9 +557,7 @@ class SessionScreen(Screen[None]):
             self._save_timer = self.set_timer(SAVE_VIEW_AFTER_S - still_for, self._save_view)
             return
         self._save_timer = None
-        state = self.view_state()
-        if state != self.store.info.view_state:
-            self.write(self.store.update_session(view_state=state))
+        self.facilitator.save_view(self.view_state())
 
     # -- writing ------------------------------------------------------------------------------
 
