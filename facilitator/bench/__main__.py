@@ -17,6 +17,7 @@ BENCHMARKS = {
     "crash": "a real `facilitator serve` under phones, SIGKILLed (or its power cut) and "
              "restarted N times",
     "event": "how many simulated rooms one organiser laptop can watch",
+    "host": "each commit from the host to the screen's copy, per changed record",
 }
 MODULES = {"import": "importing"}
 """Benchmarks whose module is not named like them (``import`` is a Python keyword)."""

@@ -388,7 +388,7 @@ class SessionFile(Storage):
         if body is None:
             block.pop(doc_id, None)
             return None
-        encoded = orjson.dumps(str(doc_id)) + b":" + body
+        encoded = b'"%d":' % doc_id + body  # the id as the key TinyDB writes, "12"
         block[doc_id] = encoded
         return encoded
 
