@@ -69,7 +69,7 @@ class Counted:
             counted.dumps += 1
             return dumps(*args, **kwargs)
 
-        Record.to_doc = counting_to_doc  # type: ignore[method-assign]
+        Record.to_doc = counting_to_doc  # type: ignore[method-assign,assignment]
         orjson.dumps = counting_dumps  # type: ignore[assignment]
         return self
 
