@@ -167,78 +167,32 @@ class SessionCopy(_Session):
 
     # -- the writes: the store's names and signatures, made by the host ---------------------------
 
+    async def join(self, device_id: str, *, lang: str, stakeholder: str = "", name: str = "",
+                   consent_named: bool = False, table_group: str = "",
+                   came_with: JoinCode | None = None) -> Participant:
+        return await self._call("join", device_id, lang=lang, stakeholder=stakeholder, name=name,
+                                consent_named=consent_named, table_group=table_group,
+                                came_with=came_with)
 
-    async def join(
-        self,
-        device_id: str,
-        *,
-        lang: str,
-        stakeholder: str = "",
-        name: str = "",
-        consent_named: bool = False,
-        table_group: str = "",
-        came_with: JoinCode | None = None,
-    ) -> Participant:
-        return await self._call(
-            "join",
-            device_id,
-            lang=lang,
-            stakeholder=stakeholder,
-            name=name,
-            consent_named=consent_named,
-            table_group=table_group,
-            came_with=came_with,
-        )
+    async def add_contribution(self, round_id: str, text: str, *, source: Source = Source.WEB,
+                               author: str = "", table_group: str | None = None,
+                               stakeholder: str | None = None, theme_id: int = 0, nonce: str = "",
+                               links: tuple[int, ...] = ()) -> Contribution:
+        return await self._call("add_contribution", round_id, text, source=source, author=author,
+                                table_group=table_group, stakeholder=stakeholder,
+                                theme_id=theme_id, nonce=nonce, links=links)
 
-    async def add_contribution(
-        self,
-        round_id: str,
-        text: str,
-        *,
-        source: Source = Source.WEB,
-        author: str = "",
-        table_group: str | None = None,
-        stakeholder: str | None = None,
-        theme_id: int = 0,
-        nonce: str = "",
-        links: tuple[int, ...] = (),
-    ) -> Contribution:
-        return await self._call(
-            "add_contribution",
-            round_id,
-            text,
-            source=source,
-            author=author,
-            table_group=table_group,
-            stakeholder=stakeholder,
-            theme_id=theme_id,
-            nonce=nonce,
-            links=links,
-        )
-
-    async def edit_contribution(
-        self,
-        contribution_id: int,
-        text: str,
-        *,
-        device_id: str | None = None,
-        was: str | None = None,
-    ) -> Contribution:
-        return await self._call(
-            "edit_contribution", contribution_id, text, device_id=device_id, was=was
-        )
+    async def edit_contribution(self, contribution_id: int, text: str, *,
+                                device_id: str | None = None, was: str | None = None
+                                ) -> Contribution:
+        return await self._call("edit_contribution", contribution_id, text, device_id=device_id,
+                                was=was)
 
     async def withdraw(self, contribution_id: int, device_id: str) -> Contribution:
         return await self._call("withdraw", contribution_id, device_id)
 
-    async def cast_ballot(
-        self,
-        device_id: str,
-        round_id: str,
-        ballot: Mapping[int, int],
-        *,
-        revision: int | None = None,
-    ) -> int:
+    async def cast_ballot(self, device_id: str, round_id: str, ballot: Mapping[int, int], *,
+                          revision: int | None = None) -> int:
         return await self._call("cast_ballot", device_id, round_id, ballot, revision=revision)
 
     async def ballot_items(self, device_id: str, round_id: str) -> list[Contribution]:
@@ -274,56 +228,29 @@ class SessionCopy(_Session):
     async def go_to_round(self, index: int) -> SessionInfo:
         return await self._call("go_to_round", index)
 
-    async def set_timer(
-        self,
-        round_id: str,
-        *,
-        running: bool | None = None,
-        add_minutes: float = 0.0,
-        left_minutes: float | None = None,
-        reset: bool = False,
-    ) -> RoundState:
-        return await self._call(
-            "set_timer",
-            round_id,
-            running=running,
-            add_minutes=add_minutes,
-            left_minutes=left_minutes,
-            reset=reset,
-        )
+    async def set_timer(self, round_id: str, *, running: bool | None = None,
+                        add_minutes: float = 0.0, left_minutes: float | None = None,
+                        reset: bool = False) -> RoundState:
+        return await self._call("set_timer", round_id, running=running, add_minutes=add_minutes,
+                                left_minutes=left_minutes, reset=reset)
 
-    async def add_action(
-        self,
-        text: str,
-        *,
-        owner: str = "",
-        due: str = "",
-        contribution_id: int = 0,
-        round_id: str = "",
-    ) -> Action:
-        return await self._call(
-            "add_action",
-            text,
-            owner=owner,
-            due=due,
-            contribution_id=contribution_id,
-            round_id=round_id,
-        )
+    async def add_action(self, text: str, *, owner: str = "", due: str = "",
+                         contribution_id: int = 0, round_id: str = "") -> Action:
+        return await self._call("add_action", text, owner=owner, due=due,
+                                contribution_id=contribution_id, round_id=round_id)
 
     async def update_action(self, action_id: int, **fields: Any) -> Action:
         return await self._call("update_action", action_id, **fields)
 
-    async def edit_action(
-        self, action_id: int, text: str, *, owner: str = "", due: str = ""
-    ) -> Action:
+    async def edit_action(self, action_id: int, text: str, *, owner: str = "", due: str = ""
+                          ) -> Action:
         return await self._call("edit_action", action_id, text, owner=owner, due=due)
 
     async def remove_action(self, action_id: int) -> Action:
         return await self._call("remove_action", action_id)
 
-    async def add_note(
-        self, round_id: str, text: str, *, addressed_to: Iterable[str] = ()
-    ) -> Note:
+    async def add_note(self, round_id: str, text: str, *, addressed_to: Iterable[str] = ()
+                       ) -> Note:
         return await self._call("add_note", round_id, text, addressed_to=addressed_to)
 
     async def edit_line(self, note_id: int, text: str, *, addressed_to: Iterable[str]) -> Note:
