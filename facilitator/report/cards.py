@@ -114,8 +114,8 @@ def recorded_base(store: SessionStore) -> str | None:
     """The address the session's participant page last ran on: the address file the server
     writes beside the session, else what a session from before it kept in its document."""
     sidecar = read_sidecar(address_path(store.path))
-    return checked_join_base(sidecar.get("base")) if sidecar is not None else \
-        store.info.join_base or None
+    recorded = checked_join_base(sidecar.get("base")) if sidecar is not None else None
+    return recorded or store.info.join_base or None
 
 
 def render_cards(store: SessionStore, base: str) -> str:

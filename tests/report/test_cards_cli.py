@@ -19,6 +19,8 @@ from report_session import ARABIC, JOIN_TOKEN, SESSION_ID, Fixed
 from facilitator.core.joining import card_code
 from facilitator.net import join_url
 from facilitator.report import write_cards
+from facilitator.report.cards import cards_base
+from facilitator.store.files import address_path, write_sidecar
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
@@ -228,3 +230,21 @@ def test_new_with_tables_prints_a_card_for_each(tmp_path: Path) -> None:
     named = _cli("new", "kennisatelier", "--tables", "Noord, Zuid", data_dir=data, cwd=tmp_path)
     assert SessionStore.open(Path(named.stdout.splitlines()[1]),
                              read_only=True).info.tables == ("Noord", "Zuid")
+
+
+@pytest.mark.parametrize("address_file", [None, b'{"base": "javascript:alert(1)"}', b"{cut"])
+async def test_a_session_from_before_the_address_file_prints_the_address_it_kept(
+        tmp_path: Path, address_file: bytes | None) -> None:
+    """Before the address file, the server kept its address in the session document: those
+    sessions' cards still carry it; an address file that is not one is passed over."""
+    store = Library(tmp_path).create(Templates().load("kennisatelier"), title="Kaarten")
+    try:
+        await store.update_session(join_base="http://10.1.2.3:8123")
+        if address_file is not None:
+            address_path(store.path).write_bytes(address_file)
+        assert cards_base(store) == ("http://10.1.2.3:8123", True)
+        write_sidecar(address_path(store.path), {"base": "http://10.9.8.7:8081"})
+        assert cards_base(store) == ("http://10.9.8.7:8081", True)  # the page's last address
+        assert cards_base(store, port=8090)[0].endswith(":8090")  # what is asked comes first
+    finally:
+        await store.close()
