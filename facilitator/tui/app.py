@@ -522,7 +522,7 @@ def run_tui(
     app = FacilitatorApp(library, templates, store=store, lang=lang,
                          host_factory=child_host(host, port, public_url), open_wall=wall,
                          preflight=True)
-    del store  # the app hands it to the host and keeps the replica: no second copy in memory
+    del store  # the app hands it to the host and keeps its copy: no second copy in memory
 
     async def main() -> None:
         try:

@@ -49,7 +49,7 @@ def crossed(message: Any) -> Any:
 def linked(writer: SessionStore) -> SessionCopy:
     """A copy fed by ``writer`` as the host feeds it, in frames: each commit's documents, then
     the answer to the call that made it."""
-    replica: SessionCopy | None = None
+    copy: SessionCopy | None = None
 
     def send(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
         call = crossed(Call(1, name, args, kwargs))
@@ -64,13 +64,13 @@ def linked(writer: SessionStore) -> SessionCopy:
         return asyncio.ensure_future(answer())
 
     def follow(written: Any) -> None:
-        if replica is not None:
+        if copy is not None:
             sent = crossed(Changed(tuple(written), 1.0))
-            replica.apply(sent.documents, committed_at=sent.committed_at)
+            copy.apply(sent.documents, committed_at=sent.committed_at)
 
     writer.subscribe_written(follow)
-    replica = SessionCopy.follow(writer.path, send)
-    return replica
+    copy = SessionCopy.follow(writer.path, send)
+    return copy
 
 
 @pytest.fixture
@@ -80,27 +80,27 @@ async def writer(tmp_path: Path) -> Any:
     await store.close()
 
 
-async def test_after_a_round_the_replica_holds_and_ranks_what_the_writer_does(
+async def test_after_a_round_the_copy_holds_and_ranks_what_the_writer_does(
         writer: SessionStore) -> None:
-    replica = linked(writer)
+    copy = linked(writer)
     heard: list[tuple[Change, ...]] = []
-    replica.subscribe(heard.append)
+    copy.subscribe(heard.append)
     rng = random.Random(3)
-    await replica.go_to_round(1)
-    round_id = replica.current_round.id
+    await copy.go_to_round(1)
+    round_id = copy.current_round.id
     groups = ["municipality", "refugee_led", "funder", ""]
     for n in range(40):
         await writer.join(f"d{n}", lang="nl", stakeholder=groups[n % 4])
     ids = [(await writer.add_contribution(round_id, f"Knelpunt {n}", author=f"d{n % 40}")).id
            for n in range(60)]
-    mine = await replica.add_contribution(round_id, "Van de facilitator")
-    assert replica.contribution(mine.id) is mine
-    merged = await replica.merge(ids[0], ids[1:3])
-    assert replica.merged_into(merged.id) == writer.merged_into(merged.id)
-    theme = await replica.add_theme(round_id, "Taal")
-    await replica.update_contributions(ids[3:8], theme_id=theme.id)
-    await replica.toggle_flag(ids[9], Flag.BOLD)
-    await replica.update_round(round_id, voting_open=True)
+    mine = await copy.add_contribution(round_id, "Van de facilitator")
+    assert copy.contribution(mine.id) is mine
+    merged = await copy.merge(ids[0], ids[1:3])
+    assert copy.merged_into(merged.id) == writer.merged_into(merged.id)
+    theme = await copy.add_theme(round_id, "Taal")
+    await copy.update_contributions(ids[3:8], theme_id=theme.id)
+    await copy.toggle_flag(ids[9], Flag.BOLD)
+    await copy.update_round(round_id, voting_open=True)
     for n in range(40):
         items = await writer.ballot_items(f"d{n}", round_id)
         own = {c.id for c in writer.own_contributions(round_id, f"d{n}")}
@@ -108,36 +108,36 @@ async def test_after_a_round_the_replica_holds_and_ranks_what_the_writer_does(
         await writer.cast_ballot(f"d{n}", round_id, {chosen[0].id: 2, chosen[1].id: 1})
     await writer.update_contributions([ids[10]], hidden=True)
 
-    assert replica.snapshot() == writer.snapshot()
-    assert replica.ranking(round_id).ranked() == writer.ranking(round_id).ranked()
-    assert replica.ranking(round_id).exposure_spread() == \
+    assert copy.snapshot() == writer.snapshot()
+    assert copy.ranking(round_id).ranked() == writer.ranking(round_id).ranked()
+    assert copy.ranking(round_id).exposure_spread() == \
         writer.ranking(round_id).exposure_spread()
-    assert replica.audit() == writer.audit()
-    assert replica.participant_count == 40
-    assert replica.ballot("d5", round_id) == writer.ballot("d5", round_id)
+    assert copy.audit() == writer.audit()
+    assert copy.participant_count == 40
+    assert copy.ballot("d5", round_id) == writer.ballot("d5", round_id)
     assert any(c.table == "votes" and c.inserted for batch in heard for c in batch)
     again = SessionStore.open(writer.path, read_only=True)  # what the file says
-    assert again.snapshot() == replica.snapshot()
-    assert again.ranking(round_id).ranked() == replica.ranking(round_id).ranked()
+    assert again.snapshot() == copy.snapshot()
+    assert again.ranking(round_id).ranked() == copy.ranking(round_id).ranked()
 
 
 async def test_a_refusal_reaches_the_caller_and_changes_nothing(writer: SessionStore) -> None:
-    replica = linked(writer)
-    await replica.go_to_round(1)
-    before = replica.snapshot()
+    copy = linked(writer)
+    await copy.go_to_round(1)
+    before = copy.snapshot()
     with pytest.raises(Refused) as refused:
-        await replica.cast_ballot("nobody", "knelpunten", {1: 1})
+        await copy.cast_ballot("nobody", "knelpunten", {1: 1})
     assert refused.value.reason is Reason.VOTING_CLOSED
-    assert replica.snapshot() == before == writer.snapshot()
+    assert copy.snapshot() == before == writer.snapshot()
 
 
-async def test_a_record_gone_from_the_writer_goes_from_the_replica(
+async def test_a_record_gone_from_the_writer_goes_from_the_copy(
         writer: SessionStore) -> None:
-    replica = linked(writer)
-    note = await replica.add_note("checkin", "Een notitie")
-    assert replica.notes("checkin") == [note]
-    replica.apply([("notes", note.id, None)])
-    assert replica.notes("checkin") == []
+    copy = linked(writer)
+    note = await copy.add_note("checkin", "Een notitie")
+    assert copy.notes("checkin") == [note]
+    copy.apply([("notes", note.id, None)])
+    assert copy.notes("checkin") == []
 
 
 @pytest.mark.parametrize("error", [

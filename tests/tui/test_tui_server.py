@@ -89,8 +89,8 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
             await pilot.pause(0.1)
         server = app.server
         assert isinstance(server, ChildHost) and app.server_ready, app.server_problem
-        replica = app.store
-        assert replica is not None and replica is not store and store.closed
+        copy = app.store
+        assert copy is not None and copy is not store and store.closed
         assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2
         join = server.join_url.split("?")[0]
         origin = join.split("/j/")[0]
@@ -113,13 +113,13 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
             if row_texts(app) == [text]:
                 break
         assert row_texts(app) == [text]
-        posted = replica.contributions("knelpunten")[0]
+        posted = copy.contributions("knelpunten")[0]
         await pilot.press("h")  # hide: made by the host, shown here
         for _ in range(50):
             await settle(pilot)
-            if replica.contribution(posted.id).hidden:  # type: ignore[union-attr]
+            if copy.contribution(posted.id).hidden:  # type: ignore[union-attr]
                 break
-        assert replica.contribution(posted.id).hidden  # type: ignore[union-attr]
+        assert copy.contribution(posted.id).hidden  # type: ignore[union-attr]
         host = server.process
     assert host is not None and host.returncode == 0  # quitting stopped the host
     again = SessionStore.open(path, read_only=True)

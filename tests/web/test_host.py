@@ -44,26 +44,26 @@ async def session_path(tmp_path: Path) -> Path:
 
 async def hosted(path: Path) -> tuple[ChildHost, SessionCopy]:
     server = ChildHost(SessionStore.open(path), bind="127.0.0.1", port=0)
-    replica = await server.take_over()
-    assert isinstance(replica, SessionCopy)
+    copy = await server.take_over()
+    assert isinstance(copy, SessionCopy)
     await server.start()
-    return server, replica
+    return server, copy
 
 
 @pytest.mark.timeout(60)
-async def test_the_replica_follows_the_phones_and_the_facilitators_changes(
+async def test_the_copy_follows_the_phones_and_the_facilitators_changes(
         session_path: Path) -> None:
-    server, replica = await hosted(session_path)
+    server, copy = await hosted(session_path)
     heard: list[tuple[Change, ...]] = []
-    replica.subscribe(heard.append)
+    copy.subscribe(heard.append)
     try:
         assert server.pid is not None and server.pid != os.getpid()
         assert server.join_url.startswith(f"http://127.0.0.1:{server.port}/j/")
         with pytest.raises(SessionLocked):
             SessionStore.open(session_path)  # the host holds the session now
 
-        info = await replica.go_to_round(0)
-        assert info is replica.info and replica.current_round.id == "checkin"
+        info = await copy.go_to_round(0)
+        assert info is copy.info and copy.current_round.id == "checkin"
         acked: list[str] = []
         stop = asyncio.Event()
         phones = [asyncio.create_task(phone(server.join_url, f"p{n}", acked, stop))
@@ -73,31 +73,31 @@ async def test_the_replica_follows_the_phones_and_the_facilitators_changes(
         stop.set()
         await asyncio.gather(*phones)
         # an answer comes after every change committed before it: a barrier, not a wait
-        await replica.add_note("checkin", "barrier")
-        texts = {c.text for c in replica.contributions("checkin")}
+        await copy.add_note("checkin", "barrier")
+        texts = {c.text for c in copy.contributions("checkin")}
         assert set(acked) <= texts
-        assert replica.participant_count == server.devices_seen >= 3
+        assert copy.participant_count == server.devices_seen >= 3
         assert any(c.table == "contributions" and c.inserted for batch in heard for c in batch)
 
-        mine = await replica.add_contribution("checkin", "Van de facilitator [/] <b>x</b>")
-        assert replica.contribution(mine.id) is mine  # read your own change at once
-        flagged = await replica.toggle_flag(mine.id, Flag.BOLD)
-        assert Flag.BOLD.value in flagged.flags and replica.contribution(mine.id) is flagged
+        mine = await copy.add_contribution("checkin", "Van de facilitator [/] <b>x</b>")
+        assert copy.contribution(mine.id) is mine  # read your own change at once
+        flagged = await copy.toggle_flag(mine.id, Flag.BOLD)
+        assert Flag.BOLD.value in flagged.flags and copy.contribution(mine.id) is flagged
         with pytest.raises(Refused) as refused:
-            await replica.edit_contribution(10**6, "nope")
+            await copy.edit_contribution(10**6, "nope")
         assert refused.value.reason is Reason.NOT_FOUND
         with pytest.raises(TypeError):  # a mistake in the caller, as from a store of its own
-            await replica.update_session(no_such_field=1)
+            await copy.update_session(no_such_field=1)
     finally:
         await server.stop()
-        await replica.close()
+        await copy.close()
     assert server.process is not None and server.process.returncode == 0
     again = SessionStore.open(session_path)  # the host let go of the session
     try:
         assert again.contribution(mine.id) == flagged
         assert {c.text for c in again.contributions("checkin", visible_only=False)} == \
-            {c.text for c in replica.contributions("checkin", visible_only=False)}
-        assert again.participant_count == replica.participant_count
+            {c.text for c in copy.contributions("checkin", visible_only=False)}
+        assert again.participant_count == copy.participant_count
     finally:
         await again.close()
 
@@ -114,7 +114,7 @@ async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries
     server = ChildHost(SessionStore.open(session_path), bind="127.0.0.1", port=0)
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))  # what the host inherits
     try:
-        replica = await server.take_over()
+        copy = await server.take_over()
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     try:
@@ -127,23 +127,23 @@ async def test_the_host_raises_a_stock_open_files_limit_and_says_what_it_carries
         assert server.capacity == RoomCapacity.of(files)
     finally:
         await server.stop()
-        await replica.close()
+        await copy.close()
 
 
 @pytest.mark.timeout(60)
 async def test_a_host_that_cannot_listen_says_why_and_keeps_the_session(
         session_path: Path) -> None:
     server = ChildHost(SessionStore.open(session_path), bind="192.0.2.1", port=0)
-    replica = await server.take_over()
+    copy = await server.take_over()
     try:
         with pytest.raises(OSError) as failed:
             await server.start()
         assert failed.value.strerror  # "Cannot assign requested address"
-        note = await replica.add_note("checkin", "The phones are off; the session goes on.")
-        assert replica.notes("checkin") == [note]
+        note = await copy.add_note("checkin", "The phones are off; the session goes on.")
+        assert copy.notes("checkin") == [note]
     finally:
         await server.stop()
-        await replica.close()
+        await copy.close()
 
 
 @pytest.mark.timeout(60)
@@ -168,11 +168,11 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
     acked: list[str] = []
     rng = random.Random(8)
     for cycle in range(5):
-        server, replica = await hosted(path)
+        server, copy = await hosted(path)
         lost_why: list[HostLost] = []
         server.watch_lost(lost_why.append)
         if cycle == 0:
-            await replica.go_to_round(0)
+            await copy.go_to_round(0)
         stop = asyncio.Event()
         phones = [asyncio.create_task(phone(server.join_url, f"c{cycle}p{n}", acked, stop))
                   for n in range(12)]
@@ -187,9 +187,9 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
         await asyncio.gather(*phones)
         assert lost_why and "stopped unexpectedly" in lost_why[0].why
         with pytest.raises(StoreError):
-            await replica.add_note("checkin", "after the host has gone")
+            await copy.add_note("checkin", "after the host has gone")
         await server.stop()
-        await replica.close()
+        await copy.close()
         stored = {doc["text"] for doc in load_session(path)[0]["contributions"].values()}
         missing = [text for text in acked if text not in stored]
         assert not missing, f"cycle {cycle}: {len(missing)} acknowledged and lost"
@@ -234,7 +234,7 @@ async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
 @pytest.mark.timeout(60)
 async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
         session_path: Path) -> None:
-    server, replica = await hosted(session_path)
+    server, copy = await hosted(session_path)
     lost: list[HostLost] = []
     server.watch_lost(lost.append)
     assert server.process is not None and server.pid is not None
@@ -246,7 +246,7 @@ async def test_sigterm_stops_the_host_cleanly_and_the_tui_hears_of_it(
         await asyncio.sleep(0.05)
     assert lost and "stopped unexpectedly" in lost[0].why and lost[0].followed
     await server.stop()
-    await replica.close()
+    await copy.close()
     store = SessionStore.open(session_path)  # unlocked
     await store.close()
 
@@ -259,16 +259,16 @@ async def test_a_file_from_before_the_secret_gets_one_both_processes_share(
     del data["session"]["1"]["secret"]  # sessions made before device cookies were signed
     session_path.write_bytes(orjson.dumps(data))
     server = ChildHost(SessionStore.open(session_path), bind="127.0.0.1", port=port)
-    replica = await server.take_over()
+    copy = await server.take_over()
     await server.start()
     try:
         async with aiohttp.ClientSession() as browser, \
                 browser.get(server.join_url) as page:  # the code the TUI's QR shows
             assert page.status == 200, await page.text()
-        assert load_session(session_path)[0]["session"]["1"]["secret"] == replica.info.secret
+        assert load_session(session_path)[0]["session"]["1"]["secret"] == copy.info.secret
     finally:
         await server.stop()
-        await replica.close()
+        await copy.close()
 
 
 KNOCKS_WITH_THE_WRONG_SECRET = textwrap.dedent("""
@@ -326,7 +326,7 @@ async def test_the_host_stops_when_told_and_the_port_it_came_by_is_closed(
             return super()._host_command(path, port)
 
     server = Watched(SessionStore.open(session_path), bind="127.0.0.1", port=0)
-    replica = await server.take_over()
+    copy = await server.take_over()
     await server.start()
     with pytest.raises(OSError):  # one host, one connection: the TUI listens no more
         await asyncio.open_connection("127.0.0.1", ports[0])
@@ -335,5 +335,5 @@ async def test_the_host_stops_when_told_and_the_port_it_came_by_is_closed(
     await server.stop()
     assert server.process is not None and server.process.returncode == 0
     assert not lost, "a stop that was asked for is no loss"
-    await replica.close()
+    await copy.close()
     assert not journal_path(session_path).exists(), "the host closed the session: one file"

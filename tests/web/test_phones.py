@@ -327,10 +327,10 @@ async def test_in_the_host_process_too(tmp_path: Path) -> None:
     """``facilitator run`` serves the phones from a process of its own (facilitator.host) and the
     facilitator's changes go there through its copy: the same rule holds for both."""
     path = await new_session(tmp_path)
-    server, replica = await hosted(path)
-    phone = NoScriptPhone(server.base_url, replica)
+    server, copy = await hosted(path)
+    phone = NoScriptPhone(server.base_url, copy)
     try:
-        await replica.go_to_round(1)
+        await copy.go_to_round(1)
         tab = phone.tab()
         form = (await phone.join(tab)).form("/send")
         form.fill("text", "idee A")
@@ -341,9 +341,9 @@ async def test_in_the_host_process_too(tmp_path: Path) -> None:
         assert after_c.said() == SENT
         assert held(path, phone.device).every_text == ["idee A", "idee C"]
 
-        [item, _] = held_items = [c for c in replica.contributions(ROUND) if c.author]
+        [item, _] = held_items = [c for c in copy.contributions(ROUND) if c.author]
         assert [c.text for c in held_items] == ["idee A", "idee C"]  # the TUI's copy follows
-        await replica.edit_contribution(item.id, "idee A (spelling)")  # the facilitator
+        await copy.edit_contribution(item.id, "idee A (spelling)")  # the facilitator
         edit = page.form(f"/edit/{item.id}")  # the phone's page still shows "idee A"
         edit.fill("text", "idee A, anders")
         refused = await tab.submit(edit)
@@ -353,7 +353,7 @@ async def test_in_the_host_process_too(tmp_path: Path) -> None:
     finally:
         await phone.close()
         await server.stop()
-        await replica.close()
+        await copy.close()
 
 
 @pytest.mark.parametrize("lost", ["the request", "the answer"])
