@@ -84,8 +84,8 @@ def test_the_preflight_at_the_start(library: Library, templates: Templates,
     path = asyncio.run(_session(library, templates))
 
     async def look(pilot: Pilot[Any]) -> None:
-        for _ in range(200):  # the host starts, then the checks run in a thread
-            await pilot.pause(0.05)
+        for _ in range(600):  # the host starts, then the checks run in a thread: a new
+            await pilot.pause(0.1)  # process takes seconds on a busy machine or under Wine
             if isinstance(pilot.app.screen, PreflightScreen):
                 break
         assert isinstance(pilot.app.screen, PreflightScreen)
