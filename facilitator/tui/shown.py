@@ -19,7 +19,7 @@ from facilitator.tui.widgets.agenda import AgendaRow
 from facilitator.tui.widgets.detail import ActionLine, DetailShown
 from facilitator.tui.widgets.feed import RTL_SIGN, one_line, status_text
 from facilitator.tui.widgets.header import RoundLine
-from facilitator.tui.widgets.joining import JoiningShown
+from facilitator.tui.widgets.joining_watch import JoiningShown
 from facilitator.tui.widgets.room import RoomRow
 from facilitator.tui.widgets.viewbar import ViewStatus
 

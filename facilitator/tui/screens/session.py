@@ -60,8 +60,8 @@ from facilitator.tui.screens.dialogs import (
     ThemeEdit,
     ThemePicker,
 )
-from facilitator.tui.screens.join import JoinScreen
-from facilitator.tui.screens.joining import JoiningDialog
+from facilitator.tui.screens.join_code import JoinCodeScreen
+from facilitator.tui.screens.table_cards import TableCardsDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.shown import (
     FeedRows,
@@ -78,8 +78,8 @@ from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
 from facilitator.tui.widgets.header import RoundHeader, RoundLine, voting_rule
-from facilitator.tui.widgets.join import JoinPanel, JoinShown, side_scale, side_width
-from facilitator.tui.widgets.joining import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
+from facilitator.tui.widgets.join_panel import JoinPanel, JoinShown, side_scale, side_width
+from facilitator.tui.widgets.joining_watch import BURST_SHOWN_S, JoiningShown, JoiningWatch, burst_line
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
 from facilitator.tui.widgets.round_view import RoundView, round_view
@@ -1096,7 +1096,7 @@ class SessionScreen(Screen[None]):
     # -- actions: screens ---------------------------------------------------------------------
 
     def action_join_screen(self) -> None:
-        self.app.push_screen(JoinScreen(self.store, _("Scan to join: {title}").format(
+        self.app.push_screen(JoinCodeScreen(self.store, _("Scan to join: {title}").format(
             title=self.store.info.title)))
 
     def action_toggle_joining(self) -> None:
@@ -1106,7 +1106,7 @@ class SessionScreen(Screen[None]):
                    _("Joining is closed for this round.") if closing else _("Joining is open."))
 
     def action_joining(self) -> None:
-        self.app.push_screen(JoiningDialog(self.store))
+        self.app.push_screen(TableCardsDialog(self.store))
 
     def _unless_projected(self, question: str, show: Callable[[], object]) -> None:
         """``show`` at once on the facilitator's own screen; on one that may be what the room

@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from facilitator.tui.app import FacilitatorApp
 
 
-class JoinScreen(ModalScreen[None]):
+class JoinCodeScreen(ModalScreen[None]):
     """Follows the room's join code as the participant server announces it, and the devices
     as they join (the store's commits): nothing is asked on a timer."""
 
-    CSS_PATH = "join.tcss"
+    CSS_PATH = "join_code.tcss"
     ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.JOIN
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.JOIN))
 

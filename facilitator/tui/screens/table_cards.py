@@ -38,7 +38,7 @@ from facilitator.tui.screens.dialogs import (
 )
 
 
-class JoiningDialog(ModalScreen[None]):
+class TableCardsDialog(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="joining.close"),
