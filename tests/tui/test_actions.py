@@ -535,7 +535,7 @@ async def test_resume_where_it_was_left(make_app, session: SessionStore, add,
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert (screen.view, screen.table_filter) == (VIEW_ROUND, "A")
+        assert (screen.view, screen.feed_area.table_filter) == (VIEW_ROUND, "A")
         assert feed(app).current_id == first.id
         assert again.info.current_round == 1
 

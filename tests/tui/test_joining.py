@@ -22,7 +22,7 @@ from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.table_cards import TableCardsDialog
-from facilitator.tui.screens.session import PANELS_S
+from facilitator.tui.store_events import PANELS_S
 from facilitator.tui.widgets.joining_watch import JoiningWatch
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
