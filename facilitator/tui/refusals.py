@@ -71,8 +71,8 @@ def refusal(exc: BaseException) -> str:
     if isinstance(exc, SessionLocked):
         return _("This session is open in another facilitator window: close that one first.")
     if isinstance(exc, SessionCorrupt):
-        said = _("The session's file {file} cannot be read; it was left untouched.").format(
-            file=exc.path)
+        said = _("The session's file {file} cannot be read ({problem}); it was left "
+                 "untouched.").format(file=exc.path, problem=exc.problem)
         if exc.backup.exists():
             said += " " + _("The last good copy is {backup}.").format(backup=exc.backup)
         return said
