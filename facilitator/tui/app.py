@@ -324,8 +324,18 @@ class FacilitatorApp(App[int]):
         server = self.server
         if server is None or not self.server_state.ready:
             return None
-        url: str | None = server.room_link if kind == "room" else getattr(server, f"{kind}_url")
-        return url
+        match kind:
+            case "room":
+                return server.room_link
+            case "wall":
+                return server.wall_url
+            case "organiser":
+                return server.organiser_url
+            case "moderation":
+                return server.moderation_url
+            case "comoderator":
+                return server.comoderator_url
+        raise ValueError(f"no such address of the participant server: {kind!r}")
 
     def server_seen(self) -> ServerSeen | None:
         """What the join panel shows of the running participant server (None: not running)."""
