@@ -24,8 +24,10 @@ def test_no_screen_flow_or_widget_imports_the_app() -> None:
         if path.name == "app.py" and path.parent == ROOT:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "facilitator.tui.app" or (
-                    isinstance(node, ast.ImportFrom) and node.module == "facilitator.tui"
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.module == "facilitator.tui.app" or (
+                    node.module == "facilitator.tui"
                     and any(alias.name == "app" for alias in node.names)):
                 importing.append(str(path.relative_to(ROOT)))
     assert importing == []
