@@ -17,7 +17,6 @@ class SessionKeys:
     rounds: RoundFlows
     links: LinkFlows
 
-
     def action_add(self) -> None:
         self.contributions.add()
 

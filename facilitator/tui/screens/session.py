@@ -224,7 +224,7 @@ class SessionScreen(SessionKeys, Screen[None]):
         self.rows.named = self.store.disclosure().named
         self.feed_area.drop_hidden_filter()
         self.feed_area.load(self.spec.id, keep=keep)
-        self.query_one(KeyBar).leave_out(self._keys_elsewhere())
+        self.query_one(KeyBar).leave_out(actions.idle_in(self.spec))
         for area in (Area.ROUND, Area.AGENDA, Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS,
                      Area.DETAIL):
             self._shows[area]()
@@ -233,20 +233,6 @@ class SessionScreen(SessionKeys, Screen[None]):
         # Thousands of rows are long-lived objects: keep them out of the garbage collector's
         # full passes, which would otherwise stall a redraw now and then.
         freeze_long_lived()
-
-    def _keys_elsewhere(self) -> frozenset[str]:
-        """The day's keys that do nothing in this round (the key bar leaves them out)."""
-        spec = self.spec
-        elsewhere = set()
-        if not spec.participants_submit:
-            elsewhere.add("round.submissions")
-        if spec.voting.rule == "none":
-            elsewhere.add("round.voting")
-        if spec.kind is not RoundKind.DISTILLATION:
-            elsewhere.add("distillation.line")
-        if not spec.moderated:
-            elsewhere.add("contribution.approve")
-        return frozenset(elsewhere)
 
     def _show_round_line(self) -> None:
         self.round_line = round_line(self.store, self.round_index, projected=self.projected,
