@@ -24,12 +24,9 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
 MARGIN = 18 / 25.4 * 72
 """The page's top and bottom margin in points (report.css: 18mm): the running title and the page
 number sit in it and do not count as content."""
-FULL_ENOUGH = 0.5
+FULL_ENOUGH = 0.6
 """A page other than the last is "near-empty" when its content ends above this share of the
-page's body: what a forced page break after a short round leaves behind. Half, not more: where a
-chapter (the rounds, the groups' pages) starts on a page of its own, the page before it ends
-where its content does, and the browser's printer sets the same pages a little longer than
-WeasyPrint (the demo's last round ends at 58 % of its page there)."""
+page's body: what a forced page break after a short round leaves behind."""
 OLD_CLAIM = {"nl": "Alle verwachte groepen zaten aan tafel en geen enkele groep overheerste",
              "en": "Every expected group was at the table and no group dominated"}
 
