@@ -199,6 +199,7 @@ class FacilitatorApp(App[int]):
                         severity="error", markup=False)
 
     def on_home_screen_session_opened(self, message: HomeScreen.SessionOpened) -> None:
+        """The home screen opened or made a session: show it and start its server."""
         self.start_session(message.store)
 
     # -- the session and its participant server -----------------------------------------------

@@ -5,7 +5,8 @@ Each flow is given the screen as a :class:`SessionContext` (what a flow needs of
 more) and never imports the screen. A flow changes nothing on screen by itself: it makes a
 store call (:meth:`SessionContext.write`), and the screen shows the change when the commit
 comes back. A refused or failed call is reported in one place, the app's
-``handle_worker_error``.
+``handle_worker_error`` (a dialog that keeps what was typed says the same sentence itself:
+:func:`facilitator.tui.refusals.said`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class SessionContext(Protocol):
         """The feed or the results, whichever is shown, takes the focus."""
         ...
 
-    def show_feed(self) -> None: ...
+    def show_feed(self) -> None:
+        """The feed rather than the results."""
+        ...
 
     def show_join(self) -> None:
         """Bring the join panel up to date (a link switched on or off)."""
