@@ -8,7 +8,7 @@ choice, the feed's cursor). The store's commit events arrive as messages, are ga
 (:class:`facilitator.tui.store_events.StoreEvents`) and shown at most once per frame: each
 changed table names the areas it touches (:data:`facilitator.tui.store_events.AREAS`), each area
 is worked out once, and only rows that changed are redrawn. What a key asks and stores is a
-flow (:mod:`facilitator.tui.flows`); every change is a store call run in a worker, and the
+flow (:mod:`facilitator.tui.screens.flows`); every change is a store call run in a worker, and the
 screen changes only when the commit comes back (what you see is what is on disk). Keys, the key
 bar, the help and the palette come from one registry (facilitator.tui.actions). What the screen
 needs of the app comes in as a :class:`facilitator.tui.desk.Desk`.
@@ -37,13 +37,13 @@ from facilitator.store.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.desk import Desk, ServerState
 from facilitator.tui.feed_area import FeedArea
-from facilitator.tui.flows.contributions import ContributionFlows
-from facilitator.tui.flows.keys import SessionKeys
-from facilitator.tui.flows.links import LinkFlows
-from facilitator.tui.flows.outcomes import OutcomeFlows
-from facilitator.tui.flows.round import RoundFlows
 from facilitator.tui.i18n import _, group_name, loc, ngettext
 from facilitator.tui.messages import JoinLinkChanged, StoreChanged
+from facilitator.tui.screens.flows.contributions import ContributionFlows
+from facilitator.tui.screens.flows.keys import SessionKeys
+from facilitator.tui.screens.flows.links import LinkFlows
+from facilitator.tui.screens.flows.outcomes import OutcomeFlows
+from facilitator.tui.screens.flows.round import RoundFlows
 from facilitator.tui.shown import (
     FeedRows,
     agenda_rows,

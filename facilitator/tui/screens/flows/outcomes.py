@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from facilitator.core.model import Action, Note
 from facilitator.core.templates import RoundKind
-from facilitator.tui.flows import Flows
 from facilitator.tui.i18n import _, group_name
 from facilitator.tui.screens.dialogs import (
     ActionDialog,
@@ -16,6 +15,7 @@ from facilitator.tui.screens.dialogs import (
     Picker,
     TextDialog,
 )
+from facilitator.tui.screens.flows import Flows
 from facilitator.tui.widgets.feed import one_line
 
 

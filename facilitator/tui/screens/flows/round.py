@@ -10,7 +10,6 @@ from typing import Any
 from facilitator.core.clock import format_clock, parse_clock
 from facilitator.core.model import held_on
 from facilitator.store.store import MAX_TIMER_MINUTES
-from facilitator.tui.flows import Flows
 from facilitator.tui.i18n import _
 from facilitator.tui.screens.dialogs import (
     ConfirmDialog,
@@ -18,6 +17,7 @@ from facilitator.tui.screens.dialogs import (
     SessionDetails,
     TextDialog,
 )
+from facilitator.tui.screens.flows import Flows
 from facilitator.tui.shown import round_change
 from facilitator.tui.widgets.header import voting_rule
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from facilitator.core.model import Flag, Source
 from facilitator.core.templates import RoundKind, localized
-from facilitator.tui.flows import Flows
 from facilitator.tui.i18n import _, loc, ngettext
 from facilitator.tui.refusals import said
 from facilitator.tui.screens.dialogs import (
@@ -19,6 +18,7 @@ from facilitator.tui.screens.dialogs import (
     ThemeEdit,
     ThemePicker,
 )
+from facilitator.tui.screens.flows import Flows
 from facilitator.tui.widgets.feed import one_line
 
 

@@ -5,10 +5,10 @@ made of this and :class:`facilitator.tui.screens.session.SessionScreen`'s own.""
 from __future__ import annotations
 
 from facilitator.core.model import Flag
-from facilitator.tui.flows.contributions import ContributionFlows
-from facilitator.tui.flows.links import LinkFlows
-from facilitator.tui.flows.outcomes import OutcomeFlows
-from facilitator.tui.flows.round import RoundFlows
+from facilitator.tui.screens.flows.contributions import ContributionFlows
+from facilitator.tui.screens.flows.links import LinkFlows
+from facilitator.tui.screens.flows.outcomes import OutcomeFlows
+from facilitator.tui.screens.flows.round import RoundFlows
 
 
 class SessionKeys:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from facilitator.tui.flows import Flows
 from facilitator.tui.i18n import _
 from facilitator.tui.screens.comoderator import ComoderatorScreen
 from facilitator.tui.screens.dialogs import ConfirmDialog
+from facilitator.tui.screens.flows import Flows
 from facilitator.tui.screens.join_code import JoinCodeScreen
 from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.screens.preflight import PreflightScreen
