@@ -16,7 +16,7 @@ from facilitator.store.files import read_sidecar, view_path
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.widgets.join import JoinPanel
+from facilitator.tui.widgets.join_panel import JoinPanel
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 CODE = re.compile(r'name="code" value="([^"]+)"')

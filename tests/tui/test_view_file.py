@@ -18,9 +18,9 @@ from facilitator.core.joining import wall_token
 from facilitator.core.model import Change
 from facilitator.store.files import read_sidecar, view_path
 from facilitator.store.store import SessionStore
-from facilitator.tui.screens import session as session_module
+from facilitator.tui import view_saver
 from facilitator.tui.screens.session import VIEW_ROUND, SessionScreen
-from facilitator.tui.view_file import save_view
+from facilitator.tui.view_saver import save_view
 
 SIZE = (160, 45)
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -46,7 +46,7 @@ async def heard_in(live: aiohttp.ClientResponse, seconds: float) -> bytes:
 async def test_a_cursor_move_sends_nothing_to_phones_or_the_wall(
         make_app: Any, session: SessionStore, add: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(session_module, "SAVE_VIEW_AFTER_S", 0.2)  # saved soon after a move
+    monkeypatch.setattr(view_saver, "SAVE_VIEW_AFTER_S", 0.2)  # saved soon after a move
     for n in range(4):
         await add(f"Knelpunt {n}", device=f"device-{n}")
     app = make_app(session, clock=time.time)  # the QR code's join code as the server's

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerFailed
 
 from facilitator.host.handle import Host, InProcessHost
 from facilitator.store.store import SessionStore
@@ -70,9 +71,12 @@ def started_when_run(app: FacilitatorApp) -> None:
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Wait for the app's workers (store writes) and the messages they cause."""
+    """Wait for the app's workers (store writes) and the messages they cause. A worker that
+    failed is the app's to report (``handle_worker_error``): the test reads what it said."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        for worker in list(pilot.app.workers):
+            with contextlib.suppress(WorkerFailed):
+                await worker.wait()
         await pilot.pause()
 
 
