@@ -112,7 +112,7 @@ async def test_the_view_survives_a_resume(make_app: Any, session: SessionStore, 
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert (screen.view, screen.table_filter) == (VIEW_ROUND, "A")
+        assert (screen.view, screen.feed_area.table_filter) == (VIEW_ROUND, "A")
         await pilot.press("w")
         await settle(pilot)
         assert feed(app).current_id == items[2].id
@@ -126,7 +126,7 @@ async def test_a_session_from_before_keeps_the_view_in_its_document(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert (screen.view, screen.table_filter) == (VIEW_ROUND, "B")
+        assert (screen.view, screen.feed_area.table_filter) == (VIEW_ROUND, "B")
 
 
 @pytest.mark.parametrize("content", [b"", b"{not json", b"[1, 2]",
@@ -141,4 +141,4 @@ async def test_a_damaged_view_file_is_no_reason_not_to_open(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)  # opened, with the view it had before
-        assert (screen.view, screen.table_filter) == (VIEW_ROUND, "B")
+        assert (screen.view, screen.feed_area.table_filter) == (VIEW_ROUND, "B")
