@@ -26,7 +26,7 @@ import typing_extensions
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 
 from facilitator.core.joining import CARD, MAX_TABLES, ROOM
-from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
+from facilitator.core.model import RANKINGS, SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
 from facilitator.core.templates import (
     LANGUAGES,
     RoundSpec,
@@ -156,6 +156,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "elapsed_s": Seconds,
         "joining_closed": bool,
         "started_at": Time,
+        "ranking": Literal[RANKINGS],  # type: ignore[valid-type]
     },
     "participants": {
         "device_id": Device,

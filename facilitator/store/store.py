@@ -35,6 +35,7 @@ from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import JoinCode, admission, card_tables, checked_tables
 from facilitator.core.model import (
+    RANKINGS,
     SCHEMA_VERSION,
     TABLES,
     Action,
@@ -1120,8 +1121,11 @@ class SessionStore:
         return await self._submit(change)
 
     async def update_round(self, round_id: str, **fields: Any) -> RoundState:
-        """Open or close submissions, voting and results (``submissions_open=True``...)."""
+        """Open or close submissions, voting and results (``submissions_open=True``...), or
+        choose the ranking the results show (``ranking="carried"``, one of ``RANKINGS``)."""
         self.template.round(round_id)
+        if "ranking" in fields and fields["ranking"] not in RANKINGS:
+            raise Refused(Reason.NOT_FOUND, f"ranking {fields['ranking']!r}")
 
         def change(batch: _Batch) -> RoundState:
             return batch.update(self.round_state(round_id), **fields)

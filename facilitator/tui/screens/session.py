@@ -60,6 +60,7 @@ from facilitator.tui.screens.dialogs import (
     ThemeEdit,
     ThemePicker,
 )
+from facilitator.tui.screens.invited import InvitedDialog
 from facilitator.tui.screens.join import JoinScreen
 from facilitator.tui.screens.joining import JoiningDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
@@ -72,8 +73,10 @@ from facilitator.tui.shown import (
     round_change,
     round_line,
     view_status,
+    voice_shown,
 )
 from facilitator.tui.throttle import Throttle
+from facilitator.tui.widgets.across import next_ranking, ranked_across, ranking_title
 from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable, one_line
@@ -84,6 +87,7 @@ from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
 from facilitator.tui.widgets.round_view import RoundView, round_view
 from facilitator.tui.widgets.viewbar import ViewBar, ViewStatus
+from facilitator.tui.widgets.voice import VoicePanel, VoiceShown
 
 if TYPE_CHECKING:
     from facilitator.store.store import SessionStore
@@ -102,17 +106,17 @@ PANELS_S = 0.25
 bar's totals) are brought up to date at most this often. In a join burst they change with every
 device; redrawn four times a second they read the same, and the feed and the keys keep the
 frames."""
-PANEL_AREAS = frozenset({"room", "join", "joining", "status"})
+PANEL_AREAS = frozenset({"room", "join", "joining", "status", "voice"})
 SAVE_VIEW_AFTER_S = 3.0
 """The selection is saved this long after it last moved (and always on exit)."""
 TYPICAL_LINK = "http://192.168.100.100:8080/r/" + "x" * 10
 """What the side panel is sized for before the participant page runs."""
 
 AREAS: dict[str, frozenset[str]] = {
-    "session": frozenset({"round", "agenda", "join", "joining"}),
+    "session": frozenset({"round", "agenda", "join", "joining", "voice"}),
     "rounds": frozenset({"round", "agenda", "joining", "status", "results"}),
-    "participants": frozenset({"room", "join", "joining", "named", "results"}),
-    "contributions": frozenset({"status", "results"}),
+    "participants": frozenset({"room", "join", "joining", "named", "results", "voice"}),
+    "contributions": frozenset({"status", "results", "voice"}),
     "votes": frozenset({"results"}),
     "samples": frozenset({"results"}),
     "themes": frozenset({"themes", "results"}),
@@ -156,6 +160,7 @@ class SessionScreen(Screen[None]):
     status: reactive[ViewStatus | None] = reactive(None, repaint=False)
     detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
     view: reactive[str] = reactive(VIEW_FEED, init=False, repaint=False)
+    voice: reactive[VoiceShown | None] = reactive(None, repaint=False)
 
     def __init__(self, store: SessionStore) -> None:
         super().__init__()
@@ -214,6 +219,7 @@ class SessionScreen(Screen[None]):
                 yield Agenda(id="agenda").data_bind(rows=SessionScreen.agenda_rows)
                 yield Static(_("The room"), classes="panel-title")
                 yield RoomPanel(id="room").data_bind(rows=SessionScreen.room_rows)
+                yield VoicePanel(id="voice").data_bind(SessionScreen.voice)
                 yield JoiningWatch(id="joining").data_bind(SessionScreen.joining)
                 yield JoinPanel(compact=True, id="join-compact").data_bind(SessionScreen.join)
             with Vertical(id="centre"):
@@ -283,7 +289,8 @@ class SessionScreen(Screen[None]):
                 self._theme_rows.setdefault(item.theme_id, set()).add(item.id)
         feed.load(ids, keep=keep)
         self.query_one(KeyBar).leave_out(self._keys_elsewhere())
-        for area in ("round", "agenda", "room", "join", "joining", "status", "detail"):
+        for area in ("round", "agenda", "room", "join", "joining", "status", "detail",
+                     "voice"):
             self._show(area)
         self._results_dirty = True
         self._show_results()
@@ -303,6 +310,8 @@ class SessionScreen(Screen[None]):
             elsewhere.add("distillation.line")
         if not spec.moderated:
             elsewhere.add("contribution.approve")
+        if not ranked_across(spec):
+            elsewhere.add("view.ranking")
         return frozenset(elsewhere)
 
     def _show(self, area: str) -> None:
@@ -342,6 +351,9 @@ class SessionScreen(Screen[None]):
                 open_files=capacity.files.limit if capacity is not None else None)
         if self.join.url != shown_link:  # another link may need another size of code
             self._size_join()
+
+    def _area_voice(self) -> None:
+        self.voice = voice_shown(self.store, private=not self.projected)
 
     def _area_joining(self) -> None:
         self.joining = joining_shown(self.store, self._burst)
@@ -458,7 +470,7 @@ class SessionScreen(Screen[None]):
         areas, self._panels_pending = self._panels_pending, set()
         if "joining" in areas:
             self._watch_burst()
-        for area in ("room", "join", "joining", "status"):
+        for area in ("room", "join", "joining", "status", "voice"):
             if area in areas:
                 self._show(area)
 
@@ -883,12 +895,32 @@ class SessionScreen(Screen[None]):
             self.query_one(FeedTable).changed_all()
             self._area_detail()
         self._area_round()
+        self._area_voice()
 
     def _wall_opened(self, opened: bool) -> None:
         """The wall is on the projector now: this terminal is the facilitator's own screen."""
         if opened and self.projected:
             self._set_projected(False)
         self._area_join()
+
+    def action_next_ranking(self) -> None:
+        """The results' next ranking (widgets/across.py); the wall shows the same."""
+        if not ranked_across(self.spec):
+            self.notify(_("This round has no vote, so one list only."), markup=False)
+            return
+        shown = next_ranking(self.store.round_state(self.spec.id).ranking)
+        self.write(self.store.update_round(self.spec.id, ranking=shown), ranking_title(shown))
+        if self.view == VIEW_FEED:
+            self.action_switch_view()
+
+    def action_invited(self) -> None:
+        """How many of each group were invited (screens/invited.py)."""
+        def chosen(numbers: dict[str, int] | None) -> None:
+            if numbers is not None:
+                self.write(self.store.set_invited(numbers),
+                           _("Saved: the audit sets who came against who was invited."))
+
+        self.app.push_screen(InvitedDialog(self.store.template, self.store.info.invited), chosen)
 
     def action_open_wall(self) -> None:
         self.facilitator.open_wall()
