@@ -91,19 +91,26 @@ def apart_text(template: Template, item: AcrossItem) -> str:
 
 def across_note(found: AcrossRanking) -> str:
     """Why a ranking across groups lists nothing ("" when it lists items)."""
-    if found.standing is Standing.ONE_GROUP:
+    return standing_note(found.standing.value, bool(found.items), found.waiting,
+                         found.min_seen)
+
+
+def standing_note(standing: str, listed: bool, waiting: int, min_seen: int) -> str:
+    """Why a ranking across groups lists nothing ("" when it lists items), from its plain
+    figures (a room's summary carries the same)."""
+    if standing == Standing.ONE_GROUP:
         return _("Only one stakeholder group is present: there is nothing to compare, so "
                  "there is no ranking across groups.")
-    if found.standing is Standing.POOLED:
+    if standing == Standing.POOLED:
         return _("Too few people of each group are present to compare the groups without "
                  "showing how someone voted.")
-    if found.standing is Standing.NOT_VOTED:
+    if standing == Standing.NOT_VOTED:
         return _("This round has no vote.")
-    if found.items:
+    if listed:
         return ""
-    if found.waiting:
+    if waiting:
         return _("No item was seen yet by at least {n} people of every group.").format(
-            n=found.min_seen)
+            n=min_seen)
     return _("Nobody has supported an item yet.")
 
 
