@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -51,19 +52,20 @@ class VoicePanel(Static):
         if voice is None:
             self.update("")
             return
-        lines = []
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_row(Text(_("Whose voice"), style="bold"), "")
         if voice.gini is not None:
-            lines.append(Text(_("Equality (Gini): {gini}").format(
-                gini=decimal(voice.gini, 2))))
-            lines.append(Text(_("{n} of {total} sent nothing").format(
-                n=voice.silent, total=voice.participants), style="dim"))
+            table.add_row(Text(_("Equality (Gini)")), decimal(voice.gini, 2))
+            table.add_row(Text(_("Sent nothing"), style="dim"),
+                          Text(f"{voice.silent}/{voice.participants}", style="dim"))
         if voice.representation:
-            lines.append(Text(_("Presence, lowest/highest: {share}").format(
-                share=voice.representation)))
+            table.add_row(Text(_("Presence low/high")), voice.representation)
         if voice.turnout:
-            lines.append(Text(_("Turnout, lowest/highest: {share}").format(
-                share=voice.turnout)))
-        for name in voice.quiet:
+            table.add_row(Text(_("Turnout low/high")), voice.turnout)
+        lines: list[RenderableType] = [table]
+        for name in voice.quiet:  # wrapped, not cut: the group's name must be read whole
             line = Text("⚑ ", style="bold yellow")
             line.append(Text(_("{group}: nothing said yet").format(group=name)))
             lines.append(line)
