@@ -1,5 +1,7 @@
 """The wall's rankings across stakeholder groups: what "carried by every group" and "where the
-groups differ" (facilitator.core.groups) show on the projector when the results are revealed.
+groups differ" (facilitator.core.groups) show on the projector when the results are revealed;
+and, when the audit round's results are shown, whose voice filled the room (:func:`wall_voice`:
+the audit's figures by the report's anonymity rule, never the facilitator's nudges).
 
 The facilitator chooses the ranking with a key in the TUI (``R``); it is the round's
 ``RoundState.ranking``, so the wall and the facilitator's screen always show the same list.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 
 from facilitator.core.groups import POOL, AcrossItem, AcrossRanking, Standing
 from facilitator.core.templates import RoundSpec
@@ -95,3 +97,56 @@ def wall_across(store: SessionStore, spec: RoundSpec, kind: str, lang: str) -> W
         if found.standing is Standing.RANKED else (),
         more_tied=found.more_tied, waiting=found.waiting, min_seen=found.min_seen,
         sampled=found.sampled)
+
+
+@dataclass(frozen=True, slots=True)
+class WallGroup:
+    name: Shown | None
+    """None: "prefer not to say"."""
+    present: int
+    contributions: str
+    """Share of the contributions ("40%"), or "–" where withheld (a pooled group)."""
+    votes_cast: str
+    """Share of the votes cast, or "–"."""
+
+
+@dataclass(frozen=True, slots=True)
+class WallVoice:
+    gini: str
+    """"0.21" in the wall's language; "" while nothing has been said."""
+    silent: int
+    participants: int
+    representation: str
+    turnout: str
+    groups: tuple[WallGroup, ...]
+    withheld: bool
+    """Some group's figures read "–" (the wall says why)."""
+
+
+def wall_voice(store: SessionStore, lang: str) -> WallVoice:
+    """Whose voice, as the wall shows it in ``lang``: the audit's figures (the same the report
+    prints), a pooled group's shares withheld; groups nobody came for are left out."""
+    audit = store.audit()
+    rows, withheld = store.view.groups()
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else format_percent(value, locale=lang)
+
+    groups = []
+    for row in rows:
+        if not row.present:
+            continue
+        found = store.template.group(row.group_id)
+        name = None if not row.group_id else (
+            content.shown(found.name, lang, store.info.lang) if found else
+            content.typed(row.group_id))
+        groups.append(WallGroup(name, row.present, share(row.voice_share),
+                                share(row.cast_share)))
+    return WallVoice(
+        gini="" if audit.gini is None else format_decimal(audit.gini, format="0.00",
+                                                          locale=lang),
+        silent=audit.spread.get(0, 0), participants=audit.participants,
+        representation="" if audit.representation is None else share(audit.representation),
+        turnout="" if audit.invited_representation is None
+        else share(audit.invited_representation),
+        groups=tuple(groups), withheld=bool(withheld))

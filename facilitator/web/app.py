@@ -66,7 +66,7 @@ from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
 from facilitator.web import messages as say
-from facilitator.web.across import wall_across
+from facilitator.web.across import wall_across, wall_voice
 from facilitator.web.capacity import RoomCapacity
 from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import (
@@ -943,6 +943,8 @@ async def wall(request: web.Request) -> web.StreamResponse:
         results=results,
         ranking=ranking,
         across=wall_across(store, spec, ranking, lang) if ranking != "votes" else None,
+        voice=wall_voice(store, lang) if spec.kind is RoundKind.AUDIT and state.results_shown
+        else None,
         rule=spec.voting,
         voting_open=state.voting_open,
         room_link=_room_link(request, store),
