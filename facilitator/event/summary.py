@@ -20,7 +20,14 @@ import time
 from typing import Annotated, Literal
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from facilitator.core.groups import AcrossRanking
 from facilitator.core.model import Change
@@ -107,6 +114,14 @@ class SummaryAcrossItem(_Part):
     support: Annotated[list[SummarySupport], Field(max_length=MAX_GROUPS + 1)]
     highest: Id
     lowest: Id
+
+    @model_validator(mode="after")
+    def _groups_supported(self) -> SummaryAcrossItem:
+        """The groups furthest apart are among the groups whose support is given."""
+        groups = {row.group for row in self.support}
+        if self.highest not in groups or self.lowest not in groups:
+            raise ValueError("highest and lowest must be groups of its support")
+        return self
 
 
 class SummaryAcross(_Part):
