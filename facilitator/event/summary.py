@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from facilitator.core.groups import AcrossRanking
+from facilitator.core.groups import AcrossRanking, Standing
 from facilitator.core.model import Change
 from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
@@ -127,7 +127,7 @@ class SummaryAcrossItem(_Part):
 class SummaryAcross(_Part):
     """One ranking across groups of a round (facilitator.core.groups.AcrossRanking)."""
 
-    standing: Literal["ranked", "not_voted", "one_group", "pooled"]
+    standing: Standing
     groups: Annotated[list[Id], Field(max_length=MAX_GROUPS + 1)]
     items: Annotated[list[SummaryAcrossItem], Field(max_length=ACROSS_LISTED)]
     more_tied: Count
@@ -267,7 +267,7 @@ def _item(spec: RoundSpec, item: RankedItem, store: SessionStore, shown: Disclos
 
 def _across(found: AcrossRanking) -> SummaryAcross:
     return SummaryAcross(
-        standing=found.standing.value, groups=list(found.groups),  # type: ignore[arg-type]
+        standing=found.standing, groups=list(found.groups),
         items=[SummaryAcrossItem(
             id=entry.item.contribution.id, text=entry.item.contribution.text, rank=entry.rank,
             tied=entry.tied, value=min(1.0, entry.value),
