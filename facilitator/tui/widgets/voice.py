@@ -37,7 +37,8 @@ class VoiceShown:
 
 
 class VoicePanel(Static):
-    """A few lines under the room; its height follows the number of lines."""
+    """A few lines under the room; its height follows the number of lines, and only a change
+    of it lays the screen out again."""
 
     DEFAULT_CSS = tcss(__file__)
 
@@ -47,10 +48,10 @@ class VoicePanel(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.nudged: set[str] = set()
         """The groups a notice was given for (each once while this screen lives)."""
+        self._height = 0
 
     def watch_voice(self, voice: VoiceShown | None) -> None:
         if voice is None:
-            self.update("")
             return
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
@@ -65,11 +66,20 @@ class VoicePanel(Static):
         if voice.turnout:
             table.add_row(Text(_("Turnout low/high")), voice.turnout)
         lines: list[RenderableType] = [table]
+        height = table.row_count
+        width = max(1, self.content_size.width or self.size.width or 24)
         for name in voice.quiet:  # wrapped, not cut: the group's name must be read whole
             line = Text("⚑ ", style="bold yellow")
             line.append(Text(_("{group}: nothing said yet").format(group=name)))
             lines.append(line)
-        self.update(Group(*lines))
+            height += len(line.wrap(self.app.console, width))
+        # Laid out again only when its height changes: a new layout redraws the whole screen,
+        # and the figures change with every join and contribution (docs/tui.md, under load).
+        resized = height != self._height
+        if resized:
+            self._height = height
+            self.styles.height = height + 1  # and the line above it (voice.tcss)
+        self.update(Group(*lines), layout=resized)
         new = [name for name in voice.quiet if name not in self.nudged]
         if new:
             self.nudged.update(new)
