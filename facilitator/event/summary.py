@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from facilitator.core.groups import AcrossRanking, Standing
+from facilitator.core.groups import AcrossRanking, Standing, ranked_across
 from facilitator.core.model import Change
 from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
@@ -294,7 +294,7 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
         themes = [SummaryTheme(name=group.theme.name, items=group.size, votes=group.votes)
                   for group in ranking.theme_groups(store.themes(spec.id), 0)
                   if group.theme is not None and group.size][:THEMES]
-        voted = spec.voting.rule != "none" and spec.kind is not RoundKind.AUDIT
+        voted = ranked_across(spec)
         rounds.append(SummaryRound(
             id=spec.id, kind=spec.kind, title=spec.title, voting=spec.voting.rule,
             shown=ranking.shown, themes=themes,

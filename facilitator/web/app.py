@@ -41,6 +41,7 @@ from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.groups import ranked_across
 from facilitator.core.joining import (
     CARD,
     MAX_CODE_CHARS,
@@ -918,7 +919,7 @@ async def wall(request: web.Request) -> web.StreamResponse:
     voted = spec.voting.rule != "none"
     results = wall_results(store, spec) if voted and not state.voting_open else []
     # The ranking the facilitator chose (R in the TUI): most votes, or one across the groups.
-    ranking = state.ranking if results and spec.kind is not RoundKind.AUDIT else "votes"
+    ranking = state.ranking if results and ranked_across(spec) else "votes"
     title = content.shown(spec.title, lang, store.info.lang)
     prompt = content.shown(spec.prompt, lang, store.info.lang)
     heading = content.session_title(store, lang)

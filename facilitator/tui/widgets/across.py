@@ -18,20 +18,21 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from facilitator.core.groups import POOL, AcrossItem, AcrossRanking, GroupSupport, Standing
+from facilitator.core.groups import (
+    POOL,
+    AcrossItem,
+    AcrossRanking,
+    GroupSupport,
+    Standing,
+)
 from facilitator.core.model import RANKINGS
-from facilitator.core.templates import RoundKind, RoundSpec, Template
+from facilitator.core.templates import RoundSpec, Template
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, group_name, language, ngettext
 from facilitator.tui.widgets.feed import one_line
 
 SHOWN = 10
 """Items listed per ranking across groups (and every item tied with the last)."""
-
-
-def ranked_across(spec: RoundSpec) -> bool:
-    """Whether a round's results can be ranked across groups (a voted round, not the audit)."""
-    return spec.voting.rule != "none" and spec.kind is not RoundKind.AUDIT
 
 
 def next_ranking(current: str) -> str:

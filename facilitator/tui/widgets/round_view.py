@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from facilitator.core.groups import ranked_across
 from facilitator.core.model import Contribution, Flag, Note
 from facilitator.core.ranking import ranks_within
 from facilitator.core.readmodel import Withheld
@@ -34,7 +35,6 @@ from facilitator.tui.widgets import tcss
 from facilitator.tui.widgets.across import (
     across_view,
     percent,
-    ranked_across,
     ranking_key,
     ranking_tabs,
 )
