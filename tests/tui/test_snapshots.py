@@ -129,10 +129,12 @@ def test_feed_after_add_merge_vote_and_hide(snap_compare: Any, library: Library,
         await _settle(pilot)
         shown = await store.ballot_items("snapshot-voter", "knelpunten")  # its own sample
         await store.cast_ballot("snapshot-voter", "knelpunten", {shown[0].id: 2})
+        await _settle(pilot)  # the vote on the screen before the keys move through the rows
         await pilot.press("up", "up", "up", "h")
         await _settle(pilot)
-        app.clear_notifications()  # the feed is the picture, not how long a toast stays up
         await pilot.pause(0.3)
+        app.clear_notifications()  # the feed is the picture, not how long a toast stays up
+        await _settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=work)
 
