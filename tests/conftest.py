@@ -6,14 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from machine import UNDER_WINE, user_folders
+from machine import UNDER_WINE, WINE_SLOWER, user_folders
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
-
-WINE_SLOWER = 4
-"""How much longer a test may take under Wine (the Windows lane): each Windows process starts in
-seconds there, and the lane runs two test folders side by side."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
