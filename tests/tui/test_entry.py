@@ -3,9 +3,11 @@ closes (unlocks) the session either way; the home screen starts and opens sessio
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from machine import within
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList
 from tui_helpers import settle
@@ -84,7 +86,10 @@ def test_the_preflight_at_the_start(library: Library, templates: Templates,
     path = asyncio.run(_session(library, templates))
 
     async def look(pilot: Pilot[Any]) -> None:
-        for _ in range(200):  # the host starts, then the checks run in a thread
+        # The host starts, then the checks run in a thread, each within its own time limit
+        # (a Windows laptop's netsh and PowerShell take seconds to answer; more under Wine).
+        deadline = time.monotonic() + within(60)
+        while time.monotonic() < deadline:
             await pilot.pause(0.05)
             if isinstance(pilot.app.screen, PreflightScreen):
                 break
