@@ -15,12 +15,10 @@ phone that hung up) is not done at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import random
-import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,8 +32,6 @@ from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import JoinCode, admission, card_tables, checked_tables
 from facilitator.core.model import (
-    SCHEMA_VERSION,
-    TABLES,
     Action,
     Change,
     Contribution,
@@ -66,7 +62,7 @@ from facilitator.core.text import (
     clean_text,
 )
 from facilitator.core.voting import check_ballot
-from facilitator.store.documents import MAX_ROOM_SIZE, checked_session
+from facilitator.store.documents import MAX_ROOM_SIZE
 from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
@@ -74,7 +70,12 @@ from facilitator.store.files import (
     make_folder,
     real_session_path,
 )
-from facilitator.store.journal import SessionFile, Tables
+from facilitator.store.journal import SessionFile
+from facilitator.store.opening import (
+    new_organiser_secret,
+    new_session,
+    prepare,
+)
 from facilitator.store.state import SessionState
 
 log = logging.getLogger(__name__)
@@ -179,26 +180,8 @@ class SessionStore(SessionState):
         (checked as :func:`~facilitator.core.joining.checked_tables` does); None: the
         template's."""
         path = real_session_path(path)
-        info = SessionInfo(
-            id=1,
-            session_id=session_id,
-            title=title,
-            lang=lang,
-            template_id=template.id,
-            template=template.model_dump(mode="json"),
-            join_token=join_token,
-            created=time.time(),
-            place=place,
-            secret=new_session_secret(),
-            organiser_secret=new_organiser_secret(),
-            comoderator_secret=new_organiser_secret(),
-            tables=template.table_groups if tables is None else checked_tables(tables),
-        )
-        data: Tables = {name: {} for name in TABLES}
-        data["session"]["1"] = info.to_doc()
-        for index, spec in enumerate(template.rounds, start=1):
-            state = RoundState(round_id=spec.id, duration_s=spec.minutes * 60.0)
-            data["rounds"][str(index)] = state.to_doc()
+        data = new_session(template, session_id=session_id, title=title, lang=lang,
+                           join_token=join_token, place=place, tables=tables)
         make_folder(path.parent)
         return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
@@ -1073,30 +1056,6 @@ class SessionStore(SessionState):
         return item
 
 
-def new_session_secret() -> str:
-    """The session's server-side secret (256 bits): device ids, form tokens, join codes and
-    the wall's address are derived from it."""
-    return secrets.token_urlsafe(32)
-
-
-def new_organiser_secret() -> str:
-    """The secret of a room's organiser link, or of its co-moderator's (192 bits)."""
-    return secrets.token_urlsafe(24)
-
-
-
-def _index_key(record: Record) -> tuple[Any, ...]:
-    """What a record is indexed by besides its id; an update that keeps it stays in place."""
-    match record:
-        case Contribution():
-            return (record.round_id,)
-        case Participant():
-            return (record.device_id,)
-        case Vote():
-            return (record.round_id, record.device_id, record.contribution_id)
-    return ()
-
-
 def _checked_text(text: str, *, multiline: bool = True, limit: int = MAX_CONTRIBUTION_CHARS,
                   empty: bool = False) -> str:
     """Text as typed, cleaned; :class:`Refused` when it is too long, or empty (unless
@@ -1120,45 +1079,3 @@ def _checked_date(day: str) -> str:
         except ValueError:
             raise Refused(Reason.NOT_A_DATE, f"{day!r} (YYYY-MM-DD)") from None
     return day
-
-
-def prepare(path: Path, data: Tables) -> Tables:
-    """What a session file holds, brought up to date and checked like live input, before the
-    store keeps any of it (the session file's ``prepare`` hook)."""
-    return checked_session(path, migrate(path, data))
-
-
-def migrate(path: Path, data: Tables) -> Tables:
-    """Bring an older session file up to :data:`SCHEMA_VERSION` (in memory; saved on next commit).
-
-    Version 1 is the first; each later version adds a step here, e.g. ``if version < 2: ...``.
-    """
-    docs = data.get("session")
-    if not isinstance(docs, dict) or len(docs) != 1:
-        raise SessionCorrupt(path, "the 'session' table must hold exactly one document")
-    info = next(iter(docs.values()))
-    version = info.get("schema_version", 0) if isinstance(info, dict) else 0
-    if not isinstance(version, int) or version < 1:
-        raise SessionCorrupt(path, f"unknown schema version {version!r}")
-    if version > SCHEMA_VERSION:
-        raise SessionCorrupt(
-            path,
-            f"written by a newer facilitator (schema {version}, this one reads up to "
-            f"{SCHEMA_VERSION}); upgrade facilitator to open it",
-        )
-    for name in TABLES:
-        data.setdefault(name, {})
-    for doc in data["session"].values():
-        if not doc.get("secret"):  # sessions made before device cookies were signed
-            doc["secret"] = new_session_secret()
-    return data
-
-
-@contextlib.asynccontextmanager
-async def opened(path: Path) -> Any:
-    """``async with opened(path) as store:`` opens a session and closes it (flushing) after."""
-    store = SessionStore.open(path)
-    try:
-        yield store
-    finally:
-        await store.close()
