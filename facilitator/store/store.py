@@ -15,17 +15,14 @@ phone that hung up) is not done at all.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 from tinydb import TinyDB
 
 from facilitator.collector import freeze_long_lived
@@ -62,6 +59,7 @@ from facilitator.core.text import (
     clean_text,
 )
 from facilitator.core.voting import check_ballot
+from facilitator.store.batch import Batch
 from facilitator.store.documents import MAX_ROOM_SIZE
 from facilitator.store.files import (
     SessionCorrupt,
@@ -77,6 +75,7 @@ from facilitator.store.opening import (
     prepare,
 )
 from facilitator.store.state import SessionState
+from facilitator.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -102,49 +101,6 @@ class Busy(StoreError):
     """Too many changes are waiting to be written; nothing was stored. Try again shortly."""
 
 
-@dataclass(slots=True)
-class _Pending:
-    change: Callable[[_Batch], Any]
-    future: asyncio.Future[Any]
-
-
-@dataclass(slots=True)
-class _Batch:
-    """The records one commit writes, with an undo log to take back a refused change or all."""
-
-    store: SessionStore
-    log: list[tuple[tuple[str, int], Record | None]] = field(default_factory=list)
-
-    def insert(self, record: R) -> R:
-        record.id = self.store._new_id(record.TABLE)
-        self.log.append(((record.TABLE, record.id), None))
-        self.store._put(record)
-        return record
-
-    def update(self, record: R, **fields: Any) -> R:
-        self.log.append(((record.TABLE, record.id), record))
-        new = dataclasses.replace(record, **fields)
-        self.store._put(new)
-        return new
-
-    def undo(self, to: int = 0) -> None:
-        """Restore the records as they were when the log was ``to`` entries long."""
-        while len(self.log) > to:
-            (table, doc_id), prior = self.log.pop()
-            current = self.store._records[table].get(doc_id)
-            if prior is not None:
-                self.store._put(prior)
-            elif current is not None:
-                self.store._unindex(current)
-
-    def touched(self) -> dict[tuple[str, int], Record | None]:
-        """Each record the batch changed, with what it was before (None: inserted)."""
-        first: dict[tuple[str, int], Record | None] = {}
-        for key, prior in self.log:
-            first.setdefault(key, prior)
-        return first
-
-
 class SessionStore(SessionState):
     """One open session. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
@@ -155,9 +111,9 @@ class SessionStore(SessionState):
         self.path = self.file.path
         self.read_only = self.file.read_only
         super().__init__(self.file.read(), self.path)
-        self._queue: list[_Pending] = []
-        self._wake = asyncio.Event()
-        self._committer: asyncio.Task[None] | None = None
+        self._writer: Writer[Batch] = Writer(
+            begin=lambda: Batch(self), write=self._write, done=self._done,
+            batch_s=lambda: BATCH_S)
         self._subscribers: list[Subscriber] = []
         self._closed = False
 
@@ -230,9 +186,7 @@ class SessionStore(SessionState):
             return
         self._closed = True
         try:
-            if self._committer is not None:
-                self._wake.set()
-                await self._committer
+            await self._writer.close()
         finally:
             await self.file.aclose()
 
@@ -246,82 +200,44 @@ class SessionStore(SessionState):
     @property
     def queued(self) -> int:
         """Changes waiting for the next commit."""
-        return len(self._queue)
+        return self._writer.queued
 
-    def _submit(self, change: Callable[[_Batch], T]) -> asyncio.Future[T]:
+    @property
+    def _committer(self) -> asyncio.Task[None] | None:
+        """The commit task (None until the first change; a test cancels or drops it)."""
+        return self._writer.task
+
+    @_committer.setter
+    def _committer(self, task: asyncio.Task[None] | None) -> None:
+        self._writer.task = task
+
+    def _submit(self, change: Callable[[Batch], T]) -> asyncio.Future[T]:
+        """Queue a change for the next group commit (:mod:`facilitator.store.writer`)."""
         if self._closed or self.read_only:
             raise RuntimeError(f"{self.path}: the session is closed or open read-only")
-        if len(self._queue) >= MAX_QUEUED:
+        if self._writer.queued >= MAX_QUEUED:
             raise Busy(self.path, f"{self.path}: too many changes waiting to be written")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.append(_Pending(change, future))
-        if self._committer is None:
-            self._committer = loop.create_task(self._commit_loop(), name="session-commit")
-        self._wake.set()
-        return future
+        return self._writer.submit(change)
 
-    async def _commit_loop(self) -> None:
-        while True:
-            if not self._queue:
-                if self._closed:
-                    return
-                await self._wake.wait()
-                self._wake.clear()
-                continue
-            await self._commit(self._queue)
-            await asyncio.sleep(0)  # let the woken callers run before the next batch
-
-    async def _commit(self, queue: list[_Pending]) -> None:
-        """Run what is queued (at most :data:`BATCH_S` of it: the loop has phones and the
-        facilitator's screen to serve as well), then write it as one commit."""
-        batch = _Batch(self)
-        results: list[tuple[_Pending, Any]] = []
-        started = time.perf_counter()
-        taken = 0
-        for item in queue:
-            if taken and time.perf_counter() - started > BATCH_S:
-                break
-            taken += 1
-            if item.future.cancelled():
-                continue  # its caller went away before anything was done: do nothing
-            mark = len(batch.log)
-            try:
-                result = item.change(batch)
-                for (table, doc_id), _ in batch.log[mark:]:
-                    record = self._records[table].get(doc_id)
-                    if record is not None:
-                        orjson.dumps(record.to_doc())  # refuse what cannot be written
-                results.append((item, result))
-            except Exception as exc:  # a refused change: undo its partial effects, keep the rest
-                batch.undo(mark)
-                if not item.future.cancelled():
-                    item.future.set_exception(exc)
-        del queue[:taken]
+    async def _write(self, batch: Batch) -> None:
+        """Make one group durable: its documents as one journal line. If the disk refuses,
+        the records are taken back and staged as they were, for the next commit to write."""
         touched = batch.touched()
-        self._stage(touched)
+        batch.stage(self.file, touched)
         try:
             await self.file.commit()
-        except WriteFailed as error:
+        except WriteFailed:
             batch.undo()
-            self._stage(touched)  # the records as they were, staged for the next commit
-            for item, _ in results:
-                if not item.future.cancelled():
-                    item.future.set_exception(error)
-            return
-        for item, result in results:
-            if not item.future.cancelled():
-                item.future.set_result(result)
+            batch.stage(self.file, touched)  # the records as they were
+            raise
+
+    def _done(self, batch: Batch) -> None:
+        touched = batch.touched()
         if touched:
             self._publish(touched)
 
-    def _stage(self, keys: Iterable[tuple[str, int]]) -> None:
-        """Hand the records' current documents to the session file for the next commit."""
-        for table, doc_id in keys:
-            record = self._records[table].get(doc_id)
-            self.file.stage(table, doc_id, record.to_doc() if record is not None else None)
-
     def _publish(self, touched: dict[tuple[str, int], Record | None]) -> None:
+        """Tell the subscribers what changed (used by the replica)."""
         inserted: dict[str, list[int]] = {}
         updated: dict[str, list[int]] = {}
         for (table, doc_id), old in touched.items():
@@ -362,7 +278,7 @@ class SessionStore(SessionState):
             raise Refused(Reason.UNKNOWN_TABLE, table_group)
         clean_name = clean_text(name, multiline=False)[:MAX_NAME_CHARS]
 
-        def change(batch: _Batch) -> Participant:
+        def change(batch: Batch) -> Participant:
             existing = self._by_device.get(device_id)
             said = Participant(
                 device_id=device_id,
@@ -421,7 +337,7 @@ class SessionStore(SessionState):
         spec = self.template.round(round_id)
         clean = _checked_text(text)
 
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             if nonce and author:
                 for stored_id in self._by_nonce.get((round_id, author, nonce, clean), ()):
                     stored: Contribution = self._records["contributions"][stored_id]  # type: ignore[assignment]
@@ -474,7 +390,7 @@ class SessionStore(SessionState):
         clean = _checked_text(text)
         shown = clean_text(was) if was is not None else None
 
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             item = self._own_or_any(contribution_id, device_id)
             if shown is not None and item.text == clean:
                 return item  # already so: a resend, or the same change made elsewhere
@@ -496,7 +412,7 @@ class SessionStore(SessionState):
     async def withdraw(self, contribution_id: int, device_id: str) -> Contribution:
         """A participant takes back their own contribution (hidden, never deleted)."""
 
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             item = self._existing(contribution_id)
             if item.hidden_by == HiddenBy.AUTHOR.value and item.author == device_id:
                 return item  # withdrawn already: the same request sent again
@@ -519,7 +435,7 @@ class SessionStore(SessionState):
         """
         spec = self.template.round(round_id)
 
-        def change(batch: _Batch) -> int:
+        def change(batch: Batch) -> int:
             if not self.round_state(round_id).voting_open:
                 raise Refused(Reason.VOTING_CLOSED)
             existing = self._ballots.get((round_id, device_id), {})
@@ -622,7 +538,7 @@ class SessionStore(SessionState):
         items, _ = self._ballot_now(device_id, round_id, draw=False)
         if items is None:
 
-            def change(batch: _Batch) -> None:
+            def change(batch: Batch) -> None:
                 _, sample = self._ballot_now(device_id, round_id)  # as of this commit
                 if sample is not None:
                     batch.insert(sample)
@@ -639,7 +555,7 @@ class SessionStore(SessionState):
     async def another_set(self, device_id: str, round_id: str) -> Sample:
         """Deal a device a further sample of items it has not been shown yet."""
 
-        def change(batch: _Batch) -> Sample:
+        def change(batch: Batch) -> Sample:
             ranking = self.rankings[round_id]
             if not self.round_state(round_id).voting_open:
                 raise Refused(Reason.VOTING_CLOSED)
@@ -671,13 +587,13 @@ class SessionStore(SessionState):
         if "hidden" in fields:
             fields.setdefault("hidden_by", HiddenBy.FACILITATOR.value if fields["hidden"] else "")
 
-        def change(batch: _Batch) -> list[Contribution]:
+        def change(batch: Batch) -> list[Contribution]:
             return [batch.update(self._existing(cid), **fields) for cid in wanted]
 
         return await self._submit(change)
 
     async def toggle_flag(self, contribution_id: int, flag: Flag) -> Contribution:
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             item = self._existing(contribution_id)
             flags = set(item.flags) ^ {flag.value}
             return batch.update(item, flags=tuple(sorted(flags)))
@@ -692,7 +608,7 @@ class SessionStore(SessionState):
         """
         wanted = list(duplicate_ids)
 
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             target = self._existing(target_id)
             while target.merged_into:
                 target = self._existing(target.merged_into)
@@ -710,7 +626,7 @@ class SessionStore(SessionState):
         return await self._submit(change)
 
     async def unmerge(self, contribution_id: int) -> Contribution:
-        def change(batch: _Batch) -> Contribution:
+        def change(batch: Batch) -> Contribution:
             return batch.update(self._existing(contribution_id), merged_into=0)
 
         return await self._submit(change)
@@ -718,7 +634,7 @@ class SessionStore(SessionState):
     async def add_theme(self, round_id: str, name: str) -> Theme:
         clean = _checked_text(name, multiline=False)
 
-        def change(batch: _Batch) -> Theme:
+        def change(batch: Batch) -> Theme:
             return batch.insert(Theme(round_id=round_id, name=clean, created=time.time()))
 
         return await self._submit(change)
@@ -726,7 +642,7 @@ class SessionStore(SessionState):
     async def rename_theme(self, theme_id: int, name: str) -> Theme:
         clean = _checked_text(name, multiline=False)
 
-        def change(batch: _Batch) -> Theme:
+        def change(batch: Batch) -> Theme:
             theme = self.theme(theme_id)
             if theme is None:
                 raise Refused(Reason.NOT_FOUND, f"theme {theme_id}")
@@ -738,7 +654,7 @@ class SessionStore(SessionState):
         """Remove a theme: its contributions are no longer sorted into it (a pass over its
         round: a facilitator's action, never a phone's)."""
 
-        def change(batch: _Batch) -> Theme:
+        def change(batch: Batch) -> Theme:
             theme = self.theme(theme_id)
             if theme is None or theme.removed:
                 raise Refused(Reason.NOT_FOUND, f"theme {theme_id}")
@@ -753,7 +669,7 @@ class SessionStore(SessionState):
         """Open or close submissions, voting and results (``submissions_open=True``...)."""
         self.template.round(round_id)
 
-        def change(batch: _Batch) -> RoundState:
+        def change(batch: Batch) -> RoundState:
             return batch.update(self.round_state(round_id), **fields)
 
         return await self._submit(change)
@@ -765,7 +681,7 @@ class SessionStore(SessionState):
             raise Refused(Reason.NOT_FOUND, f"round {index + 1}")
         spec = self.template.rounds[index]
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             state = self.round_state(spec.id)
             if not state.started:
                 now = time.time()
@@ -800,7 +716,7 @@ class SessionStore(SessionState):
         if left_minutes is not None and not 0 <= left_minutes <= MAX_TIMER_MINUTES:
             raise Refused(Reason.TOO_LONG, f"{left_minutes} minutes")
 
-        def change(batch: _Batch) -> RoundState:
+        def change(batch: Batch) -> RoundState:
             state = self.round_state(round_id)
             now = time.time()
             elapsed = (
@@ -837,7 +753,7 @@ class SessionStore(SessionState):
         clean_owner = _checked_text(owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
         day = _checked_date(due)
 
-        def change(batch: _Batch) -> Action:
+        def change(batch: Batch) -> Action:
             return batch.insert(
                 Action(
                     text=clean,
@@ -852,7 +768,7 @@ class SessionStore(SessionState):
         return await self._submit(change)
 
     async def update_action(self, action_id: int, **fields: Any) -> Action:
-        def change(batch: _Batch) -> Action:
+        def change(batch: Batch) -> Action:
             action = self._records["actions"].get(action_id)
             if not isinstance(action, Action):
                 raise Refused(Reason.NOT_FOUND, f"action {action_id}")
@@ -867,7 +783,7 @@ class SessionStore(SessionState):
         clean_owner = _checked_text(owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
         day = _checked_date(due)
 
-        def change(batch: _Batch) -> Action:
+        def change(batch: Batch) -> Action:
             return batch.update(self._existing_action(action_id), text=clean, owner=clean_owner,
                                 due=day, edited=time.time())
 
@@ -876,7 +792,7 @@ class SessionStore(SessionState):
     async def remove_action(self, action_id: int) -> Action:
         """Remove an action: it stays in the file, marked removed, and is shown nowhere."""
 
-        def change(batch: _Batch) -> Action:
+        def change(batch: Batch) -> Action:
             return batch.update(self._existing_action(action_id), removed=True,
                                 edited=time.time())
 
@@ -889,7 +805,7 @@ class SessionStore(SessionState):
         clean = _checked_text(text)
         groups = self._addressees(round_id, addressed_to)
 
-        def change(batch: _Batch) -> Note:
+        def change(batch: Batch) -> Note:
             return batch.insert(Note(round_id=round_id, text=clean, created=time.time(),
                                      addressed_to=groups))
 
@@ -900,7 +816,7 @@ class SessionStore(SessionState):
         (at least one). The phones and the wall show the line as it is now."""
         clean = _checked_text(text)
 
-        def change(batch: _Batch) -> Note:
+        def change(batch: Batch) -> Note:
             note = self._existing_note(note_id)
             groups = self._addressees(note.round_id, addressed_to)
             if not groups or not note.addressed_to:
@@ -913,7 +829,7 @@ class SessionStore(SessionState):
         """Remove a note or one of the day chair's lines: it stays in the file, marked removed,
         and is shown nowhere (the phones and the wall drop a line at once)."""
 
-        def change(batch: _Batch) -> Note:
+        def change(batch: Batch) -> Note:
             return batch.update(self._existing_note(note_id), removed=True, edited=time.time())
 
         return await self._submit(change)
@@ -923,7 +839,7 @@ class SessionStore(SessionState):
         off (every organiser link is refused until it is switched on again)."""
         secret = new_organiser_secret() if on else ""
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, organiser_secret=secret)
 
         return await self._submit(change)
@@ -933,7 +849,7 @@ class SessionStore(SessionState):
         none (every co-moderator link is refused)."""
         secret = new_organiser_secret() if on else ""
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, comoderator_secret=secret)
 
         return await self._submit(change)
@@ -945,7 +861,7 @@ class SessionStore(SessionState):
         if table not in card_tables(self.info):
             raise Refused(Reason.UNKNOWN_TABLE, table)
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             issued = {**self.info.card_issue, table: self.info.card_issue.get(table, 0) + 1}
             return batch.update(self.info, card_issue=issued)
 
@@ -959,7 +875,7 @@ class SessionStore(SessionState):
         clean_place = _checked_text(place, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
         day = _checked_date(held_on)
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, title=clean_title, place=clean_place, held_on=day)
 
         return await self._submit(change)
@@ -970,7 +886,7 @@ class SessionStore(SessionState):
         left out admits nobody, and comes back as it was (revoked or not) if the table does."""
         names = checked_tables(tables)
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, tables=names)
 
         return await self._submit(change)
@@ -988,7 +904,7 @@ class SessionStore(SessionState):
             if count:
                 numbers[group_id] = count
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, invited=numbers)
 
         return await self._submit(change)
@@ -996,7 +912,7 @@ class SessionStore(SessionState):
     async def update_session(self, **fields: Any) -> SessionInfo:
         """Change session metadata (title, place, the facilitator's view state...)."""
 
-        def change(batch: _Batch) -> SessionInfo:
+        def change(batch: Batch) -> SessionInfo:
             return batch.update(self.info, **fields)
 
         return await self._submit(change)
