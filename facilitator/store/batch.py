@@ -5,6 +5,7 @@ change or the whole group, and each record's document encoded once for the disk.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -14,6 +15,7 @@ from facilitator.store.journal import SessionFile
 from facilitator.store.state import SessionState
 
 R = TypeVar("R", bound=Record)
+T = TypeVar("T")
 
 Key = tuple[str, int]
 """A record's table and id."""
@@ -93,3 +95,7 @@ class Batch:
                 file.stage_encoded(key[0], key[1], sealed[1])
             else:
                 file.stage(key[0], key[1], record.to_doc())
+
+
+Step = Callable[[Batch], T]
+"""A change as its rule made it ready: run by the writer inside a group commit, on the batch."""
