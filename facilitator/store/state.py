@@ -48,6 +48,7 @@ class SessionState:
     def __init__(self, data: Tables, path: Path) -> None:
         """``data``: the session's tables as the file holds them (checked already)."""
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TABLES}
+        """Table → id → record: every record of the session (used by the replica)."""
         self._by_round: dict[str, dict[int, Contribution]] = {}
         self._by_author: dict[tuple[str, str], dict[int, Contribution]] = {}
         self._by_nonce: dict[SentAs, list[int]] = {}
@@ -85,7 +86,8 @@ class SessionState:
 
     def _put(self, record: Record) -> None:
         """Store a record (new or a new version) and bring every index and ranking in line.
-        An update that keeps a record's index keys keeps its place in them (arrival order)."""
+        An update that keeps a record's index keys keeps its place in them (arrival order).
+        The one way a record enters the session (used by the batch and by the replica)."""
         table = self._records[record.TABLE]
         old = table.get(record.id)
         if old is not None:
@@ -130,7 +132,8 @@ class SessionState:
         self.view.put(old, record)
 
     def _unindex(self, record: Record) -> None:
-        """Take a record out of the session (an undone insert): every index and ranking."""
+        """Take a record out of the session (an undone insert): every index and ranking
+        (used by the batch and by the replica)."""
         del self._records[record.TABLE][record.id]
         self._drop_indexes(record, keep=None)
         self.view.put(record, None)

@@ -82,7 +82,6 @@ from facilitator.store.facilitator_rules import MAX_TIMER_MINUTES
 from facilitator.store.files import (
     SessionCorrupt,
     StoreError,
-    WriteFailed,
     make_folder,
     real_session_path,
 )
@@ -215,7 +214,7 @@ class SessionStore(SessionState):
 
     @property
     def _committer(self) -> asyncio.Task[None] | None:
-        """The commit task (None until the first change; a test cancels or drops it)."""
+        """The writer's commit task (None until the first change): tests cancel or drop it."""
         return self._writer.task
 
     @_committer.setter
@@ -231,13 +230,14 @@ class SessionStore(SessionState):
         return self._writer.submit(change)
 
     async def _write(self, batch: Batch) -> None:
-        """Make one group durable: its documents as one journal line. If the disk refuses,
-        the records are taken back and staged as they were, for the next commit to write."""
+        """Make one group durable: its documents as one journal line. If the disk refuses
+        (:class:`WriteFailed`), the records are taken back and staged as they were, for the
+        next commit to write; the writer fails every caller of the group."""
         touched = batch.touched()
         batch.stage(self.file, touched)
         try:
             await self.file.commit()
-        except WriteFailed:
+        except Exception:
             batch.undo()
             batch.stage(self.file, touched)  # the records as they were
             raise
