@@ -24,15 +24,18 @@ Key = tuple[str, int]
 class Batch:
     """The records one commit writes, with an undo log to take back a refused change or all."""
 
-    __slots__ = ("_encoded", "log", "session")
+    __slots__ = ("_encoded", "_sealed", "log", "session", "written")
 
     def __init__(self, session: SessionState) -> None:
         self.session = session
         self.log: list[tuple[Key, Record | None]] = []
         """Each record changed, in order, with what it was before (None: inserted)."""
-        self._encoded: dict[Key, tuple[Record, bytes]] = {}
-        """A record's version as sealed, with its document encoded: what is staged if it is
-        still the version the session holds when the batch is written."""
+        self._sealed: dict[Key, Record] = {}
+        self._encoded: dict[Key, bytes] = {}
+        """The version of a record last sealed, and its document encoded: what is staged if
+        it is still the version the session holds when the batch is written."""
+        self.written: dict[Key, Record | None] = {}
+        """What :meth:`touched` said when the batch was staged for writing."""
 
     def insert(self, record: R) -> R:
         record.id = self.session._new_id(record.TABLE)
@@ -65,12 +68,13 @@ class Batch:
     def seal(self, since: int) -> None:
         """Encode the records changed since the log was ``since`` long; raises (refusing that
         change) for a record that cannot be written."""
-        records = self.session._records
-        for key, _ in self.log[since:]:
+        records, log = self.session._records, self.log
+        for at in range(since, len(log)):
+            key = log[at][0]
             record = records[key[0]].get(key[1])
-            sealed = self._encoded.get(key)
-            if record is not None and (sealed is None or sealed[0] is not record):
-                self._encoded[key] = (record, orjson.dumps(record.to_doc()))
+            if record is not None and self._sealed.get(key) is not record:
+                self._encoded[key] = orjson.dumps(record.to_doc())
+                self._sealed[key] = record
 
     # -- after the changes -----------------------------------------------------------------
 
@@ -90,9 +94,8 @@ class Batch:
             if record is None:
                 file.stage(key[0], key[1], None)
                 continue
-            sealed = self._encoded.get(key)
-            if sealed is not None and sealed[0] is record:
-                file.stage_encoded(key[0], key[1], sealed[1])
+            if self._sealed.get(key) is record:
+                file.stage_encoded(key[0], key[1], self._encoded[key])
             else:
                 file.stage(key[0], key[1], record.to_doc())
 

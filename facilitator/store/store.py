@@ -233,7 +233,7 @@ class SessionStore(SessionState):
         """Make one group durable: its documents as one journal line. If the disk refuses
         (:class:`WriteFailed`), the records are taken back and staged as they were, for the
         next commit to write; the writer fails every caller of the group."""
-        touched = batch.touched()
+        touched = batch.written = batch.touched()
         batch.stage(self.file, touched)
         try:
             await self.file.commit()
@@ -243,9 +243,8 @@ class SessionStore(SessionState):
             raise
 
     def _done(self, batch: Batch) -> None:
-        touched = batch.touched()
-        if touched:
-            self._publish(touched)
+        if batch.written:
+            self._publish(batch.written)
 
     def _publish(self, touched: dict[tuple[str, int], Record | None]) -> None:
         """Tell the subscribers what changed (used by the replica)."""
