@@ -399,8 +399,10 @@ class SessionState:
     def sent_so(self, round_id: str, author: str, nonce: str, text: str) -> list[Contribution]:
         """The contributions a device sent in a round with this form key and this text as first
         sent: a resend of the same input is one of them (see :func:`sent_as`)."""
+        sent = self._by_nonce.get((round_id, author, nonce, text))
+        if not sent:
+            return []
         records = self._records["contributions"]
-        sent = self._by_nonce.get((round_id, author, nonce, text), ())
         return [records[cid] for cid in sent]  # type: ignore[misc]
 
     def votes_of(self, device_id: str, round_id: str) -> dict[int, Vote]:
