@@ -212,7 +212,7 @@ def cast_ballot(session: SessionState, change: CastBallot) -> Step[int]:
                    if cid not in ballot and _counts(session, cid))
         problem = check_ballot(spec.voting, ballot, votable=votable, own=own, kept=kept)
         if problem is not None:
-            raise Refused(Reason(problem.value))
+            raise Refused(problem)
         now = time.time()
         changed = [(cid, weight) for cid, weight in ballot.items()
                    if (existing_votes[cid].weight if cid in existing_votes else 0) != weight]
