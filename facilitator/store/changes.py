@@ -191,7 +191,8 @@ class RemoveTheme(SessionChange[Theme]):
 
 @dataclass(frozen=True, slots=True)
 class UpdateRound(SessionChange[RoundState]):
-    """Submissions, voting and results opened or closed (``submissions_open=True``...)."""
+    """Submissions, voting and results opened or closed (``submissions_open=True``...), or the
+    ranking the results show chosen (``ranking="carried"``, one of ``RANKINGS``)."""
 
     round_id: str
     fields: Mapping[str, Any]

@@ -15,6 +15,7 @@ from typing import Any
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import card_tables, checked_tables
 from facilitator.core.model import (
+    RANKINGS,
     Action,
     Contribution,
     HiddenBy,
@@ -157,6 +158,9 @@ def remove_theme(session: SessionState, change: RemoveTheme) -> Step[Theme]:
 
 def update_round(session: SessionState, change: UpdateRound) -> Step[RoundState]:
     session.template.round(change.round_id)
+    ranking = change.fields.get("ranking", RANKINGS[0])
+    if ranking not in RANKINGS:
+        raise Refused(Reason.NOT_FOUND, f"ranking {ranking!r}")
 
     def step(batch: Batch) -> RoundState:
         return batch.update(session.round_state(change.round_id), **change.fields)

@@ -37,6 +37,9 @@ from facilitator.store.journal import Tables
 
 ANSWERABLE = 5
 """How many of a bottleneck round's best items a phone offers an idea to answer."""
+ANSWERABLE_TIED = 10
+"""At most this many of them when items tie with the fifth: the phone's page stays small and its
+cost does not grow with the round (a round of 20,000 can have a thousand tied there)."""
 
 SentAs = tuple[str, str, str, str]
 """What makes two sends the same input (:func:`sent_as`)."""
@@ -365,16 +368,16 @@ class SessionState:
         """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
 
         The best ``per_round`` of each bottleneck round before it, with those tied with the
-        last of them (:meth:`RoundRanking.best`), by that round's live ranking (the morning's
-        ranking for the afternoon), earliest round first. Costs those items per such round,
-        never a pass over them. Empty for any other kind of round.
+        last of them (:meth:`RoundRanking.best`) up to :data:`ANSWERABLE_TIED`, by that round's
+        live ranking (the morning's ranking for the afternoon), earliest round first. Costs
+        those items per such round, never a pass over them. Empty for any other kind of round.
         """
         rounds = self.template.rounds
         index = next(i for i, spec in enumerate(rounds) if spec.id == round_id)
         if rounds[index].kind is not RoundKind.IDEAS:
             return []
         return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
-                for item in self.rankings[spec.id].best(per_round)]
+                for item in self.rankings[spec.id].best(per_round, ANSWERABLE_TIED)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a

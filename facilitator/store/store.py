@@ -356,7 +356,8 @@ class SessionStore(SessionState):
         return await self._make(RemoveTheme(theme_id))
 
     async def update_round(self, round_id: str, **fields: Any) -> RoundState:
-        """Open or close submissions, voting and results (``submissions_open=True``...)."""
+        """Open or close submissions, voting and results (``submissions_open=True``...), or
+        choose the ranking the results show (``ranking="carried"``, one of ``RANKINGS``)."""
         return await self._make(UpdateRound(round_id, fields))
 
     async def go_to_round(self, index: int) -> SessionInfo:
