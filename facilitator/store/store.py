@@ -239,17 +239,14 @@ class SessionStore:
         return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False,
-             storage: type[SessionFile] = SessionFile) -> SessionStore:
+    def open(cls, path: Path, *, read_only: bool = False) -> SessionStore:
         """Open an existing session file; refuse a locked or damaged one without touching it.
 
         ``read_only`` takes no lock (file and journal together always hold every commit, so a
         report can be made while the session runs elsewhere) and refuses every change.
-        ``storage`` is the engine (a subclass may change how commits reach the disk: the ingest
-        benchmark's baselines do).
         """
         path = real_session_path(path)
-        db = TinyDB(path, storage=storage, read_only=read_only, prepare=prepare)
+        db = TinyDB(path, storage=SessionFile, read_only=read_only, prepare=prepare)
         try:
             store = cls(db)
         except (
