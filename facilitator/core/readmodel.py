@@ -12,7 +12,7 @@ total or a group's name is worked out once, by one rule, whichever face shows it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facilitator.core.groups import AcrossRanking
@@ -119,16 +119,6 @@ class SessionView:
         self.tally = AuditTally(template)
         self.rankings: dict[str, RoundRanking] = {
             spec.id: RoundRanking(spec, self.tally.members) for spec in template.rounds}
-
-    @classmethod
-    def from_records(cls, template: Template, *, participants: Iterable[Participant] = (),
-                     contributions: Iterable[Contribution] = (), votes: Iterable[Vote] = (),
-                     samples: Iterable[Sample] = ()) -> SessionView:
-        """The read model of records that are not in a store (a test, an export)."""
-        view = cls(template)
-        for record in (*participants, *contributions, *votes, *samples):
-            view.put(None, record)
-        return view
 
     def put(self, old: object | None, new: object | None) -> None:
         """Feed one record's change (``old`` None: inserted); any other record is ignored."""

@@ -15,7 +15,6 @@ phone that hung up) is not done at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -156,8 +155,6 @@ class SessionStore:
     """One open session. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
     def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        """The session as a TinyDB database; its storage is the session file and journal."""
         self.file: SessionFile = db.storage  # type: ignore[assignment]
         self.path = self.file.path
         self.read_only = self.file.read_only
@@ -1218,15 +1215,6 @@ class SessionStore:
 
         return await self._submit(change)
 
-    async def update_action(self, action_id: int, **fields: Any) -> Action:
-        def change(batch: _Batch) -> Action:
-            action = self._records["actions"].get(action_id)
-            if not isinstance(action, Action):
-                raise Refused(Reason.NOT_FOUND, f"action {action_id}")
-            return batch.update(action, **fields)
-
-        return await self._submit(change)
-
     async def edit_action(self, action_id: int, text: str, *, owner: str = "",
                           due: str = "") -> Action:
         """Correct an action: its text, its owner and its due date (an ISO date or "")."""
@@ -1440,18 +1428,6 @@ def _sent_as(item: Contribution) -> tuple[str, str, str, str]:
     return (item.round_id, item.author, item.nonce, item.original_text or item.text)
 
 
-def _index_key(record: Record) -> tuple[Any, ...]:
-    """What a record is indexed by besides its id; an update that keeps it stays in place."""
-    match record:
-        case Contribution():
-            return (record.round_id,)
-        case Participant():
-            return (record.device_id,)
-        case Vote():
-            return (record.round_id, record.device_id, record.contribution_id)
-    return ()
-
-
 def _checked_text(text: str, *, multiline: bool = True, limit: int = MAX_CONTRIBUTION_CHARS,
                   empty: bool = False) -> str:
     """Text as typed, cleaned; :class:`Refused` when it is too long, or empty (unless
@@ -1507,13 +1483,3 @@ def migrate(path: Path, data: Tables) -> Tables:
         if not doc.get("secret"):  # sessions made before device cookies were signed
             doc["secret"] = new_session_secret()
     return data
-
-
-@contextlib.asynccontextmanager
-async def opened(path: Path) -> Any:
-    """``async with opened(path) as store:`` opens a session and closes it (flushing) after."""
-    store = SessionStore.open(path)
-    try:
-        yield store
-    finally:
-        await store.close()

@@ -115,7 +115,7 @@ AREAS: dict[str, frozenset[str]] = {
     "contributions": frozenset({"status", "results"}),
     "votes": frozenset({"results"}),
     "samples": frozenset({"results"}),
-    "themes": frozenset({"themes", "results"}),
+    "themes": frozenset({"results"}),
     "actions": frozenset({"results"}),
     "notes": frozenset({"results"}),
 }
@@ -367,9 +367,6 @@ class SessionScreen(Screen[None]):
         self.detail = detail_shown(self.store, item,
                                    self.rows.named if self.projected else None,
                                    len(feed.marked - {cid}) if cid else 0)
-
-    def _area_themes(self) -> None:
-        pass  # the rows of a changed theme are found in _show_changes
 
     def _area_results(self) -> None:
         self._results_dirty = True
@@ -1165,10 +1162,6 @@ class SessionScreen(Screen[None]):
             _("This screen may be on the projector, and the co-moderator link is a secret: "
               "whoever reads it can change what the room sees. Show it here?"),
             lambda: self.app.push_screen(ComoderatorScreen(self.store)))
-
-    def round_open(self) -> bool:
-        state = self.store.round_state(self.spec.id)
-        return state.submissions_open or state.voting_open
 
     # -- actions: corrections (the timer, the session's details) ------------------------------
 
