@@ -12,5 +12,5 @@
 - :mod:`facilitator.event.wall`: the event wall, a page the organiser's laptop serves.
 
 The rules these follow (which groups may be named across rooms, how rankings and themes of
-different rooms go together) are in facilitator.core.privacy and facilitator.core.event.
+different rooms go together) are in facilitator.core.privacy and facilitator.core.combine.
 """

@@ -12,7 +12,7 @@ anything else is shown as broken, with a short reason, while the others go on. T
 depend on this laptop: it only asks.
 
 :func:`overview` turns what the rooms said into one picture of the day (the TUI and the event
-wall both show it), combined by the rules of facilitator.core.event and facilitator.core.privacy.
+wall both show it), combined by the rules of facilitator.core.combine and facilitator.core.privacy.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from facilitator.core.event import by_rank_across, support
+from facilitator.core.combine import by_rank_across, support
 from facilitator.core.privacy import EventDisclosure, event_disclosure
 from facilitator.core.results import AuditFlag
 from facilitator.core.templates import RoundKind

@@ -65,7 +65,7 @@ from facilitator.qr import qr_png, qr_svg
 from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
-from facilitator.web import messages as say
+from facilitator.web import sentences as say
 from facilitator.web.capacity import RoomCapacity
 from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import (

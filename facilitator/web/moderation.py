@@ -41,7 +41,7 @@ from facilitator.i18n import PARTICIPANT_LANGUAGES
 from facilitator.net import own_addresses
 from facilitator.store.store import SessionStore
 from facilitator.web import content
-from facilitator.web import messages as say
+from facilitator.web import sentences as say
 from facilitator.web.app import (
     CONFIG,
     LANG,

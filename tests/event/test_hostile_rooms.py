@@ -33,7 +33,7 @@ from facilitator.event.watch import (
     room_clock,
 )
 from facilitator.store.store import SessionStore
-from facilitator.tui.event import EventWatchApp, across_view, room_cells
+from facilitator.tui.event_watch import EventWatchApp, across_view, room_cells
 from facilitator.tui.i18n import set_language
 from facilitator.web.server import ParticipantServer
 

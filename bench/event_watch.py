@@ -254,7 +254,7 @@ def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
     from facilitator.event.summary import build_summary
     from facilitator.event.watch import EventWatch, RoomState
     from facilitator.store.store import SessionStore
-    from facilitator.tui.event import EventWatchApp
+    from facilitator.tui.event_watch import EventWatchApp
     from facilitator.tui.i18n import set_language
 
     with tempfile.TemporaryDirectory(prefix="bench-redraw-") as folder:
