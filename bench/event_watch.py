@@ -232,8 +232,8 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
     room): median seconds per build and bytes, in a session of ``contributions``."""
     import orjson
 
-    from facilitator.event.summary import build_summary
     from facilitator.store.store import SessionStore
+    from facilitator.store.summary import build_summary
 
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
         path = Path(folder) / "room.json"
@@ -251,9 +251,9 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
 def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
     """The watch TUI's redraw (once a second, and after every change) with ``rooms`` rooms
     online, headless: median and longest, in seconds."""
-    from facilitator.event.summary import build_summary
     from facilitator.event.watch import EventWatch, RoomState
     from facilitator.store.store import SessionStore
+    from facilitator.store.summary import build_summary
     from facilitator.tui.event_watch import EventWatchApp
     from facilitator.tui.i18n import set_language
 

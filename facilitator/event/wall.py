@@ -9,6 +9,7 @@ Each request renders the overview of at most a few dozen rooms, whatever their s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import secrets
@@ -21,11 +22,11 @@ from aiohttp import web
 
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import RoomSummary
 from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
 from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
 from facilitator.net import base_url
-from facilitator.web.guard import SECURITY_HEADERS
+from facilitator.serving import SECURITY_HEADERS, listen
+from facilitator.store.summary import RoomSummary
 
 DOMAIN = "event"
 HERE = Path(__file__).resolve().parent
@@ -98,6 +99,7 @@ class EventWall:
         self.port = port
         self.token = secrets.token_urlsafe(12)
         self._runner: web.AppRunner | None = None
+        self._listening: asyncio.Server | None = None
         self.app = web.Application()
         self.app.on_response_prepare.append(self._headers)
         self.app.add_routes([
@@ -114,18 +116,17 @@ class EventWall:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
                                shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self._asked_port)
         try:
-            await site.start()
+            self._listening, self.port = await listen(runner, self.host, self._asked_port)
         except OSError:
             await runner.cleanup()
             raise
-        server = site._server  # the bound socket tells the real port when asked for 0
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self._asked_port
         self._runner = runner
 
     async def stop(self) -> None:
+        if self._listening is not None:
+            self._listening.close()  # no new connections; the runner closes the open ones
+            self._listening = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

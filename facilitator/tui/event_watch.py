@@ -24,9 +24,9 @@ from textual.widgets import DataTable, Static
 
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import RoomSummary
 from facilitator.event.wall import EventWall
 from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
+from facilitator.store.summary import RoomSummary
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, language, set_language
 from facilitator.tui.widgets.keybar import KeyBar

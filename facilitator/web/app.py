@@ -53,7 +53,6 @@ from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
-from facilitator.event.summary import SummaryCache
 from facilitator.i18n import (
     PARTICIPANT_LANGUAGES,
     direction,
@@ -62,8 +61,10 @@ from facilitator.i18n import (
 )
 from facilitator.net import join_url, room_link
 from facilitator.qr import qr_png, qr_svg
+from facilitator.serving import ROOM_CLOCK, SECURITY_HEADERS
 from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
+from facilitator.store.summary import SummaryCache
 from facilitator.web import content
 from facilitator.web import sentences as say
 from facilitator.web.capacity import RoomCapacity
@@ -72,7 +73,6 @@ from facilitator.web.guard import (
     COOKIE_MAX_AGE,
     DEVICE_COOKIE,
     LANG_COOKIE,
-    SECURITY_HEADERS,
     Limits,
     RateLimiter,
     client_address,
@@ -959,7 +959,7 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
 
 
 async def organiser_summary(request: web.Request) -> web.StreamResponse:
-    """The room's read-only summary for ``facilitator event watch`` (facilitator.event.summary),
+    """The room's read-only summary for ``facilitator event watch`` (facilitator.store.summary),
     behind the organiser link's own secret: compared in constant time, refused when the
     facilitator switched organiser access off or made a new link. Served from the summary
     built after the last commit; 304 when the organiser's laptop already has it."""
@@ -979,7 +979,7 @@ async def organiser_summary(request: web.Request) -> web.StreamResponse:
     if not right:
         raise Refusal(say.ORGANISER_REFUSED)
     etag, body = request.app[SUMMARY].current()
-    headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
+    headers = {"ETag": etag, ROOM_CLOCK: f"{time.time():.3f}"}
     if request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
     return web.Response(body=body, content_type="application/json", headers=headers)
