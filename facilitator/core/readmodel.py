@@ -68,14 +68,6 @@ class GroupShown:
         return self.voice_share / self.presence_share
 
     @property
-    def cast_ratio(self) -> float | None:
-        """Share of the votes cast ÷ share of presence; None when withheld or nobody is
-        present."""
-        if self.cast_share is None or not self.presence_share:
-            return None
-        return self.cast_share / self.presence_share
-
-    @property
     def turnout(self) -> float | None:
         """People present ÷ people invited (None: no number invited)."""
         return self.present / self.invited if self.invited else None

@@ -193,7 +193,6 @@ def build_event_report(rooms: Sequence[Room], *, title: str, event: EventFile | 
 class _EventBuilder:
     def __init__(self, rooms: Sequence[Room], *, title: str, event: EventFile,
                  lang: str) -> None:
-        self.sources = rooms
         self.title = title
         self.event = event
         self.lang = lang
