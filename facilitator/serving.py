@@ -4,6 +4,7 @@ this.
 
 - the security headers every answer carries;
 - the organiser summary's own header (the room serves it, the organiser's watch reads it);
+- how a face adds its pages to an application (:data:`RegisterRoutes`);
 - one way to start listening: aiohttp's ``AppRunner`` and ``loop.create_server`` with the
   runner's public ``server`` (or a protocol factory around it), so the bound port is read from
   the listening sockets, never from a private member of aiohttp.
@@ -12,7 +13,7 @@ this.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
@@ -32,6 +33,12 @@ SECURITY_HEADERS = {
 ROOM_CLOCK = "X-Room-Clock"
 """The room's wall clock when it sent its summary (seconds since the epoch): the organiser's
 watch reads a room's timer against it, whatever the two laptops' clocks say."""
+
+RegisterRoutes = Callable[[web.Application], Iterable[web.AbstractRouteDef]]
+"""A face's pages (datasette's ``register_routes`` is the model): given the application, it
+keeps what it needs there (its own ``AppKey``, its shutdown hook) and returns its routes; the
+application adds them. The room's server takes its organiser and moderation pages so, and the
+event wall its own."""
 
 
 async def listen(runner: web.BaseRunner, host: str | None, port: int, *,

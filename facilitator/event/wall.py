@@ -102,11 +102,15 @@ class EventWall:
         self._listening: asyncio.Server | None = None
         self.app = web.Application()
         self.app.on_response_prepare.append(self._headers)
-        self.app.add_routes([
+        self.app.add_routes(self.register_routes(self.app))
+
+    def register_routes(self, app: web.Application) -> list[web.AbstractRouteDef]:
+        """The wall's page, the part its script asks for, and its files (serving.RegisterRoutes)."""
+        return [
             web.get(r"/event/{token}", self.page),
             web.get(r"/event/{token}/part", self.part),
             web.static("/event-static", HERE / "static", append_version=False),
-        ])
+        ]
 
     @property
     def url(self) -> str:
