@@ -32,6 +32,7 @@ from facilitator.event.watch import (
     RoomWatch,
     room_clock,
 )
+from facilitator.serving import listen
 from facilitator.store.store import SessionStore
 from facilitator.tui.event_watch import EventWatchApp, across_view, room_cells
 from facilitator.tui.i18n import set_language
@@ -101,12 +102,11 @@ class HostileRooms:
 
     async def __aenter__(self) -> HostileRooms:
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.listening, self.port = await listen(self.runner, "127.0.0.1", 0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.listening.close()
         await self.runner.cleanup()
 
 
