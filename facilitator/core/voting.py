@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
+from facilitator.core.errors import Reason
 from facilitator.core.templates import VotingRule
 
 
@@ -40,16 +40,6 @@ def votes_of(rule: str, weight: int) -> VoteTotals:
     return VoteTotals(dots=weight) if rule == "dots" else VoteTotals(scores=1)
 
 
-class BallotProblem(StrEnum):
-    NOT_VOTED = "not_voted"
-    """The round has no voting."""
-    UNKNOWN_ITEM = "unknown_item"
-    OWN_ITEM = "own_item"
-    OVER_CAP = "over_cap"
-    OVER_BUDGET = "over_budget"
-    OUT_OF_SCALE = "out_of_scale"
-
-
 def check_ballot(
     rule: VotingRule,
     ballot: Mapping[int, int],
@@ -57,25 +47,26 @@ def check_ballot(
     votable: set[int],
     own: set[int],
     kept: int = 0,
-) -> BallotProblem | None:
+) -> Reason | None:
     """Check a device's ballot for one round (contribution id → dots or score).
 
     ``votable`` are the items the device may vote on (visible, and shown to it); ``own`` are
     the device's own ones; ``kept`` are the dots it keeps on items outside this ballot (they
-    count towards the budget). A weight of 0 means "no vote" and is always allowed.
+    count towards the budget). A weight of 0 means "no vote" and is always allowed. Returns
+    why the ballot is refused (the reason the store refuses it with), or None.
     """
     if rule.rule == "none":
-        return BallotProblem.NOT_VOTED
+        return Reason.NOT_VOTED
     given = {cid: weight for cid, weight in ballot.items() if weight != 0}
     if any(cid not in votable for cid in given):
-        return BallotProblem.UNKNOWN_ITEM
+        return Reason.UNKNOWN_ITEM
     if not rule.own_items and any(cid in own for cid in given):
-        return BallotProblem.OWN_ITEM
+        return Reason.OWN_ITEM
     if rule.rule == "dots":
         if any(weight < 0 or weight > rule.per_item_cap for weight in given.values()):
-            return BallotProblem.OVER_CAP
+            return Reason.OVER_CAP
         if kept + sum(given.values()) > rule.dots:
-            return BallotProblem.OVER_BUDGET
+            return Reason.OVER_BUDGET
     elif any(not rule.scale_min <= weight <= rule.scale_max for weight in given.values()):
-        return BallotProblem.OUT_OF_SCALE
+        return Reason.OUT_OF_SCALE
     return None

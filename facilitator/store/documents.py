@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, NotRequired, Required
 import typing_extensions
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 
+from facilitator.core.errors import Reason
 from facilitator.core.joining import CARD, MAX_TABLES, ROOM
 from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
 from facilitator.core.templates import (
@@ -43,7 +44,7 @@ from facilitator.core.text import (
     MAX_TITLE_CHARS,
     clean_text,
 )
-from facilitator.core.voting import BallotProblem, check_ballot
+from facilitator.core.voting import check_ballot
 from facilitator.store.files import SessionCorrupt
 from facilitator.store.journal import JOURNAL_TABLE
 
@@ -441,11 +442,11 @@ def _weight_problem(spec: RoundSpec, item: int, weight: int) -> str | None:
     if not weight:
         return None  # no vote: what a changed ballot leaves behind
     problem = check_ballot(rule, {item: weight}, votable={item}, own=set())
-    sentences: dict[BallotProblem | None, Callable[[], str]] = {
-        BallotProblem.NOT_VOTED: lambda: f"{weight}: the round {spec.id!r} is not voted on",
-        BallotProblem.OVER_CAP: lambda: (f"{weight} dots on one item; the round allows 1 to "
+    sentences: dict[Reason | None, Callable[[], str]] = {
+        Reason.NOT_VOTED: lambda: f"{weight}: the round {spec.id!r} is not voted on",
+        Reason.OVER_CAP: lambda: (f"{weight} dots on one item; the round allows 1 to "
                                          f"{rule.per_item_cap}"),
-        BallotProblem.OUT_OF_SCALE: lambda: (f"score {weight}; the round scores from "
+        Reason.OUT_OF_SCALE: lambda: (f"score {weight}; the round scores from "
                                              f"{rule.scale_min} to {rule.scale_max}"),
     }
     return sentences[problem]() if problem in sentences else None

@@ -895,7 +895,7 @@ class SessionStore:
                        if cid not in ballot and self._counts(cid))
             problem = check_ballot(spec.voting, ballot, votable=votable, own=own, kept=kept)
             if problem is not None:
-                raise Refused(Reason(problem.value))
+                raise Refused(problem)
             now = time.time()
             changed = [(cid, weight) for cid, weight in ballot.items()
                        if (existing[cid].weight if cid in existing else 0) != weight]

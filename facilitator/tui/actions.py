@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.tui.i18n import N_, _
 
 
@@ -190,3 +191,17 @@ DAY: tuple[tuple[str, str], ...] = (
 order, each in the rounds it applies to (the screen leaves out the others: voting in a round
 that is not voted on, the day chair's line outside the distillation round, approving outside a
 moderated one)."""
+
+
+def idle_in(spec: RoundSpec) -> frozenset[str]:
+    """The day's keys that do nothing in the round ``spec`` (the key bar leaves them out)."""
+    idle = set()
+    if not spec.participants_submit:
+        idle.add("round.submissions")
+    if spec.voting.rule == "none":
+        idle.add("round.voting")
+    if spec.kind is not RoundKind.DISTILLATION:
+        idle.add("distillation.line")
+    if not spec.moderated:
+        idle.add("contribution.approve")
+    return frozenset(idle)

@@ -12,17 +12,19 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 from rich.text import Text
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
@@ -31,11 +33,15 @@ from facilitator.store.files import StoreError
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import actions
+from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, set_language
 from facilitator.tui.messages import ReportFailed, ReportReady
+from facilitator.tui.refusals import said
 from facilitator.tui.screens.dialogs import ConfirmDialog
 
 if TYPE_CHECKING:
+    from facilitator.preflight import Target
+    from facilitator.tui.screens.home import HomeScreen
     from facilitator.web.host import HostedServer, HostLost
 
 log = logging.getLogger(__name__)
@@ -78,14 +84,6 @@ class Server(Protocol):
     def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None]: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ServerState:
-    """Whether the participant page runs, and if not, why not ("" while it starts)."""
-
-    ready: bool = False
-    problem: str = ""
 
 
 ServerFactory = Callable[[SessionStore], Server]
@@ -186,7 +184,23 @@ class FacilitatorApp(App[int]):
         else:
             from facilitator.tui.screens.home import HomeScreen
 
-            self.push_screen(HomeScreen())
+            self.push_screen(HomeScreen(self.library, self.templates))
+
+    @on(Worker.StateChanged)
+    def handle_worker_error(self, message: Worker.StateChanged) -> None:
+        """The one place where a worker that failed is reported (a store call the session's
+        rules refused, a file that could not be written, a bug): the session goes on, the
+        facilitator reads why in the TUI's language, a bug's traceback goes to the log. Workers
+        that may fail run on the app (``app.run_worker``) so that their failure comes here;
+        the worker's name, when it has one, is the notice's title."""
+        error = message.worker.error
+        if message.state is WorkerState.ERROR and error is not None:
+            self.notify(said(error), title=message.worker.name or _("Not done"),
+                        severity="error", markup=False)
+
+    def on_home_screen_session_opened(self, message: HomeScreen.SessionOpened) -> None:
+        """The home screen opened or made a session: show it and start its server."""
+        self.start_session(message.store)
 
     # -- the session and its participant server -----------------------------------------------
 
@@ -216,7 +230,7 @@ class FacilitatorApp(App[int]):
         from facilitator.tui.screens.session import SessionScreen
 
         self.store = store
-        return SessionScreen(store)
+        return SessionScreen(store, self)
 
     def _show(self, screen: Screen[Any], switch: bool) -> None:
         if switch:
@@ -284,16 +298,17 @@ class FacilitatorApp(App[int]):
     async def _preflight(self) -> None:
         """The preflight, once, at the start: shown only when something looks wrong."""
         from facilitator.preflight import check, findings, looks_wrong
-        from facilitator.tui.screens.preflight import PreflightScreen, target_of
+        from facilitator.tui.screens.preflight import PreflightScreen
 
-        target = target_of(self)
+        target = self.preflight_target()
         if target is None:
             return
         checked = await asyncio.to_thread(check, target)
         if looks_wrong(findings(checked)):
             # After the screen in hand is drawn (the session's may only just have replaced
             # the opening screen).
-            self.call_after_refresh(self.push_screen, PreflightScreen(checked))
+            self.call_after_refresh(self.push_screen,
+                                    PreflightScreen(self.preflight_target, checked))
 
     @property
     def server_ready(self) -> bool:
@@ -310,8 +325,45 @@ class FacilitatorApp(App[int]):
         server = self.server
         if server is None or not self.server_state.ready:
             return None
-        url: str | None = server.room_link if kind == "room" else getattr(server, f"{kind}_url")
-        return url
+        match kind:
+            case "room":
+                return server.room_link
+            case "wall":
+                return server.wall_url
+            case "organiser":
+                return server.organiser_url
+            case "moderation":
+                return server.moderation_url
+            case "comoderator":
+                return server.comoderator_url
+        raise ValueError(f"no such address of the participant server: {kind!r}")
+
+    def server_seen(self) -> ServerSeen | None:
+        """What the join panel shows of the running participant server (None: not running)."""
+        server = self.server
+        if server is None or not self.server_state.ready:
+            return None
+        capacity = getattr(server, "capacity", None)
+        return ServerSeen(server.room_link, tuple(server.room_links), server.devices_seen,
+                          carries=capacity.phones if capacity is not None else None,
+                          open_files=capacity.files.limit if capacity is not None else None)
+
+    def watch_join_url(self, callback: Callable[[], None]) -> Callable[[], None] | None:
+        """``callback`` on each new join code of the participant server (None: no server)."""
+        return self.server.watch_join_url(callback) if self.server is not None else None
+
+    def preflight_target(self) -> Target | None:
+        """What the preflight checks: where the running participant page sends phones."""
+        from facilitator.net import own_addresses
+        from facilitator.preflight import Target
+
+        server = self.server
+        if server is None or not self.server_state.ready:
+            return None
+        parts = urlsplit(server.join_url)
+        return Target(f"{parts.scheme}://{parts.netloc}",
+                      public_url=bool(getattr(server, "public_url", None)),
+                      devices=server.devices_seen, own_addresses=own_addresses())
 
     # -- the wall on the projector ------------------------------------------------------------
 

@@ -19,14 +19,6 @@ class JoinLinkChanged(Message):
     """The room's join code changed (the participant server says so): a new QR code."""
 
 
-class WriteRefused(Message):
-    """A facilitator action the session's rules refused (nothing was stored)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
 class ReportReady(Message):
     """The report preview's Markdown, made off the event loop."""
 

@@ -14,12 +14,14 @@ from facilitator.core.model import Contribution, RoundState, Source
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import right_to_left
 from facilitator.store.store import SessionStore
+from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, decimal, due_label, group_name, loc, ngettext
 from facilitator.tui.widgets.agenda import AgendaRow
 from facilitator.tui.widgets.detail import ActionLine, DetailShown
 from facilitator.tui.widgets.feed import RTL_SIGN, one_line, status_text
 from facilitator.tui.widgets.header import RoundLine
-from facilitator.tui.widgets.joining import JoiningShown
+from facilitator.tui.widgets.join_panel import JoinShown
+from facilitator.tui.widgets.joining_watch import JoiningShown
 from facilitator.tui.widgets.room import RoomRow
 from facilitator.tui.widgets.viewbar import ViewStatus
 
@@ -72,6 +74,17 @@ def view_status(store: SessionStore, spec: RoundSpec, *, results: bool, marked: 
         results=results, count=round_count(spec.kind, ranking.shown), hidden=ranking.hidden,
         waiting=ranking.waiting, moderated=spec.moderated, marked=marked, table=table,
         group=group_name(store.template, group) if group is not None else None)
+
+
+def join_shown(store: SessionStore, server: ServerSeen | None, state: ServerState, *,
+               wall: bool) -> JoinShown:
+    """The join panels: the running server's link and counts, or why there is none."""
+    participants = store.participant_count
+    if server is None:
+        return JoinShown(None, devices=0, participants=participants, problem=state.problem)
+    return JoinShown(server.room_link, devices=server.devices, participants=participants,
+                     others=server.room_links, organiser=bool(store.info.organiser_secret),
+                     wall=wall, carries=server.carries, open_files=server.open_files)
 
 
 def joining_shown(store: SessionStore, burst: Burst | None) -> JoiningShown:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import facilitator.core.text as text_module
+from facilitator.core.errors import Reason
 from facilitator.core.templates import VotingRule
 from facilitator.core.text import (
     MAX_CONTRIBUTION_CHARS,
@@ -19,7 +20,7 @@ from facilitator.core.text import (
     script_language,
     text_direction,
 )
-from facilitator.core.voting import BallotProblem, check_ballot
+from facilitator.core.voting import check_ballot
 
 ARABIC = "لا نعرف من هو المسؤول في البلدية"
 FARSI = "ما نمی‌دانیم چه کسی در شهرداری مسئول است"
@@ -139,22 +140,22 @@ VOTABLE = {1, 2, 3, 4}
     [
         ({}, None),
         ({1: 2, 2: 2, 3: 1}, None),  # exactly the budget
-        ({1: 2, 2: 2, 3: 2}, BallotProblem.OVER_BUDGET),
-        ({1: 3}, BallotProblem.OVER_CAP),
-        ({1: -1}, BallotProblem.OVER_CAP),
+        ({1: 2, 2: 2, 3: 2}, Reason.OVER_BUDGET),
+        ({1: 3}, Reason.OVER_CAP),
+        ({1: -1}, Reason.OVER_CAP),
         ({1: 0, 2: 0}, None),  # 0 = no vote
-        ({9: 1}, BallotProblem.UNKNOWN_ITEM),
+        ({9: 1}, Reason.UNKNOWN_ITEM),
         ({9: 0}, None),  # withdrawing a vote on an item that is gone is fine
         ({1: 2, 2: 2, 3: 1, 4: 0}, None),
     ],
 )
-def test_dots(ballot: dict[int, int], problem: BallotProblem | None) -> None:
+def test_dots(ballot: dict[int, int], problem: Reason | None) -> None:
     assert check_ballot(DOTS, ballot, votable=VOTABLE, own={1}) is problem
 
 
 def test_dots_own_items() -> None:
     no_own = VotingRule(rule="dots", dots=5, per_item_cap=2, own_items=False)
-    assert check_ballot(no_own, {1: 1}, votable=VOTABLE, own={1}) is BallotProblem.OWN_ITEM
+    assert check_ballot(no_own, {1: 1}, votable=VOTABLE, own={1}) is Reason.OWN_ITEM
     assert check_ballot(no_own, {2: 1}, votable=VOTABLE, own={1}) is None
     assert check_ballot(no_own, {1: 0}, votable=VOTABLE, own={1}) is None
     assert check_ballot(DOTS, {1: 1}, votable=VOTABLE, own={1}) is None
@@ -164,22 +165,22 @@ def test_dots_own_items() -> None:
     ("ballot", "problem"),
     [
         ({2: 1, 3: 5, 4: 3}, None),
-        ({2: 6}, BallotProblem.OUT_OF_SCALE),
-        ({2: -1}, BallotProblem.OUT_OF_SCALE),
+        ({2: 6}, Reason.OUT_OF_SCALE),
+        ({2: -1}, Reason.OUT_OF_SCALE),
         ({2: 0}, None),
-        ({1: 3}, BallotProblem.OWN_ITEM),
-        ({7: 3}, BallotProblem.UNKNOWN_ITEM),
+        ({1: 3}, Reason.OWN_ITEM),
+        ({7: 3}, Reason.UNKNOWN_ITEM),
         ({2: 5, 3: 5, 4: 5}, None),  # scores have no budget
     ],
 )
-def test_score(ballot: dict[int, int], problem: BallotProblem | None) -> None:
+def test_score(ballot: dict[int, int], problem: Reason | None) -> None:
     assert check_ballot(SCORE, ballot, votable=VOTABLE, own={1}) is problem
 
 
 def test_score_scale_up_to_ten() -> None:
     rule = VotingRule(rule="score", scale_min=1, scale_max=10)
     assert check_ballot(rule, {1: 10}, votable=VOTABLE, own=set()) is None
-    assert check_ballot(rule, {1: 11}, votable=VOTABLE, own=set()) is BallotProblem.OUT_OF_SCALE
+    assert check_ballot(rule, {1: 11}, votable=VOTABLE, own=set()) is Reason.OUT_OF_SCALE
 
 
 def test_a_score_scale_cannot_start_at_zero() -> None:
@@ -189,7 +190,7 @@ def test_a_score_scale_cannot_start_at_zero() -> None:
 
 
 def test_no_voting() -> None:
-    assert check_ballot(VotingRule(), {}, votable=VOTABLE, own=set()) is BallotProblem.NOT_VOTED
+    assert check_ballot(VotingRule(), {}, votable=VOTABLE, own=set()) is Reason.NOT_VOTED
 
 
 @given(st.dictionaries(st.integers(1, 6), st.integers(-3, 6), max_size=6))

@@ -21,9 +21,9 @@ from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
 from facilitator.tui.screens.dialogs import ConfirmDialog
-from facilitator.tui.screens.joining import JoiningDialog
-from facilitator.tui.screens.session import PANELS_S
-from facilitator.tui.widgets.joining import JoiningWatch
+from facilitator.tui.screens.table_cards import TableCardsDialog
+from facilitator.tui.store_events import PANELS_S
+from facilitator.tui.widgets.joining_watch import JoiningWatch
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 CODE = re.compile(r'name="code" value="([^"]+)"')
@@ -106,7 +106,7 @@ async def test_more_devices_than_people_and_a_card_revoked_from_the_dialog(
         await pilot.press("c")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, JoiningDialog)
+        assert isinstance(dialog, TableCardsDialog)
         assert "Table A · card 1 · 0 devices joined with it" in str(
             dialog.query_one(OptionList).get_option_at_index(0).prompt)
         dialog.query_one("#people", Input).value = "4"
@@ -197,7 +197,7 @@ async def test_the_tables_are_changed_in_the_dialog_and_get_cards(
         await pilot.press("c")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, JoiningDialog)
+        assert isinstance(dialog, TableCardsDialog)
         tables = dialog.query_one("#tables", Input)
         assert tables.value == "A, B, C"
         tables.value = "12"

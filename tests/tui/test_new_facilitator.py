@@ -174,19 +174,19 @@ async def test_stakeholder_filter_in_a_small_room(make_app, session: SessionStor
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert "funder" not in screen.stakeholder_choices()
+        assert "funder" not in screen.feed_area.stakeholder_choices()
         await pilot.press("P")
         await pilot.pause()
         assert "own screen, not for the projector (P)" in plain(screen.query_one("#header"))
-        assert "funder" in screen.stakeholder_choices()
-        while screen.stakeholder_filter != "funder":
+        assert "funder" in screen.feed_area.stakeholder_choices()
+        while screen.feed_area.stakeholder_filter != "funder":
             await pilot.press("G")
             await pilot.pause()
         assert [feed(app).get_cell(cid, "text").plain for cid in feed(app).ids] == [  # type: ignore[union-attr]
             "Van het fonds"]
         await pilot.press("P")  # back on the projector: the pooled group is not shown alone
         await pilot.pause()
-        assert screen.stakeholder_filter is None
+        assert screen.feed_area.stakeholder_filter is None
         assert len(feed(app).ids) == 2
 
 

@@ -46,7 +46,7 @@ async def test_screen_and_report_name_the_same_groups(make_app, session: Session
                                                                      funder.id)}
         assert who == {muni.id: "A · ···", refugee.id: "B · Refugee-led initiative",
                        funder.id: "A · ···"}
-        assert screen.stakeholder_choices() == ["refugee_led"]
+        assert screen.feed_area.stakeholder_choices() == ["refugee_led"]
 
     audit_round = next(r for r in session.template.rounds if r.kind.value == "audit")
     text = _render(audit_view(session, audit_round))

@@ -5,6 +5,7 @@ numbers and words in the audit, and the feed filtered by stakeholder group."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from textual.widgets import Input, MarkdownViewer, OptionList, Static
 from tui_helpers import feed, plain, row_texts, settle
 
 from facilitator.core.model import Source
-from facilitator.store.files import SessionCorrupt
+from facilitator.store.files import SessionCorrupt, StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.i18n import decimal, group_name, set_language
@@ -164,6 +165,8 @@ async def test_store_errors_on_the_home_screen_are_literal(make_app, library: An
 
 
 async def test_refusals_are_literal(make_app, session: SessionStore) -> None:
+    """A failed store call is said in the TUI's words, never with the exception's own text;
+    what it quotes (a file's name) is shown as it is, never as markup."""
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -171,12 +174,23 @@ async def test_refusals_are_literal(make_app, session: SessionStore) -> None:
         assert isinstance(screen, SessionScreen)
 
         async def fail() -> None:
-            raise RuntimeError("[/] [@click=app.quit]x")
+            raise StoreError(Path("[/] [@click=app.quit]x"), "an English message, with a path")
 
         screen.write(fail())
         await settle(pilot)
         await pilot.pause(0.2)
         assert any("[/] [@click=app.quit]x" in t for t in toast_texts(app))
+        assert not any("an English message" in t for t in toast_texts(app))
+        assert app.is_running
+
+        async def bug() -> None:
+            raise RuntimeError("[/] a bug's own words")
+
+        screen.write(bug())
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert any("RuntimeError" in t and "log" in t for t in toast_texts(app))
+        assert not any("a bug's own words" in t for t in toast_texts(app))
         assert app.is_running
 
 
@@ -263,12 +277,12 @@ async def test_filter_by_stakeholder_group(make_app, session: SessionStore, add)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert "funder" not in screen.stakeholder_choices()
+        assert "funder" not in screen.feed_area.stakeholder_choices()
         seen: list[tuple[str | None, list[str]]] = []
-        for _ in range(len(screen.stakeholder_choices()) + 1):
+        for _ in range(len(screen.feed_area.stakeholder_choices()) + 1):
             await pilot.press("G")
             await pilot.pause()
-            seen.append((screen.stakeholder_filter, row_texts(app)))
+            seen.append((screen.feed_area.stakeholder_filter, row_texts(app)))
         shown = dict(seen)
         assert shown["municipality"] == ["Van de gemeente"]
         assert shown["refugee_led"] == ["Van een initiatief"]
@@ -277,15 +291,15 @@ async def test_filter_by_stakeholder_group(make_app, session: SessionStore, add)
         await pilot.press("G")
         await pilot.pause()
         prompt = plain(screen.query_one("#view-bar", Static))
-        name = group_name(session.template, str(screen.stakeholder_filter))
+        name = group_name(session.template, str(screen.feed_area.stakeholder_filter))
         assert f"showing {name} only (G)" in prompt
-        assert screen.view_state()["stakeholder_filter"] == screen.stakeholder_filter
+        assert screen.view_state()["stakeholder_filter"] == screen.feed_area.stakeholder_filter
         # With the table filter too: both must match.
         await pilot.press("g")  # table A: device-0 sat at A, device-3 at B
         await pilot.pause()
-        assert screen.table_filter == "A"
+        assert screen.feed_area.table_filter == "A"
         assert row_texts(app) == (["Van de gemeente"]
-                                  if screen.stakeholder_filter == "municipality" else [])
+                                  if screen.feed_area.stakeholder_filter == "municipality" else [])
 
 
 async def test_stakeholder_filter_survives_a_restart(make_app, session: SessionStore,
@@ -312,7 +326,7 @@ async def test_stakeholder_filter_never_picks_out_a_small_group(make_app,
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
-        assert screen.stakeholder_filter is None
+        assert screen.feed_area.stakeholder_filter is None
         assert row_texts(app) == ["Van een fonds"]
 
 

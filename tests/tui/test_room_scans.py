@@ -16,8 +16,8 @@ from tui_helpers import plain, settle
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
-from facilitator.tui.screens.join import JoinScreen
-from facilitator.tui.widgets.join import JoinPanel
+from facilitator.tui.screens.join_code import JoinCodeScreen
+from facilitator.tui.widgets.join_panel import JoinPanel
 from tests.web.browser_helpers import needs_chromium
 
 pytestmark = needs_chromium
@@ -85,7 +85,7 @@ async def test_j_shows_the_code_large_and_in_the_middle(
         await settle(pilot)
         await pilot.press("j")
         await pilot.pause()
-        assert isinstance(app.screen, JoinScreen)
+        assert isinstance(app.screen, JoinCodeScreen)
         image = await svg_pixels(browser, app.export_screenshot())
         [code] = codes_in(image)
         assert app.server is not None

@@ -15,7 +15,7 @@ from tui_helpers import feed, plain, record_notifications, row_texts, settle
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, participant_server
-from facilitator.tui.widgets.join import JoinPanel
+from facilitator.tui.widgets.join_panel import JoinPanel
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 CODE = re.compile(r'name="code" value="([^"]+)"')

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerFailed
 
 from facilitator.core.joining import moderation_token, wall_token
 from facilitator.store.store import SessionStore
@@ -94,9 +96,12 @@ class FakeServer:
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Wait for the app's workers (store writes) and the messages they cause."""
+    """Wait for the app's workers (store writes) and the messages they cause. A worker that
+    failed is the app's to report (``handle_worker_error``): the test reads what it said."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        for worker in list(pilot.app.workers):
+            with contextlib.suppress(WorkerFailed):
+                await worker.wait()
         await pilot.pause()
 
 

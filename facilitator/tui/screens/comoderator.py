@@ -9,6 +9,7 @@ projected: whoever holds the link can change what the room sees."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -21,7 +22,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from facilitator.qr import TerminalQR
-from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _
 
@@ -32,14 +32,15 @@ class ComoderatorScreen(ModalScreen[None]):
         Binding("escape,K", "close", "Close", id="comoderator.close"),
     ]
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, link: Callable[[], str | None]) -> None:
         super().__init__()
         self.store = store
+        self._link = link
 
     def link(self) -> str | None:
         """The co-moderator's link as the participant server makes it (None: switched off, or
         no participant page running)."""
-        return self.app.server_url("comoderator")  # type: ignore[attr-defined, no-any-return]
+        return self._link()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -80,11 +81,11 @@ class ComoderatorScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#renew")
     def _renew(self) -> None:
-        self.run_worker(self._set(on=True), exit_on_error=False)
+        self.app.run_worker(self._set(on=True), exit_on_error=False)
 
     @on(Button.Pressed, "#toggle")
     def _toggle(self) -> None:
-        self.run_worker(self._set(on=not self.store.info.comoderator_secret),
+        self.app.run_worker(self._set(on=not self.store.info.comoderator_secret),
                         exit_on_error=False)
 
     @on(Button.Pressed, "#close")
@@ -95,9 +96,6 @@ class ComoderatorScreen(ModalScreen[None]):
         self.dismiss(None)
 
     async def _set(self, *, on: bool) -> None:
-        try:
-            await self.store.set_comoderator_link(on=on)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
+        """On the app's worker: a failure is reported there (``handle_worker_error``)."""
+        await self.store.set_comoderator_link(on=on)
         self.show()

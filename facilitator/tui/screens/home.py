@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,16 +20,15 @@ from textual.widgets.option_list import Option
 from facilitator.core.errors import Refused
 from facilitator.core.templates import Template
 from facilitator.store.files import StoreError
+from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, language, loc
+from facilitator.tui.refusals import said
 from facilitator.tui.screens.dialogs import NewSession, NewSessionDialog
 from facilitator.tui.widgets.agenda import kind_label
 from facilitator.tui.widgets.header import voting_rule
 from facilitator.tui.widgets.keybar import KeyBar
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
 
 
 def template_preview(template: Template) -> RenderableType:
@@ -70,14 +70,19 @@ class HomeScreen(Screen[None]):
     ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.HOME
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.HOME))
 
-    def __init__(self) -> None:
+    class SessionOpened(Message):
+        """A session was opened or made here: the app shows it and starts its server."""
+
+        def __init__(self, store: SessionStore) -> None:
+            super().__init__()
+            self.store = store
+
+    def __init__(self, library: Library, templates: Templates) -> None:
         super().__init__()
+        self.library = library
+        self.templates = templates
         self.loaded: dict[str, Template] = {}
         self.broken: list[str] = []
-
-    @property
-    def facilitator(self) -> FacilitatorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(Text(_("facilitator — run a co-creation session from this laptop"),
@@ -104,7 +109,7 @@ class HomeScreen(Screen[None]):
         table.add_column(_("Date"), key="date")
         table.add_column(_("Contributions"), key="contributions")
         table.add_column(_("Participants"), key="participants")
-        for entry in self.facilitator.library.entries()[:50]:
+        for entry in self.library.entries()[:50]:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
             if entry.problem:  # listed all the same, so one bad file hides nothing
                 title = Text(entry.session_id + ": ", style="bold red")
@@ -114,7 +119,7 @@ class HomeScreen(Screen[None]):
                 continue
             table.add_row(Text(entry.title), Text(when), Text(str(entry.contributions)),
                           Text(str(entry.participants)), key=entry.session_id)
-        good, bad = self.facilitator.templates.load_all()
+        good, bad = self.templates.load_all()
         self.loaded = {t.id: t for t, _path in good}
         self.broken = [str(e) for e in bad]
         options = self.query_one("#templates", OptionList)
@@ -166,11 +171,11 @@ class HomeScreen(Screen[None]):
 
     def _open(self, session_id: str) -> None:
         try:
-            store = SessionStore.open(self.facilitator.library.path_for(session_id))
+            store = SessionStore.open(self.library.path_for(session_id))
         except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
+            self.notify(said(exc), severity="error", timeout=10, markup=False)
             return
-        self.facilitator.start_session(store)
+        self.post_message(self.SessionOpened(store))
 
     def action_new(self) -> None:
         options = self.query_one("#templates", OptionList)
@@ -182,12 +187,12 @@ class HomeScreen(Screen[None]):
             if new is None:
                 return
             try:
-                store = self.facilitator.library.create(
+                store = self.library.create(
                     template, title=new.title, lang=language(), place=new.place,
                     tables=new.tables)
             except (Refused, StoreError, OSError) as exc:
-                self.notify(str(exc), severity="error", timeout=10, markup=False)
+                self.notify(said(exc), severity="error", timeout=10, markup=False)
                 return
-            self.facilitator.start_session(store)
+            self.post_message(self.SessionOpened(store))
 
         self.app.push_screen(NewSessionDialog(template, loc(template.title)), made)

@@ -7,6 +7,7 @@ holds the link can follow the room's summary."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _
 
@@ -28,14 +28,15 @@ class OrganiserScreen(ModalScreen[None]):
         Binding("escape,k", "close", "Close", id="organiser.close"),
     ]
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, link: Callable[[], str | None]) -> None:
         super().__init__()
         self.store = store
+        self._link = link
 
     def link(self) -> str | None:
         """The organiser link as the participant server makes it (None: access off, or no
         participant page running)."""
-        return self.app.server_url("organiser")  # type: ignore[attr-defined, no-any-return]
+        return self._link()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -75,11 +76,11 @@ class OrganiserScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#renew")
     def _renew(self) -> None:
-        self.run_worker(self._set(on=True), exit_on_error=False)
+        self.app.run_worker(self._set(on=True), exit_on_error=False)
 
     @on(Button.Pressed, "#toggle")
     def _toggle(self) -> None:
-        self.run_worker(self._set(on=not self.store.info.organiser_secret), exit_on_error=False)
+        self.app.run_worker(self._set(on=not self.store.info.organiser_secret), exit_on_error=False)
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
@@ -89,9 +90,6 @@ class OrganiserScreen(ModalScreen[None]):
         self.dismiss(None)
 
     async def _set(self, *, on: bool) -> None:
-        try:
-            await self.store.set_organiser_link(on=on)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
+        """On the app's worker: a failure is reported there (``handle_worker_error``)."""
+        await self.store.set_organiser_link(on=on)
         self.show()

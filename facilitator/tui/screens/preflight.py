@@ -5,8 +5,8 @@ something looks wrong. The checks run in a thread: PowerShell and netsh take a f
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -19,24 +19,8 @@ from textual.widgets import Button, Label, Static
 from facilitator.preflight import Checked, Code, Finding, Level, Target, check, findings
 from facilitator.tui.i18n import _
 
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
-
 SIGNS = {Level.OK: ("✓", "bold green"), Level.INFO: ("·", "bold"),
          Level.WARNING: ("!", "bold yellow"), Level.PROBLEM: ("✗", "bold red")}
-
-
-def target_of(app: FacilitatorApp) -> Target | None:
-    """What the preflight checks: where the running participant page sends phones."""
-    from facilitator.net import own_addresses
-
-    server = app.server
-    if server is None or not app.server_ready:
-        return None
-    parts = urlsplit(server.join_url)
-    return Target(f"{parts.scheme}://{parts.netloc}",
-                  public_url=bool(getattr(server, "public_url", None)),
-                  devices=server.devices_seen, own_addresses=own_addresses())
 
 
 def _profiles(value: str) -> str:
@@ -174,8 +158,11 @@ class PreflightScreen(ModalScreen[None]):
         Binding("escape,N", "close", "Close", id="preflight.close"),
     ]
 
-    def __init__(self, checked: Checked | None = None) -> None:
+    def __init__(self, target: Callable[[], Target | None],
+                 checked: Checked | None = None) -> None:
         super().__init__()
+        self.target = target
+        """Where the running participant page sends phones (None: it does not run)."""
         self.checked = checked
 
     def compose(self) -> ComposeResult:
@@ -201,7 +188,7 @@ class PreflightScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#again")
     def check_again(self) -> None:
-        target = target_of(self.app)  # type: ignore[arg-type]
+        target = self.target()
         found = self.query_one("#preflight-found", Static)
         if target is None:
             found.update(Text(_("The participant page is not running: there is nothing to "

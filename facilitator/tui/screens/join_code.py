@@ -22,28 +22,28 @@ from facilitator.tui.messages import JoinLinkChanged, StoreChanged
 
 if TYPE_CHECKING:
     from facilitator.store.store import SessionStore
-    from facilitator.tui.app import FacilitatorApp
 
 
-class JoinScreen(ModalScreen[None]):
+class JoinCodeScreen(ModalScreen[None]):
     """Follows the room's join code as the participant server announces it, and the devices
     as they join (the store's commits): nothing is asked on a timer."""
 
-    CSS_PATH = "join.tcss"
+    CSS_PATH = "join_code.tcss"
     ACTIONS: ClassVar[tuple[actions.Command, ...]] = actions.JOIN
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings(actions.JOIN))
 
-    def __init__(self, store: SessionStore, prompt: str) -> None:
+    def __init__(self, store: SessionStore, prompt: str, *, link: Callable[[], str | None],
+                 watch_link: Callable[[Callable[[], None]], Callable[[], None] | None]) -> None:
         super().__init__()
         self.store = store
         self.prompt = prompt
+        self._link = link
+        """The room's short link while the participant page runs."""
+        self._watch_link = watch_link
+        """Calls back on each new join code; returns how to stop (None: no server)."""
         self.url: str | None = None
         self.devices = 0
         self._unsubscribe: list[Callable[[], None]] = []
-
-    @property
-    def facilitator(self) -> FacilitatorApp:
-        return self.app  # type: ignore[return-value]
 
     TEXT_ROWS = 5
     """Rows around the code: the prompt, a blank line, the link, the devices."""
@@ -56,9 +56,9 @@ class JoinScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._unsubscribe.append(self.store.subscribe(self._committed))
-        server = self.facilitator.server
-        if server is not None:
-            self._unsubscribe.append(server.watch_join_url(self._link_changed))
+        stop = self._watch_link(self._link_changed)
+        if stop is not None:
+            self._unsubscribe.append(stop)
         self._follow()
 
     def _link_changed(self) -> None:
@@ -75,7 +75,7 @@ class JoinScreen(ModalScreen[None]):
     @on(StoreChanged)
     @on(JoinLinkChanged)
     def _follow(self, _message: Any = None) -> None:
-        link = (self.facilitator.server_url("room"), self.store.participant_count)
+        link = (self._link(), self.store.participant_count)
         if link != (self.url, self.devices):
             self.url, self.devices = link
             self.show()

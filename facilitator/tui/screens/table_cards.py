@@ -5,7 +5,7 @@ working), printing the cards, and the wall's address."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from facilitator.core.errors import Refused
 from facilitator.core.joining import (
     ROTATE_S,
     TablesRefused,
@@ -27,9 +26,9 @@ from facilitator.core.joining import (
     table_names,
 )
 from facilitator.store.documents import MAX_ROOM_SIZE
-from facilitator.store.files import StoreError
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, ngettext
+from facilitator.tui.refusals import said
 from facilitator.tui.screens.dialogs import (
     TABLES_HINT,
     ConfirmDialog,
@@ -38,20 +37,24 @@ from facilitator.tui.screens.dialogs import (
 )
 
 
-class JoiningDialog(ModalScreen[None]):
+class TableCardsDialog(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="joining.close"),
     ]
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, *, wall_url: Callable[[], str | None],
+                 print_cards: Callable[[], None]) -> None:
         super().__init__()
         self.store = store
         self.tables = card_tables(store.info)
+        self._wall_url = wall_url
+        self._print_cards = print_cards
 
     @property
     def wall_url(self) -> str | None:
-        return self.app.server_url("wall")  # type: ignore[attr-defined, no-any-return]
+        """The wall's address while the participant page runs."""
+        return self._wall_url()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -118,11 +121,13 @@ class JoiningDialog(ModalScreen[None]):
         label.display = bool(message)
 
     def _write(self, work: Awaitable[Any], done: str) -> None:
+        """A store call; what was not done is said here, in the dialog."""
+
         async def run() -> None:
             try:
                 await work
-            except (Refused, StoreError) as exc:
-                self.problem(_("Not done: {reason}").format(reason=exc))
+            except Exception as exc:  # a bug must not end a live session: said, and logged
+                self.problem(_("Not done: {reason}").format(reason=said(exc)))
                 return
             self.problem("")
             self.show()
@@ -186,7 +191,7 @@ class JoiningDialog(ModalScreen[None]):
 
     @on(Button.Pressed, "#print")
     def print_table_cards(self) -> None:
-        self.app.print_cards()  # type: ignore[attr-defined]
+        self._print_cards()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -2,7 +2,8 @@
 a burst of new devices. Hidden while there is nothing to say.
 
 The screen hands it :class:`JoiningShown`; the rules are in ``core/joining.py`` (the burst watch
-itself is :class:`facilitator.core.joining.BurstWatch`, fed by the screen as devices join).
+itself is :class:`facilitator.core.joining.BurstWatch`; :class:`Arrivals` keeps it with the
+burst shown, fed by the screen as devices join).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from facilitator.core.joining import BURST_WINDOW_S, CARD, ROOM, Burst, devices_over
+from facilitator.core.joining import BURST_WINDOW_S, CARD, ROOM, Burst, BurstWatch, devices_over
 from facilitator.tui.i18n import _, ngettext
 from facilitator.tui.widgets import tcss
 
@@ -37,6 +38,34 @@ def burst_line(burst: Burst) -> str:
                     "{n} new devices within {seconds} s; {count} with {code}.",
                     burst.devices).format(n=burst.devices, seconds=round(BURST_WINDOW_S),
                                           count=count, code=code_name(code))
+
+
+class Arrivals:
+    """New devices as they join, and the burst the screen shows: the largest count of the
+    current burst, kept :data:`BURST_SHOWN_S` after it ends."""
+
+    def __init__(self) -> None:
+        self.watch = BurstWatch()
+        self.shown: Burst | None = None
+        self._seen_at = 0.0
+
+    def joined(self, now: float, joined_with: str) -> None:
+        self.watch.joined(now, joined_with)
+
+    def follow(self, now: float) -> tuple[bool, bool]:
+        """Whether the burst shown changed (a new one, a bigger one, or one that ended), and
+        whether it is a new one (the facilitator must notice that)."""
+        burst = self.watch.burst(now)
+        if burst is not None:
+            began = self.shown is None
+            if self.shown is None or burst.devices >= self.shown.devices:
+                self.shown = burst
+            self._seen_at = now
+            return True, began
+        if self.shown is not None and now - self._seen_at > BURST_SHOWN_S:
+            self.shown = None
+            return True, False
+        return False, False
 
 
 @dataclass(frozen=True, slots=True)
