@@ -634,7 +634,7 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
         written = write_event_report(rooms, title=title, out_dir=args.out, formats=args.format,
                                      event=event, lang=args.lang)
         if args.open_data is not None:
-            from facilitator.report.event import build_event_report
+            from facilitator.report.event_report import build_event_report
             from facilitator.report.opendata import write_event_package
 
             report = build_event_report(rooms, title=title, event=event, lang=args.lang)
@@ -651,7 +651,7 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
 
 
 def _event_map(args: argparse.Namespace, library: Library) -> int:
-    from facilitator.core.event import theme_key
+    from facilitator.core.combine import theme_key
     from facilitator.event.file import add_theme_mapping, default_path
     from facilitator.event.rooms import opened_rooms
 
@@ -670,7 +670,7 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
 
 def _event_watch(args: argparse.Namespace, library: Library) -> int:
     from facilitator.event.watch import WatchError, parse_link
-    from facilitator.tui.event import run_watch
+    from facilitator.tui.event_watch import run_watch
 
     event = _event_file(args.event, None) if args.event else None
     links = list(args.links) or (list(event.links) if event else [])

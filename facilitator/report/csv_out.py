@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from facilitator.report.model import Report
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport
+    from facilitator.report.event_report import EventReport
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

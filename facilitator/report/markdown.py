@@ -25,7 +25,7 @@ from facilitator.report.model import (
 )
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport, EventRoom
+    from facilitator.report.event_report import EventReport, EventRoom
 
 # Characters with a meaning anywhere in a line (CommonMark/GFM inline syntax, HTML, entities).
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")

@@ -18,11 +18,11 @@ import pytest
 
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
-from facilitator.event.summary import build_summary
 from facilitator.report import build_report, write_report
 from facilitator.report.markdown import render_markdown
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
+from facilitator.store.summary import build_summary
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")

@@ -343,7 +343,7 @@ def test_demo_session_reports(tmp_path: Path) -> None:
 
 def test_benchmark_session_reports(tmp_path: Path) -> None:
     """The benchmark's generated session (small here) goes through model, Markdown and HTML."""
-    from facilitator.bench.report import make_session
+    from bench.report import make_session
     from facilitator.report.html import render_html
     from facilitator.report.markdown import render_markdown
     from facilitator.report.model import ITEMS_PER_THEME
