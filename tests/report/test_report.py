@@ -106,14 +106,21 @@ def test_small_groups_are_never_linked_to_content(fixed: Fixed) -> None:
     assert [g.group for g in report.groups_themes] == ["Gemeente"]
 
 
-def test_hidden_contributions_are_counted_not_shown(fixed: Fixed, written: dict[str, Path]) -> None:
+def test_hidden_contributions_are_neither_shown_nor_counted(fixed: Fixed, written: dict[str, Path]) -> None:
     for suffix in (".md", ".html", "-contributions.csv"):
         assert HIDDEN not in written[suffix].read_text(encoding="utf-8")
     assert HIDDEN not in _pdftotext(written[".pdf"]) if PDF_READABLE else True
     votes = list(csv.DictReader(io.StringIO(written["-votes.csv"].read_text(encoding="utf-8"))))
     assert all(int(v["contribution_id"]) != fixed.ids["hidden"] for v in votes)
-    assert "Verborgen bijdragen, wel meegeteld maar niet getoond: 1." in build_markdown(
-        _open(fixed))
+    markdown = build_markdown(_open(fixed))
+    # One meaning on every page: the cover, the round and the appendix say "not counted".
+    assert "Verborgen bijdragen, niet getoond en niet meegeteld: 1." in markdown
+    assert "; verborgen, niet meegeteld: 1._" in markdown
+    assert "wel meegeteld" not in markdown
+    if PDF_READABLE:
+        pdf = " ".join(_pdftotext(written[".pdf"]).split())
+        assert "verborgen, niet meegeteld: 1" in pdf and "niet getoond en niet meegeteld: 1" in pdf
+        assert "wel meegeteld" not in pdf
 
 
 # -- names --------------------------------------------------------------------------------------
