@@ -710,12 +710,17 @@ class _Builder:
                 share=percent(audit.representation, lang)))
         turnouts = [g for g in self.audit.groups if g.turnout is not None]
         if turnouts and audit.invited_representation is not None:
-            low = min(turnouts, key=lambda g: g.turnout or 0.0)
-            high = max(turnouts, key=lambda g: g.turnout or 0.0)
-            sentences.append(_("Against the numbers invited: “{low}” came {low_share} of its "
-                               "invited, “{high}” {high_share}.").format(
-                low=self.group_name(low.group_id), low_share=percent(low.turnout, lang),
-                high=self.group_name(high.group_id), high_share=percent(high.turnout, lang)))
+            # Every group with a number invited, lowest share first: a list that names two
+            # read as if the others had not been invited.
+            ordered = sorted(turnouts, key=lambda g: (g.turnout or 0.0,
+                                                      self.group_name(g.group_id)))
+            sentences.append(_("Of those invited came, per group from the lowest share to the "
+                               "highest: {groups}.").format(groups=_joined(_, [
+                                   _("“{group}” {share} ({present} of {invited})").format(
+                                       group=self.group_name(g.group_id),
+                                       share=percent(g.turnout, lang), present=g.present,
+                                       invited=g.invited)
+                                   for g in ordered])))
         return sentences
 
     def addressees(self, group_ids: Sequence[str]) -> str:
