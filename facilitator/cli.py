@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from facilitator import __version__
 from facilitator.cli_i18n import _, language_asked, ngettext, use_language
@@ -145,14 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
                  "(or $FACILITATOR_DATA_DIR)."),
     )
     parser.add_argument("--version", action="version", version=f"facilitator {__version__}")
-    parser.add_argument("--data-dir", type=Path, help=_("where sessions are kept"))
-    parser.add_argument(
-        "--templates",
-        type=Path,
-        metavar="DIR",
-        help=_("a folder of your own session templates (*.toml)"),
-    )
+    # --data-dir and --templates before the command or after it: every command takes them too,
+    # without a default of its own (SUPPRESS), so one given before the command stays.
+    shared = argparse.ArgumentParser(add_help=False)
+    for options, default in ((parser, None), (shared, argparse.SUPPRESS)):
+        options.add_argument("--data-dir", type=Path, default=default, metavar="DIR",
+                             help=_("where sessions are kept"))
+        options.add_argument("--templates", type=Path, default=default, metavar="DIR",
+                             help=_("a folder of your own session templates (*.toml)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add_command(group: Any, name: str, **kwargs: str) -> argparse.ArgumentParser:
+        """A command of ``group`` (what ``add_subparsers`` returned) that takes the shared
+        options too."""
+        parser: argparse.ArgumentParser = group.add_parser(name, parents=[shared], **kwargs)
+        return parser
 
     def server_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -167,14 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=_("the address phones use, when it differs (reverse proxy, hotspot)"),
         )
 
-    demo = commands.add_parser("demo", help=_("open a demo session filled with sample input"))
+    demo = add_command(commands, "demo", help=_("open a demo session filled with sample input"))
     demo.add_argument("--lang", choices=("nl", "en"),
                       help=_("language of the facilitator screens"))
     demo.add_argument("--wall", action="store_true", help=_(
         "open the wall in this laptop's browser, for the projector"))
     server_options(demo)
 
-    run = commands.add_parser("run",
+    run = add_command(commands, "run",
                               help=_("run a session in the terminal, with the phone page"))
     run.add_argument(
         "target",
@@ -191,12 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the terminal stays on your own screen)"))
     server_options(run)
 
-    serve = commands.add_parser("serve",
+    serve = add_command(commands, "serve",
                                 help=_("only the participant server (prints the join URL)"))
     serve.add_argument("session", metavar="SESSION")
     server_options(serve)
 
-    new = commands.add_parser("new", help=_("create a session from a template"))
+    new = add_command(commands, "new", help=_("create a session from a template"))
     new.add_argument("template", metavar="TEMPLATE")
     new.add_argument("--title", type=_text, help=_("session title (default: the template's)"))
     new.add_argument("--lang", choices=("nl", "en"), help=_("session language"))
@@ -210,10 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("how many people of each stakeholder group were invited (the "
                             "audit sets who came against it), e.g. municipality=6,migrant_org=4"))
 
-    commands.add_parser("list", help=_("list sessions"))
-    commands.add_parser("templates", help=_("list templates (built-in and your own)"))
+    add_command(commands, "list", help=_("list sessions"))
+    add_command(commands, "templates", help=_("list templates (built-in and your own)"))
 
-    report = commands.add_parser("report", help=_("write the session report"))
+    report = add_command(commands, "report", help=_("write the session report"))
     report.add_argument("session", metavar="SESSION")
     report.add_argument(
         "--format",
@@ -226,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--names", action="store_true", help=_("name participants who consented to be named")
     )
 
-    cards = commands.add_parser(
+    cards = add_command(commands,
         "cards", help=_("printable QR table cards (PDF), one per table, each with its own code"),
         description=_("Printable QR table cards: one A4 page per table, each with the "
                       "session's address, the table's own join code and a link that picks the "
@@ -243,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the port to print (default: where the session runs, else {port})").format(
             port=DEFAULT_PORT))
 
-    export = commands.add_parser("export",
+    export = add_command(commands, "export",
                                  help=_("a session as one portable JSON file (stdout)"))
     export.add_argument("session", metavar="SESSION")
     export.add_argument("--out", type=Path, help=_("write to this file instead of stdout"))
@@ -253,15 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
         "the open data package's licence (default: CC-BY-4.0)"))
 
-    imp = commands.add_parser("import", help=_("add a session from an exported JSON file"))
+    imp = add_command(commands, "import", help=_("add a session from an exported JSON file"))
     imp.add_argument("file", type=Path)
 
-    event = commands.add_parser("event", help=_("one event, many rooms: the day's report and "
+    event = add_command(commands, "event", help=_("one event, many rooms: the day's report and "
                                                 "a live overview of every room"))
     event_commands = event.add_subparsers(dest="event_command", metavar="EVENT_COMMAND",
                                           required=True)
-    event_report = event_commands.add_parser(
-        "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
+    event_report = add_command(
+        event_commands, "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
                               help=_("the rooms; none: the event file's rooms"))
     event_report.add_argument("--title", type=_text,
@@ -280,9 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     event_report.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
         "the open data package's licence (default: CC-BY-4.0)"))
 
-    event_map = event_commands.add_parser(
-        "map", help=_("show one room's theme together with another name's in the event "
-                      "report"))
+    event_map = add_command(
+        event_commands, "map", help=_("show one room's theme together with another name's in "
+                                      "the event report"))
     event_map.add_argument("room", metavar="FILE_OR_SESSION", help=_("the room"))
     event_map.add_argument("theme", metavar="THEME", type=_text,
                            help=_("its theme, as named in the room"))
@@ -291,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     event_map.add_argument("--event", type=Path, metavar="FILE", help=_(
         "the event file (default: event.toml beside the room's file)"))
 
-    watch = event_commands.add_parser(
-        "watch", help=_("a live overview of every room, pulled from their organiser links"))
+    watch = add_command(
+        event_commands, "watch", help=_("a live overview of every room, pulled from their organiser links"))
     watch.add_argument("links", nargs="*", metavar="LINK",
                        help=_("each room's organiser link (the room's TUI shows it, key k)"))
     watch.add_argument("--event", type=Path, metavar="FILE",
