@@ -256,11 +256,18 @@ def test_csv_parses_back(fixed: Fixed, written: dict[str, Path]) -> None:
     dutch = by_id[fixed.ids["dutch"]]
     assert (dutch["round"], dutch["theme"], dutch["group"], dutch["votes"], dutch["times_said"]) \
         == ("knelpunten", "Regels & <formulieren>", "Gemeente", "3", "2")
+    # CSV is data: the rule named, a dot decimal in this Dutch report (the PDF says "4,5").
+    assert dutch["vote_rule"] == "dots"
+    assert (by_id[fixed.ids["idea1"]]["votes"], by_id[fixed.ids["idea1"]]["vote_rule"]) \
+        == ("4.50", "score")
+    assert by_id[fixed.ids["audit1"]]["vote_rule"] == ""
     assert by_id[fixed.ids["dup"]]["status"] == "samengevoegd met #1"
     assert by_id[fixed.ids["idea2"]]["flags"] == "bold"
     votes = list(csv.DictReader(io.StringIO(written["-votes.csv"].read_text(encoding="utf-8"))))
     assert len(votes) == 10  # 11 cast, 1 on the hidden contribution
     assert sum(int(v["weight"]) for v in votes if v["round"] == "knelpunten") == 8
+    assert {v["vote_rule"] for v in votes if v["round"] == "knelpunten"} == {"dots"}
+    assert sorted(int(v["weight"]) for v in votes if v["vote_rule"] == "score") == [3, 4, 5, 5]
     assert {v["voter_group"] for v in votes} <= {"Gemeente", ""}
 
 
