@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     event_commands = event.add_subparsers(dest="event_command", metavar="EVENT_COMMAND",
                                           required=True)
     event_report = add_command(
-        event_commands, "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
+        event_commands, "report",
+        help=_("one report of several rooms' sessions (files, exports or ids)"))
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
                               help=_("the rooms; none: the event file's rooms"))
     event_report.add_argument("--title", type=_text,
@@ -299,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the event file (default: event.toml beside the room's file)"))
 
     watch = add_command(
-        event_commands, "watch", help=_("a live overview of every room, pulled from their organiser links"))
+        event_commands, "watch",
+        help=_("a live overview of every room, pulled from their organiser links"))
     watch.add_argument("links", nargs="*", metavar="LINK",
                        help=_("each room's organiser link (the room's TUI shows it, key k)"))
     watch.add_argument("--event", type=Path, metavar="FILE",

@@ -124,7 +124,7 @@ def test_one_count_of_contributions_in_list_the_audit_and_the_report(
     finally:
         asyncio.run(store.close())
     not_counted = sum(1 for c in everything if not c.counted)
-    assert not_counted > 0  # hidden ones and tips awaiting approval, not counted yet: the counts could differ
+    assert not_counted > 0  # hidden ones and tips awaiting approval: the counts could differ
     assert entry.contributions == audit == report.contributions == len(everything) - not_counted
     assert report.hidden == not_counted
     [markdown] = write_report(path, formats=["md"], out_dir=tmp_path)

@@ -106,7 +106,8 @@ def test_small_groups_are_never_linked_to_content(fixed: Fixed) -> None:
     assert [g.group for g in report.groups_themes] == ["Gemeente"]
 
 
-def test_hidden_contributions_are_neither_shown_nor_counted(fixed: Fixed, written: dict[str, Path]) -> None:
+def test_hidden_contributions_are_neither_shown_nor_counted(fixed: Fixed,
+                                                            written: dict[str, Path]) -> None:
     for suffix in (".md", ".html", "-contributions.csv"):
         assert HIDDEN not in written[suffix].read_text(encoding="utf-8")
     assert HIDDEN not in _pdftotext(written[".pdf"]) if PDF_READABLE else True
