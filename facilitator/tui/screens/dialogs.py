@@ -559,7 +559,8 @@ class DetailsDialog(_Dialog[SessionDetails]):
             yield Label(_("Place (optional)"))
             yield Input(info.place, id="place", max_length=MAX_TITLE_CHARS)
             yield Label(_("Date (day-month-year); empty: the day the first round started, "
-                          "{day}").format(day=typed_date(self.ran_on.isoformat())))
+                          "{day}").format(day=typed_date(self.ran_on.isoformat())),
+                        classes="wraps")
             yield Input(typed_date(info.held_on), id="held-on", placeholder="31-12-2026")
             yield Label(id="problem", classes="problem")
             yield from self.buttons()
