@@ -137,6 +137,9 @@ def _public_url(value: str) -> str:
     return value.rstrip("/")
 
 
+SESSION_HELP = "a session: its id, the start of its id, or its file"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="facilitator",
@@ -200,11 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add_command(commands, "serve",
                                 help=_("only the participant server (prints the join URL)"))
-    serve.add_argument("session", metavar="SESSION")
+    serve.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     server_options(serve)
 
     new = add_command(commands, "new", help=_("create a session from a template"))
-    new.add_argument("template", metavar="TEMPLATE")
+    new.add_argument("template", metavar="TEMPLATE", help=_(
+        "a template's name (facilitator templates lists them) or a template file"))
     new.add_argument("--title", type=_text, help=_("session title (default: the template's)"))
     new.add_argument("--lang", choices=("nl", "en"), help=_("session language"))
     new.add_argument("--place", type=_text, default="",
@@ -217,11 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("how many people of each stakeholder group were invited (the "
                             "audit sets who came against it), e.g. municipality=6,migrant_org=4"))
 
-    add_command(commands, "list", help=_("list sessions"))
-    add_command(commands, "templates", help=_("list templates (built-in and your own)"))
+    add_command(commands, "list", help=_("list sessions"), description=_(
+        "The sessions in the data folder, newest first: id, when it was made, participants, "
+        "contributions and title."))
+    add_command(commands, "templates", help=_("list templates (built-in and your own)"),
+                description=_("The session templates you can start a session from: the "
+                              "built-in ones and those in --templates."))
 
     report = add_command(commands, "report", help=_("write the session report"))
-    report.add_argument("session", metavar="SESSION")
+    report.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     report.add_argument(
         "--format",
         type=_formats,
@@ -239,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "session's address, the table's own join code and a link that picks the "
                       "table. The address is where the session's participant page runs (or "
                       "last ran), unless --public-url, --host or --port say otherwise."))
-    cards.add_argument("session", metavar="SESSION")
+    cards.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     cards.add_argument("--out", type=Path, help=_("file (default: SESSION-cards.pdf)"))
     cards.add_argument(
         "--public-url", metavar="URL", type=_public_url, help=_("the address phones use")
@@ -252,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = add_command(commands, "export",
                                  help=_("a session as one portable JSON file (stdout)"))
-    export.add_argument("session", metavar="SESSION")
+    export.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     export.add_argument("--out", type=Path, help=_("write to this file instead of stdout"))
     export.add_argument("--open-data", type=Path, metavar="DIR", help=_(
         "write an open data package (CSV files and datapackage.json) into DIR instead: "
@@ -261,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the open data package's licence (default: CC-BY-4.0)"))
 
     imp = add_command(commands, "import", help=_("add a session from an exported JSON file"))
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, metavar="FILE",
+                     help=_("a file written by facilitator export"))
 
     event = add_command(commands, "event", help=_("one event, many rooms: the day's report and "
                                                 "a live overview of every room"))

@@ -105,3 +105,19 @@ def test_a_dutch_system_hears_dutch(tmp_path: Path) -> None:
     listed = run(tmp_path, "list", LANG="nl_NL.UTF-8")
     assert made.returncode == 0 and " deelnemers " in listed.stdout
     assert "bijdragen" in listed.stdout
+
+
+def test_every_command_says_what_it_takes_in_dutch(tmp_path: Path) -> None:
+    """`list` and `templates` describe themselves, and every positional argument has a help
+    text, in the facilitator's language."""
+    for command, said in (("list", "De sessies in de gegevensmap"),
+                          ("templates", "De sjablonen waarmee je een sessie begint"),
+                          ("serve", "SESSION een sessie: haar id"),
+                          ("report", "SESSION een sessie: haar id"),
+                          ("cards", "SESSION een sessie: haar id"),
+                          ("export", "SESSION een sessie: haar id"),
+                          ("new", "TEMPLATE de naam van een sjabloon"),
+                          ("import", "FILE een bestand dat facilitator export schreef")):
+        helped = run(tmp_path, command, "--help", LANG="nl_NL.UTF-8")
+        assert helped.returncode == 0, helped.stderr
+        assert said in " ".join(helped.stdout.split()), (command, helped.stdout)
