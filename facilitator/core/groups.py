@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from sortedcontainers import SortedList
 
 from facilitator.core.model import Participant
-from facilitator.core.templates import VotingRule
+from facilitator.core.templates import RoundKind, RoundSpec, VotingRule
 
 if TYPE_CHECKING:
     from facilitator.core.ranking import RankedItem
@@ -154,6 +154,12 @@ class Membership:
         if len(named_or_not) >= 2 or (named_or_not and self.present.get("")):
             return Standing.POOLED
         return Standing.ONE_GROUP
+
+
+def ranked_across(spec: RoundSpec) -> bool:
+    """Whether a round's results can show the rankings across groups beside "most votes": a
+    voted round other than the audit (every face asks this, so they agree on it)."""
+    return spec.voting.rule != "none" and spec.kind is not RoundKind.AUDIT
 
 
 def supports(rule: VotingRule, weight: int) -> bool:

@@ -118,6 +118,11 @@ class SessionInfo(Record):
     listed: not said). The audit sets the people present against it."""
 
 
+RANKINGS = ("votes", "carried", "differ")
+"""The rankings a voted round's results can show, in the order the facilitator's key goes
+through them (docs/voting.md)."""
+
+
 @dataclass(slots=True, kw_only=True)
 class RoundState(Record):
     """What is open in a round and where its timer stands (one document per template round)."""
@@ -140,6 +145,9 @@ class RoundState(Record):
     started_at: float = 0.0
     """Wall-clock time the round first started (0: not started, or started before this was
     recorded)."""
+    ranking: str = "votes"
+    """Which ranking the results show, on the facilitator's screen and the wall alike (one of
+    :data:`RANKINGS`: most votes, carried by every group, where the groups differ)."""
 
     def remaining(self, now: float) -> float:
         running = now - self.timer_started_at if self.timer_started_at is not None else 0.0

@@ -520,15 +520,19 @@ class RoundRanking:
         """The ``n`` best items, with their ranks."""
         return [self._item(int(key[-1])) for key in self._order.islice(0, n)]
 
-    def best(self, n: int) -> list[RankedItem]:
+    def best(self, n: int, at_most: int | None = None) -> list[RankedItem]:
         """"The ``n`` best": the first ``n`` items and every later one tied with the n-th
         (ties share a rank), so none is left out by the order of arrival. An item nobody voted
-        on ties with nothing: with no votes there is no best to share."""
+        on ties with nothing: with no votes there is no best to share.
+
+        ``at_most`` bounds the list, and the work, where a page is built per request: at 20,000
+        items a thousand may tie with the fifth."""
         found = self.top(n)
         if len(found) < n or not found[-1].voters:
             return found
         edge = found[-1].rank
-        for key in self._order.islice(n, None):
+        stop = None if at_most is None else max(at_most, n)
+        for key in self._order.islice(n, stop):
             item = self._item(int(key[-1]))
             if item.rank != edge:
                 break

@@ -20,8 +20,16 @@ import time
 from typing import Annotated, Literal
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from facilitator.core.groups import AcrossRanking, Standing, ranked_across
 from facilitator.core.model import Change
 from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
@@ -31,9 +39,15 @@ from facilitator.store.documents import LATEST_TIME, Ref, Seconds, Time
 from facilitator.store.store import SessionStore
 
 FORMAT = "facilitator-room-summary"
-VERSION = 1
+VERSION = 2
+"""2: the rankings across groups and whose voice (a version 1 summary, from a room not yet
+updated, is read with those left empty)."""
 TOP = 5
 """Items per round in the summary (best first)."""
+ACROSS_LISTED = 2 * TOP
+"""Items a ranking across groups lists at most: the best five and the items tied with the
+fifth, as the read model lists them (facilitator.core.groups)."""
+MAX_GROUPS = 60
 THEMES = 12
 """Themes per round in the summary (most voted first)."""
 RECENT_ACTIONS = 5
@@ -56,6 +70,7 @@ Names = Annotated[dict[Id, Text], Field(max_length=10)]
 """A template text per language."""
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Votes = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Part(BaseModel):
@@ -82,6 +97,45 @@ class SummaryTheme(_Part):
     votes: Count
 
 
+class SummarySupport(_Part):
+    group: Id
+    """A group the room may name, or ``_pool`` (the other groups together)."""
+    share: Share | None
+    """The group's smoothed support; None where too few of it saw the item."""
+
+
+class SummaryAcrossItem(_Part):
+    id: Ref
+    text: Text
+    rank: Count
+    tied: bool
+    value: Share
+    """Carried: the product of the groups' support; differ: the largest gap."""
+    support: Annotated[list[SummarySupport], Field(max_length=MAX_GROUPS + 1)]
+    highest: Id
+    lowest: Id
+
+    @model_validator(mode="after")
+    def _groups_supported(self) -> SummaryAcrossItem:
+        """The groups furthest apart are among the groups whose support is given."""
+        groups = {row.group for row in self.support}
+        if self.highest not in groups or self.lowest not in groups:
+            raise ValueError("highest and lowest must be groups of its support")
+        return self
+
+
+class SummaryAcross(_Part):
+    """One ranking across groups of a round (facilitator.core.groups.AcrossRanking)."""
+
+    standing: Standing
+    groups: Annotated[list[Id], Field(max_length=MAX_GROUPS + 1)]
+    items: Annotated[list[SummaryAcrossItem], Field(max_length=ACROSS_LISTED)]
+    more_tied: Count
+    waiting: Count
+    min_seen: Count
+    sampled: bool
+
+
 class SummaryRound(_Part):
     id: Id
     kind: RoundKind
@@ -90,6 +144,11 @@ class SummaryRound(_Part):
     shown: Count
     top: Annotated[list[SummaryItem], Field(max_length=TOP)]
     themes: Annotated[list[SummaryTheme], Field(max_length=THEMES)]
+    ranking: Literal["votes", "carried", "differ"] = "votes"
+    """The ranking the room's results show (the facilitator's choice)."""
+    carried: SummaryAcross | None = None
+    """"Carried by every group" (None: a round without a vote, or a version 1 summary)."""
+    differ: SummaryAcross | None = None
 
 
 class SummaryGroup(_Part):
@@ -103,6 +162,23 @@ class SummaryGroup(_Part):
     """None: withheld (a pooled group)."""
     votes_won: Count | None
     missing: bool
+    votes_cast: Count | None = None
+    """Votes its members cast; None: withheld (a pooled group), or a version 1 summary."""
+    invited: Count | None = None
+    """People invited, as the room's facilitator said (None: not said)."""
+
+
+class SummaryVoice(_Part):
+    """Whose voice (the audit's figures, facilitator.core.results.Audit)."""
+
+    gini: Share | None
+    """Equality of contributions over the people present (None: nothing said yet)."""
+    silent: Count
+    """Participants who sent nothing."""
+    representation: Share | None
+    """The lowest expected group's presence against the highest's."""
+    invited_representation: Share | None
+    """The lowest turnout against the highest, where numbers invited were said."""
 
 
 class SummaryNow(_Part):
@@ -133,7 +209,7 @@ class SummaryAction(_Part):
 
 class RoomSummary(_Part):
     format: Literal["facilitator-room-summary"]
-    version: Literal[1]
+    version: Literal[1, 2]
     session_id: Id
     title: Text
     place: Text
@@ -147,12 +223,14 @@ class RoomSummary(_Part):
     actions: Count
     now: SummaryNow
     rounds: Annotated[list[SummaryRound], Field(max_length=50)]
-    groups: Annotated[list[SummaryGroup], Field(max_length=60)]
-    named: Annotated[list[Id], Field(max_length=60)]
-    pooled: Annotated[list[Id], Field(max_length=60)]
+    groups: Annotated[list[SummaryGroup], Field(max_length=MAX_GROUPS)]
+    named: Annotated[list[Id], Field(max_length=MAX_GROUPS)]
+    pooled: Annotated[list[Id], Field(max_length=MAX_GROUPS)]
     flags: Annotated[list[tuple[Id, Id]], Field(max_length=100)]
     lines: Annotated[list[SummaryLine], Field(max_length=50)]
     recent_actions: Annotated[list[SummaryAction], Field(max_length=RECENT_ACTIONS)]
+    voice: SummaryVoice | None = None
+    """None: a version 1 summary."""
 
     def disclosure(self) -> Disclosure:
         """The room's rule as the room applied it."""
@@ -187,6 +265,18 @@ def _item(spec: RoundSpec, item: RankedItem, store: SessionStore, shown: Disclos
         group=contribution.stakeholder if shown.may_name(contribution.stakeholder) else "")
 
 
+def _across(found: AcrossRanking) -> SummaryAcross:
+    return SummaryAcross(
+        standing=found.standing, groups=list(found.groups),
+        items=[SummaryAcrossItem(
+            id=entry.item.contribution.id, text=entry.item.contribution.text, rank=entry.rank,
+            tied=entry.tied, value=min(1.0, entry.value),
+            support=[SummarySupport(group=row.group, share=row.share) for row in entry.support],
+            highest=entry.highest, lowest=entry.lowest) for entry in found.items],
+        more_tied=found.more_tied, waiting=found.waiting, min_seen=found.min_seen,
+        sampled=found.sampled)
+
+
 def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
     """The room as the organiser may see it, from the live read model: the current round, each
     round's best items and themes, who is at the table (by the room's anonymity rule), the day
@@ -204,10 +294,14 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
         themes = [SummaryTheme(name=group.theme.name, items=group.size, votes=group.votes)
                   for group in ranking.theme_groups(store.themes(spec.id), 0)
                   if group.theme is not None and group.size][:THEMES]
+        voted = ranked_across(spec)
         rounds.append(SummaryRound(
             id=spec.id, kind=spec.kind, title=spec.title, voting=spec.voting.rule,
             shown=ranking.shown, themes=themes,
-            top=[_item(spec, item, store, shown) for item in ranking.top(TOP)]))
+            top=[_item(spec, item, store, shown) for item in ranking.top(TOP)],
+            ranking=store.round_state(spec.id).ranking,  # type: ignore[arg-type]
+            carried=_across(ranking.carried(TOP)) if voted else None,
+            differ=_across(ranking.differ(TOP)) if voted else None))
         if spec.kind is RoundKind.DISTILLATION:
             lines += [SummaryLine(text=note.text, to=list(note.addressed_to))
                       for note in store.lines(spec.id)]
@@ -224,7 +318,9 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
             present=figures.present,
             contributions=None if withheld else figures.contributions,
             votes_won=None if withheld else figures.votes_won,
-            missing=figures.group_id in audit.missing))
+            missing=figures.group_id in audit.missing,
+            votes_cast=None if withheld else figures.votes_cast,
+            invited=figures.invited))
     spec = store.current_round
     state = store.round_state(spec.id)
     actions = sorted(store.actions(), key=lambda a: a.id)
@@ -249,6 +345,9 @@ def build_summary(store: SessionStore, now: float | None = None) -> RoomSummary:
         lines=lines,
         recent_actions=[SummaryAction(text=a.text, owner=a.owner, due=a.due)
                         for a in actions[-RECENT_ACTIONS:]],
+        voice=SummaryVoice(gini=audit.gini, silent=audit.spread.get(0, 0),
+                           representation=audit.representation,
+                           invited_representation=audit.invited_representation),
     )
 
 

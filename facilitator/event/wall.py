@@ -18,10 +18,17 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from babel.numbers import format_decimal, format_percent
 
+from facilitator.core.groups import POOL
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import RoomSummary
+from facilitator.event.summary import (
+    RoomSummary,
+    SummaryAcross,
+    SummaryAcrossItem,
+    SummaryVoice,
+)
 from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
 from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
 from facilitator.net import base_url
@@ -59,6 +66,55 @@ class Faces:
     def missing(self, summary: RoomSummary) -> str:
         """The room's expected groups with nobody present, by name."""
         return ", ".join(self.text(g.name) for g in summary.groups if g.missing)
+
+    def percent(self, share: float | None) -> str:
+        return "–" if share is None else format_percent(share, locale=self.lang)
+
+    def ranking(self, kind: str) -> str:
+        return self._("Carried by every group") if kind == "carried" else self._(
+            "Where the groups differ")
+
+    def bucket(self, summary: RoomSummary, group_id: str) -> str:
+        return self._("Other groups together") if group_id == POOL else self.group(
+            summary, group_id)
+
+    def support(self, summary: RoomSummary, item: SummaryAcrossItem, kind: str) -> str:
+        """Each group's support (carried), or the two groups furthest apart (differ)."""
+        by = {row.group: row for row in item.support}
+        rows = item.support if kind == "carried" or item.highest == item.lowest else [
+            by[item.highest], by[item.lowest]]
+        return " · ".join(f"{self.bucket(summary, row.group)} {self.percent(row.share)}"
+                          for row in rows)
+
+    def standing(self, found: SummaryAcross) -> str:
+        """Why a room's ranking across groups lists nothing ("" when it lists items)."""
+        _ = self._
+        if found.standing == "one_group":
+            return _("Only one stakeholder group is present: nothing to compare.")
+        if found.standing == "pooled":
+            return _("Too few people of each group to compare them without showing how "
+                     "someone voted.")
+        if found.items:
+            return ""
+        if found.waiting:
+            return _("No item seen yet by at least {n} people of every group.").format(
+                n=found.min_seen)
+        return _("Nothing yet.")
+
+    def voice(self, voice: SummaryVoice) -> str:
+        """Whose voice in a room: equality of contributions, presence and turnout."""
+        _ = self._
+        said = []
+        if voice.gini is not None:
+            said.append(_("equality of contributions (Gini) {gini}").format(
+                gini=format_decimal(voice.gini, format="0.00", locale=self.lang)))
+        if voice.representation is not None:
+            said.append(_("smallest expected group {share} of the largest").format(
+                share=self.percent(voice.representation)))
+        if voice.invited_representation is not None:
+            said.append(_("lowest turnout {share} of the highest").format(
+                share=self.percent(voice.invited_representation)))
+        return " · ".join(said)
 
     def clock(self, moment: float | None) -> str:
         return dt.datetime.fromtimestamp(moment).strftime("%H:%M") if moment else "–"

@@ -40,6 +40,7 @@ from facilitator.event.summary import (
     RoomSummary,
     SummaryGroup,
     SummaryItem,
+    SummaryRound,
     read_summary,
 )
 
@@ -291,6 +292,29 @@ class GroupAcross:
 
 
 @dataclass(slots=True)
+class RoomAcross:
+    """A room's rankings across its groups and whose voice, as its summary says them."""
+
+    room: int
+    """The room's index in :attr:`EventOverview.rooms`."""
+    round: SummaryRound | None
+    """The round whose rankings across groups are shown (:func:`voted_round`), or None."""
+
+
+def voted_round(summary: RoomSummary) -> SummaryRound | None:
+    """The round of a room whose rankings across groups say most now: the current round when
+    it is voted, else the latest voted round before it with something ranked."""
+    voted = [r for r in summary.rounds if r.carried is not None]
+    for r in voted:
+        if r.id == summary.now.round_id:
+            return r
+    ids = [r.id for r in summary.rounds]
+    earlier = [r for r in voted if ids.index(r.id) < summary.now.index
+               and r.carried is not None and r.carried.items]
+    return earlier[-1] if earlier else None
+
+
+@dataclass(slots=True)
 class EventOverview:
     rooms: list[RoomWatch]
     now: float
@@ -303,6 +327,8 @@ class EventOverview:
     no_lived_experience: bool = False
     """No room has heard a refugee-led or lived-experience voice (yet)."""
     disclosure: EventDisclosure | None = None
+    across: list[RoomAcross] = field(default_factory=list)
+    """Per room that has answered: its rankings across groups and whose voice."""
 
 
 def _top(room: RoomSummary, kind: RoundKind) -> list[SummaryItem]:
@@ -327,6 +353,7 @@ def overview(rooms: Sequence[RoomWatch], now: float) -> EventOverview:
         ordered = by_rank_across(lists, rank=lambda e: e.item.rank, support=lambda e: support(
             e.item.voters, rooms[e.room].summary.participants))  # type: ignore[union-attr]
         target += [entry for _index, entry in ordered[:TOP_ACROSS]]
+    picture.across = [RoomAcross(n, voted_round(summary)) for n, summary in known]
     shown = event_disclosure(summary.disclosure() for summary in summaries)
     picture.disclosure = shown
     by_id: dict[str, list[SummaryGroup]] = {}

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationE
 
 from facilitator.core.errors import Reason
 from facilitator.core.joining import CARD, MAX_TABLES, ROOM
-from facilitator.core.model import SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
+from facilitator.core.model import RANKINGS, SCHEMA_VERSION, TABLES, Flag, HiddenBy, Source
 from facilitator.core.templates import (
     LANGUAGES,
     RoundSpec,
@@ -157,6 +157,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "elapsed_s": Seconds,
         "joining_closed": bool,
         "started_at": Time,
+        "ranking": Literal[RANKINGS],  # type: ignore[valid-type]
     },
     "participants": {
         "device_id": Device,

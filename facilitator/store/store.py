@@ -35,6 +35,7 @@ from facilitator.collector import freeze_long_lived
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import JoinCode, admission, card_tables, checked_tables
 from facilitator.core.model import (
+    RANKINGS,
     SCHEMA_VERSION,
     TABLES,
     Action,
@@ -95,6 +96,9 @@ MAX_SETS = 5
 """How many ballot samples one device may be dealt in a round (it may ask for another)."""
 ANSWERABLE = 5
 """How many of a bottleneck round's best items a phone offers an idea to answer."""
+ANSWERABLE_TIED = 10
+"""At most this many of them when items tie with the fifth: the phone's page stays small and its
+cost does not grow with the round (a round of 20,000 can have a thousand tied there)."""
 BATCH_S = 0.004
 """How long one commit may run changes on the loop before it writes them and lets others run
 (a batch of hundreds of ballots at once would hold up every page and key press behind it)."""
@@ -674,7 +678,8 @@ class SessionStore:
         """For an ideas round: the bottlenecks an idea sent from a phone may say it answers.
 
         The best ``per_round`` of each bottleneck round before it, with those tied with the
-        last of them (:meth:`RoundRanking.best`), by that round's live ranking (the morning's
+        last of them (:meth:`RoundRanking.best`) up to :data:`ANSWERABLE_TIED`, by that round's
+        live ranking (the morning's
         ranking for the afternoon), earliest round first. Costs those items per such round,
         never a pass over them. Empty for any other kind of round.
         """
@@ -683,7 +688,7 @@ class SessionStore:
         if rounds[index].kind is not RoundKind.IDEAS:
             return []
         return [item.contribution for spec in rounds[:index] if spec.kind is RoundKind.BOTTLENECK
-                for item in self.rankings[spec.id].best(per_round)]
+                for item in self.rankings[spec.id].best(per_round, ANSWERABLE_TIED)]
 
     def snapshot(self) -> Tables:
         """The whole session as the TinyDB document, a fresh copy (the report benchmark and a
@@ -1120,8 +1125,11 @@ class SessionStore:
         return await self._submit(change)
 
     async def update_round(self, round_id: str, **fields: Any) -> RoundState:
-        """Open or close submissions, voting and results (``submissions_open=True``...)."""
+        """Open or close submissions, voting and results (``submissions_open=True``...), or
+        choose the ranking the results show (``ranking="carried"``, one of ``RANKINGS``)."""
         self.template.round(round_id)
+        if "ranking" in fields and fields["ranking"] not in RANKINGS:
+            raise Refused(Reason.NOT_FOUND, f"ranking {fields['ranking']!r}")
 
         def change(batch: _Batch) -> RoundState:
             return batch.update(self.round_state(round_id), **fields)

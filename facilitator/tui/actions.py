@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from facilitator.core.groups import ranked_across
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.tui.i18n import N_, _
 
@@ -104,6 +105,9 @@ SESSION: tuple[Command, ...] = (
     Command("round.voting", "v", "toggle_voting", N_("Open/close voting"), bar=True),
     Command("view.switch", "w,r", "switch_view", N_("Feed/results"),
             N_("Show the round's results (on the projector too) or the feed"), bar=True),
+    Command("view.ranking", "R", "next_ranking", N_("Ranking"),
+            N_("In a voted round's results, on this screen and the wall: most votes, carried "
+               "by every group, where the groups differ"), bar=True),
     Command("view.filter", "g", "filter_group", N_("Filter by table")),
     Command("view.filter_stakeholder", "G", "filter_stakeholder",
             N_("Filter by stakeholder group"),
@@ -140,6 +144,9 @@ SESSION: tuple[Command, ...] = (
             N_("Type the minutes left in this round (5, or 2:30)")),
     Command("session.details", "i", "details", N_("Title, place and date"),
             N_("The session's title, place and date, as the report prints them")),
+    Command("session.invited", "I", "invited", N_("Invited per group"),
+            N_("How many people of each stakeholder group were invited: the audit sets who "
+               "came against it")),
     Command("wall.open", "W", "open_wall", N_("Wall on the projector"),
             N_("Open the wall in this laptop's browser, for the projector: the QR code, the "
                "question, what arrives, the results; this terminal becomes your own screen")),
@@ -204,4 +211,6 @@ def idle_in(spec: RoundSpec) -> frozenset[str]:
         idle.add("distillation.line")
     if not spec.moderated:
         idle.add("contribution.approve")
+    if not ranked_across(spec):
+        idle.add("view.ranking")
     return frozenset(idle)

@@ -22,13 +22,21 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from facilitator.core.groups import POOL
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import RoomSummary
+from facilitator.event.summary import RoomSummary, SummaryAcrossItem
 from facilitator.event.wall import EventWall
-from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
+from facilitator.event.watch import (
+    EventOverview,
+    EventWatch,
+    RoomAcross,
+    RoomState,
+    RoomWatch,
+)
 from facilitator.tui import actions
-from facilitator.tui.i18n import _, language, set_language
+from facilitator.tui.i18n import _, decimal, language, set_language
+from facilitator.tui.widgets.across import percent, ranking_title, standing_note
 from facilitator.tui.widgets.keybar import KeyBar
 
 log = logging.getLogger(__name__)
@@ -98,6 +106,52 @@ def room_cells(room: RoomWatch, now: float) -> list[Text]:
     ]
 
 
+def support_text(summary: RoomSummary, item: SummaryAcrossItem, kind: str) -> str:
+    """Each group's support (carried), or the two groups furthest apart (differ)."""
+    by = {row.group: row for row in item.support}
+    rows = item.support if kind == "carried" or item.highest == item.lowest else [
+        by[item.highest], by[item.lowest]]
+    return " · ".join(f"{_bucket(summary, row.group)} {percent(row.share)}" for row in rows)
+
+
+def _bucket(summary: RoomSummary, group_id: str) -> str:
+    return _("Other groups together") if group_id == POOL else _group(summary, group_id)
+
+
+def room_across(summary: RoomSummary, shown: RoomAcross) -> list[RenderableType]:
+    """One room's rankings across its groups (the round :func:`voted_round` picks) and whose
+    voice, as its summary says them."""
+    parts: list[RenderableType] = [Text(summary.title, style="bold")]
+    voice = summary.voice
+    if voice is not None:
+        said = []
+        if voice.gini is not None:
+            said.append(_("equality (Gini) {gini}").format(gini=decimal(voice.gini, 2)))
+        if voice.representation is not None:
+            said.append(_("presence lowest/highest {share}").format(
+                share=percent(voice.representation)))
+        if voice.invited_representation is not None:
+            said.append(_("turnout lowest/highest {share}").format(
+                share=percent(voice.invited_representation)))
+        if said:
+            parts.append(Text(_("Whose voice: ") + " · ".join(said)))
+    voted = shown.round
+    if voted is None or voted.carried is None or voted.differ is None:
+        return parts
+    for kind, found in (("carried", voted.carried), ("differ", voted.differ)):
+        title = ranking_title(kind)
+        parts.append(Text(f"{title} ({_loc(voted.title)})", style="underline"))
+        note = standing_note(found.standing, bool(found.items), found.waiting, found.min_seen)
+        if note:
+            parts.append(Text(note, style="italic dim"))
+        for item in found.items:
+            line = Text(f"{item.rank}{'=' if item.tied else ''}. ")
+            line.append(Text(item.text))
+            line.append(f"  ({support_text(summary, item, kind)})", style="dim")
+            parts.append(line)
+    return parts
+
+
 def across_view(picture: EventOverview) -> RenderableType:
     """The day across the rooms: totals, the best items (each room's ranking kept), and who is
     at the table with the event's anonymity rule."""
@@ -120,6 +174,13 @@ def across_view(picture: EventOverview) -> RenderableType:
                 meta += " · " + _group(summary, entry.item.group)
             line.append(f"  ({meta})", style="dim")
             parts.append(line)
+    if picture.across:
+        parts.append(Text("\n" + _("Per room: carried by every group, where the groups differ, "
+                                   "whose voice"), style="bold underline"))
+    for shown in picture.across:
+        summary = picture.rooms[shown.room].summary
+        if summary is not None:
+            parts.extend(room_across(summary, shown))
     parts.append(Text("\n" + _("Who is at the table, across the rooms"), style="bold underline"))
     if picture.no_lived_experience:
         parts.append(Text(_("No refugee-led or lived-experience voice has been heard yet."),

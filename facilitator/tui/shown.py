@@ -16,6 +16,7 @@ from facilitator.core.text import right_to_left
 from facilitator.store.store import SessionStore
 from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, decimal, due_label, group_name, loc, ngettext
+from facilitator.tui.widgets.across import percent
 from facilitator.tui.widgets.agenda import AgendaRow
 from facilitator.tui.widgets.detail import ActionLine, DetailShown
 from facilitator.tui.widgets.feed import RTL_SIGN, one_line, status_text
@@ -24,6 +25,7 @@ from facilitator.tui.widgets.join_panel import JoinShown
 from facilitator.tui.widgets.joining_watch import JoiningShown
 from facilitator.tui.widgets.room import RoomRow
 from facilitator.tui.widgets.viewbar import ViewStatus
+from facilitator.tui.widgets.voice import VoiceShown
 
 
 def round_count(kind: RoundKind, n: int) -> str:
@@ -65,6 +67,19 @@ def room_rows(store: SessionStore) -> tuple[RoomRow, ...]:
     rows += [RoomRow(group_name(template, gid), n, expected=False)
              for gid, n in sorted(counts.items()) if gid not in known and n]
     return tuple(rows)
+
+
+def voice_shown(store: SessionStore, *, private: bool) -> VoiceShown:
+    """Whose voice (the audit's figures) and the groups to nudge. ``private``: the screen is
+    the facilitator's own, so a pooled group may be named in a nudge (SessionView.nudges)."""
+    audit = store.audit()
+    return VoiceShown(
+        gini=audit.gini, silent=audit.spread.get(0, 0), participants=audit.participants,
+        representation="" if audit.representation is None else percent(audit.representation),
+        turnout="" if audit.invited_representation is None
+        else percent(audit.invited_representation),
+        quiet=tuple(group_name(store.template, nudge.group_id)
+                    for nudge in store.view.nudges(private=private)))
 
 
 def view_status(store: SessionStore, spec: RoundSpec, *, results: bool, marked: int,

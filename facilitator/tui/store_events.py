@@ -43,14 +43,16 @@ class Area(Enum):
     """The view bar."""
     DETAIL = auto()
     RESULTS = auto()
+    VOICE = auto()
+    """Whose voice, and the nudge about a silent group (widgets/voice.py)."""
 
 
 AREAS: dict[str, frozenset[Area]] = {
-    "session": frozenset({Area.ROUND, Area.AGENDA, Area.JOIN, Area.JOINING}),
+    "session": frozenset({Area.ROUND, Area.AGENDA, Area.JOIN, Area.JOINING, Area.VOICE}),
     "rounds": frozenset({Area.ROUND, Area.AGENDA, Area.JOINING, Area.STATUS, Area.RESULTS}),
     "participants": frozenset({Area.ROOM, Area.JOIN, Area.JOINING, Area.NAMED,
-                               Area.RESULTS}),
-    "contributions": frozenset({Area.STATUS, Area.RESULTS}),
+                               Area.RESULTS, Area.VOICE}),
+    "contributions": frozenset({Area.STATUS, Area.RESULTS, Area.VOICE}),
     "votes": frozenset({Area.RESULTS}),
     "samples": frozenset({Area.RESULTS}),
     "themes": frozenset({Area.RESULTS}),
@@ -58,7 +60,7 @@ AREAS: dict[str, frozenset[Area]] = {
     "notes": frozenset({Area.RESULTS}),
 }
 """Which areas a change of each table touches."""
-PANEL_AREAS = frozenset({Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS})
+PANEL_AREAS = frozenset({Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS, Area.VOICE})
 """The areas shown at most every :data:`PANELS_S`."""
 
 

@@ -41,6 +41,7 @@ from multidict import MultiDictProxy
 
 from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
+from facilitator.core.groups import ranked_across
 from facilitator.core.joining import (
     CARD,
     MAX_CODE_CHARS,
@@ -66,6 +67,7 @@ from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
 from facilitator.web import messages as say
+from facilitator.web.across import wall_across, wall_voice
 from facilitator.web.capacity import RoomCapacity
 from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import (
@@ -916,6 +918,8 @@ async def wall(request: web.Request) -> web.StreamResponse:
     state = store.round_state(spec.id)
     voted = spec.voting.rule != "none"
     results = wall_results(store, spec) if voted and not state.voting_open else []
+    # The ranking the facilitator chose (R in the TUI): most votes, or one across the groups.
+    ranking = state.ranking if results and ranked_across(spec) else "votes"
     title = content.shown(spec.title, lang, store.info.lang)
     prompt = content.shown(spec.prompt, lang, store.info.lang)
     heading = content.session_title(store, lang)
@@ -938,6 +942,10 @@ async def wall(request: web.Request) -> web.StreamResponse:
         newest=store.newest(spec.id, WALL_ITEMS),
         written=functools.partial(content.written, store),
         results=results,
+        ranking=ranking,
+        across=wall_across(store, spec, ranking, lang) if ranking != "votes" else None,
+        voice=wall_voice(store, lang) if spec.kind is RoundKind.AUDIT and state.results_shown
+        else None,
         rule=spec.voting,
         voting_open=state.voting_open,
         room_link=_room_link(request, store),

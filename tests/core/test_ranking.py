@@ -357,6 +357,19 @@ def test_the_five_best_include_every_item_tied_with_the_fifth() -> None:
     assert ranks_within([best[0], best[2], best[4]]) == [1, 2, 3]  # not 1, 3, 4
 
 
+def test_the_ties_at_the_edge_can_be_bounded_where_a_page_is_built() -> None:
+    """A phone's page offers the five best bottlenecks: with a thousand items tied with the
+    fifth (20,000 items and 2,000 ballots), the list, and the work, stop at ``at_most``."""
+    ranking = RoundRanking(DOTS)
+    for cid in range(1, 1001):
+        ranking.put_contribution(None, item(cid))
+        ranking.put_vote(None, vote(cid, cid, f"d{cid}", 1))
+    assert len(ranking.best(5)) == 1000  # every item shares the first rank
+    bounded = ranking.best(5, at_most=10)
+    assert len(bounded) == 10 and {i.rank for i in bounded} == {1}
+    assert len(ranking.best(5, at_most=3)) == 5  # never fewer than the five
+
+
 def test_with_no_votes_there_is_no_tie_to_extend() -> None:
     ranking = RoundRanking(DOTS)
     for cid in range(1, 10):

@@ -30,6 +30,8 @@ from facilitator.event.watch import (
     EventWatch,
     RoomState,
     RoomWatch,
+    overview,
+    parse_link,
     room_clock,
 )
 from facilitator.store.store import SessionStore
@@ -139,7 +141,24 @@ def _escaped(summary: dict[str, Any]) -> dict[str, Any]:
     hostile["flags"] = [["missing_group\x1b]0;x\x07", group["id"]]]
     hostile["recent_actions"] = [{"text": ESCAPES["clipboard"], "owner": ESCAPES["title"],
                                   "due": "2027\x1b[2J"}]
+    # the rankings across groups (version 2): an item's text and a group's id
+    knelpunten["carried"]["standing"] = "ranked"
+    knelpunten["carried"]["items"] = [_across_item(ESCAPES["clipboard"])]
+    knelpunten["differ"]["standing"] = "ranked"
+    knelpunten["differ"]["items"] = [{**_across_item(ESCAPES["clear"]),
+                                      "highest": "municipality\x1b]0;x\x07",
+                                      "support": [{"group": "municipality\x1b]0;x\x07",
+                                                   "share": 0.8},
+                                                  {"group": "_pool", "share": 0.2}]}]
     return hostile
+
+
+def _across_item(text: str) -> dict[str, Any]:
+    """One item of a ranking across groups, as a room's summary (version 2) carries it."""
+    return {"id": 1, "text": text, "rank": 1, "tied": False, "value": 0.5,
+            "support": [{"group": "municipality", "share": 0.8},
+                        {"group": "_pool", "share": 0.6}],
+            "highest": "municipality", "lowest": "_pool"}
 
 
 def _strings(value: Any) -> list[str]:
@@ -199,12 +218,14 @@ async def test_escapes_from_a_room_never_reach_the_terminal_or_the_wall(
                             for cell in room_cells(r, watch.clock()))
             shown += _shown(across_view(picture))
             assert "Knelpunt" in shown
+            assert "Carried by every group" in shown and "Schoon scherm" in shown
             assert not CONTROL.search(shown.replace("\n", ""))
             async with aiohttp.ClientSession() as client:
                 for url in (wall.url, f"{wall.url}/part"):
                     async with client.get(url) as response:
                         html = await response.text()
                     assert "Zaal X" in html and not CONTROL.search(html.replace("\n", ""))
+                    assert "Schoon scherm" in html  # the room's ranking across groups
         finally:
             await wall.stop()
             await watch.stop()
@@ -240,7 +261,24 @@ def _bad_rooms(summary: dict[str, Any], clock: str) -> dict[str, tuple[Answer, s
         return _raw(summary, path, literal)
 
     with_clock = {"X-Room-Clock": clock}
+    carried = f"rounds.{voted}.carried"
+    ranked = _set(summary, f"{carried}.items", [_across_item("Samen")])
     return {
+        "share-above-one": (Answer(json(_set(ranked, f"{carried}.items.0.support.0.share",
+                                             1.5)), with_clock), "share"),
+        "value-nan": (Answer(_raw(ranked, f"{carried}.items.0.value", "NaN"), with_clock),
+                      "value"),
+        "standing-unknown": (Answer(json(_set(summary, f"{carried}.standing", "loudest")),
+                                    with_clock), "standing"),
+        "across-too-long": (Answer(json(_set(summary, f"{carried}.items",
+                                             [_across_item("x")] * 11)), with_clock),
+                            "items"),
+        "gini-above-one": (Answer(json(_set(summary, "voice.gini", 2.0)), with_clock), "gini"),
+        "cast-negative": (Answer(json(_set(summary, "groups.0.votes_cast", -3)), with_clock),
+                          "votes_cast"),
+        "version-3": (Answer(json(_set(summary, "version", 3)), with_clock), "version"),
+        "highest-elsewhere": (Answer(json(_set(ranked, f"{carried}.items.0.highest",
+                                               "funder")), with_clock), "highest"),
         "clock-nan": (Answer(good, {"X-Room-Clock": "nan"}), "X-Room-Clock"),
         "clock-minus-inf": (Answer(good, {"X-Room-Clock": "-1e999"}), "X-Room-Clock"),
         "clock-huge": (Answer(good, {"X-Room-Clock": "1e400"}), "X-Room-Clock"),
@@ -327,3 +365,27 @@ async def test_a_room_that_is_broken_once_is_followed_again(
             assert room.summary is not None and room.summary.title == "Zaal A"
         finally:
             await watch.stop()
+
+
+async def test_a_room_not_yet_updated_is_read_without_rankings_across_groups(
+        real_room: ParticipantServer) -> None:
+    """A version 1 summary (a room on the software before issue 22) is still a summary: the
+    rankings across groups and whose voice are left empty, and the faces say nothing of them."""
+    from facilitator.event.summary import read_summary
+
+    summary, _clock = await _real_summary(real_room)
+    assert summary["version"] == 2 and summary["voice"] is not None
+    old = copy.deepcopy(summary)
+    old["version"] = 1
+    del old["voice"]
+    for kept in old["rounds"]:
+        for key in ("ranking", "carried", "differ"):
+            del kept[key]
+    for group in old["groups"]:
+        del group["votes_cast"], group["invited"]
+    read = read_summary(orjson.dumps(old))
+    assert read.voice is None and all(r.carried is None for r in read.rounds)
+    room = RoomWatch(link=parse_link("http://127.0.0.1:1/o/x"), summary=read)
+    set_language("en")
+    shown = _shown(across_view(overview([room], 0.0)))
+    assert "Whose voice" not in shown and "Carried by every group" not in shown

@@ -30,6 +30,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from facilitator.collector import freeze_long_lived
+from facilitator.core.groups import ranked_across
 from facilitator.core.model import Change, Contribution
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.qr import terminal_modules
@@ -53,10 +54,12 @@ from facilitator.tui.shown import (
     room_rows,
     round_line,
     view_status,
+    voice_shown,
 )
 from facilitator.tui.store_events import PANEL_AREAS, Area, StoreEvents, areas_of
 from facilitator.tui.throttle import Throttle
 from facilitator.tui.view_saver import ViewSaver
+from facilitator.tui.widgets.across import next_ranking, ranking_title
 from facilitator.tui.widgets.agenda import Agenda, AgendaRow
 from facilitator.tui.widgets.detail import ContributionDetail, DetailShown
 from facilitator.tui.widgets.feed import FeedTable
@@ -67,6 +70,7 @@ from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.room import RoomPanel, RoomRow
 from facilitator.tui.widgets.round_view import RoundView, round_view
 from facilitator.tui.widgets.viewbar import ViewBar, ViewStatus
+from facilitator.tui.widgets.voice import VoicePanel, VoiceShown
 
 VIEW_FEED, VIEW_ROUND = "feed-view", "round-view"
 VIEW_REFRESH_S = 0.5
@@ -95,6 +99,7 @@ class SessionScreen(SessionKeys, Screen[None]):
     status: reactive[ViewStatus | None] = reactive(None, repaint=False)
     detail: reactive[DetailShown | None] = reactive(None, always_update=True, repaint=False)
     view: reactive[str] = reactive(VIEW_FEED, init=False, repaint=False)
+    voice: reactive[VoiceShown | None] = reactive(None, repaint=False)
 
     def __init__(self, store: SessionStore, desk: Desk) -> None:
         super().__init__()
@@ -133,7 +138,7 @@ class SessionScreen(SessionKeys, Screen[None]):
             Area.ROOM: self._show_room, Area.JOIN: self.show_join,
             Area.JOINING: self._show_joining, Area.NAMED: self._show_named,
             Area.STATUS: self._show_status, Area.DETAIL: self._show_detail,
-            Area.RESULTS: self._show_results_soon,
+            Area.RESULTS: self._show_results_soon, Area.VOICE: self._show_voice,
         }
         """What brings each area up to date."""
 
@@ -163,6 +168,7 @@ class SessionScreen(SessionKeys, Screen[None]):
                 yield Agenda(id="agenda").data_bind(rows=SessionScreen.agenda_rows)
                 yield Static(_("The room"), classes="panel-title")
                 yield RoomPanel(id="room").data_bind(rows=SessionScreen.room_rows)
+                yield VoicePanel(id="voice").data_bind(SessionScreen.voice)
                 yield JoiningWatch(id="joining").data_bind(SessionScreen.joining)
                 yield JoinPanel(compact=True, id="join-compact").data_bind(SessionScreen.join)
             with Vertical(id="centre"):
@@ -226,7 +232,7 @@ class SessionScreen(SessionKeys, Screen[None]):
         self.feed_area.load(self.spec.id, keep=keep)
         self.query_one(KeyBar).leave_out(actions.idle_in(self.spec))
         for area in (Area.ROUND, Area.AGENDA, Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS,
-                     Area.DETAIL):
+                     Area.DETAIL, Area.VOICE):
             self._shows[area]()
         self._results_dirty = True
         self._show_results()
@@ -256,6 +262,9 @@ class SessionScreen(SessionKeys, Screen[None]):
                                wall=self.desk.wall_open)
         if self.join.url != shown_link:  # another link may need another size of code
             self._size_join()
+
+    def _show_voice(self) -> None:
+        self.voice = voice_shown(self.store, private=not self.projected)
 
     def _show_joining(self) -> None:
         self.joining = joining_shown(self.store, self.arrivals.shown)
@@ -350,7 +359,7 @@ class SessionScreen(SessionKeys, Screen[None]):
     def _show_panels(self, areas: frozenset[Area]) -> None:
         if Area.JOINING in areas:
             self._follow_burst()
-        for area in (Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS):
+        for area in (Area.ROOM, Area.JOIN, Area.JOINING, Area.STATUS, Area.VOICE):
             if area in areas:
                 self._shows[area]()
 
@@ -473,6 +482,16 @@ class SessionScreen(SessionKeys, Screen[None]):
         if self.store.round_state(self.spec.id).results_shown != showing:
             self.write(self.store.update_round(self.spec.id, results_shown=showing))
 
+    def action_next_ranking(self) -> None:
+        """The results' next ranking (widgets/across.py): the wall shows the same."""
+        if not ranked_across(self.spec):
+            self.notify(_("This round has no vote, so one list only."), markup=False)
+            return
+        shown = next_ranking(self.store.round_state(self.spec.id).ranking)
+        self.write(self.store.update_round(self.spec.id, ranking=shown), ranking_title(shown))
+        if self.view == VIEW_FEED:
+            self.action_switch_view()
+
     def watch_view(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
         if view == VIEW_ROUND:
@@ -510,6 +529,7 @@ class SessionScreen(SessionKeys, Screen[None]):
             self.feed.changed_all()
             self._show_detail()
         self._show_round_line()
+        self._show_voice()
 
     def _wall_opened(self, opened: bool) -> None:
         """The wall is on the projector now: this terminal is the facilitator's own screen."""

@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from facilitator.core.groups import ranked_across
 from facilitator.core.model import Contribution, Flag, Note
 from facilitator.core.ranking import ranks_within
 from facilitator.core.readmodel import Withheld
@@ -31,6 +32,12 @@ from facilitator.core.voting import VoteTotals
 from facilitator.store.store import SessionStore
 from facilitator.tui.i18n import _, decimal, due_label, group_name, ngettext, quoted
 from facilitator.tui.widgets import tcss
+from facilitator.tui.widgets.across import (
+    across_view,
+    percent,
+    ranking_key,
+    ranking_tabs,
+)
 from facilitator.tui.widgets.feed import one_line
 
 TOP = 100
@@ -192,6 +199,24 @@ def audit_flag_text(store: SessionStore, flag: AuditFlag, group_id: str) -> str:
     return texts[flag].format(group=group_name(store.template, group_id))
 
 
+def voice_lines(store: SessionStore) -> list[str]:
+    """Whose voice, in sentences: how equal the contributions were, and how evenly the
+    expected groups came (against each other, and against the numbers invited)."""
+    audit = store.audit()
+    lines = []
+    if audit.gini is not None:
+        lines.append(_("Equality of contributions (Gini; 0: even, 1: one person sent all): "
+                       "{gini}; {silent} of {n} participants sent nothing.").format(
+            gini=decimal(audit.gini, 2), silent=audit.spread.get(0, 0), n=audit.participants))
+    if audit.representation is not None:
+        lines.append(_("Presence of the expected groups: the smallest has {share} of the "
+                       "people of the largest.").format(share=percent(audit.representation)))
+    if audit.invited_representation is not None:
+        lines.append(_("Against the numbers invited (I): the lowest turnout is {share} of the "
+                       "highest.").format(share=percent(audit.invited_representation)))
+    return lines
+
+
 def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     result = store.audit()
     rows, withheld = store.view.groups()
@@ -210,7 +235,11 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
     table.add_column(_("Present"), justify="right")
     table.add_column(_("Contributions"), justify="right")
     table.add_column(_("Votes won"), justify="right")
+    table.add_column(_("Votes cast"), justify="right")
     table.add_column(_("Voice ratio"), justify="right")
+    invited = any(g.invited for g in rows)
+    if invited:
+        table.add_column(_("Invited"), justify="right")
     for g in rows:  # as the report shows them: a pooled group's figures withheld
         ratio = g.voice_ratio
         ratio_text = Text("–" if ratio is None else decimal(ratio, 2))
@@ -219,16 +248,21 @@ def audit_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
         present = Text(f"{g.present} ({_pct(g.presence_share)})")
         if g.present == 0 and g.expected:
             present.stylize("bold red")
-        table.add_row(
+        cells: list[RenderableType] = [
             Text(group_name(store.template, g.group_id)),
             _("yes") if g.expected else _("no"),
             present,
             g.contributions if g.voice_share is None
             else f"{g.contributions} ({_pct(g.voice_share)})",
             g.votes_won if g.votes_share is None else f"{g.votes_won} ({_pct(g.votes_share)})",
+            g.votes_cast if g.cast_share is None else f"{g.votes_cast} ({_pct(g.cast_share)})",
             ratio_text,
-        )
+        ]
+        if invited:
+            cells.append("–" if g.turnout is None else f"{g.invited} ({_pct(g.turnout)})")
+        table.add_row(*cells)
     parts.append(table)
+    parts.extend(Text(line) for line in voice_lines(store))
     parts.append(Text(_("Voice ratio = share of contributions ÷ share of presence (1.00 is a "
                         "fair share; at most {low} or at least {high} is marked). Votes: a dot "
                         "is one vote, a score is one vote whatever its value.").format(
@@ -307,6 +341,18 @@ def distillation_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
 
 
 def round_view(store: SessionStore, spec: RoundSpec) -> RenderableType:
+    """The round's results: for a voted round, the ranking the round shows (most votes, or
+    one across the groups: widgets/across.py), under the line that names the three."""
+    if ranked_across(spec):
+        shown = store.round_state(spec.id).ranking
+        tabs = ranking_tabs(shown, ranking_key())
+        if shown != "votes":
+            return Group(tabs, Text(""), across_view(store, spec, shown))
+        return Group(tabs, Text(""), _by_kind(store, spec))
+    return _by_kind(store, spec)
+
+
+def _by_kind(store: SessionStore, spec: RoundSpec) -> RenderableType:
     builders = {
         RoundKind.BOTTLENECK: bottleneck_view,
         RoundKind.IDEAS: ideas_view,

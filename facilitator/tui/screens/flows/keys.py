@@ -92,6 +92,9 @@ class SessionKeys:
     def action_details(self) -> None:
         self.rounds.details()
 
+    def action_invited(self) -> None:
+        self.rounds.invited()
+
     def action_join_screen(self) -> None:
         self.links.join_code()
 

@@ -18,6 +18,7 @@ from facilitator.tui.screens.dialogs import (
     TextDialog,
 )
 from facilitator.tui.screens.flows import Flows
+from facilitator.tui.screens.invited import InvitedDialog
 from facilitator.tui.shown import round_change
 from facilitator.tui.widgets.header import voting_rule
 
@@ -151,3 +152,16 @@ class RoundFlows(Flows):
                                    _("Saved: the report shows the session as you set it."))
 
         self.session.app.push_screen(DetailsDialog(store.info, ran_on), chosen)
+
+    def invited(self) -> None:
+        """How many of each stakeholder group were invited (screens/invited.py): the audit
+        sets who came against it."""
+        store = self.store
+
+        def chosen(numbers: dict[str, int] | None) -> None:
+            if numbers is not None:
+                self.session.write(store.set_invited(numbers),
+                                   _("Saved: the audit sets who came against who was "
+                                     "invited."))
+
+        self.session.app.push_screen(InvitedDialog(store.template, store.info.invited), chosen)
