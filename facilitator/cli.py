@@ -20,7 +20,7 @@ from facilitator.cli_i18n import _, language_asked, ngettext, use_language
 if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
-    from facilitator.store.library import Library, Templates
+    from facilitator.store.library import Library, NotFound, Templates
     from facilitator.web.capacity import RoomCapacity
     from facilitator.web.server import ParticipantServer
 
@@ -720,6 +720,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Templates], int]] = {
 }
 
 
+def _not_found(exc: NotFound) -> str:
+    """A name that is no session or template, in the facilitator's language."""
+    choices = ", ".join(exc.choices) or "–"
+    if exc.kind == "template":
+        return _("no template {name}; the templates: {choices}").format(
+            name=repr(exc.name), choices=choices)
+    if exc.kind == "several sessions":
+        return _("{name} is the start of several sessions: {choices}").format(
+            name=repr(exc.name), choices=choices)
+    return _("no session {name} in {folder}; `facilitator list` shows the sessions there").format(
+        name=repr(exc.name), folder=exc.folder)
+
+
 def _fail(code: int, message: str) -> NoReturn:
     print(f"facilitator: {message}", file=sys.stderr)
     sys.exit(code)
@@ -755,10 +768,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     templates = Templates(args.templates)
     try:
         return COMMANDS[args.command](args, library, templates)
-    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked, EventFileError,
+    except NotFound as exc:
+        _fail(EXIT_USAGE, _not_found(exc))
+    except (TemplateError, UsageError, SessionCorrupt, SessionLinked, EventFileError,
             RoomError) as exc:
         _fail(EXIT_USAGE, str(exc))
-    except (SessionLocked, FolderNotWritable) as exc:
+    except SessionLocked as exc:
+        _fail(EXIT_FAILURE, _("{file}: this session is open in another facilitator process; "
+                              "close that one first (only one process may write a "
+                              "session).").format(file=exc.path))
+    except FolderNotWritable as exc:
         _fail(EXIT_FAILURE, str(exc))
     except Refused as exc:
         _fail(EXIT_USAGE, _("refused: {reason}").format(reason=exc))

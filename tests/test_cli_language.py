@@ -121,3 +121,26 @@ def test_every_command_says_what_it_takes_in_dutch(tmp_path: Path) -> None:
         helped = run(tmp_path, command, "--help", LANG="nl_NL.UTF-8")
         assert helped.returncode == 0, helped.stderr
         assert said in " ".join(helped.stdout.split()), (command, helped.stdout)
+
+
+def test_a_name_that_is_nothing_and_a_session_in_use_are_said_in_dutch(tmp_path: Path) -> None:
+    import asyncio
+
+    from facilitator.store.store import SessionStore
+
+    missing = run(tmp_path, "report", "nergens", LANG="nl_NL.UTF-8")
+    assert missing.returncode == 2 and "geen sessie 'nergens' in " in missing.stderr, \
+        missing.stderr
+    nothing = run(tmp_path, "new", "nergens", LANG="nl_NL.UTF-8")
+    assert nothing.returncode == 2 and "geen sjabloon 'nergens'; de sjablonen: " in \
+        nothing.stderr and "kennisatelier" in nothing.stderr, nothing.stderr
+    made = run(tmp_path, "new", "kennisatelier", LANG="nl_NL.UTF-8")
+    assert made.returncode == 0, made.stderr
+    path = Path(made.stdout.splitlines()[1])
+    store = SessionStore.open(path)  # this process has it open
+    try:
+        locked = run(tmp_path, "serve", path.stem, "--port", "0", LANG="nl_NL.UTF-8")
+    finally:
+        asyncio.run(store.close())
+    assert locked.returncode == 1, locked.stderr
+    assert "deze sessie is open in een ander facilitator-proces" in locked.stderr
