@@ -236,6 +236,12 @@ class SessionFile(Storage):
         encoded = self._encode(table, doc_id, doc)
         self._staged.setdefault(table, {})[doc_id] = encoded
 
+    def stage_encoded(self, table: str, doc_id: int, body: bytes) -> None:
+        """:meth:`stage` a document its owner has encoded already (``orjson.dumps(doc)``), so
+        that a commit encodes each changed record once."""
+        self._refuse_if_read_only()
+        self._staged.setdefault(table, {})[doc_id] = self._encode_body(table, doc_id, body)
+
     @property
     def staged(self) -> bool:
         return bool(self._staged)
@@ -376,12 +382,15 @@ class SessionFile(Storage):
     # -- encoding --------------------------------------------------------------------------
 
     def _encode(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> bytes | None:
+        return self._encode_body(table, doc_id, None if doc is None else orjson.dumps(doc))
+
+    def _encode_body(self, table: str, doc_id: int, body: bytes | None) -> bytes | None:
         block = self._encoded.setdefault(table, {}).setdefault(doc_id // ENCODE_BLOCK, {})
         self._block_bytes.pop((table, doc_id // ENCODE_BLOCK), None)
-        if doc is None:
+        if body is None:
             block.pop(doc_id, None)
             return None
-        encoded = orjson.dumps(str(doc_id)) + b":" + orjson.dumps(doc)
+        encoded = b'"%d":' % doc_id + body  # the id as a JSON key: what orjson would write
         block[doc_id] = encoded
         return encoded
 

@@ -33,7 +33,8 @@ from facilitator.store.files import (
     write_atomic,
 )
 from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore, new_organiser_secret, new_session_secret
+from facilitator.store.opening import new_organiser_secret, new_session_secret
+from facilitator.store.store import SessionStore
 
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_NAME = "an export (the file `facilitator export` writes)"
