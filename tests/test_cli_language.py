@@ -126,3 +126,42 @@ def test_a_dutch_system_hears_dutch(tmp_path: Path) -> None:
     listed = run(tmp_path, "list", LANG="nl_NL.UTF-8")
     assert made.returncode == 0 and " deelnemers " in listed.stdout
     assert "bijdragen" in listed.stdout
+
+
+def test_every_command_says_what_it_takes_in_dutch(tmp_path: Path) -> None:
+    """`list` and `templates` describe themselves, and every positional argument has a help
+    text, in the facilitator's language."""
+    for command, said in (("list", "De sessies in de gegevensmap"),
+                          ("templates", "De sjablonen waarmee je een sessie begint"),
+                          ("serve", "SESSION een sessie: haar id"),
+                          ("report", "SESSION een sessie: haar id"),
+                          ("cards", "SESSION een sessie: haar id"),
+                          ("export", "SESSION een sessie: haar id"),
+                          ("new", "TEMPLATE de naam van een sjabloon"),
+                          ("import", "FILE een bestand dat facilitator export schreef")):
+        helped = run(tmp_path, command, "--help", LANG="nl_NL.UTF-8")
+        assert helped.returncode == 0, helped.stderr
+        assert said in " ".join(helped.stdout.split()), (command, helped.stdout)
+
+
+def test_a_name_that_is_nothing_and_a_session_in_use_are_said_in_dutch(tmp_path: Path) -> None:
+    import asyncio
+
+    from facilitator.store.store import SessionStore
+
+    missing = run(tmp_path, "report", "nergens", LANG="nl_NL.UTF-8")
+    assert missing.returncode == 2 and "geen sessie 'nergens' in " in missing.stderr, \
+        missing.stderr
+    nothing = run(tmp_path, "new", "nergens", LANG="nl_NL.UTF-8")
+    assert nothing.returncode == 2 and "geen sjabloon 'nergens'; de sjablonen: " in \
+        nothing.stderr and "kennisatelier" in nothing.stderr, nothing.stderr
+    made = run(tmp_path, "new", "kennisatelier", LANG="nl_NL.UTF-8")
+    assert made.returncode == 0, made.stderr
+    path = Path(made.stdout.splitlines()[1])
+    store = SessionStore.open(path)  # this process has it open
+    try:
+        locked = run(tmp_path, "serve", path.stem, "--port", "0", LANG="nl_NL.UTF-8")
+    finally:
+        asyncio.run(store.close())
+    assert locked.returncode == 1, locked.stderr
+    assert "deze sessie is open in een ander facilitator-proces" in locked.stderr

@@ -228,12 +228,6 @@ class AddAction(SessionChange[Action]):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateAction(SessionChange[Action]):
-    action_id: int
-    fields: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
 class EditAction(SessionChange[Action]):
     """An action corrected: its text, its owner and its due date (an ISO date or "")."""
 

@@ -49,7 +49,6 @@ from facilitator.store.changes import (
     SetTimer,
     ToggleFlag,
     Unmerge,
-    UpdateAction,
     UpdateContributions,
     UpdateRound,
     UpdateSession,
@@ -242,16 +241,6 @@ def add_action(session: SessionState, change: AddAction) -> Step[Action]:
     return step
 
 
-def update_action(session: SessionState, change: UpdateAction) -> Step[Action]:
-    def step(batch: Batch) -> Action:
-        action = session.action(change.action_id)
-        if not isinstance(action, Action):
-            raise Refused(Reason.NOT_FOUND, f"action {change.action_id}")
-        return batch.update(action, **change.fields)
-
-    return step
-
-
 def edit_action(session: SessionState, change: EditAction) -> Step[Action]:
     clean = checked_text(change.text)
     owner = checked_text(change.owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
@@ -422,7 +411,6 @@ RULES: dict[type[SessionChange[Any]], Any] = {
     GoToRound: go_to_round,
     SetTimer: set_timer,
     AddAction: add_action,
-    UpdateAction: update_action,
     EditAction: edit_action,
     RemoveAction: remove_action,
     AddNote: add_note,

@@ -246,14 +246,6 @@ class SessionFile(Storage):
     def staged(self) -> bool:
         return bool(self._staged)
 
-    def take_staged(self) -> dict[str, dict[int, dict[str, Any] | None]]:
-        """Hand over what is staged, as documents, without writing it: for an engine built on
-        this one that commits another way (the ingest benchmark's baselines)."""
-        staged, self._staged = self._staged, {}
-        return {table: {doc_id: orjson.loads(encoded.partition(b":")[2]) if encoded else None
-                        for doc_id, encoded in docs.items()}
-                for table, docs in staged.items()}
-
     async def commit(self) -> None:
         """Make what is staged durable (one journal line, fsynced, written in a thread).
 

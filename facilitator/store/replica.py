@@ -41,7 +41,7 @@ WRITES = (
     "join", "add_contribution", "edit_contribution", "withdraw", "cast_ballot", "ballot_items",
     "another_set", "update_contributions", "toggle_flag", "merge", "unmerge", "add_theme",
     "rename_theme", "remove_theme", "update_round", "go_to_round", "set_timer", "add_action",
-    "update_action", "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
+    "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
     "update_session", "edit_action", "remove_action", "edit_line", "remove_note", "set_details",
     "set_tables", "set_invited",
 )

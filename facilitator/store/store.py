@@ -72,7 +72,6 @@ from facilitator.store.changes import (
     SetTimer,
     ToggleFlag,
     Unmerge,
-    UpdateAction,
     UpdateContributions,
     UpdateRound,
     UpdateSession,
@@ -115,8 +114,6 @@ class SessionStore(SessionState):
     """One open session. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
     def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        """The session as a TinyDB database; its storage is the session file and journal."""
         self.file: SessionFile = db.storage  # type: ignore[assignment]
         self.path = self.file.path
         self.read_only = self.file.read_only
@@ -152,17 +149,14 @@ class SessionStore(SessionState):
         return cls(TinyDB(path, storage=SessionFile, create=data, prepare=prepare))
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False,
-             storage: type[SessionFile] = SessionFile) -> SessionStore:
+    def open(cls, path: Path, *, read_only: bool = False) -> SessionStore:
         """Open an existing session file; refuse a locked or damaged one without touching it.
 
         ``read_only`` takes no lock (file and journal together always hold every commit, so a
         report can be made while the session runs elsewhere) and refuses every change.
-        ``storage`` is the engine (a subclass may change how commits reach the disk: the ingest
-        benchmark's baselines do).
         """
         path = real_session_path(path)
-        db = TinyDB(path, storage=storage, read_only=read_only, prepare=prepare)
+        db = TinyDB(path, storage=SessionFile, read_only=read_only, prepare=prepare)
         try:
             store = cls(db)
         except (
@@ -377,9 +371,6 @@ class SessionStore(SessionState):
                          contribution_id: int = 0, round_id: str = "") -> Action:
         return await self._make(AddAction(text, owner=owner, due=due,
                                           contribution_id=contribution_id, round_id=round_id))
-
-    async def update_action(self, action_id: int, **fields: Any) -> Action:
-        return await self._make(UpdateAction(action_id, fields))
 
     async def edit_action(self, action_id: int, text: str, *, owner: str = "",
                           due: str = "") -> Action:

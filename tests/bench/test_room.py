@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench room`` in miniature: the real laptop in both configurations
+"""``python -m bench room`` in miniature: the real laptop in both configurations
 (the TUI with its server, the server alone), real phones in their own process, every phase,
 and the session file read back; plus the parts that decide what the phones do."""
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from machine import UNDER_WINE
 
-from facilitator.bench.common import NO_LIMIT, make_session_file
-from facilitator.bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
-from facilitator.bench.room import (
+from bench.common import NO_LIMIT, make_session_file
+from bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
+from bench.room import (
     PHASES,
     Lost,
     Phase,

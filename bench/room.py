@@ -1,10 +1,10 @@
-"""``python -m facilitator.bench room``: the big room, 2,000 phones that behave like browsers.
+"""``python -m bench room``: the big room, 2,000 phones that behave like browsers.
 
 Three processes per run: the benchmark (this module: it directs the phases and measures the
-others from outside with psutil), the laptop (:mod:`facilitator.bench.laptop`, in one of two
+others from outside with psutil), the laptop (:mod:`bench.laptop`, in one of two
 configurations: (a) ``facilitator run``, the Textual app with the participant server and the
 store in a child process of their own (:mod:`facilitator.web.host`), measured apart; (b)
-``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`, one
+``facilitator serve``, the server alone) and the phones (:mod:`bench.phones`, one
 load process of browser-like clients; its own CPU use is printed, to show it is not the
 limit). Each configuration runs at 0, 5,000 and 20,000 contributions already in the round.
 
@@ -13,7 +13,7 @@ limit of 1,024 (``--nofile 256``: macOS's) under the machine's hard limit, which
 to itself, as ``prlimit --nofile=1024:HARD`` would start it. The benchmark never raises the
 laptop's limit; only the load process, which stands for 2,000 devices, raises its own.
 
-A share of the phones misbehaves as real ones do (:class:`facilitator.bench.phones.Habit`): 3 %
+A share of the phones misbehaves as real ones do (:class:`bench.phones.Habit`): 3 %
 press back after a send and send the next idea from the old form, 3 % lose their Wi-Fi for
 2–8 s while the room collects, 3 % tap every button twice.
 
@@ -70,15 +70,15 @@ from typing import Any
 
 import psutil
 
-from facilitator.bench import laptop
-from facilitator.bench.common import (
+from bench import laptop
+from bench.common import (
     NO_LIMIT,
     make_session_file,
     open_files_limit,
     percentile,
     verdict,
 )
-from facilitator.bench.phones import main as phones_main
+from bench.phones import main as phones_main
 from facilitator.core.text import clean_text
 from facilitator.store.library import Library
 from facilitator.store.store import SessionStore
@@ -141,7 +141,7 @@ class Plan:
     """When, into that phase, the Wi-Fi blinks."""
     saturate_s: float = 20.0
     habits: dict[str, float] = field(default_factory=lambda: dict(HABITS))
-    """The share of phones with each misbehaviour (facilitator.bench.phones.Habit)."""
+    """The share of phones with each misbehaviour (bench.phones.Habit)."""
     offline_s: tuple[float, float] = (2.0, 8.0)
     """How long a phone that loses its Wi-Fi is without it (from, to)."""
     nofile: int = STOCK_NOFILE

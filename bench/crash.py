@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench crash --cycles N``: kill -9 under load, N times over.
+"""``python -m bench crash --cycles N``: kill -9 under load, N times over.
 
 A real ``facilitator serve`` process (127.0.0.1, a free port; the first line it prints is the
 join URL) runs one session. Simulated phones (asyncio tasks with an aiohttp client, in this
@@ -19,7 +19,7 @@ many remain once the session has been opened again: the open removes them), and 
 parsed every time.
 
 ``--power`` cuts the power instead: the session lies on the power-cut layer
-(:mod:`facilitator.bench.powercut`, a FUSE file system that forgets everything not fsynced), and
+(:mod:`bench.powercut`, a FUSE file system that forgets everything not fsynced), and
 at the random moment the layer cuts (every write since its file's last fsync is lost, every name
 made, moved or removed since its folder's last fsync is undone, and the disk answers nothing
 more), then the server is killed, the layer unmounted and mounted again (the laptop boots) and
@@ -50,7 +50,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from facilitator.bench.powercut import PowerCutMount, Undone, unavailable
+from bench.powercut import PowerCutMount, Undone, unavailable
 from facilitator.store.files import StoreError, stale_temp_files
 from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
