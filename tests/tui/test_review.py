@@ -173,7 +173,7 @@ async def test_refusals_are_literal(make_app, session: SessionStore) -> None:
         screen = app.screen
         assert isinstance(screen, SessionScreen)
 
-        quoted = Path("[/] [@click=app.quit]x")  # "[\\] ..." on Windows, markup all the same
+        quoted = Path("[/] [@click=app.quit]x")  # a backslash on Windows, markup all the same
 
         async def fail() -> None:
             raise StoreError(quoted, "an English message, with a path")
