@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from facilitator import __version__
 from facilitator.cli_i18n import _, language_asked, ngettext, use_language
@@ -20,7 +20,7 @@ from facilitator.cli_i18n import _, language_asked, ngettext, use_language
 if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
-    from facilitator.store.library import Library, Templates
+    from facilitator.store.library import Library, NotFound, Templates
     from facilitator.web.capacity import RoomCapacity
     from facilitator.web.server import ParticipantServer
 
@@ -137,6 +137,9 @@ def _public_url(value: str) -> str:
     return value.rstrip("/")
 
 
+SESSION_HELP = "a session: its id, the start of its id, or its file"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="facilitator",
@@ -145,14 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
                  "(or $FACILITATOR_DATA_DIR)."),
     )
     parser.add_argument("--version", action="version", version=f"facilitator {__version__}")
-    parser.add_argument("--data-dir", type=Path, help=_("where sessions are kept"))
-    parser.add_argument(
-        "--templates",
-        type=Path,
-        metavar="DIR",
-        help=_("a folder of your own session templates (*.toml)"),
-    )
+    # --data-dir and --templates before the command or after it: every command takes them too,
+    # without a default of its own (SUPPRESS), so one given before the command stays.
+    shared = argparse.ArgumentParser(add_help=False)
+    for options, default in ((parser, None), (shared, argparse.SUPPRESS)):
+        options.add_argument("--data-dir", type=Path, default=default, metavar="DIR",
+                             help=_("where sessions are kept"))
+        options.add_argument("--templates", type=Path, default=default, metavar="DIR",
+                             help=_("a folder of your own session templates (*.toml)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add_command(group: Any, name: str, **kwargs: str) -> argparse.ArgumentParser:
+        """A command of ``group`` (what ``add_subparsers`` returned) that takes the shared
+        options too."""
+        parser: argparse.ArgumentParser = group.add_parser(name, parents=[shared], **kwargs)
+        return parser
 
     def server_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -167,14 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=_("the address phones use, when it differs (reverse proxy, hotspot)"),
         )
 
-    demo = commands.add_parser("demo", help=_("open a demo session filled with sample input"))
+    demo = add_command(commands, "demo", help=_("open a demo session filled with sample input"))
     demo.add_argument("--lang", choices=("nl", "en"),
                       help=_("language of the facilitator screens"))
     demo.add_argument("--wall", action="store_true", help=_(
         "open the wall in this laptop's browser, for the projector"))
     server_options(demo)
 
-    run = commands.add_parser("run",
+    run = add_command(commands, "run",
                               help=_("run a session in the terminal, with the phone page"))
     run.add_argument(
         "target",
@@ -191,13 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the terminal stays on your own screen)"))
     server_options(run)
 
-    serve = commands.add_parser("serve",
+    serve = add_command(commands, "serve",
                                 help=_("only the participant server (prints the join URL)"))
-    serve.add_argument("session", metavar="SESSION")
+    serve.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     server_options(serve)
 
-    new = commands.add_parser("new", help=_("create a session from a template"))
-    new.add_argument("template", metavar="TEMPLATE")
+    new = add_command(commands, "new", help=_("create a session from a template"))
+    new.add_argument("template", metavar="TEMPLATE", help=_(
+        "a template's name (facilitator templates lists them) or a template file"))
     new.add_argument("--title", type=_text, help=_("session title (default: the template's)"))
     new.add_argument("--lang", choices=("nl", "en"), help=_("session language"))
     new.add_argument("--place", type=_text, default="",
@@ -210,11 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("how many people of each stakeholder group were invited (the "
                             "audit sets who came against it), e.g. municipality=6,migrant_org=4"))
 
-    commands.add_parser("list", help=_("list sessions"))
-    commands.add_parser("templates", help=_("list templates (built-in and your own)"))
+    add_command(commands, "list", help=_("list sessions"), description=_(
+        "The sessions in the data folder, newest first: id, when it was made, participants, "
+        "contributions and title."))
+    add_command(commands, "templates", help=_("list templates (built-in and your own)"),
+                description=_("The session templates you can start a session from: the "
+                              "built-in ones and those in --templates."))
 
-    report = commands.add_parser("report", help=_("write the session report"))
-    report.add_argument("session", metavar="SESSION")
+    report = add_command(commands, "report", help=_("write the session report"))
+    report.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     report.add_argument(
         "--format",
         type=_formats,
@@ -226,13 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--names", action="store_true", help=_("name participants who consented to be named")
     )
 
-    cards = commands.add_parser(
+    cards = add_command(commands,
         "cards", help=_("printable QR table cards (PDF), one per table, each with its own code"),
         description=_("Printable QR table cards: one A4 page per table, each with the "
                       "session's address, the table's own join code and a link that picks the "
                       "table. The address is where the session's participant page runs (or "
                       "last ran), unless --public-url, --host or --port say otherwise."))
-    cards.add_argument("session", metavar="SESSION")
+    cards.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     cards.add_argument("--out", type=Path, help=_("file (default: SESSION-cards.pdf)"))
     cards.add_argument(
         "--public-url", metavar="URL", type=_public_url, help=_("the address phones use")
@@ -243,9 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the port to print (default: where the session runs, else {port})").format(
             port=DEFAULT_PORT))
 
-    export = commands.add_parser("export",
+    export = add_command(commands, "export",
                                  help=_("a session as one portable JSON file (stdout)"))
-    export.add_argument("session", metavar="SESSION")
+    export.add_argument("session", metavar="SESSION", help=_(SESSION_HELP))
     export.add_argument("--out", type=Path, help=_("write to this file instead of stdout"))
     export.add_argument("--open-data", type=Path, metavar="DIR", help=_(
         "write an open data package (CSV files and datapackage.json) into DIR instead: "
@@ -253,15 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
         "the open data package's licence (default: CC-BY-4.0)"))
 
-    imp = commands.add_parser("import", help=_("add a session from an exported JSON file"))
-    imp.add_argument("file", type=Path)
+    imp = add_command(commands, "import", help=_("add a session from an exported JSON file"))
+    imp.add_argument("file", type=Path, metavar="FILE",
+                     help=_("a file written by facilitator export"))
 
-    event = commands.add_parser("event", help=_("one event, many rooms: the day's report and "
+    event = add_command(commands, "event", help=_("one event, many rooms: the day's report and "
                                                 "a live overview of every room"))
     event_commands = event.add_subparsers(dest="event_command", metavar="EVENT_COMMAND",
                                           required=True)
-    event_report = event_commands.add_parser(
-        "report", help=_("one report of several rooms' sessions (files, exports or ids)"))
+    event_report = add_command(
+        event_commands, "report",
+        help=_("one report of several rooms' sessions (files, exports or ids)"))
     event_report.add_argument("rooms", nargs="*", metavar="FILE_OR_SESSION",
                               help=_("the rooms; none: the event file's rooms"))
     event_report.add_argument("--title", type=_text,
@@ -280,9 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     event_report.add_argument("--licence", type=_licence, default="CC-BY-4.0", help=_(
         "the open data package's licence (default: CC-BY-4.0)"))
 
-    event_map = event_commands.add_parser(
-        "map", help=_("show one room's theme together with another name's in the event "
-                      "report"))
+    event_map = add_command(
+        event_commands, "map", help=_("show one room's theme together with another name's in "
+                                      "the event report"))
     event_map.add_argument("room", metavar="FILE_OR_SESSION", help=_("the room"))
     event_map.add_argument("theme", metavar="THEME", type=_text,
                            help=_("its theme, as named in the room"))
@@ -291,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     event_map.add_argument("--event", type=Path, metavar="FILE", help=_(
         "the event file (default: event.toml beside the room's file)"))
 
-    watch = event_commands.add_parser(
-        "watch", help=_("a live overview of every room, pulled from their organiser links"))
+    watch = add_command(
+        event_commands, "watch",
+        help=_("a live overview of every room, pulled from their organiser links"))
     watch.add_argument("links", nargs="*", metavar="LINK",
                        help=_("each room's organiser link (the room's TUI shows it, key k)"))
     watch.add_argument("--event", type=Path, metavar="FILE",
@@ -634,7 +652,7 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
         written = write_event_report(rooms, title=title, out_dir=args.out, formats=args.format,
                                      event=event, lang=args.lang)
         if args.open_data is not None:
-            from facilitator.report.event import build_event_report
+            from facilitator.report.event_report import build_event_report
             from facilitator.report.opendata import write_event_package
 
             report = build_event_report(rooms, title=title, event=event, lang=args.lang)
@@ -651,7 +669,7 @@ def _event_report(args: argparse.Namespace, library: Library) -> int:
 
 
 def _event_map(args: argparse.Namespace, library: Library) -> int:
-    from facilitator.core.event import theme_key
+    from facilitator.core.combine import theme_key
     from facilitator.event.file import add_theme_mapping, default_path
     from facilitator.event.rooms import opened_rooms
 
@@ -670,7 +688,7 @@ def _event_map(args: argparse.Namespace, library: Library) -> int:
 
 def _event_watch(args: argparse.Namespace, library: Library) -> int:
     from facilitator.event.watch import WatchError, parse_link
-    from facilitator.tui.event import run_watch
+    from facilitator.tui.event_watch import run_watch
 
     event = _event_file(args.event, None) if args.event else None
     links = list(args.links) or (list(event.links) if event else [])
@@ -700,6 +718,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Templates], int]] = {
     "import": cmd_import,
     "event": cmd_event,
 }
+
+
+def _not_found(exc: NotFound) -> str:
+    """A name that is no session or template, in the facilitator's language."""
+    choices = ", ".join(exc.choices) or "–"
+    if exc.kind == "template":
+        return _("no template {name}; the templates: {choices}").format(
+            name=repr(exc.name), choices=choices)
+    if exc.kind == "several sessions":
+        return _("{name} is the start of several sessions: {choices}").format(
+            name=repr(exc.name), choices=choices)
+    return _("no session {name} in {folder}; `facilitator list` shows the sessions there").format(
+        name=repr(exc.name), folder=exc.folder)
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -737,10 +768,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     templates = Templates(args.templates)
     try:
         return COMMANDS[args.command](args, library, templates)
-    except (TemplateError, NotFound, UsageError, SessionCorrupt, SessionLinked, EventFileError,
+    except NotFound as exc:
+        _fail(EXIT_USAGE, _not_found(exc))
+    except (TemplateError, UsageError, SessionCorrupt, SessionLinked, EventFileError,
             RoomError) as exc:
         _fail(EXIT_USAGE, str(exc))
-    except (SessionLocked, FolderNotWritable) as exc:
+    except SessionLocked as exc:
+        _fail(EXIT_FAILURE, _("{file}: this session is open in another facilitator process; "
+                              "close that one first (only one process may write a "
+                              "session).").format(file=exc.path))
+    except FolderNotWritable as exc:
         _fail(EXIT_FAILURE, str(exc))
     except Refused as exc:
         _fail(EXIT_USAGE, _("refused: {reason}").format(reason=exc))

@@ -4,9 +4,9 @@ The language is chosen as the TUI chooses its own (``facilitator/tui/i18n.py``):
 where the command has it, else the session's language where the command runs a session
 (``serve``), else the language of the facilitator's system when it is Dutch or English (the
 ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` variables, as gettext reads them; on
-Windows the user's locale), else Dutch. The messages of the parts below the command line (a
-session file that cannot be read, a template with a wrong key) stay in English: they name a
-file and a key for whoever fixes it.
+Windows, where they are seldom set, its display language), else Dutch. The messages of the
+parts below the command line (a session file that cannot be read, a template with a wrong key)
+stay in English: they name a file and a key for whoever fixes it.
 
 Kept light: ``facilitator --help`` must start fast, so an English run reads no catalog at all.
 Update the catalogs after changing strings::
@@ -18,7 +18,6 @@ Update the catalogs after changing strings::
 from __future__ import annotations
 
 import gettext
-import locale
 import os
 import sys
 
@@ -56,8 +55,18 @@ def system_language(environ: dict[str, str] | None = None) -> str | None:
         value = env.get(name, "")
         if value:
             return _language_of(value.split(":")[0])
+    return windows_language()
+
+
+def windows_language() -> str | None:
+    """Dutch or English when Windows shows its own menus in that language (the display
+    language a user picks in Settings, not the regional format of dates and numbers); None
+    elsewhere, where the variables above are the system's language."""
     if sys.platform == "win32":
-        return _language_of(locale.getlocale()[0] or "")
+        import ctypes
+
+        langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+        return {0x13: "nl", 0x09: "en"}.get(langid & 0x3FF)  # its primary language
     return None
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from machine import UNDER_WINE, user_folders
+from machine import UNDER_WINE, WINE_SLOWER, user_folders
 
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
 
-WINE_SLOWER = 4
-"""How much longer a test may take under Wine (the Windows lane): each Windows process starts in
-seconds there, and the lane runs two test folders side by side."""
+# The benchmarks (``bench/``, beside the package and not in its wheel) hold helpers the tests
+# use too (the unkind network, sessions of a given size). Appended, not prepended: a facilitator
+# installed from the wheel still comes first (tests/test_packaging.py runs with ``python -P``).
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -21,6 +21,16 @@ UNDER_WINE = _under_wine()
 """Windows Python running under Wine (the Windows lane in CI): Windows' semantics, not its
 speed."""
 
+WINE_SLOWER = 4
+"""How much longer a test may take under Wine (the Windows lane): each Windows process starts in
+seconds there, and the lane runs two test folders side by side."""
+
+
+def within(seconds: float) -> float:
+    """A test's wait for another process (to start, to answer, to exit): ``seconds``, and
+    WINE_SLOWER times as long under Wine. The wait stops a test that hangs; it times nothing."""
+    return seconds * WINE_SLOWER if UNDER_WINE else seconds
+
 
 def user_folders(tmp_path: Path) -> dict[str, str]:
     """The environment that moves the user's config folder (their own templates) into

@@ -1,6 +1,6 @@
-"""The unkind network lives in the package (``facilitator.bench.netproxy``), so that the
-benchmarks pull through it too; tests import it from here as before."""
+"""The unkind network lives beside the benchmarks (``bench/netproxy.py``, outside the package
+and its wheel), so that they pull through it too; tests import it from here as before."""
 
-from facilitator.bench.netproxy import SEGMENT, UnkindNetwork
+from bench.netproxy import SEGMENT, UnkindNetwork
 
 __all__ = ["SEGMENT", "UnkindNetwork"]

@@ -127,6 +127,9 @@ def test_new_with_language_and_prefix_resolution(env: dict[str, str], tmp_path: 
     assert exported["tables"]["session"]["1"]["session_id"] == session_id
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows hands a program its command "
+                    "line as Unicode text: an option cannot arrive there as bytes that are not "
+                    "UTF-8")
 def test_text_options_that_are_not_utf8_are_refused_by_name(env: dict[str, str]) -> None:
     latin1 = os.fsdecode("Zaal Één".encode("latin-1"))  # a terminal set to Latin-1
     for option in ("--title", "--place"):
@@ -421,3 +424,22 @@ def test_a_title_from_the_command_line_is_cleaned_and_limited(env: dict[str, str
     too_long = cli(env, "new", "kennisatelier", "--title", "t" * 201)
     assert too_long.returncode == 2
     assert "title has 201 characters; at most 200 fit" in too_long.stderr
+
+
+def test_data_dir_before_or_after_the_command(env: dict[str, str], tmp_path: Path) -> None:
+    """``--data-dir`` works where people type it: before the command, or after it (the README
+    shows both); given after, it wins over one given before."""
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    made = cli(env, "new", "kennisatelier", "--title", "Elsewhere", "--data-dir", str(mine))
+    assert made.returncode == 0, made.stderr
+    session_id = made.stdout.splitlines()[0]
+    assert Path(made.stdout.splitlines()[1]).parent.parent == mine
+    for args in (["--data-dir", str(mine), "list"], ["list", "--data-dir", str(mine)],
+                 ["--data-dir", str(other), "list", "--data-dir", str(mine)]):
+        listed = cli(env, *args)
+        assert listed.returncode == 0 and session_id in listed.stdout, (args, listed.stderr)
+    listed = cli(env, "list", "--data-dir", str(other))
+    assert listed.returncode == 0 and session_id not in listed.stdout
+    reported = cli(env, "report", session_id, "--format", "md", "--out", str(tmp_path),
+                   "--data-dir", str(mine))
+    assert reported.returncode == 0, reported.stderr

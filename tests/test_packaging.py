@@ -60,3 +60,5 @@ def test_the_wheel_holds_every_file_the_app_reads(tmp_path: Path) -> None:
     missing = sorted(wanted - names)
     assert not missing, f"not in the wheel: {missing}"
     assert "facilitator/cli.py" in names and "facilitator/host/serve.py" in names
+    benchmarks = sorted(name for name in names if name.startswith(("bench/", "facilitator/bench/")))
+    assert not benchmarks, f"the benchmarks are not the app's: {benchmarks[:5]}"

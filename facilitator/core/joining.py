@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import math
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -208,8 +208,3 @@ class BurstWatch:
             return None
         codes = Counter(joined_with for _at, joined_with in self._recent)
         return Burst(len(self._recent), tuple(codes.most_common()))
-
-
-def codes_by_table(info: SessionInfo) -> Mapping[str, str]:
-    """Every table's card code as issued now (for the cards and the facilitator's screen)."""
-    return {table: card_code(info, table) for table in card_tables(info)}

@@ -626,14 +626,6 @@ class RoundRanking:
         return [(self._item(cid), rank, tied) for cid, rank, tied in
                 self.across.everything(kind)]
 
-    def across_figures(self, kind: str, cid: int) -> tuple[float, float, float] | None:
-        """An item's figure in one ranking across groups with its interval (value, low, high);
-        None when it is not in that ranking."""
-        if self.standing is not Standing.RANKED:
-            return None
-        self._fresh()
-        return self.across.figures(kind, cid)
-
     def group_support(self, cid: int) -> tuple[GroupSupport, ...]:
         """Each group's support of the ranked item ``cid`` is or counts towards (() when the
         round cannot be ranked across groups, or ``cid`` is not ranked)."""

@@ -12,7 +12,7 @@ total or a group's name is worked out once, by one rule, whichever face shows it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facilitator.core.groups import AcrossRanking
@@ -68,14 +68,6 @@ class GroupShown:
         return self.voice_share / self.presence_share
 
     @property
-    def cast_ratio(self) -> float | None:
-        """Share of the votes cast ÷ share of presence; None when withheld or nobody is
-        present."""
-        if self.cast_share is None or not self.presence_share:
-            return None
-        return self.cast_share / self.presence_share
-
-    @property
     def turnout(self) -> float | None:
         """People present ÷ people invited (None: no number invited)."""
         return self.present / self.invited if self.invited else None
@@ -119,16 +111,6 @@ class SessionView:
         self.tally = AuditTally(template)
         self.rankings: dict[str, RoundRanking] = {
             spec.id: RoundRanking(spec, self.tally.members) for spec in template.rounds}
-
-    @classmethod
-    def from_records(cls, template: Template, *, participants: Iterable[Participant] = (),
-                     contributions: Iterable[Contribution] = (), votes: Iterable[Vote] = (),
-                     samples: Iterable[Sample] = ()) -> SessionView:
-        """The read model of records that are not in a store (a test, an export)."""
-        view = cls(template)
-        for record in (*participants, *contributions, *votes, *samples):
-            view.put(None, record)
-        return view
 
     def put(self, old: object | None, new: object | None) -> None:
         """Feed one record's change (``old`` None: inserted); any other record is ignored."""

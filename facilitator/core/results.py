@@ -96,11 +96,6 @@ class GroupFigures:
         return self.voice_share / self.presence_share if self.presence_share else None
 
     @property
-    def cast_ratio(self) -> float | None:
-        """Share of the votes cast ÷ share of presence (1.0: voted as much as its size)."""
-        return self.cast_share / self.presence_share if self.presence_share else None
-
-    @property
     def turnout(self) -> float | None:
         """People present ÷ people invited (None: no number invited)."""
         return self.present / self.invited if self.invited else None

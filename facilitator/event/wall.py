@@ -9,6 +9,7 @@ Each request renders the overview of at most a few dozen rooms, whatever their s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import secrets
@@ -23,16 +24,16 @@ from babel.numbers import format_decimal, format_percent
 from facilitator.core.groups import POOL
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import (
+from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
+from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
+from facilitator.net import base_url
+from facilitator.serving import SECURITY_HEADERS, listen
+from facilitator.store.summary import (
     RoomSummary,
     SummaryAcross,
     SummaryAcrossItem,
     SummaryVoice,
 )
-from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWatch
-from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
-from facilitator.net import base_url
-from facilitator.web.guard import SECURITY_HEADERS
 
 DOMAIN = "event"
 HERE = Path(__file__).resolve().parent
@@ -154,13 +155,18 @@ class EventWall:
         self.port = port
         self.token = secrets.token_urlsafe(12)
         self._runner: web.AppRunner | None = None
+        self._listening: asyncio.Server | None = None
         self.app = web.Application()
         self.app.on_response_prepare.append(self._headers)
-        self.app.add_routes([
+        self.app.add_routes(self.register_routes(self.app))
+
+    def register_routes(self, app: web.Application) -> list[web.AbstractRouteDef]:
+        """The wall's page, the part its script asks for, and its files (serving.RegisterRoutes)."""
+        return [
             web.get(r"/event/{token}", self.page),
             web.get(r"/event/{token}/part", self.part),
             web.static("/event-static", HERE / "static", append_version=False),
-        ])
+        ]
 
     @property
     def url(self) -> str:
@@ -170,18 +176,17 @@ class EventWall:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
                                shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self._asked_port)
         try:
-            await site.start()
+            self._listening, self.port = await listen(runner, self.host, self._asked_port)
         except OSError:
             await runner.cleanup()
             raise
-        server = site._server  # the bound socket tells the real port when asked for 0
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self._asked_port
         self._runner = runner
 
     async def stop(self) -> None:
+        if self._listening is not None:
+            self._listening.close()  # no new connections; the runner closes the open ones
+            self._listening = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

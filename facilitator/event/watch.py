@@ -7,12 +7,12 @@ less often the longer it stays away (at most every :data:`MAX_BACKOFF_S`), and p
 as soon as it answers. A room refusing the link (wrong, renewed or switched off by its
 facilitator) is shown as refused. A room is a stranger on the network to this laptop: what it
 answers is read to its end up to :data:`MAX_SUMMARY_BYTES`, every string cleaned and every
-number checked (facilitator.event.summary, :func:`room_clock`), and a room that answers with
+number checked (facilitator.store.summary, :func:`room_clock`), and a room that answers with
 anything else is shown as broken, with a short reason, while the others go on. The rooms never
 depend on this laptop: it only asks.
 
 :func:`overview` turns what the rooms said into one picture of the day (the TUI and the event
-wall both show it), combined by the rules of facilitator.core.event and facilitator.core.privacy.
+wall both show it), combined by the rules of facilitator.core.combine and facilitator.core.privacy.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from facilitator.core.event import by_rank_across, support
+from facilitator.core.combine import by_rank_across, support
 from facilitator.core.privacy import EventDisclosure, event_disclosure
 from facilitator.core.results import AuditFlag
 from facilitator.core.templates import RoundKind
 from facilitator.core.text import clean_text
-from facilitator.event.summary import (
+from facilitator.serving import ROOM_CLOCK
+from facilitator.store.summary import (
     NotASummary,
     RoomSummary,
     SummaryGroup,
@@ -203,7 +204,7 @@ class EventWatch:
                 status = response.status
                 body = await read_capped(response, MAX_SUMMARY_BYTES)
                 etag = response.headers.get("ETag", "")
-                clock = response.headers.get("X-Room-Clock", "")
+                clock = response.headers.get(ROOM_CLOCK, "")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self._set(room, RoomState.OFFLINE, problem=type(exc).__name__)
             return
@@ -211,7 +212,7 @@ class EventWatch:
         if clock:
             moment = room_clock(clock)
             if moment is None:
-                self._set(room, RoomState.BROKEN, seen=now, problem="X-Room-Clock: not a time")
+                self._set(room, RoomState.BROKEN, seen=now, problem=f"{ROOM_CLOCK}: not a time")
                 return
             room.clock_offset = moment - now
         if status == 304:

@@ -37,14 +37,15 @@ from facilitator.core.model import (
     Theme,
 )
 from facilitator.host.frames import Call, Failure, RecordRef, encode, raised
+from facilitator.store.batch import Written
 from facilitator.store.files import StoreError
-from facilitator.store.store import SessionStore, Written
+from facilitator.store.store import SessionStore
 
 WRITES = (
     "join", "add_contribution", "edit_contribution", "withdraw", "cast_ballot", "ballot_items",
     "another_set", "update_contributions", "toggle_flag", "merge", "unmerge", "add_theme",
     "rename_theme", "remove_theme", "update_round", "go_to_round", "set_timer", "add_action",
-    "update_action", "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
+    "add_note", "set_organiser_link", "set_comoderator_link", "revoke_card",
     "update_session", "edit_action", "remove_action", "edit_line", "remove_note", "set_details",
     "set_tables", "set_invited",
 )
@@ -238,9 +239,6 @@ class SessionCopy(_Session):
                          contribution_id: int = 0, round_id: str = "") -> Action:
         return await self._call("add_action", text, owner=owner, due=due,
                                 contribution_id=contribution_id, round_id=round_id)
-
-    async def update_action(self, action_id: int, **fields: Any) -> Action:
-        return await self._call("update_action", action_id, **fields)
 
     async def edit_action(self, action_id: int, text: str, *, owner: str = "", due: str = ""
                           ) -> Action:

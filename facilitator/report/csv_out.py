@@ -1,5 +1,9 @@
 """The report's contributions and votes as CSV, one row each, for spreadsheets.
 
+CSV is data: numbers have a dot decimal whatever the report's language, and a ``vote_rule``
+column says what a round's votes are (``dots``: dots given; ``score``: a score, and a
+contribution's ``votes`` is then its mean score).
+
 Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return) get a leading apostrophe, so a participant cannot plant one.
 """
@@ -14,15 +18,15 @@ from typing import TYPE_CHECKING
 from facilitator.report.model import Report
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport
+    from facilitator.report.event_report import EventReport
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 CONTRIBUTION_COLUMNS = ("round", "round_title", "id", "rank", "theme", "group", "text", "votes",
-                        "voters", "times_said", "flags", "answers", "status", "author",
+                        "vote_rule", "voters", "times_said", "flags", "answers", "status", "author",
                         "carried_rank", "differ_rank")
 VOTE_COLUMNS = ("round", "round_title", "contribution_id", "theme", "group", "voter_group",
-                "weight")
+                "vote_rule", "weight")
 
 
 def safe_cell(value: object) -> str:
@@ -60,7 +64,8 @@ def contribution_rows(report: Report) -> list[tuple[object, ...]]:
                 flags.append("practical")
             rows.append((
                 rv.round_id, rv.title, entry.id, entry.rank, entry.theme, entry.group, entry.text,
-                entry.votes, item.voters if item else "", item.count if item else "",
+                entry.votes_figure, "" if rv.voting == "none" else rv.voting,
+                item.voters if item else "", item.count if item else "",
                 " ".join(flags), " | ".join(item.links) if item else "", entry.status,
                 entry.author, entry.carried_rank, entry.differ_rank,
             ))
@@ -74,7 +79,7 @@ def votes_csv(report: Report) -> str:
 
 def vote_rows(report: Report) -> list[tuple[object, ...]]:
     return [(v.round_id, v.round_title, v.contribution_id, v.theme, v.group, v.voter_group,
-             v.weight) for v in report.vote_rows]
+             v.rule, v.weight) for v in report.vote_rows]
 
 
 # -- the event report: the rooms' rows, each under its room ------------------------------------

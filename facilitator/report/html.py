@@ -18,7 +18,7 @@ from facilitator.paths import PACKAGE_DIR
 from facilitator.report.model import DOMAIN, AppendixRound, Report, percent, ratio_label
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport
+    from facilitator.report.event_report import EventReport
 
 TEMPLATES = PACKAGE_DIR / "report" / "templates"
 

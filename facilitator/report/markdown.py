@@ -25,7 +25,7 @@ from facilitator.report.model import (
 )
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport, EventRoom
+    from facilitator.report.event_report import EventReport, EventRoom
 
 # Characters with a meaning anywhere in a line (CommonMark/GFM inline syntax, HTML, entities).
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -259,9 +259,9 @@ class _Markdown:
         counts = _("Contributions shown: {shown}; counted with duplicates: {said}").format(
             shown=rv.shown, said=rv.said)
         if rv.hidden:
-            counts += "; " + _("hidden: {n}").format(n=rv.hidden)
+            counts += "; " + _("hidden, not counted: {n}").format(n=rv.hidden)
         if rv.waiting:
-            counts += "; " + _("awaiting approval: {n}").format(n=rv.waiting)
+            counts += "; " + _("awaiting approval, not counted yet: {n}").format(n=rv.waiting)
         self.add(f"_{counts}._", "")
         voted = rv.voting != "none"
         votes_head = _("Mean score") if rv.voting == "score" else _("Votes")
@@ -440,7 +440,7 @@ class _Markdown:
             else:
                 self.add(("_" + _("No contributions in this round.") + "_"), "")
             if ap.hidden:
-                self.add(_("Hidden contributions, counted but not shown: {n}.").format(
+                self.add(_("Hidden contributions, not shown and not counted: {n}.").format(
                     n=ap.hidden), "")
             if ap.waiting:
                 self.add(_("Waiting for approval, not shown and not counted yet: {n}.").format(

@@ -246,6 +246,9 @@ class AppendixItem:
     """Its rank in "carried by every group" ("" when not ranked there)."""
     differ_rank: str = ""
     """Its rank in "where the groups differ"."""
+    votes_figure: str = ""
+    """:attr:`votes` as data, for the CSV: the dots, or the mean score with a dot decimal,
+    whatever the report's language ("" when not voted on or nobody scored it)."""
 
 
 @dataclass(slots=True)
@@ -271,6 +274,8 @@ class VoteRow:
     """The contribution's group (when linkable)."""
     voter_group: str
     """The voter's group (when linkable)."""
+    rule: str
+    """The round's voting rule: "dots" (``weight`` is dots given) or "score" (the score)."""
     weight: int
 
 
@@ -432,6 +437,13 @@ class _Builder:
         if spec.voting.rule == "dots":
             return str(item.votes)
         return ""
+
+    @staticmethod
+    def votes_figure(spec: RoundSpec, item: RankedItem) -> str:
+        """:meth:`votes_label` as data: a dot decimal in every language, "" for none."""
+        if spec.voting.rule == "score":
+            return f"{item.mean_score:.2f}" if item.voters else ""
+        return str(item.votes) if spec.voting.rule == "dots" else ""
 
     def action_view(self, action: Action) -> ActionView:
         idea = self.by_id.get(action.contribution_id)
@@ -710,12 +722,17 @@ class _Builder:
                 share=percent(audit.representation, lang)))
         turnouts = [g for g in self.audit.groups if g.turnout is not None]
         if turnouts and audit.invited_representation is not None:
-            low = min(turnouts, key=lambda g: g.turnout or 0.0)
-            high = max(turnouts, key=lambda g: g.turnout or 0.0)
-            sentences.append(_("Against the numbers invited: “{low}” came {low_share} of its "
-                               "invited, “{high}” {high_share}.").format(
-                low=self.group_name(low.group_id), low_share=percent(low.turnout, lang),
-                high=self.group_name(high.group_id), high_share=percent(high.turnout, lang)))
+            # Every group with a number invited, lowest share first: a list that names two
+            # read as if the others had not been invited.
+            ordered = sorted(turnouts, key=lambda g: (g.turnout or 0.0,
+                                                      self.group_name(g.group_id)))
+            sentences.append(_("Of those invited came, per group from the lowest share to the "
+                               "highest: {groups}.").format(groups=_joined(_, [
+                                   _("“{group}” {share} ({present} of {invited})").format(
+                                       group=self.group_name(g.group_id),
+                                       share=percent(g.turnout, lang), present=g.present,
+                                       invited=g.invited)
+                                   for g in ordered])))
         return sentences
 
     def addressees(self, group_ids: Sequence[str]) -> str:
@@ -744,6 +761,7 @@ class _Builder:
         they arrived. Hidden ones and those waiting for approval are only counted."""
         _ = self._
         labels = {item.contribution.id: self.votes_label(spec, item) for item in ranked}
+        figures = {item.contribution.id: self.votes_figure(spec, item) for item in ranked}
         ranks = {item.contribution.id: item.rank for item in ranked}
         ranking = self.view.ranking(spec.id)
         across = {kind: {item.contribution.id: str(rank) for item, rank, _tied in
@@ -762,7 +780,8 @@ class _Builder:
                 group=self.linked_group(c.stakeholder), votes=labels.get(c.id, ""),
                 status=status, author=self.author(c), view=views.get(c.id),
                 carried_rank=across["carried"].get(c.id, ""),
-                differ_rank=across["differ"].get(c.id, "")))
+                differ_rank=across["differ"].get(c.id, ""),
+                votes_figure=figures.get(c.id, "")))
         hidden = sum(1 for c in items if c.hidden)
         return AppendixRound(self.text(spec.title), shown, hidden,
                              len(items) - len(shown) - hidden)
@@ -779,7 +798,7 @@ class _Builder:
                                 self.theme_name(target.theme_id),
                                 self.linked_group(target.stakeholder),
                                 self.linked_group(voter.stakeholder) if voter else "",
-                                vote.weight))
+                                spec.voting.rule, vote.weight))
         return rows
 
     def group_row(self, row: GroupShown) -> GroupRow:

@@ -45,7 +45,7 @@ from facilitator.store.files import write_atomic
 from facilitator.store.store import SessionStore
 
 if TYPE_CHECKING:
-    from facilitator.report.event import EventReport
+    from facilitator.report.event_report import EventReport
 
 LICENCES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0",

@@ -162,7 +162,7 @@ def write_event_report(
         event_groups_csv,
         event_votes_csv,
     )
-    from facilitator.report.event import build_event_report
+    from facilitator.report.event_report import build_event_report
     from facilitator.report.html import render_event_html
     from facilitator.report.markdown import render_event_markdown
 

@@ -232,25 +232,19 @@ class SessionFile(Storage):
     def stage(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> None:
         """Set (or, for None, remove) a document in the next commit. Encoded once, here: the
         same bytes go into the journal line and, later, into the compacted file."""
-        self.stage_encoded(table, doc_id, None if doc is None else orjson.dumps(doc))
-
-    def stage_encoded(self, table: str, doc_id: int, body: bytes | None) -> None:
-        """:meth:`stage` for a document the caller has encoded already (as JSON)."""
         self._refuse_if_read_only()
-        encoded = self._encode_body(table, doc_id, body)
+        encoded = self._encode(table, doc_id, doc)
         self._staged.setdefault(table, {})[doc_id] = encoded
+
+    def stage_encoded(self, table: str, doc_id: int, body: bytes) -> None:
+        """:meth:`stage` a document its owner has encoded already (``orjson.dumps(doc)``), so
+        that a commit encodes each changed record once."""
+        self._refuse_if_read_only()
+        self._staged.setdefault(table, {})[doc_id] = self._encode_body(table, doc_id, body)
 
     @property
     def staged(self) -> bool:
         return bool(self._staged)
-
-    def take_staged(self) -> dict[str, dict[int, dict[str, Any] | None]]:
-        """Hand over what is staged, as documents, without writing it: for an engine built on
-        this one that commits another way (the ingest benchmark's baselines)."""
-        staged, self._staged = self._staged, {}
-        return {table: {doc_id: orjson.loads(encoded.partition(b":")[2]) if encoded else None
-                        for doc_id, encoded in docs.items()}
-                for table, docs in staged.items()}
 
     async def commit(self) -> None:
         """Make what is staged durable (one journal line, fsynced, written in a thread).
@@ -388,7 +382,7 @@ class SessionFile(Storage):
         if body is None:
             block.pop(doc_id, None)
             return None
-        encoded = b'"%d":' % doc_id + body  # the id as the key TinyDB writes, "12"
+        encoded = b'"%d":' % doc_id + body  # the id as a JSON key: what orjson would write
         block[doc_id] = encoded
         return encoded
 

@@ -33,7 +33,8 @@ from facilitator.store.files import (
     write_atomic,
 )
 from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore, new_organiser_secret, new_session_secret
+from facilitator.store.opening import new_organiser_secret, new_session_secret
+from facilitator.store.store import SessionStore
 
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_NAME = "an export (the file `facilitator export` writes)"
@@ -49,7 +50,17 @@ reading an export makes new ones."""
 
 
 class NotFound(LookupError):
-    """No session or template by that name; the message says what there is."""
+    """No session or template by that name; the message says what there is. ``kind``
+    ("template", "session" or "several sessions"), ``name`` and ``choices`` let the command
+    line say it in the facilitator's language."""
+
+    def __init__(self, message: str, *, kind: str, name: str, choices: tuple[str, ...] = (),
+                 folder: Path | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+        self.choices = choices
+        self.folder = folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +121,8 @@ class Templates:
         files = self.files()
         if name not in files:
             known = ", ".join(sorted(files)) or "none"
-            raise NotFound(f"no template {name!r}; known templates: {known}")
+            raise NotFound(f"no template {name!r}; known templates: {known}",
+                           kind="template", name=name, choices=tuple(sorted(files)))
         return load_template(files[name])
 
     def load_all(self) -> tuple[list[tuple[Template, Path]], list[TemplateError]]:
@@ -201,10 +213,11 @@ class Library:
         if len(matches) == 1:
             return self.path_for(matches[0])
         if matches:
-            raise NotFound(f"{ref!r} matches several sessions: {', '.join(matches)}")
+            raise NotFound(f"{ref!r} matches several sessions: {', '.join(matches)}",
+                           kind="several sessions", name=ref, choices=tuple(matches))
         raise NotFound(
-            f"no session {ref!r} in {self.folder}; `facilitator list` shows the sessions there"
-        )
+            f"no session {ref!r} in {self.folder}; `facilitator list` shows the sessions there",
+            kind="session", name=ref, folder=self.folder)
 
     def entries(self) -> list[SessionEntry]:
         """Every session, newest first. A file that cannot be opened is there too, with the

@@ -37,6 +37,7 @@ from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, set_language
 from facilitator.tui.messages import ReportFailed, ReportReady
 from facilitator.tui.refusals import said
+from facilitator.tui.resume import AS_INSTALLED, Start, resume_command, where_to_resume
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.view_saver import save_view
 
@@ -122,6 +123,7 @@ class FacilitatorApp(App[int]):
         clock: Callable[[], float] = time.time,
         preflight: bool = False,
         open_wall: bool = False,
+        start: Start = AS_INSTALLED,
     ) -> None:
         self.lang = set_language(lang or (store.info.lang if store else "nl"))
         super().__init__()
@@ -143,6 +145,8 @@ class FacilitatorApp(App[int]):
         when something looks wrong (``facilitator run``; tests leave it off)."""
         self.open_wall_when_ready = open_wall
         """``run --wall``: open the wall in the browser once the participant page runs."""
+        self.start = start
+        """How the app was started: the command that resumes the session repeats it."""
         self._shut = False
 
     def on_mount(self) -> None:
@@ -463,10 +467,10 @@ class FacilitatorApp(App[int]):
             if yes:
                 self.exit(EXIT_OK)
 
+        command = resume_command(self.library, self.store, self.start) if self.store else ""
         self.push_screen(ConfirmDialog(
-            _("The round is still open. Quit anyway? Everything is saved, and "
-              "`facilitator run {session}` picks up where you left off.").format(
-                session=self.store.session_id if self.store else ""),
+            _("The round is still open. Quit anyway? Everything is saved, and this command "
+              "picks up where you left off:\n{command}").format(command=command),
             yes=_("Quit"), no=_("Stay")), answered)
 
     # -- the report ---------------------------------------------------------------------------
@@ -573,7 +577,7 @@ def run_tui(
         store = library.create(template, title=title, lang=lang)
     app = FacilitatorApp(library, templates, store=store, lang=lang,
                          host_factory=child_host(host, port, public_url), open_wall=wall,
-                         preflight=True)
+                         preflight=True, start=Start.here(host, port, public_url))
     del store  # the app hands it to the host and keeps its copy: no second copy in memory
 
     async def main() -> None:
@@ -590,30 +594,6 @@ def run_tui(
     else:
         code = app.return_code
     if app.store is not None:
-        print(where_to_resume(library, app.store), flush=True)
+        print(where_to_resume(library, app.store, app.start), flush=True)
     return EXIT_CRASHED if code is None else code
 
-
-def where_to_resume(library: Library, store: SessionStore) -> str:
-    """What the terminal says once the app has gone: where the session is, and the command
-    that opens it again (in the TUI's language)."""
-    from facilitator.paths import data_dir
-
-    path = store.path
-    if path == library.path_for(store.session_id):
-        target = store.session_id
-        if library.data_dir != data_dir():
-            target = f"--data-dir {_shell_word(str(library.data_dir))} run {target}"
-        else:
-            target = f"run {target}"
-    else:
-        target = f"run {_shell_word(str(path))}"
-    return "\n".join([
-        _("The session is saved in {path}").format(path=path),
-        _("To go on with it: facilitator {arguments}").format(arguments=target)])
-
-
-def _shell_word(word: str) -> str:
-    """``word`` as a shell reads it as one word (a path with spaces in quotes)."""
-    return f'"{word}"' if any(char.isspace() or char in "'\"$`&;|<>()" for char in word) \
-        else word

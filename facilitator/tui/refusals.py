@@ -1,7 +1,7 @@
 """What the facilitator reads when a change was not made: one sentence per refusal reason, in the
 TUI's language, and one for a session file that could not be used or written.
 
-The participant page words the same reasons for phones (``web/messages.py``, ``REFUSALS``): one
+The participant page words the same reasons for phones (``web/sentences.py``, ``REFUSALS``): one
 mapping per face, each complete (a test checks that every :class:`Reason` has its sentence
 here). Nothing of an exception's own text is shown: the store's messages are English and name
 files, and a bug's message is for the log.

@@ -28,7 +28,7 @@ joins with a code only the room has (``facilitator.core.joining``; ``docs/securi
 
 Every POST answers ``303`` back to the page (plain forms) or JSON ``{"ok", "message"}`` when the
 request accepts ``application/json`` (the page's script); refusals carry a status and a sentence
-in the participant's language (see :mod:`facilitator.web.messages`).
+in the participant's language (see :mod:`facilitator.web.sentences`).
 
 The server holds to what the laptop carries (:mod:`facilitator.web.capacity`: the open-files
 limit, raised) and counts every connection at the door (:mod:`facilitator.web.connections`).

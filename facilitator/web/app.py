@@ -54,7 +54,6 @@ from facilitator.core.model import Contribution, Participant
 from facilitator.core.ranking import RankedItem, top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
-from facilitator.event.summary import SummaryCache
 from facilitator.i18n import (
     PARTICIPANT_LANGUAGES,
     direction,
@@ -63,10 +62,11 @@ from facilitator.i18n import (
 )
 from facilitator.net import join_url, room_link
 from facilitator.qr import qr_png, qr_svg
+from facilitator.serving import SECURITY_HEADERS, RegisterRoutes
 from facilitator.store.files import WriteFailed
 from facilitator.store.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
-from facilitator.web import messages as say
+from facilitator.web import sentences as say
 from facilitator.web.across import wall_across, wall_voice
 from facilitator.web.capacity import RoomCapacity
 from facilitator.web.connections import ConnectionGuard
@@ -74,7 +74,6 @@ from facilitator.web.guard import (
     COOKIE_MAX_AGE,
     DEVICE_COOKIE,
     LANG_COOKIE,
-    SECURITY_HEADERS,
     Limits,
     RateLimiter,
     client_address,
@@ -117,7 +116,6 @@ CONFIRMATIONS = {
 
 STORE: web.AppKey[SessionStore] = web.AppKey("store", SessionStore)
 HUB: web.AppKey[LiveHub] = web.AppKey("hub", LiveHub)
-SUMMARY: web.AppKey[SummaryCache] = web.AppKey("summary", SummaryCache)
 CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-type]
 LANG = web.RequestKey("lang", str)
 """The language this request is answered in, once known."""
@@ -963,36 +961,6 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
     return await hub.stream(request, hub.wall, hub.wall_message)
 
 
-# -- the organiser's summary -------------------------------------------------------------------
-
-
-async def organiser_summary(request: web.Request) -> web.StreamResponse:
-    """The room's read-only summary for ``facilitator event watch`` (facilitator.event.summary),
-    behind the organiser link's own secret: compared in constant time, refused when the
-    facilitator switched organiser access off or made a new link. Served from the summary
-    built after the last commit; 304 when the organiser's laptop already has it."""
-    store = request.app[STORE]
-    address = client_address(request)
-    config = request.app[CONFIG]
-    secret = store.info.organiser_secret
-    sent = request.match_info["secret"]
-    right = bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
-    # Wrong guesses and the right link are limited apart: a stranger guessing from the
-    # organiser's address cannot lock the organiser out (the secret's 192 bits, not the limit,
-    # are what make guessing hopeless).
-    kind, limit = (("organiser", config.limits.ip_organiser) if right else
-                   ("organiser_guesses", config.limits.ip_organiser_guesses))
-    if address is not None and not config.rate.allow("ip:" + address, kind, limit):
-        raise Refusal(say.TOO_FAST, headers={"Retry-After": "60"})
-    if not right:
-        raise Refusal(say.ORGANISER_REFUSED)
-    etag, body = request.app[SUMMARY].current()
-    headers = {"ETag": etag, "X-Room-Clock": f"{time.time():.3f}"}
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type="application/json", headers=headers)
-
-
 async def static_file(request: web.Request) -> web.StreamResponse:
     found = request.app[STATIC].get(request.match_info["name"])
     if found is None:
@@ -1039,8 +1007,6 @@ def create_app(
     )
     hub = LiveHub(store, clock, shared_page=functools.partial(shared_round_page, store))
     app[HUB] = hub
-    summary = SummaryCache(store)
-    app[SUMMARY] = summary
     app.on_response_prepare.append(_headers)
 
     async def start_hub(app: web.Application) -> None:
@@ -1048,7 +1014,6 @@ def create_app(
 
     async def stop_hub(app: web.Application) -> None:
         hub.close()
-        summary.close()
 
     app.on_startup.append(start_hub)
     app.on_shutdown.append(stop_hub)
@@ -1070,10 +1035,13 @@ def create_app(
         web.get(f"/wall/{token}", wall),
         web.get(f"/wall/{token}/events", wall_events),
         web.get(f"/wall/{token}/qr.{{kind:svg|png}}", qr_code),
-        web.get(r"/o/{secret:[A-Za-z0-9_-]{1,128}}", organiser_summary),
         web.get(r"/static/{name:[a-z]+\.(?:js|css)}", static_file),
     ])
-    from facilitator.web import moderation  # it builds on this module
+    # The faces beside the phones' pages register their own routes and keep their own state
+    # in the application (datasette's register_routes is the model); they build on this module.
+    from facilitator.web import moderation, organiser
 
-    moderation.add_routes(app)
+    faces: tuple[RegisterRoutes, ...] = (moderation.register_routes, organiser.register_routes)
+    for register_routes in faces:
+        app.add_routes(register_routes(app))
     return app

@@ -162,10 +162,6 @@ class ConnectionGuard:
             self._sweeping.cancel()
             self._sweeping = None
 
-    def slow_from(self, address: str) -> int:
-        """Connections from ``address`` slow with a request's head now."""
-        return self._slow[address]
-
     # -- what the application says ----------------------------------------------------------
 
     def request_started(self, transport: asyncio.BaseTransport | None) -> None:

@@ -1,5 +1,5 @@
-"""Who is asking, and may they: the device cookie, the CSRF token, the Origin check, rate limits
-and the security headers every answer carries."""
+"""Who is asking, and may they: the device cookie, the CSRF token, the Origin check and rate
+limits (the security headers every answer carries are facilitator.serving's)."""
 
 from __future__ import annotations
 
@@ -19,20 +19,6 @@ DEVICE_COOKIE = "device"
 LANG_COOKIE = "lang"
 _COOKIE = re.compile(r"^[0-9a-f]{32}$")
 COOKIE_MAX_AGE = 14 * 24 * 3600
-
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
-
 
 def new_cookie() -> str:
     """A random device cookie (128 bits): a bearer value only the phone holds."""

@@ -41,7 +41,7 @@ from facilitator.i18n import PARTICIPANT_LANGUAGES
 from facilitator.net import own_addresses
 from facilitator.store.store import SessionStore
 from facilitator.web import content
-from facilitator.web import messages as say
+from facilitator.web import sentences as say
 from facilitator.web.app import (
     CONFIG,
     LANG,
@@ -243,13 +243,13 @@ async def change(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{door.path}?{view.query(done=what)}#c{target}")
 
 
-def add_routes(app: web.Application) -> None:
+def register_routes(app: web.Application) -> list[web.AbstractRouteDef]:
     """The moderation pages' routes (``create_app`` adds them)."""
     token = r"{token:[0-9a-f]{32}}"
     secret = r"{secret:[A-Za-z0-9_-]{1,128}}"
-    app.add_routes([
+    return [
         web.get(f"/m/{token}", page),
         web.post(f"/m/{token}/change", change),
         web.get(f"/c/{secret}", page),
         web.post(f"/c/{secret}/change", change),
-    ])
+    ]

@@ -2,8 +2,8 @@
 
 :class:`ParticipantServer` is what the TUI starts; :func:`serve_forever` is ``facilitator serve``.
 Both use aiohttp's ``AppRunner`` (never ``run_app``) so the loop stays the caller's, and listen
-with ``loop.create_server`` through a :class:`~facilitator.web.connections.ConnectionGuard`
-around the runner's protocol factory.
+with :func:`facilitator.serving.listen` (as the event wall does) through a
+:class:`~facilitator.web.connections.ConnectionGuard` around the runner's protocol factory.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from aiohttp import web
 
 from facilitator.collector import collect_young_less_often
 from facilitator.platforms import STOP_SIGNALS, on_signals
+from facilitator.serving import listen
 from facilitator.store.documents import JOIN_BASE_PATTERN
 from facilitator.store.files import address_path, write_sidecar
 from facilitator.store.store import SessionStore
@@ -88,8 +89,8 @@ class ParticipantServer(Addresses):
         ports = [0] if first == 0 else range(first, first + PORT_TRIES)
         for port in ports:
             try:
-                listening = await loop.create_server(guard, self.host, port,
-                                                     backlog=capacity.backlog)
+                listening, bound = await listen(runner, self.host, port, protocol=guard,
+                                                backlog=capacity.backlog)
             except OSError as exc:
                 if exc.errno != errno.EADDRINUSE:
                     await runner.cleanup()
@@ -102,8 +103,7 @@ class ParticipantServer(Addresses):
                     raise
                 last = exc
                 continue
-            # the bound socket tells the real port when asked for 0
-            self.port = listening.sockets[0].getsockname()[1] if listening.sockets else port
+            self.port = bound
             self._listening, self._runner, self._guard = listening, runner, guard
             config.join_base = self.base_url
             await self._record_base_url()

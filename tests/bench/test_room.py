@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench room`` in miniature: the real laptop in both configurations
+"""``python -m bench room`` in miniature: the real laptop in both configurations
 (the TUI with its server, the server alone), real phones in their own process, every phase,
 and the session file read back; plus the parts that decide what the phones do."""
 
@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from machine import UNDER_WINE
 
-from facilitator.bench.common import NO_LIMIT, make_session_file
-from facilitator.bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
-from facilitator.bench.room import (
+from bench.common import NO_LIMIT, make_session_file
+from bench.phones import Phone, Room, VoteForm, choose_ballot, read_page
+from bench.room import (
     PHASES,
     Lost,
     Phase,
@@ -48,8 +49,12 @@ def test_a_tiny_room_gives_every_figure_and_loses_nothing(
         else:
             assert run.nofile[0] == 1024 and run.nofile[1] >= 1024  # a stock desktop's
         print_run(run)
-        assert "  open files: started with soft " in capsys.readouterr().out
-        assert all(phase.files > 0 for phase in run.phases)
+        printed = capsys.readouterr().out
+        assert "  open files: started with soft " in printed
+        if sys.platform == "win32":  # no descriptors: the figure is the server's handles
+            assert " handles (Windows counts files, sockets" in printed
+        if not UNDER_WINE:  # Wine 8 counts no process's handles: psutil's num_handles() is 0
+            assert all(phase.files > 0 for phase in run.phases)
         for phase in run.phases:
             assert phase.errors == {}, (run.config, phase.name, phase.errors)
             if phase.name == "round change":  # a fresh round: the page comes with the message

@@ -37,9 +37,10 @@ def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
     ("package", "forbidden"),
     [
         ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "babel", "facilitator.i18n",
-                  "facilitator.store", "facilitator.tui", "facilitator.web",
+                  "facilitator.store", "facilitator.tui", "facilitator.web", "facilitator.host",
                   "facilitator.report"}),
         ("store", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
+                   "facilitator.host",
                    "facilitator.report"}),
     ],
 )
@@ -78,3 +79,20 @@ def test_the_tuis_process_does_not_load_the_web_stack() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, encoding="utf-8",
                             check=True, cwd=ROOT).stdout.strip()
     assert loaded == "[]"
+
+
+def test_every_package_has_its_place_in_the_import_contracts() -> None:
+    """`lint-imports` (run by .ci/run) checks only what its contracts name: every package and
+    top-level module of facilitator must be in the layers, so a new one cannot go unchecked."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (layers,) = [c for c in contracts if c["type"] == "layers"]
+    placed = {name.strip() for layer in layers["layers"] for name in layer.split("|")}
+    package = ROOT / "facilitator"
+    present = {f"facilitator.{path.stem}" for path in package.glob("*.py")
+               if path.stem != "__init__"}
+    present |= {f"facilitator.{path.parent.name}" for path in package.glob("*/__init__.py")}
+    assert present - placed == set(), "not in docs/architecture.md's layers (pyproject.toml)"
+    assert placed - present == set(), "a layer names a module that is gone"

@@ -17,7 +17,7 @@ from pdf_helpers import needs_pdf
 from facilitator.core.results import UNDISCLOSED
 from facilitator.event.file import EventFile, ThemeMapping
 from facilitator.event.rooms import opened_rooms
-from facilitator.report.event import WITHHELD, EventReport, build_event_report
+from facilitator.report.event_report import WITHHELD, EventReport, build_event_report
 from facilitator.store.library import Library
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,

@@ -34,8 +34,9 @@ from facilitator.event.watch import (
     parse_link,
     room_clock,
 )
+from facilitator.serving import listen
 from facilitator.store.store import SessionStore
-from facilitator.tui.event import EventWatchApp, across_view, room_cells
+from facilitator.tui.event_watch import EventWatchApp, across_view, room_cells
 from facilitator.tui.i18n import set_language
 from facilitator.web.server import ParticipantServer
 
@@ -103,12 +104,11 @@ class HostileRooms:
 
     async def __aenter__(self) -> HostileRooms:
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.listening, self.port = await listen(self.runner, "127.0.0.1", 0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.listening.close()
         await self.runner.cleanup()
 
 
@@ -371,7 +371,7 @@ async def test_a_room_not_yet_updated_is_read_without_rankings_across_groups(
         real_room: ParticipantServer) -> None:
     """A version 1 summary (a room on the software before issue 22) is still a summary: the
     rankings across groups and whose voice are left empty, and the faces say nothing of them."""
-    from facilitator.event.summary import read_summary
+    from facilitator.store.summary import read_summary
 
     summary, _clock = await _real_summary(real_room)
     assert summary["version"] == 2 and summary["voice"] is not None

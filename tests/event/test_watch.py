@@ -20,9 +20,9 @@ from textual.widgets import Static
 from facilitator.event.wall import EventWall
 from facilitator.event.watch import EventWatch, RoomState, WatchError, parse_link
 from facilitator.store.store import SessionStore
-from facilitator.tui.event import EventWatchApp
+from facilitator.tui.event_watch import EventWatchApp
 from facilitator.tui.i18n import set_language
-from facilitator.web.app import SUMMARY
+from facilitator.web.organiser import SUMMARY
 from facilitator.web.server import ParticipantServer
 
 

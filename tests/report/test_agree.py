@@ -18,11 +18,11 @@ import pytest
 
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
-from facilitator.event.summary import build_summary
 from facilitator.report import build_report, write_report
 from facilitator.report.markdown import render_markdown
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
+from facilitator.store.summary import build_summary
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")
@@ -286,3 +286,44 @@ def test_the_report_and_the_core_agree_across_groups(tmp_path: Path) -> None:
     everything = pdf_text(written[".pdf"])
     for entry in carried.items:  # the round's section and the summary list each one
         assert everything.count(words(entry.item.contribution.text)) >= 2
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_page_one_names_every_group_against_its_numbers_invited(
+        lang: str, tmp_path: Path) -> None:
+    """Page one's "invited against came" sentence lists every group with a number invited,
+    lowest share first, ties and all: a sentence naming the lowest and the highest read as if
+    no other group had been invited."""
+    library = Library(tmp_path / "data")
+    path = create_demo(library, Templates())
+
+    async def invite() -> dict[str, tuple[int, int]]:
+        store = SessionStore.open(path)
+        try:
+            present = {g.group_id: g.present for g in store.audit().groups
+                       if g.expected and g.present}
+            doubled, *tied, whole = sorted(present)[:4]
+            invited = {doubled: present[doubled] * 2, whole: present[whole]}
+            invited |= {group: present[group] * 2 for group in tied}  # ties with the first
+            await store.set_invited(invited)
+            return {group: (present[group], invited[group]) for group in invited}
+        finally:
+            await store.close()
+
+    invited = asyncio.run(invite())
+    report = _report(path, lang)
+    [pdf] = write_report(path, formats=["pdf"], out_dir=tmp_path, lang=lang)
+    first = page_text(pdf, 1)
+    [sentence] = [line for line in report.voice if "(" in line and "%" in line]
+    of = " van " if lang == "nl" else " of "
+    for group, (came, asked) in invited.items():
+        assert f"{came}{of}{asked})" in sentence, (group, sentence)
+    names = [report_name for report_name in (
+        next(g.name for g in report.groups if g.group_id == group) for group in invited)]
+    assert all(f"“{name}”" in sentence for name in names)
+    full = [name for name, (came, asked) in zip(names, invited.values(), strict=True)
+            if came == asked]
+    assert sentence.index(f"“{full[0]}”") > max(  # the highest share comes last
+        sentence.index(f"“{name}”") for name in names if name not in full)
+    assert words(sentence) in first

@@ -148,7 +148,7 @@ def test_markdown_links_no_contribution_to_a_group(elimination_written: dict[str
     assert [c.strip() for c in table.group(0).split("|")[1:-1]] == [
         "Initiatief van vluchtelingen", "ja", "1", "25%", "\\< 3", "–", "≥ 3", "–", "\\< 3", "–"]
     assert WAITING_TEXT not in markdown
-    assert "wacht op goedkeuring: 1" in markdown
+    assert "wacht op goedkeuring, nog niet meegeteld: 1" in markdown
     assert "Wachten op goedkeuring, nog niet getoond en nog niet meegeteld: 1." in markdown
     body = _without_group_table(markdown, "## Wie zat er aan tafel", "## Bijlage")
     body = body.replace("“Gemeente” leverde meer dan de helft van de bijdragen.", "")

@@ -13,7 +13,7 @@ import pytest
 from pdf_helpers import needs_weasyprint
 from report_session import Fixed
 
-from facilitator.bench.report import make_session
+from bench.report import make_session
 from facilitator.report import build_report, pdf
 from facilitator.store.store import SessionStore
 

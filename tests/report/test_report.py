@@ -106,14 +106,22 @@ def test_small_groups_are_never_linked_to_content(fixed: Fixed) -> None:
     assert [g.group for g in report.groups_themes] == ["Gemeente"]
 
 
-def test_hidden_contributions_are_counted_not_shown(fixed: Fixed, written: dict[str, Path]) -> None:
+def test_hidden_contributions_are_neither_shown_nor_counted(fixed: Fixed,
+                                                            written: dict[str, Path]) -> None:
     for suffix in (".md", ".html", "-contributions.csv"):
         assert HIDDEN not in written[suffix].read_text(encoding="utf-8")
     assert HIDDEN not in _pdftotext(written[".pdf"]) if PDF_READABLE else True
     votes = list(csv.DictReader(io.StringIO(written["-votes.csv"].read_text(encoding="utf-8"))))
     assert all(int(v["contribution_id"]) != fixed.ids["hidden"] for v in votes)
-    assert "Verborgen bijdragen, wel meegeteld maar niet getoond: 1." in build_markdown(
-        _open(fixed))
+    markdown = build_markdown(_open(fixed))
+    # One meaning on every page: the cover, the round and the appendix say "not counted".
+    assert "Verborgen bijdragen, niet getoond en niet meegeteld: 1." in markdown
+    assert "; verborgen, niet meegeteld: 1._" in markdown
+    assert "wel meegeteld" not in markdown
+    if PDF_READABLE:
+        pdf = " ".join(_pdftotext(written[".pdf"]).split())
+        assert "verborgen, niet meegeteld: 1" in pdf and "niet getoond en niet meegeteld: 1" in pdf
+        assert "wel meegeteld" not in pdf
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -249,11 +257,18 @@ def test_csv_parses_back(fixed: Fixed, written: dict[str, Path]) -> None:
     dutch = by_id[fixed.ids["dutch"]]
     assert (dutch["round"], dutch["theme"], dutch["group"], dutch["votes"], dutch["times_said"]) \
         == ("knelpunten", "Regels & <formulieren>", "Gemeente", "3", "2")
+    # CSV is data: the rule named, a dot decimal in this Dutch report (the PDF says "4,5").
+    assert dutch["vote_rule"] == "dots"
+    assert (by_id[fixed.ids["idea1"]]["votes"], by_id[fixed.ids["idea1"]]["vote_rule"]) \
+        == ("4.50", "score")
+    assert by_id[fixed.ids["audit1"]]["vote_rule"] == ""
     assert by_id[fixed.ids["dup"]]["status"] == "samengevoegd met #1"
     assert by_id[fixed.ids["idea2"]]["flags"] == "bold"
     votes = list(csv.DictReader(io.StringIO(written["-votes.csv"].read_text(encoding="utf-8"))))
     assert len(votes) == 10  # 11 cast, 1 on the hidden contribution
     assert sum(int(v["weight"]) for v in votes if v["round"] == "knelpunten") == 8
+    assert {v["vote_rule"] for v in votes if v["round"] == "knelpunten"} == {"dots"}
+    assert sorted(int(v["weight"]) for v in votes if v["vote_rule"] == "score") == [3, 4, 5, 5]
     assert {v["voter_group"] for v in votes} <= {"Gemeente", ""}
 
 
@@ -343,7 +358,7 @@ def test_demo_session_reports(tmp_path: Path) -> None:
 
 def test_benchmark_session_reports(tmp_path: Path) -> None:
     """The benchmark's generated session (small here) goes through model, Markdown and HTML."""
-    from facilitator.bench.report import make_session
+    from bench.report import make_session
     from facilitator.report.html import render_html
     from facilitator.report.markdown import render_markdown
     from facilitator.report.model import ITEMS_PER_THEME

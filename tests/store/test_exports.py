@@ -12,12 +12,18 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from facilitator.core.joining import card_code, codes_by_table, room_code, wall_token
+from facilitator.core.joining import card_code, card_tables, room_code, wall_token
+from facilitator.core.model import SessionInfo
 from facilitator.store.library import ROOM_KEYS, Library, open_export
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def codes_by_table(info: SessionInfo) -> dict[str, str]:
+    """Every table's card code as issued now."""
+    return {table: card_code(info, table) for table in card_tables(info)}
 
 
 def _keys(store: SessionStore) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Import checks documents in bulk, with validators built once: 20,000 documents in well under
-the 17 s a validator per document took (the benchmark, `python -m facilitator.bench import`,
+the 17 s a validator per document took (the benchmark, `python -m bench import`,
 does 100,000)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from facilitator.bench.importing import make_export
+from bench.importing import make_export
 from facilitator.store.library import Library
 
 DOCUMENTS = 20_000

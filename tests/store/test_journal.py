@@ -224,8 +224,8 @@ async def test_tinydb_reads_a_running_session_through_its_storage(store: Session
     await store.add_contribution("checkin", "live", source=Source.TUI)
     with TinyDB(store.path, storage=SessionFile, read_only=True) as db:
         assert [d["text"] for d in db.table("contributions").all()] == ["live"]
-    # and the live store's own storage gives TinyDB the current documents too
-    assert [d["text"] for d in store.db.table("contributions").all()] == ["live"]
+    # and the live store's own storage reads the current documents too
+    assert [d["text"] for d in store.file.read()["contributions"].values()] == ["live"]
 
 
 def test_a_missing_journal_folder_entry_is_a_clear_error(tmp_path: Path) -> None:

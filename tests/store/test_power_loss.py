@@ -1,5 +1,5 @@
 """Power loss, not only process death: the store on a file system that forgets, at a cut,
-everything not fsynced (facilitator.bench.powercut, a FUSE layer in the spirit of LazyFS).
+everything not fsynced (bench.powercut, a FUSE layer in the spirit of LazyFS).
 
 First the layer itself: it must really lose what a power cut loses, or the store's tests on it
 would pass whatever the store does. Then the store: what it acknowledged is there after a cut.
@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from facilitator.bench import crash
-from facilitator.bench.powercut import PowerCutMount, unavailable
+from bench import crash
+from bench.powercut import PowerCutMount, unavailable
 from facilitator.core.model import Source
 from facilitator.store.files import backup_path
 from facilitator.store.library import Library, Templates

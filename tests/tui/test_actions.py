@@ -733,7 +733,7 @@ async def test_a_cursor_move_draws_the_new_detail_in_the_same_frame(
         make_app, session: SessionStore, add) -> None:
     """A key press is one frame: the cursor and the detail of the contribution now under it
     are written together, never the cursor first and the detail a frame later."""
-    from facilitator.bench.laptop import FrameClock
+    from bench.laptop import FrameClock
 
     for n in range(6):
         await add(f"knelpunt nummer {n}")

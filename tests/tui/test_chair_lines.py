@@ -4,6 +4,7 @@ lines belong and records nothing."""
 
 from __future__ import annotations
 
+from textual.geometry import Region
 from textual.widgets import SelectionList, Static, TextArea
 from tui_helpers import plain as _plain
 from tui_helpers import settle
@@ -32,6 +33,13 @@ async def test_d_records_a_line_to_the_groups_ticked(make_app, session: SessionS
         assert app.screen is dialog
         groups = dialog.query_one(SelectionList)
         await pilot.press("space", "down", "space")  # municipality, civil-society organisation
+        await pilot.pause()
+        # Ticked and not ticked differ in what is drawn, not only in its colour.
+        drawn = [strip.text for strip in groups.render_lines(
+            Region(0, 0, groups.size.width, groups.size.height)) if "▌" in strip.text]
+        assert len(drawn) >= 3  # the box is drawn as it was: ▐X▌
+        assert [line.split("▌", 1)[1].lstrip().startswith("✓") for line in drawn] \
+            == [True, True] + [False] * (len(drawn) - 2), drawn
         dialog.query_one(TextArea).text = "Neem groepen vroeg mee [bold]in[/] het beleid."
         await pilot.press("ctrl+s")
         await settle(pilot)

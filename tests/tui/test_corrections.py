@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
-from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
+from textual.geometry import Region
+from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from tui_helpers import FROZEN_NOW, feed, settle
 from tui_helpers import plain as _plain
 
@@ -168,6 +170,10 @@ async def test_the_timer_is_set_shorter_or_to_a_value(make_app, session: Session
         dialog = app.screen
         assert isinstance(dialog, TextDialog)
         typed = dialog.query_one(Input)
+        # Prefilled as the label asks: minutes:seconds, even past an hour (not 1:13:18).
+        minutes, seconds = typed.value.split(":")
+        assert int(minutes) * 60 + int(seconds) == int(left - 60 + 0.999)
+        assert "agenda" in dialog.title_text  # it says what else changes
         typed.value = "tien"
         await pilot.press("enter")
         await pilot.pause()
@@ -182,6 +188,26 @@ async def test_the_timer_is_set_shorter_or_to_a_value(make_app, session: Session
         assert "02:30" in _plain(app.screen.query_one("#timer", Static))
 
 
+def assert_whole(labels: Any, start: str) -> None:
+    """The label that starts with ``start`` is drawn whole inside its dialog: wrapped, not cut
+    at the dialog's edge."""
+    [label] = [label for label in labels if str(label.content).startswith(start)]
+    assert label.size.width <= label.parent.content_size.width
+    drawn = " ".join(strip.text.strip() for strip in label.render_lines(
+        Region(0, 0, label.size.width, label.size.height)))
+    assert " ".join(drawn.split()) == str(label.content)
+
+
+async def test_the_date_label_is_whole_in_dutch(make_app, session: SessionStore) -> None:
+    app = make_app(session, lang="nl")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsDialog)
+        assert_whole(app.screen.query(Label), "Datum")
+
+
 async def test_i_sets_the_place_and_the_date_the_report_prints(
         make_app, session: SessionStore) -> None:
     started = dt.date.fromtimestamp(session.round_state("knelpunten").started_at)
@@ -193,6 +219,7 @@ async def test_i_sets_the_place_and_the_date_the_report_prints(
         dialog = app.screen
         assert isinstance(dialog, DetailsDialog)
         assert started.strftime("%d-%m-%Y") in _plain(dialog)
+        assert_whole(dialog.query(Label), "Date")
         dialog.query_one("#place", Input).value = "Stadhuis Zwolle"
         dialog.query_one("#held-on", Input).value = "31-02-2027"
         await pilot.press("ctrl+s")

@@ -3,9 +3,11 @@ closes (unlocks) the session either way; the home screen starts and opens sessio
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from machine import within
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList
 from tui_helpers import settle
@@ -60,6 +62,9 @@ def test_normal_quit_returns_zero(library: Library, templates: Templates,
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmDialog)
+        question = pilot.app.screen.question  # the command as it is typed: no Markdown quotes
+        assert "`" not in question
+        assert question.endswith(f"\nfacilitator run {path.stem} --host 127.0.0.1 --port 0")
         await pilot.press("y")
 
     headless.append(quit_it)
@@ -84,8 +89,11 @@ def test_the_preflight_at_the_start(library: Library, templates: Templates,
     path = asyncio.run(_session(library, templates))
 
     async def look(pilot: Pilot[Any]) -> None:
-        for _ in range(600):  # the host starts, then the checks run in a thread: a new
-            await pilot.pause(0.1)  # process takes seconds on a busy machine or under Wine
+        # The host starts, then the checks run in a thread, each within its own time limit
+        # (a Windows laptop's netsh and PowerShell take seconds to answer; more under Wine).
+        deadline = time.monotonic() + within(60)
+        while time.monotonic() < deadline:
+            await pilot.pause(0.05)
             if isinstance(pilot.app.screen, PreflightScreen):
                 break
         assert isinstance(pilot.app.screen, PreflightScreen)
@@ -125,16 +133,17 @@ def test_after_quitting_the_terminal_says_where_the_session_is(
     said = capsys.readouterr().out.splitlines()
     assert said[-2] == f"De sessie is bewaard in {path}"
     command = said[-1].removeprefix("Verder gaan: facilitator ").split()
-    assert command == ["run", path.stem]
-    assert library.resolve(build_parser().parse_args(command).target) == path
+    assert command == ["run", path.stem, "--host", "127.0.0.1", "--port", "0"]
+    args = build_parser().parse_args(command)
+    assert library.resolve(args.target) == path and (args.host, args.port) == ("127.0.0.1", 0)
 
 
 def test_the_resume_command_names_a_data_folder_of_its_own(tmp_path: Any,
                                                           templates: Templates) -> None:
     import asyncio
 
-    from facilitator.tui.app import where_to_resume
     from facilitator.tui.i18n import set_language
+    from facilitator.tui.resume import where_to_resume
 
     set_language("en")
     elsewhere = Library(tmp_path / "my sessions")
@@ -237,3 +246,53 @@ async def test_home_screen_opens_a_recent_session(make_app: Any, library: Librar
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)
         assert app.store is not None and app.store.path == path
+
+
+def _without_the_venv() -> dict[str, str]:
+    """The environment of a terminal where the venv is not activated (the README's install)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(part for part in os.environ.get("PATH", "").split(os.pathsep)
+                           if part and part != venv_bin)
+    return {**os.environ, "PATH": path}
+
+
+@pytest.mark.parametrize("started", ["script", "module"])
+def test_the_resume_command_works_without_an_activated_venv(
+        started: str, tmp_path: Any, templates: Templates,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started as ``.venv/bin/facilitator`` (not on PATH) or ``python -m facilitator``: the
+    command printed starts the same program from any folder, with the phone page's options."""
+    import asyncio
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import facilitator
+    from facilitator.tui import resume
+
+    env = _without_the_venv()
+    monkeypatch.setenv("PATH", env["PATH"])
+    script = Path(sys.executable).parent / ("facilitator.exe" if sys.platform == "win32"
+                                            else "facilitator")
+    argv0 = str(script) if started == "script" else str(
+        Path(facilitator.__file__).parent / "__main__.py")
+    monkeypatch.setattr(sys, "argv", [argv0])
+    library = Library(tmp_path / "sessions")
+    store = library.create(templates.load("kennisatelier"), title="Resume")
+    asyncio.run(store.close())
+    start = resume.Start.here("192.168.1.20", 8765, None)
+    words = shlex.split(resume.resume_command(library, store, start))
+    assert words[words.index("run"):] == ["run", store.session_id, "--host", "192.168.1.20",
+                                          "--port", "8765"]
+    program = words[:words.index("--data-dir")]
+    assert program != ["facilitator"]  # not on this PATH
+    # The program and the data folder as printed, from another folder: the session is there.
+    listed = subprocess.run([*program, *words[len(program):words.index("run")], "list"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert store.session_id in listed.stdout

@@ -73,3 +73,17 @@ def test_language_switch() -> None:
         assert set_language("xx") == "en"
     finally:
         set_language("en")
+
+
+def test_the_wall_has_one_dutch_name() -> None:
+    """The README and the side panel call the wall "wand": no Dutch catalog says "muur"."""
+    said = []
+    for path in sorted((PACKAGE / "locale" / "nl" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for entry in read_po(handle, locale="nl"):
+                strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+                said += [f"{path.name}: {text}" for text in strings
+                         if re.search(r"muur", text, re.IGNORECASE)]
+    assert said == []
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"\bmuur", readme, re.IGNORECASE)

@@ -104,6 +104,15 @@ def plain(static: Any) -> str:
     return console.export_text()
 
 
+def link_lines_shown(panel: Any) -> list[str]:
+    """The join link's lines as a join panel draws them (its own strips, at its width)."""
+    from textual.geometry import Region
+
+    widget = panel.query_one(".join-url")
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return [line for line in (strip.text.rstrip() for strip in strips) if line]
+
+
 @dataclass(frozen=True)
 class Notified:
     """One notification the app raised: its message and whether it was to be read as markup."""

@@ -216,7 +216,9 @@ class Crowd:
     @classmethod
     async def start(cls, mode: str, served: Served, *args: str) -> tuple[Crowd, dict[str, Any]]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(CROWD), mode, served.base, served.token, *args,
+            # the options first, then `--`: a join token may begin with '-' (base64url), which
+            # argparse would read as an option
+            sys.executable, str(CROWD), *args, "--", mode, served.base, served.token,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         crowd = cls(process)
         return crowd, await crowd.answer(120)

@@ -1,6 +1,6 @@
 """The crash soak benchmark, short: a real `facilitator serve` under phones that send and vote,
 SIGKILLed at random moments and restarted; nothing acknowledged is lost, the file always parses
-and no temp file outlives the next open. (`python -m facilitator.bench crash --cycles 300` is
+and no temp file outlives the next open. (`python -m bench crash --cycles 300` is
 the long run.)"""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.bench.crash import report, soak
+from bench.crash import report, soak
 
 
 @pytest.mark.timeout(120)

@@ -17,6 +17,7 @@ import aiohttp
 import orjson
 import psutil
 import pytest
+from machine import within
 from test_web_crash import free_port, phone
 
 from facilitator.core.errors import Reason, Refused
@@ -220,11 +221,11 @@ async def test_a_host_whose_tui_was_killed_stops_and_frees_the_session(
         sys.executable, "-c", TUI_THAT_DIES, str(session_path),
         stdout=asyncio.subprocess.PIPE)
     assert tui.stdout is not None
-    host_pid = int(await asyncio.wait_for(tui.stdout.readline(), 30))
+    host_pid = int(await asyncio.wait_for(tui.stdout.readline(), within(30)))
     host = psutil.Process(host_pid)
     tui.kill()
     await tui.wait()
-    await asyncio.to_thread(host.wait, 20)  # the host saw its TUI go, closed and exited
+    await asyncio.to_thread(host.wait, within(20))  # it saw its TUI go, closed and exited
     store = SessionStore.open(session_path)
     await store.close()
 

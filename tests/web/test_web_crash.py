@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
+from machine import within
 
 from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
@@ -43,7 +44,7 @@ async def start(
         "--port", str(port), env={**os.environ, "FACILITATOR_DATA_DIR": str(data_dir)},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 20)
+    line = await asyncio.wait_for(process.stdout.readline(), within(20))
     assert line.startswith(b"http://"), line
     return process, line.decode().strip()
 

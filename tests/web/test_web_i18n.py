@@ -30,7 +30,7 @@ def extracted() -> set[str]:
 
 def test_extraction_finds_the_messages() -> None:
     messages = extracted()
-    assert "Please write something first." in messages  # from messages.py
+    assert "Please write something first." in messages  # from sentences.py
     assert "Who do you speak for?" in messages  # from a template
     assert len(messages) > 50
 

@@ -13,11 +13,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
+from facilitator.serving import CSP
 from facilitator.store.files import WriteFailed
 from facilitator.store.journal import SessionFile
 from facilitator.store.store import SessionStore
 from facilitator.web.app import create_app
-from facilitator.web.guard import CSP, Limits
+from facilitator.web.guard import Limits
 from tests.web.conftest import scanned
 
 Phone = Any  # the phone fixtures' type (tests/web/conftest.py)

@@ -412,7 +412,7 @@ class LineDialog(_Dialog[LineInput]):
                         else _("Correct the day chair's line"), classes="dialog-title")
             yield Label(_("To whom? (space ticks one or more groups)"))
             yield SelectionList[str](
-                *[Selection(Text(group_name(self.template, g.id)), g.id, g.id in ticked)
+                *[Selection(self._prompt(g.id, g.id in ticked), g.id, g.id in ticked)
                   for g in self.template.groups],
                 id="groups",
             )
@@ -424,6 +424,21 @@ class LineDialog(_Dialog[LineInput]):
                 if line is not None:
                     yield Button(_("Remove line"), variant="error", id="remove")
                 yield Button(_("Cancel"), id="cancel")
+
+    def _prompt(self, group_id: str, ticked: bool) -> Text:
+        """A group as the list shows it: a ticked one with ✓ and in bold, so ticked and not
+        ticked differ on a projector without colour (the list's box is the same in both)."""
+        prompt = Text()
+        prompt.append("✓ " if ticked else "  ", style="bold")
+        prompt.append(group_name(self.template, group_id), style="bold" if ticked else "")
+        return prompt
+
+    @on(SelectionList.SelectedChanged, "#groups")
+    def _ticked(self, changed: SelectionList.SelectedChanged[str]) -> None:
+        groups = changed.selection_list
+        for index, group in enumerate(self.template.groups):
+            groups.replace_option_prompt_at_index(
+                index, self._prompt(group.id, group.id in groups.selected))
 
     @on(Button.Pressed, "#remove")
     def _remove(self) -> None:
@@ -544,7 +559,8 @@ class DetailsDialog(_Dialog[SessionDetails]):
             yield Label(_("Place (optional)"))
             yield Input(info.place, id="place", max_length=MAX_TITLE_CHARS)
             yield Label(_("Date (day-month-year); empty: the day the first round started, "
-                          "{day}").format(day=typed_date(self.ran_on.isoformat())))
+                          "{day}").format(day=typed_date(self.ran_on.isoformat())),
+                        classes="wraps")
             yield Input(typed_date(info.held_on), id="held-on", placeholder="31-12-2026")
             yield Label(id="problem", classes="problem")
             yield from self.buttons()

@@ -83,7 +83,7 @@ class TableCardsDialog(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#problem").display = False
         self.show()
-        self.query_one("#cards", OptionList).focus()
+        self.query_one("#people", Input).focus()  # typing the number of people goes there
 
     def show(self) -> None:
         store = self.store

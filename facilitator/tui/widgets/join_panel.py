@@ -19,7 +19,9 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from facilitator.qr import TerminalQR, terminal_size
@@ -42,8 +44,8 @@ CENTRE_FOR_DOUBLE = 100
 
 
 SIDE_TEXT_MIN = 33
-"""The side panel's text never has fewer columns than this (the link may take two lines: the
-columns go to the feed)."""
+"""The side panel's text never has fewer columns than this (the link may take two lines, broken
+only at a ``/`` (:func:`link_lines`): the columns go to the feed)."""
 
 
 def side_scale(modules: int, width: int, height: int) -> int:
@@ -79,6 +81,47 @@ class JoinShown:
     """How many phones the laptop carries at once (None: not known yet)."""
     open_files: int | None = None
     """The open-files limit that decides it (None: no such limit, as on Windows)."""
+
+
+def link_lines(url: str, width: int) -> list[str]:
+    """The join link in lines of at most ``width`` columns, so that it never breaks where a
+    reader would misread it: on one line if it fits, else without its ``http://`` (a browser
+    adds it back), else broken only before a ``/``, each piece whole; a piece longer than the
+    line is folded only when nothing else fits."""
+    bare = url.removeprefix("http://")
+    for shown in (url, bare):
+        if len(shown) <= width:
+            return [shown]
+    for shown in (url, bare):
+        lines = _at_slashes(shown)
+        if all(len(line) <= width for line in lines):
+            return lines
+    return [part[start:start + width] for part in _at_slashes(bare)
+            for start in range(0, len(part), max(1, width))]
+
+
+def _at_slashes(link: str) -> list[str]:
+    """``link`` in pieces that start at a ``/`` of its path (the scheme's ``//`` stays with the
+    host): ``http://host:port/r/code`` gives ``http://host:port`` and ``/r/code``."""
+    scheme, sep, rest = link.rpartition("://")
+    host, slash, path = rest.partition("/")
+    return [f"{scheme}{sep}{host}", f"{slash}{path}"] if slash else [link]
+
+
+class JoinLink(Widget):
+    """The join link, in lines that break only where :func:`link_lines` allows at the width the
+    panel gives it."""
+
+    DEFAULT_CSS = "JoinLink { height: auto; text-style: bold; }"
+
+    url: reactive[str] = reactive("", layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(link_lines(self.url, width)) if self.url else 0
+
+    def render(self) -> Text:
+        return Text("\n".join(link_lines(self.url, self.content_size.width)) if self.url else "",
+                    no_wrap=True)
 
 
 def counts_text(devices: int, participants: int) -> Text:
@@ -130,7 +173,7 @@ class JoinPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="join-qr")
-        yield Static(classes="join-url")
+        yield JoinLink(classes="join-url")
         yield Static(classes="join-counts")
         yield Static(classes="join-hints")
 
@@ -155,10 +198,12 @@ class JoinPanel(Vertical):
     def watch_join(self, old: JoinShown | None, new: JoinShown | None) -> None:
         if new is None:
             return
-        _qr, url, counts, hints = self.query(Static)
+        url = self.query_one(JoinLink)
+        counts = self.query_one(".join-counts", Static)
+        hints = self.query_one(".join-hints", Static)
         if old is None or (old.url, old.problem) != (new.url, new.problem):
             self._show_code(new)
-            url.update(Text(new.url or "", style="bold", overflow="fold"))
+            url.url = new.url or ""
             url.display = bool(new.url)
         if old is None or (old.devices, old.participants) != (new.devices, new.participants):
             counts.update(counts_text(new.devices, new.participants), layout=False)

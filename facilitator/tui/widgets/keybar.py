@@ -3,7 +3,8 @@ action registry (facilitator.tui.actions). The keys a day runs on come first, by
 (``actions.DAY``: open input, voting, results, next round, the QR code, and the day chair's
 line and approving in the rounds that have them); then the screen's other keys of the bar.
 Instead of cutting a description in half where the terminal ends, it leaves out the keys that
-do not fit; help (?) and the palette (ctrl+p) always fit, and list everything."""
+do not fit; help (?) and the palette (ctrl+p) end the bar, and list everything; where the day's
+keys of the round do not all fit, help and the palette give way first."""
 
 from __future__ import annotations
 
@@ -32,32 +33,47 @@ def key_bar(commands: Sequence[Command], width: int, first: Sequence[tuple[str, 
             left_out: frozenset[str] = frozenset()) -> Text:
     """The bar for ``width`` cells: ``first`` (command id, short name) in order, then the other
     ``commands`` of the bar, as many as fit whole, then help and the palette at the end.
-    ``left_out``: commands that do not apply here."""
-    tail = Text()
-    for command in commands:
-        if command.id in ALWAYS:
-            tail.append_text(_part(command.key, _(command.name)))
-            tail.append(GAP)
-    tail.append_text(_part("ctrl+p", _("all commands")))
+    ``left_out``: commands that do not apply here.
+
+    The keys of ``first`` (the day's keys of this round) win over help's name: where they do
+    not all fit beside help and the palette, help shrinks to its key, then leaves (the palette
+    lists it), then the palette keeps only its key."""
     by_id = {command.id: command for command in commands}
-    firsts = {command_id for command_id, _name in first}
-    parts = [(by_id[command_id].key, _(name)) for command_id, name in first
-             if command_id in by_id and command_id not in left_out]
-    parts += [(command.key, _(command.name)) for command in commands
-              if command.bar and command.id not in ALWAYS and command.id not in firsts
+    firsts = [_part(by_id[command_id].key, _(name)) for command_id, name in first
+              if command_id in by_id and command_id not in left_out]
+    others = [_part(command.key, _(command.name)) for command in commands
+              if command.bar and command.id not in ALWAYS
+              and command.id not in {command_id for command_id, _name in first}
               and command.id not in left_out]
-    shown = Text(no_wrap=True, overflow="crop")
-    for key, name in parts:
-        part = _part(key, name)
-        if shown.cell_len + part.cell_len + len(GAP) * 2 + tail.cell_len > width:
-            continue
-        if shown:
-            shown.append(GAP)
-        shown.append_text(part)
-    if shown:
-        shown.append(GAP)
-    shown.append_text(tail)
-    return shown
+    tails = _tails(commands)
+    tail = next((tail for tail in tails
+                 if _length([*firsts, tail]) <= width), tails[-1])
+    shown: list[Text] = []
+    for part in [*firsts, *others]:
+        if _length([*shown, part, tail]) <= width:
+            shown.append(part)
+    return Text(GAP, no_wrap=True, overflow="crop").join([*shown, tail])
+
+
+def _length(parts: Sequence[Text]) -> int:
+    return sum(part.cell_len for part in parts) + len(GAP) * max(0, len(parts) - 1)
+
+
+def _tails(commands: Sequence[Command]) -> list[Text]:
+    """The bar's end, from its fullest to its shortest: help and the palette, with their
+    names; help's key alone; the palette alone; the palette's key alone."""
+    helps = [command for command in commands if command.id in ALWAYS]
+    palette = _part("ctrl+p", _("all commands"))
+    def joined(*parts: Text) -> Text:
+        return Text(GAP).join(parts)
+
+    return [joined(*(_part(command.key, _(command.name)) for command in helps), palette),
+            joined(*(_key(command.key) for command in helps), palette),
+            palette, _key("ctrl+p")]
+
+
+def _key(key: str) -> Text:
+    return Text(f" {key} ", style="bold reverse")
 
 
 class KeyBar(Static):

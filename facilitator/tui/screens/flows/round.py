@@ -131,9 +131,11 @@ class RoundFlows(Flows):
                     self.store.set_timer(self.spec.id, left_minutes=seconds / 60),
                     _("Time left: {time}.").format(time=format_clock(seconds)))
 
+        whole = int(left + 0.999)  # as the clock rounds: 1:13:18 is typed 73:18
         self.session.app.push_screen(TextDialog(
-            _("Time left in this round (minutes, or minutes:seconds)"),
-            initial=format_clock(left), multiline=False, check=check), chosen)
+            _("Time left in this round (minutes, or minutes:seconds); the agenda counts it in "
+              "the round's length"),
+            initial=f"{whole // 60}:{whole % 60:02}", multiline=False, check=check), chosen)
 
     # -- the session's details ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench store``: the group-commit store against stock TinyDB.
+"""``python -m bench store``: the group-commit store against stock TinyDB.
 
 200 concurrent writers add contributions to a session that already holds 0, 5,000 and 20,000.
 Ours: every write awaited until it is on disk (fsync). Stock: TinyDB's ``JSONStorage`` with one
@@ -18,7 +18,7 @@ from pathlib import Path
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
-from facilitator.bench.common import StallProbe, make_session_file, percentile, verdict
+from bench.common import StallProbe, make_session_file, percentile, verdict
 from facilitator.core.model import Contribution, Source
 from facilitator.store.store import SessionStore
 

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench report``: the session report at conference scale.
+"""``python -m bench report``: the session report at conference scale.
 
 A session of 5,000 contributions and 20,000 votes (``--quick``: 1,000 and 4,000) is written as
 one TinyDB document, as the store would have left it. Then, each timed on its own: opening the

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench host``: what the host does to send each commit to the screen's
+"""``python -m bench host``: what the host does to send each commit to the screen's
 copy of the session, and what the copy does to take it in, per changed record.
 
 Measured on a real store (in a temp folder) with the host's own follower attached
@@ -23,8 +23,9 @@ import orjson
 
 from facilitator.core.model import TABLES, Record
 from facilitator.host.frames import Changed, decode, encode
+from facilitator.store.batch import Written
 from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore, Written
+from facilitator.store.store import SessionStore
 
 
 def resent(store: SessionStore, written: list[Written]) -> bytes:

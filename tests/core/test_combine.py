@@ -1,5 +1,5 @@
 """Across the rooms of an event: audits summed, rankings kept, themes matched, and nothing shown
-for the event that a room withheld (facilitator.core.event, facilitator.core.privacy)."""
+for the event that a room withheld (facilitator.core.combine, facilitator.core.privacy)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facilitator.core.event import by_rank_across, combine_audits, event_groups, theme_key
+from facilitator.core.combine import by_rank_across, combine_audits, event_groups, theme_key
 from facilitator.core.privacy import Disclosure, disclosure, event_disclosure
 from facilitator.core.results import UNDISCLOSED, Audit, AuditFlag, audit_of_counts
 from facilitator.core.templates import Template, parse_template

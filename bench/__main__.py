@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench NAME``: the benchmarks, each printing its figures with a baseline
+"""``python -m bench NAME``: the benchmarks, each printing its figures with a baseline
 measured in the same run."""
 
 from __future__ import annotations
@@ -19,25 +19,26 @@ BENCHMARKS = {
     "event": "how many simulated rooms one organiser laptop can watch",
     "host": "each commit from the host to the screen's copy, per changed record",
 }
-MODULES = {"import": "importing"}
-"""Benchmarks whose module is not named like them (``import`` is a Python keyword)."""
+MODULES = {"import": "importing", "event": "event_watch"}
+"""Benchmarks whose module is not named like them (``import`` is a Python keyword; ``event``
+measures the event watch)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     from facilitator.platforms import utf8_stdio
 
     utf8_stdio()
-    parser = argparse.ArgumentParser(prog="python -m facilitator.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     commands = parser.add_subparsers(dest="name", required=True, metavar="NAME")
     for name, summary in BENCHMARKS.items():
         command = commands.add_parser(name, help=summary, description=summary)
         command.add_argument("--quick", action="store_true", help="a smaller, shorter run")
         if name == "room":  # the benchmarks with options of their own
-            from facilitator.bench.room import add_options
+            from bench.room import add_options
 
             add_options(command)
         elif name == "event":
-            from facilitator.bench.event import add_options as add_event_options
+            from bench.event_watch import add_options as add_event_options
 
             add_event_options(command)
         elif name == "crash":
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     name = options.pop("name")
     if options.get("cycles") is None:
         options.pop("cycles", None)
-    module = importlib.import_module(f"facilitator.bench.{MODULES.get(name, name)}")
+    module = importlib.import_module(f"bench.{MODULES.get(name, name)}")
     return int(module.run(**options) or 0)
 
 

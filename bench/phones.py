@@ -1,4 +1,4 @@
-"""The phones of ``python -m facilitator.bench room``: browser-like clients in a load process.
+"""The phones of ``python -m bench room``: browser-like clients in a load process.
 
 Each phone does what a phone's browser does on the participant page, no more:
 
@@ -59,7 +59,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from facilitator.bench.common import raise_open_files
+from bench.common import raise_open_files
 
 TIMEOUT_S = 10.0
 """Longer than this and the phone gives up on a request (an error: a timeout)."""

@@ -2,11 +2,11 @@
 
 Each room keeps its own report model (facilitator.report.model, built exactly as
 ``facilitator report`` builds it), so whatever a room's report withholds, its part of the event
-report withholds too. Across rooms this module adds only what facilitator.core.event combines
+report withholds too. Across rooms this module adds only what facilitator.core.combine combines
 and facilitator.core.privacy allows:
 
 - key figures summed over the rooms;
-- the top bottlenecks and ideas across rooms, each room's ranking kept (core.event);
+- the top bottlenecks and ideas across rooms, each room's ranking kept (core.combine);
 - every action with its owner, and each room's distillation (the day chair's lines and the
   room's tips, as its report opens with them);
 - the themes of the rooms, those of one name together, with the event file's mappings;
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from facilitator.core.event import (
+from facilitator.core.combine import (
     by_rank_across,
     combine_audits,
     event_groups,
@@ -193,7 +193,6 @@ def build_event_report(rooms: Sequence[Room], *, title: str, event: EventFile | 
 class _EventBuilder:
     def __init__(self, rooms: Sequence[Room], *, title: str, event: EventFile,
                  lang: str) -> None:
-        self.sources = rooms
         self.title = title
         self.event = event
         self.lang = lang

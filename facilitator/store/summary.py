@@ -1,5 +1,9 @@
 """A room's read-only summary for the organiser: what ``facilitator event watch`` pulls.
 
+It lives beside the store, not in ``facilitator/event`` or ``facilitator/web``: the room's
+server builds and serves it, the organiser's watch reads it back, and the two faces do not
+import each other.
+
 The room's participant server answers it on the organiser link (``/o/<secret>``, see
 facilitator.web.app). It is built from the store's live read model (rankings, themes, the audit,
 which groups may be named) and kept as bytes until the next commit (:class:`SummaryCache`), so a

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench ingest``: the participant server under 300 simulated phones.
+"""``python -m bench ingest``: the participant server under 300 simulated phones.
 
 The real server (aiohttp on 127.0.0.1, the real handlers, CSRF and rate limits) runs in this
 process's event loop; the phones run in a separate process (aiohttp client), so their CPU does
@@ -12,7 +12,7 @@ do not apply; the per-device ones do. Measured, at 0 and 5,000 existing contribu
   ``TinyDB(path)`` ``JSONStorage`` ``insert``/``update`` (read, parse, dump and write of the
   whole file), one per request.
 
-Both baselines are engines passed to ``SessionStore.open(path, storage=...)``.
+Both baselines are TinyDB storages (engines) the store is constructed on (:func:`open_with`).
 
 Each run has three phases. *Saturation*: every phone sends its 10 contributions (the per-device
 limit) and a dot vote back to back: throughput. *Paced*: fresh phones with think time (one
@@ -44,10 +44,12 @@ import psutil
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from facilitator.bench.common import percentile, raise_open_files
+from bench.common import percentile, raise_open_files
+from facilitator.collector import freeze_long_lived
 from facilitator.core.model import Source
 from facilitator.store.journal import SessionFile
 from facilitator.store.library import Library, Templates
+from facilitator.store.opening import prepare
 from facilitator.store.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
@@ -63,7 +65,27 @@ BALLOT = re.compile(r'<select name="v([0-9]+)"')
 # -- the baseline store ------------------------------------------------------------------------
 
 
-class StockTinyDBFile(SessionFile):
+class StagedInMemory(SessionFile):
+    """An engine that keeps what the store stages as documents and commits it another way
+    (the baselines below), through the storage's public ``stage``/``staged``/``commit``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents: dict[str, dict[int, dict[str, Any] | None]] = {}
+
+    def stage(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> None:
+        self.documents.setdefault(table, {})[doc_id] = doc
+
+    @property
+    def staged(self) -> bool:
+        return bool(self.documents)
+
+    def take(self) -> dict[str, dict[int, dict[str, Any] | None]]:
+        documents, self.documents = self.documents, {}
+        return documents
+
+
+class StockTinyDBFile(StagedInMemory):
     """(c): the same store, but each commit's documents are written by stock TinyDB, one
     ``insert``/``update`` per document (each one reads, parses, dumps and writes the whole
     file, and, like stock TinyDB, without fsync), on the event loop, as a handler calling TinyDB
@@ -79,7 +101,7 @@ class StockTinyDBFile(SessionFile):
         self.stock.storage.write(data)
 
     async def commit(self) -> None:
-        documents = self.take_staged()
+        documents = self.take()
         if self.abandoned or self.stock is None:
             return
         for table, docs in documents.items():
@@ -95,11 +117,19 @@ class StockTinyDBFile(SessionFile):
                     target.insert(Document(doc, doc_id=doc_id))
 
 
-class UnsyncedFile(SessionFile):
+class UnsyncedFile(StagedInMemory):
     """(b): commits stay in memory (nothing is written): the upper bound, with the disk out."""
 
     async def commit(self) -> None:
-        self.take_staged()
+        self.take()
+
+
+def open_with(path: Path, engine: type[SessionFile]) -> SessionStore:
+    """The session at ``path`` on another engine: the store's own constructor, given a TinyDB
+    whose storage is ``engine``, its records frozen as :meth:`SessionStore.open` freezes them."""
+    store = SessionStore(TinyDB(path, storage=engine, prepare=prepare))
+    freeze_long_lived()
+    return store
 
 
 # -- the phones (in their own process) ---------------------------------------------------------
@@ -293,8 +323,8 @@ async def _session(folder: Path, existing: int, variant: str) -> tuple[SessionSt
     await first.update_round(ROUND, voting_open=True)
     path = first.path
     await first.close()
-    engines = {"a": SessionFile, "b": UnsyncedFile, "c": StockTinyDBFile}
-    store = SessionStore.open(path, storage=engines[variant])
+    engines = {"b": UnsyncedFile, "c": StockTinyDBFile}
+    store = SessionStore.open(path) if variant == "a" else open_with(path, engines[variant])
     if isinstance(store.file, StockTinyDBFile):
         store.file.attach_stock(folder / "stock-tinydb.json", store.snapshot())
     return store, items

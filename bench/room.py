@@ -1,10 +1,10 @@
-"""``python -m facilitator.bench room``: the big room, 2,000 phones that behave like browsers.
+"""``python -m bench room``: the big room, 2,000 phones that behave like browsers.
 
 Three processes per run: the benchmark (this module: it directs the phases and measures the
-others from outside with psutil), the laptop (:mod:`facilitator.bench.laptop`, in one of two
+others from outside with psutil), the laptop (:mod:`bench.laptop`, in one of two
 configurations: (a) ``facilitator run``, the Textual app with the participant server and the
 store in a child process of their own (:mod:`facilitator.host`), measured apart; (b)
-``facilitator serve``, the server alone) and the phones (:mod:`facilitator.bench.phones`, one
+``facilitator serve``, the server alone) and the phones (:mod:`bench.phones`, one
 load process of browser-like clients; its own CPU use is printed, to show it is not the
 limit). Each configuration runs at 0, 5,000 and 20,000 contributions already in the round.
 
@@ -13,7 +13,7 @@ limit of 1,024 (``--nofile 256``: macOS's) under the machine's hard limit, which
 to itself, as ``prlimit --nofile=1024:HARD`` would start it. The benchmark never raises the
 laptop's limit; only the load process, which stands for 2,000 devices, raises its own.
 
-A share of the phones misbehaves as real ones do (:class:`facilitator.bench.phones.Habit`): 3 %
+A share of the phones misbehaves as real ones do (:class:`bench.phones.Habit`): 3 %
 press back after a send and send the next idea from the old form, 3 % lose their Wi-Fi for
 2–8 s while the room collects, 3 % tap every button twice.
 
@@ -70,15 +70,15 @@ from typing import Any
 
 import psutil
 
-from facilitator.bench import laptop
-from facilitator.bench.common import (
+from bench import laptop
+from bench.common import (
     NO_LIMIT,
     make_session_file,
     open_files_limit,
     percentile,
     verdict,
 )
-from facilitator.bench.phones import main as phones_main
+from bench.phones import main as phones_main
 from facilitator.core.text import clean_text
 from facilitator.store.library import Library
 from facilitator.store.store import SessionStore
@@ -141,7 +141,7 @@ class Plan:
     """When, into that phase, the Wi-Fi blinks."""
     saturate_s: float = 20.0
     habits: dict[str, float] = field(default_factory=lambda: dict(HABITS))
-    """The share of phones with each misbehaviour (facilitator.bench.phones.Habit)."""
+    """The share of phones with each misbehaviour (bench.phones.Habit)."""
     offline_s: tuple[float, float] = (2.0, 8.0)
     """How long a phone that loses its Wi-Fi is without it (from, to)."""
     nofile: int = STOCK_NOFILE
@@ -215,6 +215,16 @@ def cpu_s(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+def open_files(process: psutil.Process) -> int:
+    """What a process holds open: its file descriptors (files, sockets, pipes) on POSIX, where
+    the open-files limit counts them; on Windows, which has no such limit and no descriptors
+    for sockets, its kernel handles (files, sockets, pipes, and its threads, events and
+    registry keys too, so the figure runs higher than the same server's on Linux)."""
+    if sys.platform == "win32":
+        return int(process.num_handles())
+    return int(process.num_fds())
+
+
 class PeakMemory(threading.Thread):
     """Samples a process's RSS and open files five times a second; the peaks since the last
     reset."""
@@ -230,7 +240,7 @@ class PeakMemory(threading.Thread):
         while not self.done.wait(0.2):
             try:
                 self.peak = max(self.peak, self._rss())
-                self.peak_files = max(self.peak_files, self.process.num_fds())
+                self.peak_files = max(self.peak_files, open_files(self.process))
             except psutil.Error:
                 return
 
@@ -299,7 +309,7 @@ class Phase:
     """Forms sent again after the phone's own network lost them (not errors)."""
     habits: dict[str, int] = field(default_factory=dict)
     files: int = 0
-    """The server's peak of open files."""
+    """The server's peak of open files (on Windows, of its handles: ``open_files``)."""
     note: str = ""
     tui_ms_per_request: float | None = None
     """In (a), the TUI's process over the same requests (it draws the screen and follows the
@@ -674,7 +684,9 @@ def print_run(run: Run) -> None:
     print(f"  open files: started with soft {_limit(run.nofile[0])}, hard "
           f"{_limit(run.nofile[1])}; the serving process ended with soft "
           f"{_limit(run.server_nofile[0])} and held at most "
-          f"{max((p.files for p in run.phases), default=0):,}")
+          f"{max((p.files for p in run.phases), default=0):,}"
+          + (" handles (Windows counts files, sockets, threads and events together)"
+             if sys.platform == "win32" else ""))
     print(f"  at rest, before the phones: the server {run.at_rest_ms:.0f} ms CPU per second"
           + (f", the TUI {run.tui_at_rest_ms:.0f} (the key probe on)" if tui else ""))
     print(f"  {'phase':<13}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'retries':>8}"

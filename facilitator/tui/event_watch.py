@@ -25,7 +25,6 @@ from textual.widgets import DataTable, Static
 from facilitator.core.groups import POOL
 from facilitator.core.results import UNDISCLOSED
 from facilitator.core.templates import localized
-from facilitator.event.summary import RoomSummary, SummaryAcrossItem
 from facilitator.event.wall import EventWall
 from facilitator.event.watch import (
     EventOverview,
@@ -34,6 +33,7 @@ from facilitator.event.watch import (
     RoomState,
     RoomWatch,
 )
+from facilitator.store.summary import RoomSummary, SummaryAcrossItem
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, decimal, language, set_language
 from facilitator.tui.widgets.across import percent, ranking_title, standing_note

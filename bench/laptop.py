@@ -1,4 +1,4 @@
-"""The laptop of ``python -m facilitator.bench room``: the process that serves the phones.
+"""The laptop of ``python -m bench room``: the process that serves the phones.
 
 Two configurations, each as its command builds it:
 

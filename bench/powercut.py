@@ -33,7 +33,7 @@ Not modelled: the order in which a real disk writes back what was not synced (a 
 draws each file and folder on its own), sectors torn within a block, metadata (modes, times),
 and moving a folder into another folder (refused with EXDEV; nothing in a session does it).
 
-``python -m facilitator.bench.powercut BACKING MOUNTPOINT [--no-hard-links]`` mounts the layer
+``python -m bench.powercut BACKING MOUNTPOINT [--no-hard-links]`` mounts the layer
 (without hard links: as exFAT or FAT32 on a USB stick) and reads commands on its standard
 input, one a line: ``cut`` or ``cut some SEED`` (answers ``cut`` and a JSON object of what was
 undone). It prints ``mounted`` once the mount answers, and unmounts itself when its standard
@@ -535,7 +535,7 @@ class PowerCutMount:
         self.backing.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as errors:
             process = self._process = subprocess.Popen(
-                [sys.executable, "-m", "facilitator.bench.powercut", str(self.backing),
+                [sys.executable, str(Path(__file__).resolve()), str(self.backing),
                  str(self.mountpoint), *([] if self.hard_links else ["--no-hard-links"])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True)
         assert process.stdout is not None

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench import``: ``facilitator import`` of a 100,000-document export.
+"""``python -m bench import``: ``facilitator import`` of a 100,000-document export.
 
 The import checks every document (``store/documents.py``) before it writes the session. Two
 baselines from the same run: a plain ``orjson`` load of the same file (the floor: what reading it
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from facilitator.bench.common import make_session_file, verdict
+from bench.common import make_session_file, verdict
 from facilitator.core.model import TABLES
 from facilitator.store.library import EXPORT_FORMAT, EXPORT_VERSION, Library, Templates
 from facilitator.store.store import SessionStore

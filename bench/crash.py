@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench crash --cycles N``: kill -9 under load, N times over.
+"""``python -m bench crash --cycles N``: kill -9 under load, N times over.
 
 A real ``facilitator serve`` process (127.0.0.1, a free port; the first line it prints is the
 join URL) runs one session. Simulated phones (asyncio tasks with an aiohttp client, in this
@@ -19,7 +19,7 @@ many remain once the session has been opened again: the open removes them), and 
 parsed every time.
 
 ``--power`` cuts the power instead: the session lies on the power-cut layer
-(:mod:`facilitator.bench.powercut`, a FUSE file system that forgets everything not fsynced), and
+(:mod:`bench.powercut`, a FUSE file system that forgets everything not fsynced), and
 at the random moment the layer cuts (every write since its file's last fsync is lost, every name
 made, moved or removed since its folder's last fsync is undone, and the disk answers nothing
 more), then the server is killed, the layer unmounted and mounted again (the laptop boots) and
@@ -50,7 +50,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from facilitator.bench.powercut import PowerCutMount, Undone, unavailable
+from bench.powercut import PowerCutMount, Undone, unavailable
 from facilitator.store.files import StoreError, stale_temp_files
 from facilitator.store.journal import load_session
 from facilitator.store.library import Library, Templates
@@ -64,7 +64,8 @@ PHONES = 24
 SENDS_PER_DEVICE = 8
 """Under the per-device limit of 10 contributions a minute; then a new device takes over."""
 RUN_S = (0.2, 1.0)
-"""How long the server runs before each kill, drawn at random."""
+"""How long the server runs before each kill, drawn at random, from the first answer that
+told a phone "stored" (a loaded machine, or Windows under Wine, may take seconds to give it)."""
 THINK_S = (0.01, 0.15)
 """A phone's pause between two requests, drawn at random (a busy room, but one whose session
 does not grow past what a long day gives over hundreds of cycles)."""
@@ -187,6 +188,14 @@ async def _ready(process: asyncio.subprocess.Process, log: Path) -> str:
         problem = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise RuntimeError(f"facilitator serve did not start: {line!r}\n{problem}")
     return line.decode().strip()
+
+
+async def _first_answer(acked: list[int], within_s: float) -> None:
+    """Until a phone has been told "stored" (at most ``within_s``): the kill comes while the
+    phones are answered, however long a slow machine takes to answer the first."""
+    deadline = time.monotonic() + within_s
+    while not acked and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
@@ -328,6 +337,7 @@ async def _soak(cycles: int, *, sessions: Path, log: Path, layer: PowerCutMount 
             tasks = [asyncio.create_task(_phone(url, f"c{cycle}p{p}", result, acked,
                                                 random.Random(rng.random()), stop))
                      for p in range(phones)]
+            await _first_answer(acked, STARTUP_TIMEOUT_S)
             await asyncio.sleep(rng.uniform(*RUN_S))
         if layer is not None:
             result.cuts_in_compaction += bool(stale_temp_files(path))

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench tui``: how fast the facilitator's screen follows the room.
+"""``python -m bench tui``: how fast the facilitator's screen follows the room.
 
 Two figures, each p50/p99, in a round with 5,000 contributions, driven headless via Pilot:
 
@@ -13,7 +13,7 @@ phones and the participant server keep being served).
 
 The baseline is the same measurement in the same run on a round with 10 contributions.
 "Render" is a frame written to the terminal: the app runs with the room benchmark's driver
-(:class:`facilitator.bench.laptop.FrameClock`, Textual's public Driver API), which renders
+(:class:`bench.laptop.FrameClock`, Textual's public Driver API), which renders
 every frame to terminal codes as for a real terminal and hands it over where we look.
 """
 
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from facilitator.bench.common import percentile
+from bench.common import percentile
 from facilitator.core.model import Change, Source
 from facilitator.store.library import Library, Templates
 from facilitator.store.store import SessionStore
@@ -51,7 +51,7 @@ async def _fill(store: SessionStore, count: int) -> None:
 
 async def _measure(store: SessionStore, *, arrivals: int, keys: int,
                    report: dict[str, float] | None = None) -> tuple[list[float], list[float]]:
-    from facilitator.bench.laptop import FrameClock
+    from bench.laptop import FrameClock
     from facilitator.tui.app import FacilitatorApp
     from facilitator.tui.widgets.feed import FeedTable
 

@@ -1,4 +1,4 @@
-"""``python -m facilitator.bench event``: how many rooms one organiser laptop can watch.
+"""``python -m bench event``: how many rooms one organiser laptop can watch.
 
 N simulated rooms run in a second process: each a real session (300 contributions, 40
 participants) with its real participant server on 127.0.0.1 and its organiser link on. Every
@@ -8,7 +8,7 @@ so every change is seen by a pull of its own and its delay is measured. This pro
 ``EventWatch`` (every room pulled every 2 s, as ``facilitator event watch`` does) and renders
 the event wall's overview once a second.
 
-The watch reaches each room through the unkind network (facilitator.bench.netproxy, in the
+The watch reaches each room through the unkind network (bench.netproxy, in the
 rooms' process): a summary arrives in TCP segments of 1,448 bytes, one every millisecond (about
 11 Mbit/s, a busy venue Wi-Fi), as it would over the venue's network, not in the one piece
 loopback hands over. ``--network loopback`` pulls straight from the rooms instead.
@@ -48,7 +48,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from facilitator.bench.common import StallProbe, make_session_file, percentile
+from bench.common import StallProbe, make_session_file, percentile
 
 INTERVAL_S = 2.0
 NETWORKS = ("wifi", "loopback")
@@ -69,7 +69,7 @@ def _rooms_process(count: int, folder: str, network: str,
 
 async def _rooms(count: int, folder: Path, network: str,
                  conn: multiprocessing.connection.Connection) -> None:
-    from facilitator.bench.netproxy import UnkindNetwork
+    from bench.netproxy import UnkindNetwork
     from facilitator.store.store import SessionStore
     from facilitator.web.server import ParticipantServer
 
@@ -232,8 +232,8 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
     room): median seconds per build and bytes, in a session of ``contributions``."""
     import orjson
 
-    from facilitator.event.summary import build_summary
     from facilitator.store.store import SessionStore
+    from facilitator.store.summary import build_summary
 
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
         path = Path(folder) / "room.json"
@@ -251,10 +251,10 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
 def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
     """The watch TUI's redraw (once a second, and after every change) with ``rooms`` rooms
     online, headless: median and longest, in seconds."""
-    from facilitator.event.summary import build_summary
     from facilitator.event.watch import EventWatch, RoomState
     from facilitator.store.store import SessionStore
-    from facilitator.tui.event import EventWatchApp
+    from facilitator.store.summary import build_summary
+    from facilitator.tui.event_watch import EventWatchApp
     from facilitator.tui.i18n import set_language
 
     with tempfile.TemporaryDirectory(prefix="bench-redraw-") as folder:
