@@ -7,12 +7,15 @@ clock and the join token fixed, so the pictures are stable. Update with
 from __future__ import annotations
 
 import asyncio
+import time
 import tomllib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from machine import UNDER_WINE
+from machine import UNDER_WINE, within
+from rich.text import Text
 from tui_helpers import FROZEN_NOW, in_process_host, started_when_run
 
 from facilitator.core.model import Source
@@ -75,6 +78,41 @@ async def _settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _until(pilot: Any, done: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``done()``: the host's commit has reached the screen."""
+    deadline = time.monotonic() + within(30)
+    while not done():
+        assert time.monotonic() < deadline, f"the screen never showed {what}"
+        await pilot.pause(0.02)
+    await _settle(pilot)
+
+
+def _feed_shows(table: FeedTable, ids: Iterable[int]) -> bool:
+    """Whether the feed's rows of ``ids`` show the session as the screen's copy holds it."""
+    for cid in ids:
+        fresh = table.source.cells(cid)
+        for column in ("text", "who", "theme", "votes", "status"):
+            cell = table.get_cell(cid, column)
+            if cell is None or cell.plain != fresh.get(column, Text("")).plain:
+                return False
+    return True
+
+
+def _merged(store: SessionStore, ids: Iterable[int], into: int) -> bool:
+    return all((item := store.contribution(cid)) is not None and item.merged_into == into
+               for cid in ids)
+
+
+def _hidden(store: SessionStore, cid: int) -> bool:
+    item = store.contribution(cid)
+    return item is not None and item.hidden
+
+
+def _detail_of(app: FacilitatorApp, cid: int) -> bool:
+    detail = getattr(app.screen, "detail", None)
+    return detail is not None and detail.id == cid
+
+
 def test_session_screen_dutch(snap_compare: Any, library: Library, templates: Templates) -> None:
     app = session_app(library, templates, demo_session(library, templates), "nl")
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
@@ -118,21 +156,29 @@ def test_feed_after_add_merge_vote_and_hide(snap_compare: Any, library: Library,
         await _settle(pilot)
         store = app.store
         assert store is not None
+        table = app.screen.query_one(FeedTable)
         await store.update_round("knelpunten", submissions_open=True, voting_open=True)
         card = await store.add_contribution("knelpunten", "Paper card: the forms are only in "
                                             "Dutch", source=Source.TUI)
-        await _settle(pilot)
+        # Each key acts on what the feed shows: wait for the screen to show each change (with
+        # the host it comes a frame or more after the store has it), not for a fixed time.
+        await _until(pilot, lambda: table.current_id == card.id, "the card under the cursor")
         await pilot.press("up", "space", "up", "space")
-        table = app.screen.query_one(FeedTable)
+        marked = set(table.marked)
+        assert len(marked) == 2, marked
         table.select_id(card.id)
         await pilot.press("m")
-        await _settle(pilot)
+        await _until(pilot, lambda: _merged(store, marked, card.id)
+                     and _feed_shows(table, [*marked, card.id]), "the merge in the feed")
         shown = await store.ballot_items("snapshot-voter", "knelpunten")  # its own sample
         await store.cast_ballot("snapshot-voter", "knelpunten", {shown[0].id: 2})
-        await _settle(pilot)  # the vote on the screen before the keys move through the rows
-        await pilot.press("up", "up", "up", "h")
-        await _settle(pilot)
-        await pilot.pause(0.3)
+        await _until(pilot, lambda: _feed_shows(table, [shown[0].id]), "the vote in the feed")
+        await pilot.press("up", "up", "up")
+        under = table.current_id
+        assert under is not None
+        await pilot.press("h")
+        await _until(pilot, lambda: _hidden(store, under) and _feed_shows(table, [under])
+                     and _detail_of(app, under), "the hidden card in the feed and its detail")
         app.clear_notifications()  # the feed is the picture, not how long a toast stays up
         await _settle(pilot)
 
