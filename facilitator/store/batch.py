@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 Key = tuple[str, int]
 """A record's table and id."""
-Written = tuple[str, int, "bytes | None"]
+Written = tuple[str, int, bytes | None]
 """One record a commit wrote: its table, its id, its document as JSON (None: it is gone)."""
 
 
