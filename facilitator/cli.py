@@ -784,7 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         _fail(EXIT_USAGE if args.command == "import" else EXIT_FAILURE, str(exc))
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY | getattr(os, "O_BINARY", 0)), sys.stdout.fileno())
         return EXIT_FAILURE
 
 

@@ -401,7 +401,7 @@ def fsync_directory(folder: Path) -> None:
     metadata log (any file's fsync, such as the next commit's)."""
     if sys.platform == "win32":
         return
-    dir_fd = os.open(folder, os.O_RDONLY)
+    dir_fd = os.open(folder, os.O_RDONLY | O_BINARY)  # one rule for every open, though POSIX-only
     try:
         os.fsync(dir_fd)
     finally:

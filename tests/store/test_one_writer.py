@@ -138,7 +138,8 @@ async def test_serve_through_an_alias_of_an_open_session_exits_with_a_message(
     hard = elsewhere / "hard.json"
     os.link(store.path, hard)
     before = store.path.read_bytes()
-    env = {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "other-data")}
+    # the command line in English here, whatever this machine's language (Dutch without one)
+    env = {**os.environ, "FACILITATOR_DATA_DIR": str(tmp_path / "other-data"), "LANGUAGE": "en"}
     for alias, code, words in ((soft, 1, "another facilitator process"),
                                (hard, 2, "hard links")):
         result = await asyncio.to_thread(

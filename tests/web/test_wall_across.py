@@ -136,4 +136,12 @@ async def test_right_to_left_walls_keep_each_name_and_item_in_its_direction(
         assert names and all(direction == "rtl" for item in items
                              for _name, direction in item["names"])
         assert "Municipality" not in names  # the groups in the wall's language
+        # a live reload (the facilitator switches the ranking) keeps the wall's language
+        await store.update_round("knelpunten", ranking="carried")
+        await page.wait_for_selector(".across[data-ranking=carried]", timeout=10_000)
+        names = await page.eval_on_selector_all(
+            ".across .support bdi:not([dir])", "bs => bs.map(b => b.textContent)")
+        assert names and "Gemeente" not in names and "Municipality" not in names, names
+        await store.update_round("knelpunten", ranking="differ")
+        await page.wait_for_selector(".across[data-ranking=differ]", timeout=10_000)
         await page.close()

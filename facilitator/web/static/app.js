@@ -228,10 +228,17 @@
     return new Promise(function (done) { setTimeout(done, seconds * 1000 * (1 + Math.random())); });
   }
 
+  // This page's address for loading it again: the language it was opened in (the wall's
+  // ?lang=ar) is kept, a one-time notice (?ok=sent) is not.
+  function here() {
+    var lang = new URLSearchParams(location.search).get("lang");
+    return location.pathname + (lang ? "?lang=" + encodeURIComponent(lang) : "");
+  }
+
   // Load this page again; a busy server (503, 429) is asked again after its Retry-After.
   function refresh(tries, rebased) {
     tries = tries || 0;
-    return fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+    return fetch(here(), { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (res) {
         if ((res.status === 503 || res.status === 429) && tries < RETRIES) {
           return later(parseInt(res.headers.get("Retry-After") || "2", 10) || 2)
