@@ -21,8 +21,8 @@ from facilitator.core.model import (
     Source,
 )
 from facilitator.core.templates import Template
-from facilitator.store.files import write_atomic
-from facilitator.store.library import Templates, new_join_token
+from facilitator.session.files import write_atomic
+from facilitator.session.library import Templates, new_join_token
 
 
 def make_session_file(

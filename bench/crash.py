@@ -51,10 +51,10 @@ import aiohttp
 import orjson
 
 from bench.powercut import PowerCutMount, Undone, unavailable
-from facilitator.store.files import StoreError, stale_temp_files
-from facilitator.store.journal import load_session
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError, stale_temp_files
+from facilitator.session.journal import load_session
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.web.guard import device_id
 
 ROUND = "knelpunten"
@@ -90,7 +90,7 @@ written some of the page cache back; the others keep none of it."""
 OPENING_S = (0.2, 1.2)
 """When those cuts come, after the server was started."""
 SERVE_COMPACTING_AT = (
-    "import sys; import facilitator.store.journal as journal; "
+    "import sys; import facilitator.session.journal as journal; "
     "journal.COMPACT_BYTES = int(sys.argv[1]); from facilitator.cli import main; "
     "sys.exit(main(sys.argv[2:]))")
 """``facilitator serve`` with another compaction threshold (the argument before its own)."""

@@ -70,7 +70,7 @@ def _rooms_process(count: int, folder: str, network: str,
 async def _rooms(count: int, folder: Path, network: str,
                  conn: multiprocessing.connection.Connection) -> None:
     from bench.netproxy import UnkindNetwork
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
     from facilitator.web.server import ParticipantServer
 
     stores: list[SessionStore] = []
@@ -232,8 +232,8 @@ def summary_cost(contributions: int, builds: int = 50) -> tuple[float, int]:
     room): median seconds per build and bytes, in a session of ``contributions``."""
     import orjson
 
-    from facilitator.store.store import SessionStore
-    from facilitator.store.summary import build_summary
+    from facilitator.session.store import SessionStore
+    from facilitator.session.summary import build_summary
 
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
         path = Path(folder) / "room.json"
@@ -252,8 +252,8 @@ def redraw_cost(rooms: int, redraws: int = 20) -> tuple[float, float]:
     """The watch TUI's redraw (once a second, and after every change) with ``rooms`` rooms
     online, headless: median and longest, in seconds."""
     from facilitator.event.watch import EventWatch, RoomState
-    from facilitator.store.store import SessionStore
-    from facilitator.store.summary import build_summary
+    from facilitator.session.store import SessionStore
+    from facilitator.session.summary import build_summary
     from facilitator.tui.event_watch import EventWatchApp
     from facilitator.tui.i18n import set_language
 

@@ -23,9 +23,9 @@ import orjson
 
 from facilitator.core.model import TABLES, Record
 from facilitator.host.frames import Changed, decode, encode
-from facilitator.store.batch import Written
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.batch import Written
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 
 def resent(store: SessionStore, written: list[Written]) -> bytes:

@@ -1,6 +1,6 @@
 """``python -m bench import``: ``facilitator import`` of a 100,000-document export.
 
-The import checks every document (``store/documents.py``) before it writes the session. Two
+The import checks every document (``session/documents.py``) before it writes the session. Two
 baselines from the same run: a plain ``orjson`` load of the same file (the floor: what reading it
 costs with no checks at all), and the check the import made before, one pydantic ``TypeAdapter``
 built per document, timed on a smaller file and scaled up per document (on the full file it takes
@@ -20,8 +20,8 @@ from pydantic import TypeAdapter
 
 from bench.common import make_session_file, verdict
 from facilitator.core.model import TABLES
-from facilitator.store.library import EXPORT_FORMAT, EXPORT_VERSION, Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import EXPORT_FORMAT, EXPORT_VERSION, Library, Templates
+from facilitator.session.store import SessionStore
 
 DOCUMENTS = 100_000
 QUICK_DOCUMENTS = 20_000

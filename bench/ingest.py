@@ -47,10 +47,10 @@ from tinydb.table import Document
 from bench.common import percentile, raise_open_files
 from facilitator.collector import freeze_long_lived
 from facilitator.core.model import Source
-from facilitator.store.journal import SessionFile
-from facilitator.store.library import Library, Templates
-from facilitator.store.opening import prepare
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import SessionFile
+from facilitator.session.library import Library, Templates
+from facilitator.session.opening import prepare
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 PHONES = 300

@@ -31,8 +31,8 @@ from textual.drivers.headless_driver import HeadlessDriver
 
 from facilitator.core.model import Change
 from facilitator.host.copy import SessionCopy
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 SCREEN = (160, 45)
 """The facilitator's terminal on the projector."""

@@ -32,8 +32,8 @@ from facilitator.core.model import (
     Vote,
 )
 from facilitator.core.templates import RoundKind
-from facilitator.store.library import Templates, new_join_token
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Templates, new_join_token
+from facilitator.session.store import SessionStore
 
 T = TypeVar("T")
 

@@ -80,8 +80,8 @@ from bench.common import (
 )
 from bench.phones import main as phones_main
 from facilitator.core.text import clean_text
-from facilitator.store.library import Library
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library
+from facilitator.session.store import SessionStore
 
 ROUND = "knelpunten"
 """Where the room collects and votes (make_session_file fills and opens it)."""

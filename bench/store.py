@@ -20,7 +20,7 @@ from tinydb.storages import JSONStorage
 
 from bench.common import StallProbe, make_session_file, percentile, verdict
 from facilitator.core.model import Contribution, Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 WRITERS = 200
 TEXT = "Nieuwe kaart: wie zit er niet aan tafel, en hoe bereiken we die groep wel?"

@@ -27,8 +27,8 @@ from typing import Any
 
 from bench.common import percentile
 from facilitator.core.model import Change, Source
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 TARGET_ROW_MS = 100.0
 TARGET_KEY_MS = 50.0

@@ -20,7 +20,7 @@ from facilitator.cli_i18n import _, language_asked, ngettext, use_language
 if TYPE_CHECKING:
     from facilitator.core.templates import Template
     from facilitator.event.file import EventFile
-    from facilitator.store.library import Library, NotFound, Templates
+    from facilitator.session.library import Library, NotFound, Templates
     from facilitator.web.capacity import RoomCapacity
     from facilitator.web.server import ParticipantServer
 
@@ -99,7 +99,7 @@ def _tables(value: str) -> tuple[str, ...]:
 
 def _invited(value: str) -> dict[str, int]:
     """``group=N,group=N``: how many of each stakeholder group were invited."""
-    from facilitator.store.documents import MAX_ROOM_SIZE
+    from facilitator.session.documents import MAX_ROOM_SIZE
 
     invited: dict[str, int] = {}
     for part in (p.strip() for p in value.split(",")):
@@ -437,7 +437,7 @@ def cmd_export(args: argparse.Namespace, library: Library, templates: Templates)
 def _open_data(args: argparse.Namespace, library: Library) -> int:
     """``export --open-data DIR``: the session as an open data package."""
     from facilitator.report.opendata import write_session_package
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
 
     store = SessionStore.open(library.resolve(args.session), read_only=True)
     try:
@@ -459,7 +459,7 @@ def cmd_import(args: argparse.Namespace, library: Library, templates: Templates)
 
 
 def cmd_serve(args: argparse.Namespace, library: Library, templates: Templates) -> int:
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
     from facilitator.web.capacity import raise_open_files
     from facilitator.web.server import serve_forever
 
@@ -755,14 +755,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facilitator.event.file import EventFileError
     from facilitator.event.rooms import RoomError
     from facilitator.paths import data_dir
-    from facilitator.store.files import (
+    from facilitator.session.files import (
         FolderNotWritable,
         SessionCorrupt,
         SessionLinked,
         SessionLocked,
         StoreError,
     )
-    from facilitator.store.library import Library, NotFound, Templates
+    from facilitator.session.library import Library, NotFound, Templates
 
     library = Library(data_dir(args.data_dir))
     templates = Templates(args.templates)

@@ -1,6 +1,6 @@
 """What differs between Windows, macOS and Linux outside the store, in one place: the encoding
 of standard output, and the signals that ask a process to stop. (The session file's lock and
-flags are the store's: :mod:`facilitator.store.files`.)"""
+flags are the store's: :mod:`facilitator.session.files`.)"""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from machine import UNDER_WINE, WINE_SLOWER, user_folders
 
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 # The benchmarks (``bench/``, beside the package and not in its wheel) hold helpers the tests
 # use too (the unkind network, sessions of a given size). Appended, not prepended: a facilitator

@@ -17,8 +17,8 @@ import pytest
 from machine import UNDER_WINE, user_folders
 
 from facilitator.cli import main
-from facilitator.store.journal import load_session
-from facilitator.store.library import MAX_EXPORT_BYTES, ROOM_KEYS
+from facilitator.session.journal import load_session
+from facilitator.session.library import MAX_EXPORT_BYTES, ROOM_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"aannames", "bewonersinitiatieven", "cocreatie", "kennisatelier", "team-retro"}

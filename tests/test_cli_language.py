@@ -147,7 +147,7 @@ def test_every_command_says_what_it_takes_in_dutch(tmp_path: Path) -> None:
 def test_a_name_that_is_nothing_and_a_session_in_use_are_said_in_dutch(tmp_path: Path) -> None:
     import asyncio
 
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
 
     missing = run(tmp_path, "report", "nergens", LANG="nl_NL.UTF-8")
     assert missing.returncode == 2 and "geen sessie 'nergens' in " in missing.stderr, \

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.core.model import Flag, Source
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 SAMPLE = Path(__file__).with_name("sample.toml")
 DEMO_TEMPLATE = "kennisatelier"

@@ -4,7 +4,7 @@
   their organiser links, themes mapped onto each other), which never changes a room's file.
 - :mod:`facilitator.event.rooms`: the rooms' session files (or exports) opened read-only for
   ``facilitator event report``.
-- a room's read-only summary for the organiser is :mod:`facilitator.store.summary`: the room's
+- a room's read-only summary for the organiser is :mod:`facilitator.session.summary`: the room's
   server (facilitator.web) answers it on its organiser link and the watch reads it back, so
   neither of the two imports the other.
 - :mod:`facilitator.event.watch`: the organiser's laptop pulling every room's summary, and the

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.core.text import MAX_NAME_CHARS, TextProblem, check_text, clean_text
-from facilitator.store.files import write_atomic
+from facilitator.session.files import write_atomic
 
 DEFAULT_NAME = "event.toml"
 MAX_TITLE_CHARS = 120

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from facilitator.store.files import SessionCorrupt, StoreError
-from facilitator.store.library import Library, is_export, open_export
-from facilitator.store.store import SessionStore
+from facilitator.session.files import SessionCorrupt, StoreError
+from facilitator.session.library import Library, is_export, open_export
+from facilitator.session.store import SessionStore
 
 
 class RoomError(ValueError):

@@ -28,7 +28,7 @@ from facilitator.event.watch import EventOverview, EventWatch, RoomState, RoomWa
 from facilitator.i18n import FACILITATOR_LANGUAGES, template_environment, translations
 from facilitator.net import base_url
 from facilitator.serving import SECURITY_HEADERS, listen
-from facilitator.store.summary import (
+from facilitator.session.summary import (
     RoomSummary,
     SummaryAcross,
     SummaryAcrossItem,

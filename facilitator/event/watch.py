@@ -7,7 +7,7 @@ less often the longer it stays away (at most every :data:`MAX_BACKOFF_S`), and p
 as soon as it answers. A room refusing the link (wrong, renewed or switched off by its
 facilitator) is shown as refused. A room is a stranger on the network to this laptop: what it
 answers is read to its end up to :data:`MAX_SUMMARY_BYTES`, every string cleaned and every
-number checked (facilitator.store.summary, :func:`room_clock`), and a room that answers with
+number checked (facilitator.session.summary, :func:`room_clock`), and a room that answers with
 anything else is shown as broken, with a short reason, while the others go on. The rooms never
 depend on this laptop: it only asks.
 
@@ -36,7 +36,7 @@ from facilitator.core.results import AuditFlag
 from facilitator.core.templates import RoundKind
 from facilitator.core.text import clean_text
 from facilitator.serving import ROOM_CLOCK
-from facilitator.store.summary import (
+from facilitator.session.summary import (
     NotASummary,
     RoomSummary,
     SummaryGroup,

@@ -1,7 +1,7 @@
 """The facilitator's copy of a session its host writes: what the screen reads, and the door
 through which its changes go to the host.
 
-:class:`SessionCopy` holds a :class:`~facilitator.store.store.SessionStore` opened read-only
+:class:`SessionCopy` holds a :class:`~facilitator.session.store.SessionStore` opened read-only
 (the same records, indexes and live read model as the host's) and keeps it in line with each
 commit the host sends (:meth:`SessionCopy.apply`). Reads are that store's; every writing method
 (:data:`WRITES`) is the store's own name and signature, sent to the host as a
@@ -37,9 +37,9 @@ from facilitator.core.model import (
     Theme,
 )
 from facilitator.host.frames import Call, Failure, RecordRef, encode, raised
-from facilitator.store.batch import Written
-from facilitator.store.files import StoreError
-from facilitator.store.store import SessionStore
+from facilitator.session.batch import Written
+from facilitator.session.files import StoreError
+from facilitator.session.store import SessionStore
 
 WRITES = (
     "join", "add_contribution", "edit_contribution", "withdraw", "cast_ballot", "ballot_items",

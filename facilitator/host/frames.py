@@ -24,9 +24,9 @@ from typing import Any
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Record
-from facilitator.store.batch import Written
-from facilitator.store.files import StoreError, WriteFailed
-from facilitator.store.store import Busy
+from facilitator.session.batch import Written
+from facilitator.session.files import StoreError, WriteFailed
+from facilitator.session.store import Busy
 
 _LENGTH = struct.Struct(">I")
 

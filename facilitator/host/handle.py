@@ -49,8 +49,8 @@ from facilitator.host.frames import (
     read,
 )
 from facilitator.host.serve import SECRET_BYTES, serve_session
-from facilitator.store.files import StoreError
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError
+from facilitator.session.store import SessionStore
 from facilitator.web.addresses import Addresses
 from facilitator.web.capacity import OpenFiles, RoomCapacity
 

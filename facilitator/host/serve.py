@@ -42,8 +42,8 @@ from facilitator.host.frames import (
     read,
 )
 from facilitator.platforms import on_signals, utf8_stdio
-from facilitator.store.files import StoreError
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError
+from facilitator.session.store import SessionStore
 from facilitator.web.capacity import raise_open_files
 
 log = logging.getLogger(__name__)

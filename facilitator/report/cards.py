@@ -21,9 +21,9 @@ from facilitator.report.html import environment
 from facilitator.report.model import DOMAIN, report_language
 from facilitator.report.pdf import PdfUnavailable, write_pdf
 from facilitator.report.write import ReportError
-from facilitator.store.documents import checked_join_base
-from facilitator.store.files import address_path, read_sidecar
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import checked_join_base
+from facilitator.session.files import address_path, read_sidecar
+from facilitator.session.store import SessionStore
 
 INSTRUCTIONS: dict[str, tuple[str, str]] = {
     "nl": ("Scan de QR-code met de camera van je telefoon.",

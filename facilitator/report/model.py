@@ -40,7 +40,7 @@ from facilitator.core.results import (
 )
 from facilitator.core.templates import RoundKind, RoundSpec, Template, localized
 from facilitator.i18n import FACILITATOR_LANGUAGES, translations
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 DOMAIN = "report"
 TOP_N = 5

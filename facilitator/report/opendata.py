@@ -41,8 +41,8 @@ from facilitator.core.model import Vote
 from facilitator.core.privacy import named_among
 from facilitator.report.csv_out import safe_cell
 from facilitator.report.model import GroupRow, Report
-from facilitator.store.files import write_atomic
-from facilitator.store.store import SessionStore
+from facilitator.session.files import write_atomic
+from facilitator.session.store import SessionStore
 
 if TYPE_CHECKING:
     from facilitator.report.event_report import EventReport

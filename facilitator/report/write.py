@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from facilitator.report.model import Report, build_report
-from facilitator.store.files import StoreError
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError
+from facilitator.session.store import SessionStore
 
 if TYPE_CHECKING:
     from facilitator.event.file import EventFile

@@ -29,9 +29,9 @@ from textual.worker import Worker, WorkerState
 from facilitator.collector import collector_paused
 from facilitator.core.templates import Template
 from facilitator.core.text import clean_text
-from facilitator.store.files import StoreError
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, set_language

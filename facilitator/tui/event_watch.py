@@ -33,7 +33,7 @@ from facilitator.event.watch import (
     RoomState,
     RoomWatch,
 )
-from facilitator.store.summary import RoomSummary, SummaryAcrossItem
+from facilitator.session.summary import RoomSummary, SummaryAcrossItem
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, decimal, language, set_language
 from facilitator.tui.widgets.across import percent, ranking_title, standing_note

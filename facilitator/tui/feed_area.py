@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from facilitator.core.model import Contribution
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.shown import FeedRows
 from facilitator.tui.widgets.feed import FeedTable
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from facilitator.core.errors import Reason, Refused
-from facilitator.store.files import (
+from facilitator.session.files import (
     FolderNotWritable,
     SessionCorrupt,
     SessionLocked,

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from facilitator.store.library import Library
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import _
 
 DEFAULT_PORT = 8080

@@ -13,7 +13,7 @@ from facilitator.core.joining import Burst
 from facilitator.core.model import Contribution, RoundState, Source
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import right_to_left
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.desk import ServerSeen, ServerState
 from facilitator.tui.i18n import _, decimal, due_label, group_name, loc, ngettext
 from facilitator.tui.widgets.across import percent

@@ -2,7 +2,7 @@
 kept between runs so that the session opens again where the facilitator left it.
 
 It lives in a file of the TUI's own beside the session
-(:func:`facilitator.store.files.view_path`), never in the session document: saving it is no
+(:func:`facilitator.session.files.view_path`), never in the session document: saving it is no
 commit, so no phone, wall or organiser's summary hears of a cursor move.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
-from facilitator.store.documents import checked_view_state
-from facilitator.store.files import read_sidecar, view_path, write_sidecar
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import checked_view_state
+from facilitator.session.files import read_sidecar, view_path, write_sidecar
+from facilitator.session.store import SessionStore
 from facilitator.tui.desk import Desk
 
 SAVE_VIEW_AFTER_S = 3.0

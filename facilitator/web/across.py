@@ -18,7 +18,7 @@ from babel.numbers import format_decimal, format_percent
 
 from facilitator.core.groups import POOL, AcrossItem, AcrossRanking, Standing
 from facilitator.core.templates import RoundSpec
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import content
 from facilitator.web.content import Shown
 

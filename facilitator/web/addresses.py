@@ -19,7 +19,7 @@ from facilitator.net import (
     room_link,
     wall_url,
 )
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 

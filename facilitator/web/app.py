@@ -63,8 +63,8 @@ from facilitator.i18n import (
 from facilitator.net import join_url, room_link
 from facilitator.qr import qr_png, qr_svg
 from facilitator.serving import SECURITY_HEADERS, RegisterRoutes
-from facilitator.store.files import WriteFailed
-from facilitator.store.store import MAX_SETS, Busy, SessionStore
+from facilitator.session.files import WriteFailed
+from facilitator.session.store import MAX_SETS, Busy, SessionStore
 from facilitator.web import content
 from facilitator.web import sentences as say
 from facilitator.web.across import wall_across, wall_voice

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from facilitator.core.model import Contribution, Note
 from facilitator.core.templates import Localized, localized_in
 from facilitator.i18n import direction, translations
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.sentences import N_
 
 QUESTION_NOTICE = N_("This question is shown in %(language)s: it has not been translated into "

@@ -36,7 +36,7 @@ from aiohttp import web
 
 from facilitator.core.joining import next_change
 from facilitator.core.model import Change
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 KEEPALIVE_S = 15.0
 WAKE_BATCH = 100

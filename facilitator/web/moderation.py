@@ -39,7 +39,7 @@ from facilitator.core.templates import RoundSpec
 from facilitator.core.text import right_to_left, script_language, text_direction
 from facilitator.i18n import PARTICIPANT_LANGUAGES
 from facilitator.net import own_addresses
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import content
 from facilitator.web import sentences as say
 from facilitator.web.app import (

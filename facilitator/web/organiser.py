@@ -1,4 +1,4 @@
-"""The organiser's link: the room's read-only summary (facilitator.store.summary) for
+"""The organiser's link: the room's read-only summary (facilitator.session.summary) for
 ``facilitator event watch`` on the organiser's laptop, behind a secret of its own.
 
 The summary is built after each commit and kept as bytes (:class:`SummaryCache`), so an
@@ -14,7 +14,7 @@ import time
 from aiohttp import web
 
 from facilitator.serving import ROOM_CLOCK
-from facilitator.store.summary import SummaryCache
+from facilitator.session.summary import SummaryCache
 from facilitator.web import sentences as say
 from facilitator.web.app import CONFIG, STORE, Refusal
 from facilitator.web.guard import client_address
@@ -34,7 +34,7 @@ def register_routes(app: web.Application) -> list[web.AbstractRouteDef]:
 
 
 async def organiser_summary(request: web.Request) -> web.StreamResponse:
-    """The room's read-only summary for ``facilitator event watch`` (facilitator.store.summary),
+    """The room's read-only summary for ``facilitator event watch`` (facilitator.session.summary),
     behind the organiser link's own secret: compared in constant time, refused when the
     facilitator switched organiser access off or made a new link. Served from the summary
     built after the last commit; 304 when the organiser's laptop already has it."""

@@ -21,9 +21,9 @@ from aiohttp import web
 from facilitator.collector import collect_young_less_often
 from facilitator.platforms import STOP_SIGNALS, on_signals
 from facilitator.serving import listen
-from facilitator.store.documents import JOIN_BASE_PATTERN
-from facilitator.store.files import address_path, write_sidecar
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import JOIN_BASE_PATTERN
+from facilitator.session.files import address_path, write_sidecar
+from facilitator.session.store import SessionStore
 from facilitator.web.addresses import Addresses
 from facilitator.web.app import CONFIG, HUB, create_app
 from facilitator.web.capacity import RoomCapacity, open_files

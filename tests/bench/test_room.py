@@ -26,7 +26,7 @@ from bench.room import (
     targets,
 )
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 TINY = Plan(phones=12, sizes=(30,), configs=("a", "b"), join_s=1.0, collect_s=2.0,
             collect_rate=6.0, vote_s=2.0, told_s=8.0, grace_s=12.0, settle_s=3.0, blink_s=7.0,

@@ -37,7 +37,7 @@ def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
     ("package", "forbidden"),
     [
         ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "babel", "facilitator.i18n",
-                  "facilitator.store", "facilitator.tui", "facilitator.web", "facilitator.host",
+                  "facilitator.session", "facilitator.tui", "facilitator.web", "facilitator.host",
                   "facilitator.report"}),
         ("store", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
                    "facilitator.host",
@@ -61,10 +61,10 @@ def test_the_import_scanner_sees_nested_imports(tmp_path: Path) -> None:
     (pkg / "m.py").write_text(
         "def f():\n    import textual.app\n    from aiohttp import web\n"
         "if False:\n    import importlib; importlib.import_module('tinydb')\n"
-        "from ..store import store\nfrom . import text\n"
+        "from ..session import store\nfrom . import text\n"
     , encoding="utf-8")
     names = _imports(tmp_path, tmp_path)["facilitator/core/m.py"]
-    assert {"textual.app", "aiohttp", "tinydb", "facilitator.store.store",
+    assert {"textual.app", "aiohttp", "tinydb", "facilitator.session.store",
             "facilitator.core.text"} <= names
 
 

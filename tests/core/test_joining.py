@@ -24,7 +24,7 @@ from facilitator.core.joining import (
 )
 from facilitator.core.model import SessionInfo
 from facilitator.core.templates import Template
-from facilitator.store.library import Templates
+from facilitator.session.library import Templates
 
 START = 1_800_000_000.0
 

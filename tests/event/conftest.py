@@ -22,7 +22,7 @@ def event_written(rooms: dict[str, RoomFixture],
     from facilitator.event.file import add_theme_mapping
     from facilitator.event.rooms import opened_rooms
     from facilitator.report.write import write_event_report
-    from facilitator.store.library import Library
+    from facilitator.session.library import Library
 
     folder = rooms["a"].path.parent
     event = add_theme_mapping(folder / "event.toml", rooms["c"].session_id, "Financiering",

@@ -24,7 +24,7 @@ from typing import Any
 from facilitator.core.model import Source
 from facilitator.core.templates import Template, load_template, parse_template
 from facilitator.paths import builtin_templates_dir
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 CREATED = 1_795_430_000.0
 SCRIPT = "<script>alert('zaal')</script> **vet** | pijp"

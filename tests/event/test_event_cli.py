@@ -13,7 +13,7 @@ import pytest
 from event_sessions import RoomFixture
 from machine import user_folders
 
-from facilitator.store.library import Library
+from facilitator.session.library import Library
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from facilitator.core.results import UNDISCLOSED
 from facilitator.event.file import EventFile, ThemeMapping
 from facilitator.event.rooms import opened_rooms
 from facilitator.report.event_report import WITHHELD, EventReport, build_event_report
-from facilitator.store.library import Library
+from facilitator.session.library import Library
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")

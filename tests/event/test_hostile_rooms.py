@@ -35,7 +35,7 @@ from facilitator.event.watch import (
     room_clock,
 )
 from facilitator.serving import listen
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.event_watch import EventWatchApp, across_view, room_cells
 from facilitator.tui.i18n import set_language
 from facilitator.web.server import ParticipantServer
@@ -371,7 +371,7 @@ async def test_a_room_not_yet_updated_is_read_without_rankings_across_groups(
         real_room: ParticipantServer) -> None:
     """A version 1 summary (a room on the software before issue 22) is still a summary: the
     rankings across groups and whose voice are left empty, and the faces say nothing of them."""
-    from facilitator.store.summary import read_summary
+    from facilitator.session.summary import read_summary
 
     summary, _clock = await _real_summary(real_room)
     assert summary["version"] == 2 and summary["voice"] is not None

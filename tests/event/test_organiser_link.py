@@ -12,9 +12,9 @@ import pytest
 from event_sessions import PEOPLE, REFUGEE_TEXTS, RoomFixture, fill_room, template_of
 from multidict import CIMultiDict
 
-from facilitator.store import summary as summary_module
-from facilitator.store.store import SessionStore
-from facilitator.store.summary import read_summary
+from facilitator.session import summary as summary_module
+from facilitator.session.store import SessionStore
+from facilitator.session.summary import read_summary
 from facilitator.web.server import ParticipantServer
 
 

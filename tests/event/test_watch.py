@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from facilitator.event.wall import EventWall
 from facilitator.event.watch import EventWatch, RoomState, WatchError, parse_link
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.event_watch import EventWatchApp
 from facilitator.tui.i18n import set_language
 from facilitator.web.organiser import SUMMARY

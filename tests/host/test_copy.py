@@ -36,9 +36,9 @@ from facilitator.host.frames import (
     outgoing,
     raised,
 )
-from facilitator.store.files import StoreError, WriteFailed
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import Busy, SessionStore
+from facilitator.session.files import StoreError, WriteFailed
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import Busy, SessionStore
 
 
 def crossed(message: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from facilitator.core.model import Flag, Source
 from facilitator.core.templates import load_template, parse_template
 from facilitator.paths import builtin_templates_dir
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 SESSION_ID = "golden-20261123"
 JOIN_TOKEN = "golden-join-token"

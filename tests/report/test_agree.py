@@ -20,9 +20,9 @@ from facilitator.core.model import Source
 from facilitator.demo import create_demo
 from facilitator.report import build_report, write_report
 from facilitator.report.markdown import render_markdown
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
-from facilitator.store.summary import build_summary
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
+from facilitator.session.summary import build_summary
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")

@@ -21,7 +21,7 @@ from report_session import MUNICIPALITY_TEXTS, REFUGEE_TEXT, WAITING_TEXT, Fixed
 from facilitator.core.privacy import pooled_groups
 from facilitator.core.results import UNDISCLOSED, GroupFigures
 from facilitator.report import build_report
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 GROUP_NAMES = ("Gemeente", "Initiatief van vluchtelingen")
 ITEM_TEXTS = (*MUNICIPALITY_TEXTS, REFUGEE_TEXT)

@@ -20,9 +20,9 @@ from facilitator.core.joining import card_code
 from facilitator.net import join_url
 from facilitator.report import write_cards
 from facilitator.report.cards import cards_base
-from facilitator.store.files import address_path, write_sidecar
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import address_path, write_sidecar
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 PUBLIC = "http://192.0.2.10:8080"
@@ -74,7 +74,7 @@ def test_cards_qr_decodes_to_the_join_url(fixed: Fixed, tmp_path: Path) -> None:
 @needs_pdf
 def test_cards_use_host_and_port_without_public_url(fixed: Fixed, tmp_path: Path) -> None:
     from facilitator.report.cards import render_cards
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
 
     store = SessionStore.open(fixed.path, read_only=True)
     html = render_cards(store, "http://10.0.0.5:9000")

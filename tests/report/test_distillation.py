@@ -15,8 +15,8 @@ from facilitator.core.model import Source
 from facilitator.demo import create_demo
 from facilitator.report import build_report, write_report
 from facilitator.report.model import TIPS_SHOWN
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")

@@ -16,7 +16,7 @@ from report_session import SMALL_ROOM, Fixed
 
 from facilitator.report import build_report, write_report
 from facilitator.report.markdown import render_markdown
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) not installed")
@@ -86,7 +86,7 @@ def test_fixed_session_has_no_near_empty_page(written: dict[str, Path]) -> None:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_demo_session_has_no_near_empty_page(tmp_path: Path, lang: str) -> None:
     from facilitator.demo import create_demo
-    from facilitator.store.library import Library, Templates
+    from facilitator.session.library import Library, Templates
 
     session = create_demo(Library(tmp_path / "data"), Templates())
     [pdf] = write_report(session, formats=["pdf"], out_dir=tmp_path / "out", lang=lang)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from facilitator.demo import create_demo
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 
 def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:

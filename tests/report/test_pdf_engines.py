@@ -20,7 +20,7 @@ from facilitator.core.joining import card_code
 from facilitator.net import join_url
 from facilitator.report import ReportError, write_cards, write_report
 from facilitator.report.pdf import pdf_engine
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 CHROMIUM = "/usr/bin/chromium"
 A4 = (595, 842)  # points, rounded

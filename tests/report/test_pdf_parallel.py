@@ -15,7 +15,7 @@ from report_session import Fixed
 
 from bench.report import make_session
 from facilitator.report import build_report, pdf
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 pytestmark = [needs_weasyprint,
               pytest.mark.skipif(shutil.which("pdftotext") is None,

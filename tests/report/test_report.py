@@ -29,7 +29,7 @@ from report_session import (
 from facilitator.report import ReportError, build_markdown, build_report, write_report
 from facilitator.report.csv_out import safe_cell
 from facilitator.report.markdown import md_cell, md_escape
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 GOLDEN = Path(__file__).with_name("golden") / "fixed-session.nl.md"
 UPDATE = os.environ.get("FACILITATOR_UPDATE_GOLDEN") == "1"
@@ -347,7 +347,7 @@ def test_every_report_string_has_a_dutch_translation() -> None:
 
 def test_demo_session_reports(tmp_path: Path) -> None:
     from facilitator.demo import create_demo
-    from facilitator.store.library import Library, Templates
+    from facilitator.session.library import Library, Templates
 
     path = create_demo(Library(tmp_path / "data"), Templates())
     paths = write_report(path, formats=["md", "html", "csv"], out_dir=tmp_path / "out")

@@ -11,8 +11,8 @@ import pytest
 from tui_helpers import FROZEN_NOW, in_process_host, record_notifications, started_when_run
 
 from facilitator.core.model import Source
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 
 

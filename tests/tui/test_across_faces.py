@@ -24,7 +24,7 @@ from facilitator.event.wall import EventWall
 from facilitator.event.watch import EventWatch, RoomState
 from facilitator.report.markdown import md_escape, render_markdown
 from facilitator.report.model import build_report
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.invited import InvitedDialog
 from facilitator.tui.widgets.round_view import RoundView
 from facilitator.web.server import ParticipantServer

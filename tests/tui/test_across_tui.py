@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.widgets import Static
 from tui_helpers import plain, settle
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import group_name, set_language
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.round_view import RoundView

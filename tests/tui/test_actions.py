@@ -11,10 +11,10 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from tui_helpers import TRICKY, feed, row_texts, settle
 from tui_helpers import plain as _plain
 
-import facilitator.store.files as files
+import facilitator.session.files as files
 from facilitator.core.model import Flag, Source
-from facilitator.store.files import read_sidecar, view_path
-from facilitator.store.store import SessionStore
+from facilitator.session.files import read_sidecar, view_path
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.dialogs import (
     ActionDialog,
     ConfirmDialog,

@@ -10,7 +10,7 @@ from tui_helpers import plain as _plain
 from tui_helpers import settle
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.dialogs import LineDialog
 from facilitator.tui.widgets.round_view import RoundView
 

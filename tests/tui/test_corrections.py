@@ -15,7 +15,7 @@ from tui_helpers import FROZEN_NOW, feed, settle
 from tui_helpers import plain as _plain
 
 from facilitator.core.model import Source, held_on
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.dialogs import (
     ActionDialog,
     DetailsDialog,

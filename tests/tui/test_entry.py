@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList
 from tui_helpers import settle
 
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.app import FacilitatorApp, run_tui
 from facilitator.tui.screens.dialogs import ConfirmDialog, NewSessionDialog

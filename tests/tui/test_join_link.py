@@ -8,8 +8,8 @@ import pytest
 from tui_helpers import FROZEN_NOW, link_lines_shown, settle, started_when_run
 
 from facilitator.host.handle import Host, InProcessHost
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, HostFactory
 from facilitator.tui.widgets.join_panel import JoinPanel
 

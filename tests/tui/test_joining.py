@@ -17,9 +17,9 @@ from textual.widgets import Input, OptionList
 from tui_helpers import in_process_host, plain, settle
 
 from facilitator.core.joining import BURST_DEVICES, card_code
-from facilitator.store.files import address_path, read_sidecar
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import address_path, read_sidecar
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.table_cards import TableCardsDialog

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Button, Static
 from tui_helpers import feed, plain, settle
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.i18n import parse_date, set_language
 from facilitator.tui.screens.dialogs import ConfirmDialog

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tui_helpers import feed, plain, settle
 
 from facilitator.report.model import build_report
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.session import SessionScreen
 from facilitator.tui.widgets.round_view import RoundView
 from facilitator.web.server import ParticipantServer

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Static
 from tui_helpers import plain, settle
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.dialogs import ConfirmDialog
 from facilitator.tui.screens.organiser import OrganiserScreen
 from facilitator.tui.screens.session import SessionScreen

@@ -11,8 +11,8 @@ from tui_helpers import in_process_host, plain, settle
 
 from facilitator import preflight
 from facilitator.preflight import Checked, Firewall, Network, Reach, Rule, Target
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens import preflight as screen_module
 from facilitator.tui.screens.preflight import PreflightScreen

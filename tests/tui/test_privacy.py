@@ -9,7 +9,7 @@ from rich.console import Console
 from tui_helpers import feed, settle
 
 from facilitator.report import build_report
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.session import SessionScreen
 from facilitator.tui.widgets.round_view import audit_view
 

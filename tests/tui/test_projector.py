@@ -13,7 +13,7 @@ from textual.widgets import Input, MarkdownViewer, Static
 from tui_helpers import feed, in_process_host, plain, settle
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.i18n import loc
 from facilitator.tui.screens.dialogs import ConfirmDialog

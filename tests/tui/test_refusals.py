@@ -12,8 +12,8 @@ from textual.widgets import Input, Label
 from tui_helpers import settle
 
 from facilitator.core.errors import Reason
-from facilitator.store import files
-from facilitator.store.store import SessionStore
+from facilitator.session import files
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import _, set_language
 from facilitator.tui.refusals import REFUSALS
 from facilitator.tui.screens.session import SessionScreen

@@ -13,8 +13,8 @@ from textual.widgets import Input, MarkdownViewer, OptionList, Static
 from tui_helpers import feed, plain, row_texts, settle
 
 from facilitator.core.model import Source
-from facilitator.store.files import SessionCorrupt, StoreError
-from facilitator.store.store import SessionStore
+from facilitator.session.files import SessionCorrupt, StoreError
+from facilitator.session.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.i18n import decimal, group_name, set_language
 from facilitator.tui.screens.dialogs import TextDialog, ThemePicker

@@ -13,8 +13,8 @@ import pytest
 from camera import chromium, codes_in, svg_pixels
 from tui_helpers import in_process_host, link_lines_shown, plain, settle
 
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.join_code import JoinCodeScreen
 from facilitator.tui.widgets.join_panel import JoinPanel

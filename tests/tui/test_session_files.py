@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 from tui_helpers import plain, settle
 
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.screens.home import HomeScreen
 
 OSC = "\x1b]2;PWNED\x1b\\"

@@ -20,8 +20,8 @@ from tui_helpers import FROZEN_NOW, in_process_host, started_when_run
 
 from facilitator.core.model import Source
 from facilitator.demo import SAMPLE, fill_demo
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.feed import FeedTable
 from facilitator.web import addresses, server

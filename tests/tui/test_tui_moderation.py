@@ -14,8 +14,8 @@ import pytest
 from textual.widgets import Static
 from tui_helpers import feed, in_process_host, plain, settle
 
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui import app as app_module
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.comoderator import ComoderatorScreen

@@ -12,9 +12,9 @@ import aiohttp
 import psutil
 from tui_helpers import feed, in_process_host, plain, record_notifications, row_texts, settle
 
-from facilitator.store.files import read_sidecar, view_path
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import read_sidecar, view_path
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.join_panel import JoinPanel
 

@@ -16,8 +16,8 @@ from tui_helpers import feed, settle
 
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Change
-from facilitator.store.files import read_sidecar, view_path
-from facilitator.store.store import SessionStore
+from facilitator.session.files import read_sidecar, view_path
+from facilitator.session.store import SessionStore
 from facilitator.tui import view_saver
 from facilitator.tui.screens.session import VIEW_ROUND, SessionScreen
 from facilitator.tui.view_saver import save_view

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from facilitator.host.handle import Host, InProcessHost
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp, HostFactory
 from facilitator.tui.widgets.feed import FeedTable
 

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from browser_helpers import CHROMIUM
 
 from facilitator.core.joining import room_code
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 

@@ -15,7 +15,7 @@ from yarl import URL
 
 from facilitator.core.joining import room_code
 from facilitator.i18n import translations
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import sentences as say
 from facilitator.web.guard import DEVICE_COOKIE, device_id
 

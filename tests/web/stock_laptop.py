@@ -29,7 +29,7 @@ import aiohttp
 import pytest
 
 from facilitator.core.joining import JoinCode, room_code
-from facilitator.store.library import Library, Templates
+from facilitator.session.library import Library, Templates
 from facilitator.web.guard import device_id
 
 resource = pytest.importorskip("resource", reason="open-files limits are POSIX's")

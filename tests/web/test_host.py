@@ -25,10 +25,10 @@ from facilitator.core.model import Change, Flag
 from facilitator.host import handle as host_module
 from facilitator.host.copy import SessionCopy
 from facilitator.host.handle import ChildHost, HostLost
-from facilitator.store.files import SessionLocked, StoreError
-from facilitator.store.journal import journal_path, load_session
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import SessionLocked, StoreError
+from facilitator.session.journal import journal_path, load_session
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.web.capacity import RAISE_TO, OpenFiles, RoomCapacity
 
 
@@ -200,7 +200,7 @@ async def test_killing_the_host_under_load_loses_nothing_acknowledged(tmp_path: 
 TUI_THAT_DIES = textwrap.dedent("""
     import asyncio, sys
     from pathlib import Path
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
     from facilitator.host.handle import ChildHost
 
     async def main():

@@ -25,7 +25,7 @@ from test_host import hosted, new_session
 from facilitator.core.errors import Reason
 from facilitator.core.joining import GRACE_S, ROTATE_S
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import sentences as say
 from facilitator.web.app import CONFIG
 from facilitator.web.server import ParticipantServer

@@ -24,7 +24,7 @@ from phones_helpers import SENT, english, held
 from facilitator.core.errors import Reason
 from facilitator.core.joining import GRACE_S, ROTATE_S, room_code
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import sentences as say
 from facilitator.web.app import CONFIG
 from facilitator.web.guard import DEVICE_COOKIE, device_id

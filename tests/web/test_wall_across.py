@@ -16,7 +16,7 @@ from camera import local_only
 
 from facilitator.core.errors import Refused
 from facilitator.core.joining import wall_token
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 GROUPS = ["municipality"] * 3 + ["refugee_led"] * 3

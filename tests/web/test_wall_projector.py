@@ -14,7 +14,7 @@ import pytest
 from browser_helpers import free_port, needs_chromium
 from camera import codes_in, local_only, page_pixels
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 pytestmark = needs_chromium

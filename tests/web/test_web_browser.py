@@ -8,7 +8,7 @@ from typing import Any
 from browser_helpers import free_port, needs_chromium
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 pytestmark = needs_chromium

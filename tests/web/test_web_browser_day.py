@@ -19,8 +19,8 @@ from facilitator.core.model import Source
 from facilitator.core.templates import parse_template
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS
 from facilitator.i18n import translations
-from facilitator.store.library import Library
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 pytestmark = needs_chromium

@@ -13,7 +13,7 @@ from conftest import Phone, scanned
 
 from facilitator.core.joining import wall_token
 from facilitator.i18n import PARTICIPANT_LANGUAGES, translations
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 HIDDEN = "Hidden by the facilitator: the room does not see it."
 

@@ -19,8 +19,8 @@ import orjson
 import pytest
 from machine import within
 
-from facilitator.store.journal import load_session
-from facilitator.store.library import Library, Templates
+from facilitator.session.journal import load_session
+from facilitator.session.library import Library, Templates
 
 CYCLES = 20
 PHONES = 24

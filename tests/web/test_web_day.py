@@ -16,8 +16,8 @@ from facilitator.core.joining import wall_token
 from facilitator.core.model import Contribution, Source
 from facilitator.core.templates import parse_template
 from facilitator.i18n import translations
-from facilitator.store.library import Library
-from facilitator.store.store import SessionStore
+from facilitator.session.library import Library
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 from facilitator.web.live import round_key

@@ -19,8 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
-from facilitator.store.journal import journal_path
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import journal_path
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits, Rate, RateLimiter, client_address, device_id
 from facilitator.web.server import ParticipantServer

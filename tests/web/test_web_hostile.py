@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.app import CONFIG
 from facilitator.web.capacity import OpenFiles, RoomCapacity
 from facilitator.web.connections import HEAD_S

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from facilitator.core.joining import GRACE_S, ROTATE_S, card_code, room_code, wall_token
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.app import CONFIG, create_app
 from facilitator.web.guard import Limits, RateLimiter
 

@@ -17,7 +17,7 @@ from browser_helpers import free_port, needs_chromium
 from facilitator.core.joining import moderation_token
 from facilitator.core.model import Contribution, Source
 from facilitator.i18n import translations
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web import moderation
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
@@ -275,7 +275,7 @@ def test_the_links_in_the_session_file(tmp_path: Path) -> None:
     """A new session has a co-moderator's secret of its own; the facilitator's page's token
     is derived from the session's secret, and is neither the wall's nor the join link's."""
     from facilitator.core.joining import wall_token
-    from facilitator.store.library import Library, Templates
+    from facilitator.session.library import Library, Templates
 
     session = Library(tmp_path).create(Templates().load("kennisatelier"))
     info = session.info

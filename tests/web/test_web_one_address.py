@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import ROOM_BEHIND_ONE_ADDRESS, Limits, Rate
 from tests.web.conftest import csrf_of, scanned

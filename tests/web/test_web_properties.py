@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator.core.model import Source
-from facilitator.store.library import Library, Templates
+from facilitator.session.library import Library, Templates
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 from tests.web.conftest import scanned

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from facilitator.core.joining import wall_token
 from facilitator.qr import TerminalQR, qr_png
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from tests.web.conftest import scanned
 
 

@@ -10,7 +10,7 @@ import secrets
 from collections import Counter
 from pathlib import Path
 
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.capacity import OpenFiles, RoomCapacity
 from tests.web.stock_laptop import Crowd, RealPhone, stock_server
 

@@ -14,7 +14,7 @@ from browser_helpers import needs_chromium
 from netproxy import UnkindNetwork
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.app import CONFIG
 from facilitator.web.server import ParticipantServer
 

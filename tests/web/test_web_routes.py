@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
 from facilitator.serving import CSP
-from facilitator.store.files import WriteFailed
-from facilitator.store.journal import SessionFile
-from facilitator.store.store import SessionStore
+from facilitator.session.files import WriteFailed
+from facilitator.session.journal import SessionFile
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 from tests.web.conftest import scanned
@@ -478,7 +478,7 @@ async def test_unknown_token_speaks_the_remembered_language(phone: Phone) -> Non
 
 
 async def test_waiting_page_before_the_session_starts(tmp_path: Any, new_phone: Any) -> None:
-    from facilitator.store.library import Library, Templates
+    from facilitator.session.library import Library, Templates
 
     fresh = Library(tmp_path / "other").create(Templates().load("team-retro"))
     try:

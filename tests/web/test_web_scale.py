@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
 from tests.web.conftest import Phone, scanned

@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 
 from facilitator.core.joining import room_code, wall_token
-from facilitator.store.files import address_path, read_sidecar
-from facilitator.store.journal import journal_path
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import address_path, read_sidecar
+from facilitator.session.journal import journal_path
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')

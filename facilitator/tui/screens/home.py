@@ -19,9 +19,9 @@ from textual.widgets.option_list import Option
 
 from facilitator.core.errors import Refused
 from facilitator.core.templates import Template
-from facilitator.store.files import StoreError
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import StoreError
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.i18n import _, language, loc
 from facilitator.tui.refusals import said

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
 from facilitator.core.templates import Template
-from facilitator.store.documents import MAX_ROOM_SIZE
+from facilitator.session.documents import MAX_ROOM_SIZE
 from facilitator.tui.i18n import _, group_name
 from facilitator.tui.screens.dialogs import _Dialog
 

@@ -21,7 +21,7 @@ from facilitator.tui.i18n import _, ngettext
 from facilitator.tui.messages import JoinLinkChanged, StoreChanged
 
 if TYPE_CHECKING:
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
 
 
 class JoinCodeScreen(ModalScreen[None]):

@@ -34,7 +34,7 @@ from facilitator.core.groups import ranked_across
 from facilitator.core.model import Change, Contribution
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.qr import terminal_modules
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui import actions
 from facilitator.tui.desk import Desk, ServerState
 from facilitator.tui.feed_area import FeedArea

@@ -25,8 +25,8 @@ from facilitator.core.joining import (
     joined_with_card,
     table_names,
 )
-from facilitator.store.documents import MAX_ROOM_SIZE
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import MAX_ROOM_SIZE
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import _, ngettext
 from facilitator.tui.refusals import said
 from facilitator.tui.screens.dialogs import (

@@ -27,7 +27,7 @@ from facilitator.core.groups import (
 )
 from facilitator.core.model import RANKINGS
 from facilitator.core.templates import RoundSpec, Template
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import _, group_name, language, ngettext
 from facilitator.tui.widgets.feed import one_line
 

@@ -29,7 +29,7 @@ from facilitator.core.readmodel import Withheld
 from facilitator.core.results import AuditFlag, RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.voting import VoteTotals
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 from facilitator.tui.i18n import _, decimal, due_label, group_name, ngettext, quoted
 from facilitator.tui.widgets import tcss
 from facilitator.tui.widgets.across import (

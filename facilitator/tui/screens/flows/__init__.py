@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from facilitator.core.model import Contribution
     from facilitator.core.templates import RoundSpec
-    from facilitator.store.store import SessionStore
+    from facilitator.session.store import SessionStore
     from facilitator.tui.desk import Desk
 
 

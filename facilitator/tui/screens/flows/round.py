@@ -9,7 +9,7 @@ from typing import Any
 
 from facilitator.core.clock import format_clock, parse_clock
 from facilitator.core.model import held_on
-from facilitator.store.store import MAX_TIMER_MINUTES
+from facilitator.session.store import MAX_TIMER_MINUTES
 from facilitator.tui.i18n import _
 from facilitator.tui.screens.dialogs import (
     ConfirmDialog,

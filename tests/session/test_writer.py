@@ -1,4 +1,4 @@
-"""The group commit's single writer (store/writer.py) on its own, and what the store gives it:
+"""The group commit's single writer (session/writer.py) on its own, and what the store gives it:
 each changed record encoded once."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from facilitator.core.model import Contribution, Source
-from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore
-from facilitator.store.writer import Writer
+from facilitator.session.journal import load_session
+from facilitator.session.store import SessionStore
+from facilitator.session.writer import Writer
 
 
 class Notes:

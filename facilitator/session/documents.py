@@ -45,8 +45,8 @@ from facilitator.core.text import (
     clean_text,
 )
 from facilitator.core.voting import check_ballot
-from facilitator.store.files import SessionCorrupt
-from facilitator.store.journal import JOURNAL_TABLE
+from facilitator.session.files import SessionCorrupt
+from facilitator.session.journal import JOURNAL_TABLE
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,95}"
 """A session id becomes a file name: nothing else may get through."""

@@ -1,4 +1,4 @@
-"""The records one group commit writes (the :class:`~facilitator.store.writer.Work` of a
+"""The records one group commit writes (the :class:`~facilitator.session.writer.Work` of a
 session): every change is made here, in memory at once, with an undo log to take back a refused
 change or the whole group, and each record's document encoded once for the disk."""
 
@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import orjson
 
 from facilitator.core.model import Record
-from facilitator.store.journal import SessionFile
-from facilitator.store.state import SessionState
+from facilitator.session.journal import SessionFile
+from facilitator.session.state import SessionState
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")

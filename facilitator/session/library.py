@@ -21,8 +21,8 @@ from facilitator.core.templates import (
 )
 from facilitator.core.text import MAX_TITLE_CHARS, clean_text
 from facilitator.paths import sessions_dir, template_dirs
-from facilitator.store.documents import DocumentError, Tables, check_tables, checked_session
-from facilitator.store.files import (
+from facilitator.session.documents import DocumentError, Tables, check_tables, checked_session
+from facilitator.session.files import (
     FolderNotWritable,
     SessionCorrupt,
     StoreError,
@@ -32,9 +32,9 @@ from facilitator.store.files import (
     real_session_path,
     write_atomic,
 )
-from facilitator.store.journal import load_session
-from facilitator.store.opening import new_organiser_secret, new_session_secret
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import load_session
+from facilitator.session.opening import new_organiser_secret, new_session_secret
+from facilitator.session.store import SessionStore
 
 EXPORT_FORMAT = "facilitator-session"
 EXPORT_NAME = "an export (the file `facilitator export` writes)"

@@ -1,9 +1,9 @@
 """The facilitator's rules: moderating contributions, themes, rounds and their timers, actions,
 notes and the day chair's lines, the room's links and cards, the session's details.
 
-Each rule takes the session as it is and one change (:mod:`facilitator.store.changes`), refuses
+Each rule takes the session as it is and one change (:mod:`facilitator.session.changes`), refuses
 at once what it can tell before the commit, and returns the step the writer runs inside the
-group commit (see :mod:`facilitator.store.participant_rules`).
+group commit (see :mod:`facilitator.session.participant_rules`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from facilitator.core.model import (
 )
 from facilitator.core.templates import RoundKind, localized
 from facilitator.core.text import MAX_TITLE_CHARS
-from facilitator.store.batch import Batch, Step
-from facilitator.store.changes import (
+from facilitator.session.batch import Batch, Step
+from facilitator.session.changes import (
     AddAction,
     AddNote,
     AddTheme,
@@ -53,10 +53,10 @@ from facilitator.store.changes import (
     UpdateRound,
     UpdateSession,
 )
-from facilitator.store.checks import checked_date, checked_text, existing
-from facilitator.store.documents import MAX_ROOM_SIZE
-from facilitator.store.opening import new_organiser_secret
-from facilitator.store.state import SessionState
+from facilitator.session.checks import checked_date, checked_text, existing
+from facilitator.session.documents import MAX_ROOM_SIZE
+from facilitator.session.opening import new_organiser_secret
+from facilitator.session.state import SessionState
 
 MAX_TIMER_MINUTES = 24 * 60
 """The time left on a round's timer can be set to at most a day."""

@@ -20,11 +20,11 @@ from facilitator.cli import main
 from facilitator.core.joining import JoinCode, card_code
 from facilitator.core.model import Source
 from facilitator.demo import create_demo
-from facilitator.store.documents import DocumentError, check_tables
-from facilitator.store.files import SessionCorrupt
-from facilitator.store.journal import load_session
-from facilitator.store.library import ROOM_KEYS, Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import DocumentError, check_tables
+from facilitator.session.files import SessionCorrupt
+from facilitator.session.journal import load_session
+from facilitator.session.library import ROOM_KEYS, Library, Templates
+from facilitator.session.store import SessionStore
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -279,7 +279,7 @@ async def test_escapes_in_a_hand_edited_file_are_cleaned_on_open(filled: Session
 def test_every_record_field_has_a_rule() -> None:
     """A field added to a record in core/model.py must say here what it may hold."""
     from facilitator.core.model import TABLES
-    from facilitator.store.documents import _validator
+    from facilitator.session.documents import _validator
 
     for table in TABLES:
         _validator(table)  # raises when FIELDS and the record disagree

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 
 async def test_walk_back_pages_one_round_among_others(store: SessionStore) -> None:

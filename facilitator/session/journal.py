@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from facilitator.store.files import (
+from facilitator.session.files import (
     O_BINARY,
     SessionCorrupt,
     SessionLock,

@@ -4,7 +4,7 @@ and every read.
 Knows nothing of files, commits or processes. A record enters (or leaves) only through
 :meth:`SessionState._put` (:meth:`SessionState._unindex`), which keeps every index and the read
 model (:class:`~facilitator.core.readmodel.SessionView`) in line; so nothing a phone or a redraw
-asks for scans the session. The writing store (facilitator.store.store) and the screen's copy of
+asks for scans the session. The writing store (facilitator.session.store) and the screen's copy of
 the session its host writes (facilitator.host.copy, through ``SessionStore.take_in``) are both a
 :class:`SessionState` fed record by record.
 """
@@ -34,7 +34,7 @@ from facilitator.core.ranking import RoundRanking
 from facilitator.core.readmodel import SessionView
 from facilitator.core.results import Audit
 from facilitator.core.templates import RoundKind, RoundSpec, Template, parse_template
-from facilitator.store.journal import Tables
+from facilitator.session.journal import Tables
 
 ANSWERABLE = 5
 """How many of a bottleneck round's best items a phone offers an idea to answer."""

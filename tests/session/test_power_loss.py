@@ -19,9 +19,9 @@ import pytest
 from bench import crash
 from bench.powercut import PowerCutMount, unavailable
 from facilitator.core.model import Source
-from facilitator.store.files import backup_path
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import backup_path
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=unavailable() or "")
 

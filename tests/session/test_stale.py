@@ -13,7 +13,7 @@ import pytest
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 ROUND = "knelpunten"  # dots: 5, at most 2 per item
 

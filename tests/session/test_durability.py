@@ -14,10 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from facilitator.store.files import backup_path
-from facilitator.store.journal import load_session
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import backup_path
+from facilitator.session.journal import load_session
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 CHILD = Path(__file__).with_name("durability_child.py")
 CYCLES = 20

@@ -12,9 +12,9 @@ from pathlib import Path
 from facilitator.core.joining import checked_tables
 from facilitator.core.model import SCHEMA_VERSION, TABLES, RoundState, SessionInfo
 from facilitator.core.templates import Template
-from facilitator.store.documents import checked_session
-from facilitator.store.files import SessionCorrupt
-from facilitator.store.journal import Tables
+from facilitator.session.documents import checked_session
+from facilitator.session.files import SessionCorrupt
+from facilitator.session.journal import Tables
 
 
 def new_session(template: Template, *, session_id: str, title: str, lang: str, join_token: str,

@@ -1,8 +1,8 @@
 """Every change a session can be asked for, one small frozen dataclass each.
 
 A change is plain data: who asks what, as the caller said it. The rules that check and make it
-are in :mod:`facilitator.store.participant_rules` (what phones do) and
-:mod:`facilitator.store.facilitator_rules` (what the facilitator does); ``SessionStore``'s named
+are in :mod:`facilitator.session.participant_rules` (what phones do) and
+:mod:`facilitator.session.facilitator_rules` (what the facilitator does); ``SessionStore``'s named
 methods (``await store.add_contribution(...)``) build one and have it made. The type parameter
 is what making the change returns.
 """

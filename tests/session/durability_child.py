@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 
 async def main(path: Path, first: int, writers: int) -> None:

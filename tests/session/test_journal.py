@@ -12,13 +12,13 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-import facilitator.store.files as files_module
-import facilitator.store.journal as journal_module
+import facilitator.session.files as files_module
+import facilitator.session.journal as journal_module
 from facilitator.core.model import Source
-from facilitator.store.files import SessionCorrupt, StoreError, WriteFailed, backup_path
-from facilitator.store.journal import SessionFile, journal_path, load_session
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.files import SessionCorrupt, StoreError, WriteFailed, backup_path
+from facilitator.session.journal import SessionFile, journal_path, load_session
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 
 def base(path: Path) -> dict[str, Any]:

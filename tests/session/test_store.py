@@ -16,20 +16,20 @@ from typing import Any
 import orjson
 import pytest
 
-import facilitator.store.journal as journal_module
-import facilitator.store.store as store_module
+import facilitator.session.journal as journal_module
+import facilitator.session.store as store_module
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import SCHEMA_VERSION, TABLES, Change, Flag, Source
-from facilitator.store.files import (
+from facilitator.session.files import (
     SessionCorrupt,
     SessionLocked,
     StoreError,
     WriteFailed,
     backup_path,
 )
-from facilitator.store.journal import SessionFile, journal_path, load_session
-from facilitator.store.library import ROOM_KEYS, Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import SessionFile, journal_path, load_session
+from facilitator.session.library import ROOM_KEYS, Library, Templates
+from facilitator.session.store import SessionStore
 
 TIMEOUT = 10  # seconds; a store call that takes longer than this is hanging
 
@@ -435,7 +435,7 @@ async def test_a_file_system_without_hard_links_still_gets_writes_and_a_backup(
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(journal_module, "COMPACT_EVERY_S", 0.0)  # compact after every commit
-    monkeypatch.setattr("facilitator.store.files.os.link", no_links)
+    monkeypatch.setattr("facilitator.session.files.os.link", no_links)
     await open_round(store, "checkin")
     for text in ("een", "twee", "drie"):
         await store.add_contribution("checkin", text)
@@ -531,8 +531,8 @@ async def test_a_change_that_cannot_be_serialised_is_refused_not_fatal(
 CHILD_OPENS = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from facilitator.store.files import SessionLocked
-    from facilitator.store.store import SessionStore
+    from facilitator.session.files import SessionLocked
+    from facilitator.session.store import SessionStore
     try:
         store = SessionStore.open(Path(sys.argv[1]))
     except SessionLocked as exc:

@@ -14,8 +14,8 @@ import orjson
 
 from facilitator.core.joining import card_code, card_tables, room_code, wall_token
 from facilitator.core.model import SessionInfo
-from facilitator.store.library import ROOM_KEYS, Library, open_export
-from facilitator.store.store import SessionStore
+from facilitator.session.library import ROOM_KEYS, Library, open_export
+from facilitator.session.store import SessionStore
 from facilitator.web.server import ParticipantServer
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')

@@ -7,8 +7,8 @@ import inspect
 
 import pytest
 
-from facilitator.store import changes
-from facilitator.store.store import RULES
+from facilitator.session import changes
+from facilitator.session.store import RULES
 
 
 def _change_types() -> list[type[changes.SessionChange[object]]]:

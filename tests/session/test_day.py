@@ -8,7 +8,7 @@ import pytest
 
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Source
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 
 async def test_the_day_chairs_lines_are_notes_addressed_to_a_side(store: SessionStore) -> None:

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from facilitator.core.model import Source
-from facilitator.store.files import (
+from facilitator.session.files import (
     SessionLinked,
     SessionLocked,
     backup_path,
@@ -20,7 +20,7 @@ from facilitator.store.files import (
     real_session_path,
     stale_temp_files,
 )
-from facilitator.store.store import SessionStore
+from facilitator.session.store import SessionStore
 
 
 def symlink(link: Path, target: Path) -> None:

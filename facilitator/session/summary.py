@@ -39,8 +39,8 @@ from facilitator.core.privacy import Disclosure
 from facilitator.core.ranking import RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import clean_text
-from facilitator.store.documents import LATEST_TIME, Ref, Seconds, Time
-from facilitator.store.store import SessionStore
+from facilitator.session.documents import LATEST_TIME, Ref, Seconds, Time
+from facilitator.session.store import SessionStore
 
 FORMAT = "facilitator-room-summary"
 VERSION = 2

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from facilitator.core.errors import Reason, Refused
-from facilitator.store.journal import load_session
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import load_session
+from facilitator.session.store import SessionStore
 
 
 async def test_invited_numbers_reach_the_audit_and_survive_a_restart(

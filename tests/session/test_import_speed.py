@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bench.importing import make_export
-from facilitator.store.library import Library
+from facilitator.session.library import Library
 
 DOCUMENTS = 20_000
 BUDGET_S = 4.0

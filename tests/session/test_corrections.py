@@ -14,9 +14,9 @@ import pytest
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.joining import JoinCode, card_code
 from facilitator.core.model import HiddenBy, Source, held_on
-from facilitator.store.journal import load_session
-from facilitator.store.library import Library, Templates
-from facilitator.store.store import SessionStore
+from facilitator.session.journal import load_session
+from facilitator.session.library import Library, Templates
+from facilitator.session.store import SessionStore
 
 
 def on_disk(path: Path) -> dict:

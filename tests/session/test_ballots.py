@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-import facilitator.store.store as store_module
+import facilitator.session.store as store_module
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Source
-from facilitator.store.store import Busy, SessionStore
+from facilitator.session.store import Busy, SessionStore
 
 ROUND = "knelpunten"  # dots: 5 dots, at most 2 per item; sample size 20 (the default)
 

@@ -1,7 +1,7 @@
 """The participants' rules: joining, sending, editing and withdrawing, voting, and the ballot
 a device is shown (its samples and the chance behind them).
 
-Each rule takes the session as it is and one change (:mod:`facilitator.store.changes`), refuses
+Each rule takes the session as it is and one change (:mod:`facilitator.session.changes`), refuses
 at once what it can tell before the commit (:class:`~facilitator.core.errors.Refused`), and
 returns the step the writer runs inside the group commit, where it sees every change queued
 before it (a second ballot from the same phone is checked against the first).
@@ -19,8 +19,8 @@ from facilitator.core.model import Contribution, HiddenBy, Participant, Sample, 
 from facilitator.core.templates import RoundKind
 from facilitator.core.text import MAX_NAME_CHARS, clean_text
 from facilitator.core.voting import check_ballot
-from facilitator.store.batch import Batch, Step
-from facilitator.store.changes import (
+from facilitator.session.batch import Batch, Step
+from facilitator.session.changes import (
     AddContribution,
     AnotherSet,
     CastBallot,
@@ -30,8 +30,8 @@ from facilitator.store.changes import (
     SessionChange,
     Withdraw,
 )
-from facilitator.store.checks import accepts_submissions, checked_text, existing
-from facilitator.store.state import SessionState
+from facilitator.session.checks import accepts_submissions, checked_text, existing
+from facilitator.session.state import SessionState
 
 MAX_SETS = 5
 """How many ballot samples one device may be dealt in a round (it may ask for another)."""

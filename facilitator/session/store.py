@@ -1,14 +1,14 @@
 """The session store: one open session, its file, and the named changes callers make.
 
-:class:`SessionStore` is the session's state (:mod:`facilitator.store.state`: records, indexes,
+:class:`SessionStore` is the session's state (:mod:`facilitator.session.state`: records, indexes,
 the live read model, every read) with a file behind it and a single writer in front. Each named
-method (``await store.add_contribution(...)``) builds a change (:mod:`facilitator.store.changes`)
-and has its rule (:mod:`facilitator.store.participant_rules`,
-:mod:`facilitator.store.facilitator_rules`) check it and make it inside a group commit
-(:mod:`facilitator.store.writer`, over a :class:`~facilitator.store.batch.Batch`): one commit
+method (``await store.add_contribution(...)``) builds a change (:mod:`facilitator.session.changes`)
+and has its rule (:mod:`facilitator.session.participant_rules`,
+:mod:`facilitator.session.facilitator_rules`) check it and make it inside a group commit
+(:mod:`facilitator.session.writer`, over a :class:`~facilitator.session.batch.Batch`): one commit
 task takes everything queued, applies it in order (so a change sees the ones before it: a
 second ballot from the same phone is checked against the first), stages the documents it touched
-in the session file (facilitator.store.journal) and commits them as one fsynced journal line.
+in the session file (facilitator.session.journal) and commits them as one fsynced journal line.
 Only then do the callers' futures resolve and subscribers hear what changed. If the write fails,
 the batch is rolled back in memory and every caller gets :class:`WriteFailed`: nothing
 unacknowledged stays behind. A change whose caller has gone away before its batch starts (a
@@ -42,9 +42,9 @@ from facilitator.core.model import (
     Theme,
 )
 from facilitator.core.templates import Template, TemplateError
-from facilitator.store import facilitator_rules, participant_rules
-from facilitator.store.batch import Batch, Step, Written
-from facilitator.store.changes import (
+from facilitator.session import facilitator_rules, participant_rules
+from facilitator.session.batch import Batch, Step, Written
+from facilitator.session.changes import (
     AddAction,
     AddContribution,
     AddNote,
@@ -77,18 +77,18 @@ from facilitator.store.changes import (
     UpdateSession,
     Withdraw,
 )
-from facilitator.store.facilitator_rules import MAX_TIMER_MINUTES
-from facilitator.store.files import (
+from facilitator.session.facilitator_rules import MAX_TIMER_MINUTES
+from facilitator.session.files import (
     SessionCorrupt,
     StoreError,
     make_folder,
     real_session_path,
 )
-from facilitator.store.journal import SessionFile
-from facilitator.store.opening import new_session, prepare
-from facilitator.store.participant_rules import MAX_SETS
-from facilitator.store.state import SessionState
-from facilitator.store.writer import Writer
+from facilitator.session.journal import SessionFile
+from facilitator.session.opening import new_session, prepare
+from facilitator.session.participant_rules import MAX_SETS
+from facilitator.session.state import SessionState
+from facilitator.session.writer import Writer
 
 __all__ = ["BATCH_S", "MAX_QUEUED", "MAX_SETS", "MAX_TIMER_MINUTES", "Busy", "SessionStore"]
 
@@ -224,7 +224,7 @@ class SessionStore(SessionState):
         self._writer.task = task
 
     def _submit(self, change: Callable[[Batch], T]) -> asyncio.Future[T]:
-        """Queue a change for the next group commit (:mod:`facilitator.store.writer`)."""
+        """Queue a change for the next group commit (:mod:`facilitator.session.writer`)."""
         if self._closed or self.read_only:
             raise RuntimeError(f"{self.path}: the session is closed or open read-only")
         if self._writer.queued >= MAX_QUEUED:

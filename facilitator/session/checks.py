@@ -8,7 +8,7 @@ import datetime as dt
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.model import Contribution
 from facilitator.core.text import MAX_CONTRIBUTION_CHARS, TextProblem, check_text, clean_text
-from facilitator.store.state import SessionState
+from facilitator.session.state import SessionState
 
 
 def checked_text(text: str, *, multiline: bool = True, limit: int = MAX_CONTRIBUTION_CHARS,
