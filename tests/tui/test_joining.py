@@ -5,7 +5,6 @@ dialog (c) says how many people are in the room and revokes a table card."""
 from __future__ import annotations
 
 import asyncio
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from textual.widgets import Input, OptionList
-from tui_helpers import in_process_host, plain, settle
+from tui_helpers import CODE, CSRF, in_process_host, plain, settle
 
 from facilitator.core.joining import BURST_DEVICES, card_code
 from facilitator.session.files import address_path, read_sidecar
@@ -26,8 +25,6 @@ from facilitator.tui.screens.table_cards import TableCardsDialog
 from facilitator.tui.store_events import PANELS_S
 from facilitator.tui.widgets.joining_watch import JoiningWatch
 
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-CODE = re.compile(r'name="code" value="([^"]+)"')
 SIZE = (160, 45)
 
 

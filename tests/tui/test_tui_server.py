@@ -3,23 +3,29 @@ CSRF token, Origin) and the contribution appears in the facilitator's feed."""
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import psutil
-from tui_helpers import feed, in_process_host, plain, record_notifications, row_texts, settle
+from tui_helpers import (
+    CODE,
+    CSRF,
+    feed,
+    in_process_host,
+    phone_in_room,
+    plain,
+    record_notifications,
+    row_texts,
+    settle,
+)
 
 from facilitator.session.files import read_sidecar, view_path
 from facilitator.session.library import Library, Templates
 from facilitator.session.store import SessionStore
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.join_panel import JoinPanel
-
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-CODE = re.compile(r'name="code" value="([^"]+)"')
 
 
 async def test_a_phone_post_appears_in_the_feed(library: Library, templates: Templates,
@@ -92,15 +98,9 @@ async def test_the_tui_with_its_server_in_a_process_of_its_own(
         copy = app.store
         assert copy is not None and copy is not store and store.closed
         assert isinstance(app.screen, SessionScreen) and len(app.screen_stack) == 2
-        join = server.join_url.split("?")[0]
-        origin = join.split("/j/")[0]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
-            page = await (await phone.get(server.join_url)).text()
-            answer = await phone.post(f"{join}/join", data={
-                "csrf": CSRF.search(page).group(1),  # type: ignore[union-attr]
-                "lang": "nl", "code": CODE.search(page).group(1)},  # type: ignore[union-attr]
-                headers={"Origin": origin}, allow_redirects=False)
-            assert answer.status == 303, await answer.text()
+            join = await phone_in_room(phone, server.join_url)
+            origin = join.split("/j/")[0]
             page = await (await phone.get(join)).text()
             text = "Uit het andere proces [/] [@click=app.quit]x[/]"
             answer = await phone.post(f"{join}/send", data={

@@ -6,13 +6,12 @@ results, w, is not the screen's own: the room sees them, and the round records i
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from typing import Any
 
 import aiohttp
 import pytest
-from tui_helpers import feed, settle
+from tui_helpers import feed, phone_in_room, settle
 
 from facilitator.core.joining import wall_token
 from facilitator.core.model import Change
@@ -23,8 +22,6 @@ from facilitator.tui.screens.session import VIEW_ROUND, SessionScreen
 from facilitator.tui.view_saver import save_view
 
 SIZE = (160, 45)
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-CODE = re.compile(r'name="code" value="([^"]+)"')
 
 
 async def heard_in(live: aiohttp.ClientResponse, seconds: float) -> bytes:
@@ -54,15 +51,9 @@ async def test_a_cursor_move_sends_nothing_to_phones_or_the_wall(
         await settle(pilot)
         server = app.server
         assert server is not None and app.server_ready
-        join = server.join_url.split("?")[0]
-        origin = join.split("/j/")[0]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
-            page = await (await phone.get(server.join_url)).text()
-            answer = await phone.post(f"{join}/join", data={
-                "csrf": CSRF.search(page).group(1),  # type: ignore[union-attr]
-                "lang": "nl", "code": CODE.search(page).group(1)},  # type: ignore[union-attr]
-                headers={"Origin": origin}, allow_redirects=False)
-            assert answer.status == 303, await answer.text()
+            join = await phone_in_room(phone, server.join_url)
+            origin = join.split("/j/")[0]
             headers = {"Accept": "text/event-stream"}
             live = await phone.get(f"{join}/events", headers=headers)
             wall = await phone.get(f"{origin}/wall/{wall_token(session.info.secret)}/events",

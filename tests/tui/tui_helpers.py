@@ -4,11 +4,13 @@ and ``settle`` to wait until a key's store write is committed and its event show
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
@@ -133,3 +135,21 @@ def record_notifications(app: Any) -> list[Notified]:
     app.notify = recording
     app.notified = seen
     return seen
+
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CODE = re.compile(r'name="code" value="([^"]+)"')
+
+
+async def phone_in_room(phone: aiohttp.ClientSession, link: str) -> str:
+    """``phone`` scans ``link``: loads the page and presses Start. The room's address (the
+    link without its code), for the phone's next requests."""
+    join = link.split("?")[0]
+    page = await (await phone.get(link)).text()
+    csrf, code = CSRF.search(page), CODE.search(page)
+    assert csrf is not None and code is not None, page
+    answer = await phone.post(f"{join}/join", allow_redirects=False,
+                              data={"csrf": csrf.group(1), "lang": "nl", "code": code.group(1)},
+                              headers={"Origin": join.split("/j/")[0]})
+    assert answer.status == 303, await answer.text()
+    return join
