@@ -87,3 +87,17 @@ def test_the_wall_has_one_dutch_name() -> None:
     assert said == []
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
     assert not re.search(r"\bmuur", readme, re.IGNORECASE)
+
+
+def test_the_catalogs_hold_the_codes_strings_and_where_they_are() -> None:
+    """No entry the code no longer asks for, and every location a file that exists: a
+    translator reading ``#: facilitator/tui/...`` finds the string where it says."""
+    messages = {m[0] if isinstance(m, tuple) else m for m in extracted()}
+    project = PACKAGE.parent
+    for lang in ("en", "nl"):
+        entries = [entry for entry in catalog(lang) if entry.id]
+        keys = {entry.id[0] if isinstance(entry.id, tuple) else entry.id for entry in entries}
+        assert keys - messages == set(), lang
+        gone = {file for entry in entries for file, _line in entry.locations
+                if not (project / file).is_file()}
+        assert gone == set(), lang
