@@ -21,7 +21,7 @@ import asyncio
 import multiprocessing.connection
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,6 @@ from textual import events
 from textual.driver import Driver
 from textual.drivers.headless_driver import HeadlessDriver
 
-from facilitator.core.model import Change
-from facilitator.host.copy import SessionCopy
 from facilitator.session.library import Library, Templates
 from facilitator.session.store import SessionStore
 
@@ -175,26 +173,6 @@ class KeyProbe:
             self.times_ms.append(GIVE_UP_S * 1000)
 
 
-async def committed(store: SessionStore, table: str, change: Callable[[], Awaitable[Any]],
-                    ) -> float:
-    """Make a change and return when it was committed (``time.monotonic``, the same clock in
-    every process on this machine)."""
-    seen: list[float] = []
-
-    def on_change(changes: tuple[Change, ...]) -> None:
-        if not seen and any(c.table == table for c in changes):
-            # in (a) the TUI's copy hears of it: the host says when it committed
-            at = store.committed_at if isinstance(store, SessionCopy) else None
-            seen.append(at or time.monotonic())
-
-    unsubscribe = store.subscribe(on_change)
-    try:
-        await change()
-    finally:
-        unsubscribe()
-    return seen[0] if seen else time.monotonic()
-
-
 class Hand(threading.Thread):
     """Does what the benchmark asks, from a thread of its own, until it says stop."""
 
@@ -209,10 +187,9 @@ class Hand(threading.Thread):
 
     def run(self) -> None:
         store = self.store
-        changes: dict[str, tuple[str, Callable[[], Awaitable[Any]]]] = {
-            "open voting": ("rounds", lambda: store.update_round(
-                store.current_round.id, voting_open=True)),
-            "next round": ("session", lambda: store.go_to_round(store.info.current_round + 1)),
+        changes: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {
+            "open voting": lambda: store.update_round(store.current_round.id, voting_open=True),
+            "next round": lambda: store.go_to_round(store.info.current_round + 1),
         }
         try:
             while True:
@@ -226,11 +203,14 @@ class Hand(threading.Thread):
                 elif do == "probed":
                     self.conn.send(self.probe.stop() if self.probe is not None else {})
                 elif do in changes:
-                    table, change = changes[do]
-                    future = asyncio.run_coroutine_threadsafe(
-                        committed(store, table, change), self.loop)
+                    # The phases time what the room sees from the facilitator's key: from when
+                    # the change is asked for (``time.monotonic``, one clock for every process
+                    # on this machine), the wait for the screen's loop and the host included.
+                    asked = time.monotonic()
+                    future = asyncio.run_coroutine_threadsafe(changes[do](), self.loop)
                     try:
-                        self.conn.send({"at": future.result(CHANGE_WITHIN_S)})
+                        future.result(CHANGE_WITHIN_S)
+                        self.conn.send({"at": asked})
                     except TimeoutError:
                         self.conn.send({"at": None})
         finally:

@@ -125,9 +125,6 @@ class SessionCopy(_Session):
         self.reads = reads
         """The read side: a store opened read-only, into which the host's commits go."""
         self._send = send
-        self.committed_at: float | None = None
-        """When the host made the commit applied last (``time.monotonic``, one clock for
-        every process on the machine): the room benchmark times from the commit."""
 
     @classmethod
     def follow(cls, path: Path, send: Send) -> SessionCopy:
@@ -141,11 +138,9 @@ class SessionCopy(_Session):
         # ``info``, ``path``, ``subscribe``...).
         return getattr(self.reads, name)
 
-    def apply(self, documents: Iterable[Written], *, committed_at: float | None = None
-              ) -> None:
+    def apply(self, documents: Iterable[Written]) -> None:
         """Bring the records in line with one commit of the host, then tell the subscribers
         (the screen) as the host's store tells its own."""
-        self.committed_at = committed_at
         self.reads.take_in([(table, doc_id, None if body is None else
                              TABLES[table].from_doc(doc_id, orjson.loads(body)))
                             for table, doc_id, body in documents])

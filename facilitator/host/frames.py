@@ -79,8 +79,6 @@ class Changed:
     documents: tuple[Written, ...]
     """Each record as the session file holds it: table, id, JSON (encoded once, by the
     store's commit) or None when it is gone."""
-    committed_at: float
-    """When (``time.monotonic``, one clock for every process on the machine)."""
 
 
 @dataclass(frozen=True, slots=True)

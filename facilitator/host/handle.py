@@ -218,8 +218,8 @@ class Host(Addresses):
                 await asyncio.sleep(0)
                 turn = time.perf_counter()
             match message:
-                case Changed(documents, committed_at):
-                    copy.apply(documents, committed_at=committed_at)
+                case Changed(documents):
+                    copy.apply(documents)
                 case Answer(number, result):
                     self._calls.answered(number, result)
                 case CodeChanged():

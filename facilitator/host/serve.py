@@ -18,7 +18,6 @@ import contextlib
 import logging
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,7 @@ async def serve_session(store: SessionStore, reader: asyncio.StreamReader,
         # What opening filled in (a file from before the session secret was kept gets one)
         # is written first, so that the file the screen reads next says the same.
         await store.update_session()
-        store.subscribe_written(lambda written: send(Changed(tuple(written), time.monotonic())))
+        store.subscribe_written(lambda written: send(Changed(tuple(written))))
         send(Opened())
         go = asyncio.ensure_future(read(reader))
         stopped = asyncio.ensure_future(stop.wait())

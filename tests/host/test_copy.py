@@ -65,8 +65,7 @@ def linked(writer: SessionStore) -> SessionCopy:
 
     def follow(written: Any) -> None:
         if copy is not None:
-            sent = crossed(Changed(tuple(written), 1.0))
-            copy.apply(sent.documents, committed_at=sent.committed_at)
+            copy.apply(crossed(Changed(tuple(written))).documents)
 
     writer.subscribe_written(follow)
     copy = SessionCopy.follow(writer.path, send)
@@ -173,7 +172,7 @@ def test_every_change_a_store_makes_is_a_write_of_the_copy() -> None:
 MESSAGES = [
     Opened(), NotOpened("locked"), Listening(8080, (4096, 1024, None)),
     NotListening(98, "Address already in use"), NoServer("no aiohttp"),
-    Changed((("contributions", 3, b'{"text":"x"}'), ("votes", 9, None)), 12.5),
+    Changed((("contributions", 3, b'{"text":"x"}'), ("votes", 9, None))),
     Answer(4, RecordRef("contributions", 3)), Answer(5, Failure("refused", "not_found", "")),
     CodeChanged(), Go(), Call(6, "add_note", ("checkin", "Een notitie"), {"addressed_to": ()}),
     Stop(),
