@@ -84,7 +84,7 @@ from facilitator.web.guard import (
     same_origin,
     valid_cookie,
 )
-from facilitator.web.live import LiveHub, round_key
+from facilitator.web.live import LiveHub, PageKey
 from facilitator.web.turns import Turns
 
 log = logging.getLogger(__name__)
@@ -702,7 +702,7 @@ def round_context(store: SessionStore, lang: str, device: str = "",
         kept=sum(weight for cid, weight in ballot.items() if cid not in on_page),
         device=device,
         remaining=max(0, round(state.remaining(time.time()))) if state.started else None,
-        key=round_key(store),
+        key=str(PageKey.of(store)),
     )
 
 

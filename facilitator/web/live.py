@@ -29,6 +29,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -123,51 +124,56 @@ class Listener:
         return self._future
 
 
-def round_key(store: SessionStore) -> str:
-    """What a participant page depends on: when it changes, the page is rendered again (the
-    round, what is open in it, and the day chair's lines in it: a line written, corrected,
-    re-addressed or removed)."""
-    spec = store.current_round
-    state = store.round_state(spec.id)
-    flags = (state.started, state.submissions_open, state.voting_open, state.results_shown)
-    key = f"{store.info.current_round}:" + "".join("1" if f else "0" for f in flags)
-    lines = store.lines(spec.id)  # a handful, from an index
-    if not lines:
-        return key
-    written = zlib.crc32(repr([(line.id, line.edited) for line in lines]).encode())
-    return f"{key}:{len(lines)}.{written:08x}"
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """What a participant page depends on: when it changes, the page is rendered again. The
+    page holds it as :meth:`__str__` writes it and compares it with the one its live
+    connection sends."""
+
+    round: int
+    """The session's current round (its index)."""
+    started: bool
+    input_open: bool
+    voting_open: bool
+    results_shown: bool
+    lines: str = ""
+    """The day chair's lines in the round: their number and a checksum of their ids and edits
+    (a line written, corrected, re-addressed or removed changes it); "" when there are none."""
+
+    @classmethod
+    def of(cls, store: SessionStore) -> PageKey:
+        spec = store.current_round
+        state = store.round_state(spec.id)
+        lines = store.lines(spec.id)  # a handful, from an index
+        written = zlib.crc32(repr([(line.id, line.edited) for line in lines]).encode())
+        return cls(store.info.current_round, state.started, state.submissions_open,
+                   state.voting_open, state.results_shown,
+                   f"{len(lines)}.{written:08x}" if lines else "")
+
+    def __str__(self) -> str:
+        flags = "".join("1" if f else "0" for f in (
+            self.started, self.input_open, self.voting_open, self.results_shown))
+        return f"{self.round}:{flags}" + (f":{self.lines}" if self.lines else "")
+
+    def only_voting_opened_since(self, before: PageKey) -> bool:
+        """Whether voting opening is all that changed: the phones show so without reloading."""
+        return not before.voting_open and replace(before, voting_open=True) == self
 
 
-def voting_just_opened(before: str, after: str) -> bool:
-    """Whether the only difference between two page keys is that voting opened (see
-    :func:`round_key`: round, then the started/input/voting/results flags, then lines)."""
-    old, new = before.split(":"), after.split(":")
-    if len(old) != len(new) or len(old) < 2 or old[0] != new[0] or old[2:] != new[2:]:
-        return False
-    flags_before, flags_after = old[1], new[1]
-    return (len(flags_before) == len(flags_after) == 4 and flags_before[2] == "0"
-            and flags_after[2] == "1" and flags_before[:2] + flags_before[3:]
-            == flags_after[:2] + flags_after[3:])
-
-
-def state_message(store: SessionStore, key: str, spread_ms: int = 0,
+def state_message(store: SessionStore, key: PageKey | str, spread_ms: int = 0,
                   voting_opened: bool = False, page: str = "") -> bytes:
     """One SSE message: the page's key, the timer (seconds left, and whether it runs), and how
     long a phone may wait at random before it reloads a stale page; or, when only voting
     opened, that the phone shows so without reloading; or the new ``page`` itself."""
     state = store.round_state(store.current_round.id)
     remaining = max(0, round(state.remaining(time.time()))) if state.started else None
-    message: dict[str, object] = {"key": key, "remaining": remaining,
+    message: dict[str, object] = {"key": str(key), "remaining": remaining,
                                   "running": state.timer_running, "spread_ms": spread_ms}
     if voting_opened:
         message.update(reload=False, voting=True)
     elif page:
         message.update(reload=False, page=page)
     return b"event: state\ndata: " + orjson.dumps(message) + b"\n\n"
-
-
-def round_of(key: str) -> str:
-    return key.split(":", 1)[0]
 
 
 class LiveHub:
@@ -205,12 +211,12 @@ class LiveHub:
         self._mine_at: asyncio.TimerHandle | None = None
         self._code_at: asyncio.TimerHandle | None = None
         self._changed_items: set[int] = set()
-        self._published_key = ""
+        self._published_key: PageKey | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._code_watchers: list[Callable[[], None]] = []
 
     def start(self) -> None:
-        self._published_key = round_key(self.store)
+        self._published_key = PageKey.of(self.store)
         self._unsubscribe = self.store.subscribe(self.on_change)
         self._next_code()
 
@@ -274,12 +280,12 @@ class LiveHub:
 
     def _flush_participants(self) -> None:
         self._participants_at = None
-        key = round_key(self.store)
+        key = PageKey.of(self.store)
         before, self._published_key = self._published_key, key
-        opened = bool(before) and voting_just_opened(before, key)
+        opened = before is not None and key.only_voting_opened_since(before)
         render = self.shared_page
-        pushed = (not opened and render is not None and bool(before)
-                  and round_of(before) != round_of(key) and self._fresh_round())
+        pushed = (not opened and render is not None and before is not None
+                  and before.round != key.round and self._fresh_round())
         spread = self.spread_ms()
         for lang, channel in self.channels.items():
             page = render(lang) if render and pushed and lang and self._listening[lang] else ""
@@ -318,7 +324,7 @@ class LiveHub:
         return min(MAX_SPREAD_MS, round(self.connections * SPREAD_PER_PHONE_MS))
 
     def participant_message(self) -> bytes:
-        return state_message(self.store, round_key(self.store), self.spread_ms())
+        return state_message(self.store, PageKey.of(self.store), self.spread_ms())
 
     async def participant_stream(self, request: web.Request, device: str, lang: str
                                  ) -> web.StreamResponse:

@@ -20,7 +20,7 @@ from facilitator.session.library import Library
 from facilitator.session.store import SessionStore
 from facilitator.web.app import create_app
 from facilitator.web.guard import Limits
-from facilitator.web.live import round_key
+from facilitator.web.live import PageKey
 
 DUTCH_ONLY: dict[str, Any] = {
     "id": "buurtavond",
@@ -243,10 +243,10 @@ async def test_the_day_chairs_lines_reach_the_phones_and_the_wall(
     await store.go_to_round(4)  # oogst: the closing distillation round
     phone = Phone(client, store.info.join_token, scanned(store))
     await phone.join("ar")
-    before = round_key(store)
+    before = PageKey.of(store)
     await store.add_note("oogst", "Betrek groepen voordat het beleid vastligt.",
                          addressed_to=("municipality", "civil_society"))
-    assert round_key(store) != before  # open phones reload
+    assert PageKey.of(store) != before  # open phones reload
     page = await phone.open()
     groups = "البلدية, منظمة مجتمع مدني"
     assert sentence("ar", "To: %(groups)s", groups=groups) in page
