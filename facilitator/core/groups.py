@@ -40,15 +40,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedList
 
 from facilitator.core.model import Participant
+from facilitator.core.ranked import RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec, VotingRule
-
-if TYPE_CHECKING:
-    from facilitator.core.ranking import RankedItem
 
 POOL = "_pool"
 """The bucket of every group that may not be named (and of "prefer not to say"). Template group

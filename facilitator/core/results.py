@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from facilitator.core.groups import Membership
 from facilitator.core.model import Contribution, Participant, Theme, Vote
-from facilitator.core.ranking import RankedItem, ThemeGroup, rank_round
+from facilitator.core.ranked import RankedItem
+from facilitator.core.ranking import ThemeGroup, rank_round
 from facilitator.core.templates import StakeholderGroup, Template
 from facilitator.core.voting import VoteTotals, votes_of
 

@@ -29,13 +29,13 @@ from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from facilitator.core.groups import POOL, AcrossRanking, GroupSupport, Standing
 from facilitator.core.model import Action, Contribution, Flag, Participant, Vote, held_on
 from facilitator.core.privacy import Disclosure
+from facilitator.core.ranked import RankedItem
 from facilitator.core.ranking import RoundRanking, ranks_within
 from facilitator.core.readmodel import GroupShown, SessionView, Withheld
 from facilitator.core.results import (
     UNDISCLOSED,
     Audit,
     AuditFlag,
-    RankedItem,
     ThemeGroup,
 )
 from facilitator.core.templates import RoundKind, RoundSpec, Template, localized

@@ -36,7 +36,7 @@ from pydantic import (
 from facilitator.core.groups import AcrossRanking, Standing, ranked_across
 from facilitator.core.model import Change
 from facilitator.core.privacy import Disclosure
-from facilitator.core.ranking import RankedItem
+from facilitator.core.ranked import RankedItem
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.text import clean_text
 from facilitator.session.documents import LATEST_TIME, Ref, Seconds, Time

@@ -15,7 +15,6 @@ live connection (SSE) is counted by the overload guard for as long as it is open
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import hashlib
@@ -24,9 +23,8 @@ import logging
 import re
 import secrets
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate
 from functools import cache
 from http.cookies import SimpleCookie
@@ -34,12 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
-from facilitator.core.clock import format_clock
 from facilitator.core.errors import Reason, Refused
 from facilitator.core.groups import ranked_across
 from facilitator.core.joining import (
@@ -51,25 +46,21 @@ from facilitator.core.joining import (
     wall_token,
 )
 from facilitator.core.model import Contribution, Participant
-from facilitator.core.ranking import RankedItem, top_ranked
+from facilitator.core.ranked import RankedItem
+from facilitator.core.ranking import top_ranked
 from facilitator.core.templates import RoundKind, RoundSpec
-from facilitator.core.text import MAX_CONTRIBUTION_CHARS, MAX_NAME_CHARS
+from facilitator.core.text import MAX_NAME_CHARS
 from facilitator.i18n import (
     PARTICIPANT_LANGUAGES,
-    direction,
-    template_environment,
-    translations,
 )
 from facilitator.net import join_url, room_link
 from facilitator.qr import qr_png, qr_svg
 from facilitator.serving import SECURITY_HEADERS, RegisterRoutes
 from facilitator.session.files import WriteFailed
 from facilitator.session.store import MAX_SETS, Busy, SessionStore
-from facilitator.web import content
+from facilitator.web import content, moderation, organiser
 from facilitator.web import sentences as say
 from facilitator.web.across import wall_across, wall_voice
-from facilitator.web.capacity import RoomCapacity
-from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import (
     COOKIE_MAX_AGE,
     DEVICE_COOKIE,
@@ -85,13 +76,31 @@ from facilitator.web.guard import (
     valid_cookie,
 )
 from facilitator.web.live import LiveHub, PageKey
-from facilitator.web.turns import Turns
+from facilitator.web.pages import (
+    BACK,
+    CONFIG,
+    DRAFT,
+    HUB,
+    LANG,
+    NEW_COOKIE,
+    REMEMBER_LANG,
+    SESSION_OK,
+    STORE,
+    Config,
+    Refusal,
+    answer,
+    form_field,
+    pick_language,
+    read_form,
+    render,
+    render_html,
+    translate,
+    wants_json,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
-BODY_S = 10.0
-"""How long a form's body may take to arrive once its head has (a phone sends it at once)."""
 HERE = Path(__file__).resolve().parent
 WALL_ITEMS = 60
 """The wall shows the newest contributions; older ones scroll off (the TUI has them all)."""
@@ -114,49 +123,7 @@ CONFIRMATIONS = {
     "welcome": say.WELCOME,
 }
 
-STORE: web.AppKey[SessionStore] = web.AppKey("store", SessionStore)
-HUB: web.AppKey[LiveHub] = web.AppKey("hub", LiveHub)
-CONFIG: web.AppKey[Config] = web.AppKey("config", object)  # type: ignore[arg-type]
-LANG = web.RequestKey("lang", str)
-"""The language this request is answered in, once known."""
-SESSION_OK = web.RequestKey("session_ok", bool)
-NEW_COOKIE = web.RequestKey("new_cookie", str)
-REMEMBER_LANG = web.RequestKey("remember_lang", str)
-DRAFT = web.RequestKey("draft", str)
-"""The text a refused form carried, shown back so nothing typed is lost without JavaScript."""
-BACK = web.RequestKey("back", str)
-"""The join link's query (its code and table) that a refused join's Back link keeps."""
 STATIC: web.AppKey[dict[str, StaticFile]] = web.AppKey("static", dict)
-
-
-@dataclass(slots=True)
-class Config:
-    public_url: str | None
-    """The address phones use (a reverse proxy, a hotspot); None: the address they asked for."""
-    limits: Limits
-    rate: RateLimiter
-    join_base: str | None = None
-    """Where phones reach the server (set once it listens), for the QR code: a wall opened on
-    the laptop itself as 127.0.0.1 must still show the address phones can use."""
-    max_in_flight: int = 256
-    in_flight: int = 0
-    turns: Turns = field(default_factory=Turns)
-    """Page renders take turns of the loop (a few per turn): see facilitator.web.turns."""
-    clock: Callable[[], float] = time.time
-    """The wall clock the room's join code follows (tests give their own)."""
-    capacity: RoomCapacity = field(default_factory=RoomCapacity.unlimited)
-    """What this laptop carries (the server measures it when it starts listening)."""
-    doors: ConnectionGuard | None = None
-    """The connections at the door (None under aiohttp's test server)."""
-    streams: int = 0
-    """Live connections open now (counted by :func:`shed_load`)."""
-    streams_from: Counter[str] = field(default_factory=Counter)
-    """Live connections per client address."""
-
-    @property
-    def room_full(self) -> bool:
-        """Whether a new phone would be one more than the laptop carries."""
-        return self.streams >= self.capacity.phones
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,109 +147,6 @@ def static_files() -> dict[str, StaticFile]:
                 body, types[path.suffix], '"' + hashlib.sha256(body).hexdigest()[:16] + '"',
                 formatdate(path.stat().st_mtime, usegmt=True))
     return found
-
-
-class Refusal(Exception):
-    """Answer the request with this status and sentence; nothing was stored."""
-
-    def __init__(self, answer: say.Answer, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(answer.sentence)
-        self.answer = answer
-        self.headers = headers or {}
-
-
-# -- languages and rendering -------------------------------------------------------------------
-
-
-@cache
-def environment(lang: str) -> jinja2.Environment:
-    """One Jinja environment per language, its catalog installed once."""
-    env = template_environment(HERE / "templates", "web", lang)
-    env.filters["clock"] = format_clock
-    return env
-
-
-def translate(lang: str, message: str) -> str:
-    return translations("web", lang).gettext(message)
-
-
-def accept_language(header: str) -> str | None:
-    """The first participant language in an Accept-Language header, by preference."""
-    choices: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in PARTICIPANT_LANGUAGES and weight > 0:
-            choices.append((-weight, index, primary))
-    return min(choices)[2] if choices else None
-
-
-def pick_language(request: web.Request, participant: Participant | None = None) -> str:
-    """The page's language: asked for now, said on joining, remembered, or the browser's."""
-    asked = request.query.get("lang", "")
-    if asked in PARTICIPANT_LANGUAGES:
-        return asked
-    if participant is not None and participant.lang in PARTICIPANT_LANGUAGES:
-        return participant.lang
-    remembered = request.cookies.get(LANG_COOKIE, "")
-    if remembered in PARTICIPANT_LANGUAGES:
-        return remembered
-    browser = accept_language(request.headers.get("Accept-Language", ""))
-    if browser:
-        return browser
-    store = request.app[STORE]
-    return store.info.lang if store.info.lang in PARTICIPANT_LANGUAGES else "en"
-
-
-def render_html(name: str, lang: str, **context: Any) -> str:
-    context.update(
-        lang=lang,
-        dir=direction(lang),
-        languages=PARTICIPANT_LANGUAGES,
-        max_chars=MAX_CONTRIBUTION_CHARS,
-        max_name=MAX_NAME_CHARS,
-    )
-    return environment(lang).get_template(name).render(context)
-
-
-def render(
-    request: web.Request, name: str, lang: str, status: int = 200, **context: Any
-) -> web.Response:
-    html = render_html(name, lang, **context)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
-
-
-def wants_json(request: web.Request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def answer(
-    request: web.Request, reply: say.Answer, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A refusal in the participant's language: JSON for the page's script, else a page."""
-    lang = request.get(LANG) or pick_language(request)
-    sentence = translate(lang, reply.sentence)
-    if wants_json(request):
-        return web.json_response(
-            {"ok": False, "status": reply.status, "message": sentence, "reload": reply.stale},
-            status=reply.status,
-            headers=headers,
-        )
-    token = request.match_info.get("token", "")
-    back = f"/j/{token}" if token and request.get(SESSION_OK) else ""
-    if back and request.get(BACK):
-        back += "?" + request[BACK]
-    response = render(request, "error.html", lang, reply.status, sentence=sentence, back=back,
-                      draft=request.get(DRAFT, ""))
-    if headers:
-        response.headers.update(headers)
-    return response
 
 
 # -- the gate every request passes -------------------------------------------------------------
@@ -445,19 +309,6 @@ def _device(request: web.Request, store: SessionStore) -> str:
     return device_id(store.info.secret, cookie)
 
 
-async def _read_form(request: web.Request) -> MultiDictProxy[Any]:
-    """The posted form; a body that cannot be parsed is a 400, never a 500, and one that takes
-    longer than :data:`BODY_S` to arrive a 408 (its handler does not wait for it)."""
-    try:
-        async with asyncio.timeout(BODY_S):
-            return await request.post()
-    except TimeoutError:
-        raise Refusal(say.TOO_SLOW) from None
-    except (ValueError, LookupError, RuntimeError, HttpProcessingError) as exc:
-        log.info("unreadable form: %s %s: %s", request.method, request.path, exc)
-        raise Refusal(say.BAD_REQUEST) from None
-
-
 async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, MultiDictProxy[Any]]:
     """Check a POST: the session, a readable form from our own page with this device's token, a
     device that has joined (unless it is joining), and the rates of the device and its address.
@@ -467,15 +318,15 @@ async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, Mul
     device = device_id(store.info.secret, cookie) if cookie and valid_cookie(cookie) else ""
     participant = store.participant(device) if device else None
     request[LANG] = pick_language(request, participant)
-    form = await _read_form(request)
-    request[DRAFT] = _field(form, "text")  # shown back if anything below refuses it
+    form = await read_form(request)
+    request[DRAFT] = form_field(form, "text")  # shown back if anything below refuses it
     if kind == "joins":
         _joining(request, form)
     config = request.app[CONFIG]
     if (
         not device
         or not same_origin(request, config.public_url)
-        or not csrf_ok(store.info.secret, device, _field(form, "csrf"))
+        or not csrf_ok(store.info.secret, device, form_field(form, "csrf"))
     ):
         raise Refusal(say.FORGED)
     if participant is None and kind != "joins":
@@ -497,17 +348,12 @@ async def _form(request: web.Request, kind: str) -> tuple[SessionStore, str, Mul
 def _joining(request: web.Request, form: MultiDictProxy[Any]) -> None:
     """A join form: any refusal speaks the language the phone chose on the join page, and its
     Back link keeps the join code and table of the link the phone scanned."""
-    chosen = _field(form, "lang")
+    chosen = form_field(form, "lang")
     if chosen in PARTICIPANT_LANGUAGES:
         request[LANG] = chosen
-    carried = {key: _field(form, key)[:MAX_CODE_CHARS if key == "code" else MAX_NAME_CHARS]
+    carried = {key: form_field(form, key)[:MAX_CODE_CHARS if key == "code" else MAX_NAME_CHARS]
                for key in ("code", "table")}
     request[BACK] = urlencode({key: value for key, value in carried.items() if value})
-
-
-def _field(form: MultiDictProxy[Any], name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 def _shown(form: MultiDictProxy[Any], name: str) -> str | None:
@@ -535,7 +381,7 @@ def _done(request: web.Request, token: str, what: str, extra: dict[str, Any] | N
 def _current_open_round(store: SessionStore, form: MultiDictProxy[Any]) -> RoundSpec:
     """The round the form was for, which must still be the current one."""
     spec = store.current_round
-    if _field(form, "round") != spec.id:
+    if form_field(form, "round") != spec.id:
         raise Refused(Reason.ROUND_CLOSED)
     return spec
 
@@ -714,19 +560,19 @@ def shared_round_page(store: SessionStore, lang: str) -> str:
 
 async def join(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "joins")
-    lang = _field(form, "lang") or request[LANG]
+    lang = form_field(form, "lang") or request[LANG]
     if lang not in PARTICIPANT_LANGUAGES:
         raise Refused(Reason.UNKNOWN_LANGUAGE)
     request[LANG] = lang  # a refusal below speaks the language just chosen
-    code = _field(form, "code")[:MAX_CODE_CHARS]
+    code = form_field(form, "code")[:MAX_CODE_CHARS]
     with _code_guesses(request, bool(code) and store.participant(device) is None):
         await store.join(
             device,
             lang=lang,
-            stakeholder=_field(form, "stakeholder"),
-            name=_field(form, "name"),
-            consent_named=_field(form, "consent") == "yes",
-            table_group=_field(form, "table"),
+            stakeholder=form_field(form, "stakeholder"),
+            name=form_field(form, "name"),
+            consent_named=form_field(form, "consent") == "yes",
+            table_group=form_field(form, "table"),
             came_with=JoinCode(code, request.app[CONFIG].clock()),
         )
     request[REMEMBER_LANG] = lang
@@ -735,9 +581,9 @@ async def join(request: web.Request) -> web.StreamResponse:
 
 async def send(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "submissions")
-    text = request[DRAFT] = _field(form, "text")
+    text = request[DRAFT] = form_field(form, "text")
     spec = _current_open_round(store, form)
-    nonce = _field(form, "nonce")
+    nonce = form_field(form, "nonce")
     item = await store.add_contribution(spec.id, text, author=device,
                                         nonce=nonce if _NONCE.fullmatch(nonce) else "",
                                         links=_answers(store, spec, form))
@@ -753,7 +599,7 @@ def new_nonce() -> str:
 def _answers(store: SessionStore, spec: RoundSpec, form: MultiDictProxy[Any]) -> tuple[int, ...]:
     """The bottleneck an idea answers, as picked on the phone: one of those the page offers
     (:meth:`SessionStore.answerable`), or none."""
-    picked = _field(form, "answers").strip()
+    picked = form_field(form, "answers").strip()
     if not picked:
         return ()
     offered = {item.id for item in store.answerable(spec.id)}
@@ -768,7 +614,7 @@ def _contribution_id(request: web.Request) -> int:
 
 async def edit(request: web.Request) -> web.StreamResponse:
     store, device, form = await _form(request, "submissions")
-    text = request[DRAFT] = _field(form, "text")
+    text = request[DRAFT] = form_field(form, "text")
     cid = _contribution_id(request)
     try:
         item = await store.edit_contribution(cid, text, device_id=device,
@@ -1038,9 +884,8 @@ def create_app(
         web.get(r"/static/{name:[a-z]+\.(?:js|css)}", static_file),
     ])
     # The faces beside the phones' pages register their own routes and keep their own state
-    # in the application (datasette's register_routes is the model); they build on this module.
-    from facilitator.web import moderation, organiser
-
+    # in the application (datasette's register_routes is the model); they build on pages.py,
+    # as this module does, and never import this one.
     faces: tuple[RegisterRoutes, ...] = (moderation.register_routes, organiser.register_routes)
     for register_routes in faces:
         app.add_routes(register_routes(app))

@@ -42,19 +42,19 @@ from facilitator.net import own_addresses
 from facilitator.session.store import SessionStore
 from facilitator.web import content
 from facilitator.web import sentences as say
-from facilitator.web.app import (
+from facilitator.web.guard import client_address, csrf_ok, csrf_token, same_origin
+from facilitator.web.pages import (
     CONFIG,
     LANG,
     REMEMBER_LANG,
     STORE,
     Refusal,
-    _field,
-    _read_form,
+    form_field,
     pick_language,
+    read_form,
     render,
     translate,
 )
-from facilitator.web.guard import client_address, csrf_ok, csrf_token, same_origin
 
 PAGE_IDS = 400
 """Contribution ids a page looks at (newest first); older ones are a link away."""
@@ -212,14 +212,14 @@ async def change(request: web.Request) -> web.StreamResponse:
     """One change from a moderation page, then back to the page where it was made."""
     door = _door(request)
     store = request.app[STORE]
-    form = await _read_form(request)
+    form = await read_form(request)
     if not same_origin(request, request.app[CONFIG].public_url) or not csrf_ok(
-            store.info.secret, "moderate:" + door.key, _field(form, "csrf")):
+            store.info.secret, "moderate:" + door.key, form_field(form, "csrf")):
         raise Refusal(say.FORGED)
-    view = _view(store, {key: _field(form, key) for key in ("round", "show", "before")})
-    what = _field(form, "do")
+    view = _view(store, {key: form_field(form, key) for key in ("round", "show", "before")})
+    what = form_field(form, "do")
     if what == "merge":
-        keep = _field(form, "keep")
+        keep = form_field(form, "keep")
         picked = [_contribution_id(value) for value in form.getall("pick", [])
                   if isinstance(value, str)]
         if not keep:
@@ -230,7 +230,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             raise Refusal(say.MERGE_WHAT)
         await store.merge(target, duplicates)
     elif what == "unmerge" or what in CHANGES:
-        target = _contribution_id(_field(form, "id"))
+        target = _contribution_id(form_field(form, "id"))
         if store.contribution(target) is None:
             raise Refused(Reason.NOT_FOUND, f"contribution {target}")
         if what == "unmerge":

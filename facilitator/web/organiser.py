@@ -16,8 +16,8 @@ from aiohttp import web
 from facilitator.serving import ROOM_CLOCK
 from facilitator.session.summary import SummaryCache
 from facilitator.web import sentences as say
-from facilitator.web.app import CONFIG, STORE, Refusal
 from facilitator.web.guard import client_address
+from facilitator.web.pages import CONFIG, STORE, Refusal
 
 SUMMARY: web.AppKey[SummaryCache] = web.AppKey("summary", SummaryCache)
 

@@ -25,10 +25,11 @@ from facilitator.session.documents import JOIN_BASE_PATTERN
 from facilitator.session.files import address_path, write_sidecar
 from facilitator.session.store import SessionStore
 from facilitator.web.addresses import Addresses
-from facilitator.web.app import CONFIG, HUB, create_app
+from facilitator.web.app import create_app
 from facilitator.web.capacity import RoomCapacity, open_files
 from facilitator.web.connections import ConnectionGuard
 from facilitator.web.guard import Limits
+from facilitator.web.pages import CONFIG, HUB
 
 PORT_TRIES = 10
 """How many ports after the asked one to try when it is taken."""

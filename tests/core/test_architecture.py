@@ -1,4 +1,4 @@
-"""Architecture (DESIGN): dependencies point inward; core is pure, store has no UI or server."""
+"""Architecture (DESIGN): dependencies point inward; core is pure, the session has no UI or server."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _imports(folder: Path, root: Path = ROOT) -> dict[str, set[str]]:
         ("core", {"textual", "aiohttp", "weasyprint", "tinydb", "babel", "facilitator.i18n",
                   "facilitator.session", "facilitator.tui", "facilitator.web", "facilitator.host",
                   "facilitator.report"}),
-        ("store", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
+        ("session", {"textual", "aiohttp", "weasyprint", "facilitator.tui", "facilitator.web",
                    "facilitator.host",
                    "facilitator.report"}),
     ],

@@ -27,7 +27,7 @@ from facilitator.core.joining import GRACE_S, ROTATE_S
 from facilitator.core.model import Source
 from facilitator.session.store import SessionStore
 from facilitator.web import sentences as say
-from facilitator.web.app import CONFIG
+from facilitator.web.pages import CONFIG
 from facilitator.web.server import ParticipantServer
 
 ROUND = "knelpunten"  # dots: 5, at most 2 per item

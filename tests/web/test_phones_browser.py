@@ -26,8 +26,8 @@ from facilitator.core.joining import GRACE_S, ROTATE_S, room_code
 from facilitator.core.model import Source
 from facilitator.session.store import SessionStore
 from facilitator.web import sentences as say
-from facilitator.web.app import CONFIG
 from facilitator.web.guard import DEVICE_COOKIE, device_id
+from facilitator.web.pages import CONFIG
 from facilitator.web.server import ParticipantServer
 
 pytestmark = needs_chromium

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from facilitator.session.store import SessionStore
-from facilitator.web.app import CONFIG
 from facilitator.web.capacity import OpenFiles, RoomCapacity
 from facilitator.web.connections import HEAD_S
 from facilitator.web.live import PER_DEVICE
+from facilitator.web.pages import CONFIG
 from facilitator.web.server import ParticipantServer
 from tests.web.stock_laptop import Crowd, RealPhone, Served, stock_server
 

@@ -19,8 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from facilitator.core.joining import GRACE_S, ROTATE_S, card_code, room_code, wall_token
 from facilitator.core.model import Source
 from facilitator.session.store import SessionStore
-from facilitator.web.app import CONFIG, create_app
+from facilitator.web.app import create_app
 from facilitator.web.guard import Limits, RateLimiter
+from facilitator.web.pages import CONFIG
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 START = 1_800_000_000.0

@@ -15,7 +15,7 @@ from netproxy import UnkindNetwork
 
 from facilitator.core.model import Source
 from facilitator.session.store import SessionStore
-from facilitator.web.app import CONFIG
+from facilitator.web.pages import CONFIG
 from facilitator.web.server import ParticipantServer
 
 pytestmark = needs_chromium

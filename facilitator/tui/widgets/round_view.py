@@ -24,9 +24,10 @@ from textual.widgets import Static
 
 from facilitator.core.groups import ranked_across
 from facilitator.core.model import Contribution, Flag, Note
+from facilitator.core.ranked import RankedItem
 from facilitator.core.ranking import ranks_within
 from facilitator.core.readmodel import Withheld
-from facilitator.core.results import AuditFlag, RankedItem
+from facilitator.core.results import AuditFlag
 from facilitator.core.templates import RoundKind, RoundSpec
 from facilitator.core.voting import VoteTotals
 from facilitator.session.store import SessionStore
