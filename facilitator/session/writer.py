@@ -23,7 +23,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -49,6 +49,10 @@ W = TypeVar("W", bound=Work)
 class _Pending(Generic[W]):
     change: Callable[[W], Any]
     future: asyncio.Future[Any]
+
+
+def _closed(*_: object) -> NoReturn:
+    raise RuntimeError("the session's writer is closed")
 
 
 class Writer(Generic[W]):
@@ -86,11 +90,18 @@ class Writer(Generic[W]):
         return future
 
     async def close(self) -> None:
-        """Write what is queued, then stop."""
+        """Write what is queued, then stop, and let go of the store's functions: they refer to
+        the store, which refers to its writer, and a session frozen out of the collector's
+        sight (facilitator.collector) would otherwise stay in memory, cycle and all, for as
+        long as the process runs (the TUI's process closes the store it opened, then follows
+        the session's host)."""
         self._closing = True
-        if self.task is not None:
-            self._wake.set()
-            await self.task
+        try:
+            if self.task is not None:
+                self._wake.set()
+                await self.task
+        finally:
+            self._begin = self._write = self._done = _closed
 
     async def _run(self) -> None:
         while True:

@@ -778,3 +778,24 @@ def test_entries_mark_damaged_files_and_keep_the_others(library: Library,
     assert entries[store.session_id].title == "Retro" and not entries[store.session_id].problem
     assert "invalid JSON" in entries["broken"].problem
     assert library.resolve(store.session_id[:12]) == store.path
+
+
+async def test_a_closed_session_leaves_memory_though_it_was_frozen(
+        library: Library, templates: Templates) -> None:
+    """Opening for writing freezes the session out of the collector's sight; once it is closed
+    and dropped, nothing of it may stay (the TUI's process closes the store it opened and then
+    follows the host: a session of 20,000 items kept 40 MB alive for the whole day)."""
+    import gc
+    import weakref
+
+    session = library.create(templates.load("kennisatelier"), title="Freed")
+    await session.go_to_round(1)  # a commit: the writer has run
+    gc.freeze()  # as a session being run is
+    try:
+        await session.close()
+        state = weakref.ref(session.rankings["knelpunten"])
+        gone = weakref.ref(session)
+        del session
+        assert gone() is None and state() is None
+    finally:
+        gc.unfreeze()
