@@ -111,6 +111,34 @@ async def test_with_one_group_the_wall_says_so_instead_of_ranking(
     assert "<ol" not in across[:across.index("</section>")]
 
 
+ACROSS_ITEMS = """items => items.map(li => {
+    const text = li.querySelector('span');
+    return {text: text.textContent, dir: getComputedStyle(text).direction,
+            names: [...li.querySelectorAll('.support bdi:not([dir])')].map(
+                b => [b.textContent, getComputedStyle(b).direction])};
+})"""
+
+
+async def across_items(page: Any) -> list[dict[str, Any]]:
+    """The wall's items across groups, each with its direction as drawn. A wall loaded just
+    after a change swaps in its new part when the change reaches it (the hub gathers a wall's
+    changes for half a second), and for a moment after the swap Chromium reports no style for
+    that part (seen: document complete, the span connected, its direction ""), so read until
+    every item and name has one."""
+    from playwright.async_api import Error
+
+    for _ in range(100):
+        try:
+            items = await page.eval_on_selector_all(".across ol li", ACROSS_ITEMS)
+        except Error:  # the page was being swapped
+            items = []
+        if items and all(item["dir"] and all(way for _name, way in item["names"])
+                         for item in items):
+            return items  # type: ignore[no-any-return]
+        await asyncio.sleep(0.1)
+    raise AssertionError("the wall's rankings across groups were never drawn")
+
+
 @needs_chromium[0]
 @needs_chromium[1]
 async def test_right_to_left_walls_keep_each_name_and_item_in_its_direction(
@@ -122,13 +150,8 @@ async def test_right_to_left_walls_keep_each_name_and_item_in_its_direction(
         page = await browser.new_page(viewport={"width": 1280, "height": 720})
         await local_only(page)
         await page.goto(f"{server.wall_url}?lang={lang}")
+        items = await across_items(page)
         assert await page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-        items = await page.eval_on_selector_all(".across ol li", """items => items.map(li => {
-            const text = li.querySelector('span');
-            return {text: text.textContent, dir: getComputedStyle(text).direction,
-                    names: [...li.querySelectorAll('.support bdi:not([dir])')].map(
-                        b => [b.textContent, getComputedStyle(b).direction])};
-        })""")
         found = {item["text"]: item for item in items}
         assert found["Regels eerst"]["dir"] == "ltr"
         assert found["التمويل متأخر"]["dir"] == "rtl"
