@@ -275,9 +275,8 @@ def read_regular_file(path: Path, limit: int, what: str) -> bytes:
     as ``/dev/zero`` would never end and a FIFO would wait for a writer: it is opened without
     blocking and refused as what it is. ``what`` names what the file should be, for the
     message ("an export")."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | O_BINARY
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | O_BINARY)
     except OSError as exc:
         if os.path.isdir(path):  # Windows opens no folder: "permission denied" would mislead
             raise StoreError(path, f"{path}: not a file but a folder; give {what}") from None

@@ -1,4 +1,5 @@
-"""Architecture (DESIGN): dependencies point inward; core is pure, the session has no UI or server."""
+"""Architecture (DESIGN): dependencies point inward; core is pure; the session has no UI or
+server; every file is opened in binary mode."""
 
 from __future__ import annotations
 
@@ -96,3 +97,20 @@ def test_every_package_has_its_place_in_the_import_contracts() -> None:
     present |= {f"facilitator.{path.parent.name}" for path in package.glob("*/__init__.py")}
     assert present - placed == set(), "not in docs/architecture.md's layers (pyproject.toml)"
     assert placed - present == set(), "a layer names a module that is gone"
+
+
+def test_every_os_open_in_the_package_opens_in_binary_mode() -> None:
+    """On Windows ``os.open`` opens in text mode unless told ``O_BINARY``, and text mode turned
+    the journal's line ends into CRLF (docs/platforms.md). The rule is kept where a reader sees
+    it: in the flags of each call, not in a variable made further up."""
+    unmarked = []
+    for path in sorted((ROOT / "facilitator").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source, str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "open" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "os"):
+                flags = ast.get_source_segment(source, node.args[1]) if len(node.args) > 1 else ""
+                if "O_BINARY" not in (flags or ""):
+                    unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert unmarked == []
