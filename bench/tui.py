@@ -49,6 +49,16 @@ async def _fill(store: SessionStore, count: int) -> None:
                                for i, text in enumerate(texts[start:start + 1000], start)])
 
 
+async def _seen(watch: dict[str, Any], what: str) -> None:
+    """Wait (at most 2 s) until the frame watcher has seen ``what`` and dropped it from
+    ``watch``; then forget it and its start, so a missed one is not timed by the next."""
+    deadline = time.perf_counter() + 2
+    while what in watch and time.perf_counter() < deadline:
+        await asyncio.sleep(0.001)
+    watch.pop(what, None)
+    watch.pop("since", None)
+
+
 async def _measure(store: SessionStore, *, arrivals: int, keys: int,
                    report: dict[str, float] | None = None) -> tuple[list[float], list[float]]:
     from bench.laptop import FrameClock
@@ -92,11 +102,7 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
             watch["row"] = "pending"  # the commit event names the row to look for
             await store.add_contribution(ROUND, f"Nieuw vanaf een telefoon {n}",
                                          author="bench-1", source=Source.WEB)
-            deadline = time.perf_counter() + 2
-            while "row" in watch and time.perf_counter() < deadline:
-                await asyncio.sleep(0.001)
-            watch.pop("row", None)
-            watch.pop("since", None)
+            await _seen(watch, "row")
             await asyncio.sleep(0.01)
         table.move_cursor(row=table.row_count // 2, animate=False)
         await pilot.pause()
@@ -105,11 +111,7 @@ async def _measure(store: SessionStore, *, arrivals: int, keys: int,
             watch["cursor"] = table.cursor_row + (1 if key == "down" else -1)
             watch["since"] = time.perf_counter()
             await pilot.press(key)
-            deadline = time.perf_counter() + 2
-            while "cursor" in watch and time.perf_counter() < deadline:
-                await asyncio.sleep(0.001)
-            watch.pop("cursor", None)
-            watch.pop("since", None)
+            await _seen(watch, "cursor")
             await asyncio.sleep(0.005)
         watch.clear()
         if report is not None:

@@ -228,10 +228,15 @@ def set_timer(session: SessionState, change: SetTimer) -> Step[RoundState]:
 # -- actions, notes and the day chair's lines --------------------------------------------------
 
 
+def _checked_action(change: AddAction | EditAction) -> tuple[str, str, str]:
+    """An action's text, owner and due date as typed, checked."""
+    return (checked_text(change.text),
+            checked_text(change.owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True),
+            checked_date(change.due))
+
+
 def add_action(session: SessionState, change: AddAction) -> Step[Action]:
-    clean = checked_text(change.text)
-    owner = checked_text(change.owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
-    day = checked_date(change.due)
+    clean, owner, day = _checked_action(change)
 
     def step(batch: Batch) -> Action:
         return batch.insert(Action(text=clean, owner=owner, due=day,
@@ -242,9 +247,7 @@ def add_action(session: SessionState, change: AddAction) -> Step[Action]:
 
 
 def edit_action(session: SessionState, change: EditAction) -> Step[Action]:
-    clean = checked_text(change.text)
-    owner = checked_text(change.owner, multiline=False, limit=MAX_TITLE_CHARS, empty=True)
-    day = checked_date(change.due)
+    clean, owner, day = _checked_action(change)
 
     def step(batch: Batch) -> Action:
         return batch.update(_existing_action(session, change.action_id), text=clean,
