@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from tui_helpers import feed, phone_in_room, settle
 
-from facilitator.core.joining import wall_token
+from facilitator.core.joining import next_change, wall_token
 from facilitator.core.model import Change
 from facilitator.session.files import read_sidecar, view_path
 from facilitator.session.store import SessionStore
@@ -40,6 +40,20 @@ async def heard_in(live: aiohttp.ClientResponse, seconds: float) -> bytes:
                     if line and not line.startswith(b":"))
 
 
+async def until_quiet(live: aiohttp.ClientResponse, quiet_s: float = 1.0) -> bytes:
+    """What a live connection sends on connecting and after, until it has been quiet for
+    ``quiet_s``: its first state, and any news of what came just before (the wall hears the
+    contributions added before it connected half a second later, and under Wine on a busy
+    machine later still)."""
+    heard = b""
+    for _ in range(30):
+        more = await heard_in(live, quiet_s)
+        if not more and heard:
+            break
+        heard += more
+    return heard
+
+
 async def test_a_cursor_move_sends_nothing_to_phones_or_the_wall(
         make_app: Any, session: SessionStore, add: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,8 +73,9 @@ async def test_a_cursor_move_sends_nothing_to_phones_or_the_wall(
             wall = await phone.get(f"{origin}/wall/{wall_token(session.info.secret)}/events",
                                    headers=headers)
             assert live.status == wall.status == 200
-            assert b"event: state" in await heard_in(live, 1.0)  # what it hears on connecting
-            await heard_in(wall, 1.0)
+            assert b"event: state" in await until_quiet(live)  # what it hears on connecting
+            assert b"event: state" in await until_quiet(wall)
+            rotates_at = next_change(time.time())  # the wall shows the room's code
             await settle(pilot)
             commits: list[tuple[Change, ...]] = []
             session.subscribe(commits.append)
@@ -81,7 +96,9 @@ async def test_a_cursor_move_sends_nothing_to_phones_or_the_wall(
             assert saved is not None and saved["filter"] == "A"
 
             assert await heard_in(live, 1.5) == b"", "a phone heard of a cursor move"
-            assert await heard_in(wall, 0.5) == b"", "the wall heard of a cursor move"
+            heard = await heard_in(wall, 0.5)
+            if time.time() < rotates_at:  # else the new room code was news to the wall
+                assert heard == b"", "the wall heard of a cursor move"
             assert commits == [], "a cursor move was a change of the session"
             live.close()
             wall.close()
